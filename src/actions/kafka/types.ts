@@ -1,0 +1,137 @@
+/**
+ * The Kafka module's public surface. Everything firebreak does to or reads from a cluster goes
+ * through {@link KafkaAdmin}; only `src/actions/kafka/` imports kafkajs. Keep this interface small
+ * and free of kafkajs types so the client underneath can be swapped.
+ *
+ * All methods throw FirebreakError. Codes: KAFKA_UNREACHABLE (retriable), KAFKA_TIMEOUT (retriable),
+ * KAFKA_<BROKER_ERROR_NAME> for broker error codes (retriable as the protocol says), KAFKA_PROTOCOL.
+ */
+
+export interface KafkaConnectionOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Per-connection establishment timeout, ms. */
+  connectionTimeoutMs?: number;
+  /** Per-request timeout, ms. */
+  requestTimeoutMs?: number;
+  /** Upper bound for any one admin call including kafkajs's own retries, ms. */
+  operationTimeoutMs?: number;
+}
+
+export interface BrokerInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface ClusterInfo {
+  clusterId: string;
+  controllerId: number | null;
+  brokers: BrokerInfo[];
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+}
+
+export interface TopicInfo {
+  name: string;
+  internal: boolean;
+  partitions: PartitionInfo[];
+}
+
+/** Quota entity: a user, a client-id, or both. `null` name means the default entity. */
+export interface QuotaEntity {
+  user?: string | null;
+  'client-id'?: string | null;
+}
+
+export type QuotaKey =
+  | 'producer_byte_rate'
+  | 'consumer_byte_rate'
+  | 'request_percentage'
+  | 'controller_mutation_rate'
+  | 'connection_creation_rate';
+
+export interface QuotaEntry {
+  entity: QuotaEntity;
+  values: Partial<Record<QuotaKey, number>>;
+}
+
+export interface QuotaAlteration {
+  entity: QuotaEntity;
+  /** `null` removes the key. */
+  set: Partial<Record<QuotaKey, number | null>>;
+}
+
+export type ConfigResourceType = 'topic' | 'broker';
+
+export interface ConfigResource {
+  type: ConfigResourceType;
+  /** Topic name, or broker id as a string ('' for cluster-wide broker default). */
+  name: string;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  /** True when set dynamically on this resource (not a default or static config). */
+  isDynamic: boolean;
+  isDefault: boolean;
+  isSensitive: boolean;
+  source: string;
+}
+
+export type ConfigOp =
+  | { name: string; op: 'set'; value: string }
+  | { name: string; op: 'delete' };
+
+export interface LogDirPartition {
+  topic: string;
+  partition: number;
+  sizeBytes: number;
+  offsetLag: number;
+  isFuture: boolean;
+}
+
+export interface LogDirInfo {
+  brokerId: number;
+  path: string;
+  error: string | null;
+  partitions: LogDirPartition[];
+}
+
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: number | null;
+  logEndOffset: number;
+  lag: number;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  members: Array<{ memberId: string; clientId: string; clientHost: string }>;
+}
+
+export interface KafkaAdmin {
+  describeCluster(): Promise<ClusterInfo>;
+  /** Metadata of the named topics, or of every topic when omitted. */
+  describeTopics(topics?: string[]): Promise<TopicInfo[]>;
+  describeClientQuotas(filter?: { entity?: QuotaEntity; strict?: boolean }): Promise<QuotaEntry[]>;
+  alterClientQuotas(alterations: QuotaAlteration[], options?: { validateOnly?: boolean }): Promise<void>;
+  describeConfigs(resource: ConfigResource, names?: string[]): Promise<ConfigEntry[]>;
+  /** IncrementalAlterConfigs: changes only the named keys, never the others. */
+  incrementalAlterConfigs(resource: ConfigResource, ops: ConfigOp[], options?: { validateOnly?: boolean }): Promise<void>;
+  describeLogDirs(brokerIds?: number[]): Promise<LogDirInfo[]>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  consumerGroupLag(groupId: string, topics?: string[]): Promise<GroupPartitionLag[]>;
+  close(): Promise<void>;
+}

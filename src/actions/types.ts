@@ -1,0 +1,84 @@
+/**
+ * The action contract. An action is the only unit that touches the outside world; the engine
+ * finds actions by name in the {@link ActionRegistry}. Each action declares a JSON Schema for its
+ * parameters, whether it mutates, how it plans, executes and reverts.
+ *
+ * Contract for mutating actions:
+ * - `plan` reads live state and returns the exact changes it would make; no side effects.
+ * - `execute` captures the prior state *before* changing anything and returns it together with
+ *   what it applied, so `revert` can undo the change later, in another process.
+ * - `revert` restores `prior` only where the live value still equals `applied`; otherwise it
+ *   leaves the value alone and reports a conflict. Calling it twice is harmless.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { KafkaAdmin } from './kafka/types.ts';
+
+/** Limits no runbook can lift (defaults in config; actions enforce the hard floors). */
+export interface SafetyLimits {
+  /** Lowest byte-rate quota firebreak will set, bytes/s (never below 1). */
+  minQuotaByteRate: number;
+  /** Lowest retention.ms firebreak will set (never below 60000). */
+  minRetentionMs: number;
+  /** Topic name patterns (anchored regex sources) that are never changed; `__*` is always protected. */
+  protectedTopics: string[];
+}
+
+export const HARD_LIMITS = {
+  minQuotaByteRate: 1,
+  minRetentionMs: 60_000,
+} as const;
+
+export interface ActionContext {
+  kafka: KafkaAdmin;
+  clock: Clock;
+  logger: Logger;
+  limits: SafetyLimits;
+  signal?: AbortSignal;
+}
+
+/** One change a mutating action would make or made. */
+export interface Change {
+  /** e.g. `topic:orders`, `quota:client-id=app1`, `broker:1`. */
+  resource: string;
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Plan {
+  summary: string;
+  changes: Change[];
+  /** Resources this action would touch, counted against per-incident caps. */
+  touches: { topics: string[]; clients: string[] };
+}
+
+export interface ExecuteResult<R = unknown> {
+  /** What the action found or did; stored on the timeline. */
+  output: R;
+  /** For mutating actions: the state before the change, enough to restore it. */
+  prior?: unknown;
+  /** For mutating actions: what was applied, compared to live state at revert time. */
+  applied?: unknown;
+  changes?: Change[];
+}
+
+export type RevertOutcome =
+  | { status: 'reverted'; changes: Change[] }
+  | { status: 'already-reverted' }
+  | { status: 'conflict'; conflicts: Array<{ resource: string; key: string; expected: unknown; actual: unknown }> };
+
+export type RevertMode = 'on-resolve' | 'manual' | 'never';
+
+export interface Action<P = unknown, R = unknown> {
+  name: string;
+  description: string;
+  mutating: boolean;
+  /** Default revert behaviour; `never` for read-only actions. */
+  defaultRevert: RevertMode;
+  /** JSON Schema (draft 2020-12 subset ajv understands) of `params`. */
+  paramsSchema: Record<string, unknown>;
+  plan(ctx: ActionContext, params: P): Promise<Plan>;
+  execute(ctx: ActionContext, params: P): Promise<ExecuteResult<R>>;
+  revert?(ctx: ActionContext, params: P, record: { prior: unknown; applied: unknown }): Promise<RevertOutcome>;
+}

@@ -1,0 +1,132 @@
+/**
+ * The incident domain model shared by ingest, the engine, the store, the HTTP API and the
+ * post-mortem. Times are ISO-8601 UTC strings (what the store keeps and the API returns).
+ */
+
+export type IncidentStatus = 'open' | 'contained' | 'resolved' | 'recovered' | 'closed';
+
+export type Phase = 'preparation' | 'identification' | 'containment' | 'eradication' | 'recovery' | 'lessons-learned';
+
+export type RoleName = 'commander' | 'tech-lead' | 'communications' | 'scribe';
+
+export type Severity = string;
+
+export type AlertStatus = 'firing' | 'resolved';
+
+/** One alert as Alertmanager describes it (webhook payload v4), normalised. */
+export interface Alert {
+  fingerprint: string;
+  status: AlertStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  /** null when Alertmanager sent the zero time (unset). */
+  endsAt: string | null;
+  generatorURL: string | null;
+}
+
+/** The webhook payload as received (version "4"); unknown fields are kept in `raw`. */
+export interface Notification {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: AlertStatus;
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: Alert[];
+}
+
+export interface StoredNotification {
+  id: number;
+  receivedAt: string;
+  /** The body exactly as parsed from the request. */
+  payload: unknown;
+  processedAt: string | null;
+  /** Set when processing failed permanently (stable error code + message). */
+  error: string | null;
+}
+
+export interface Incident {
+  id: string;
+  /** Grouping key: which alerts share this incident (groupKey, or runbook groupBy labels). */
+  key: string;
+  title: string;
+  severity: string | null;
+  cluster: string | null;
+  status: IncidentStatus;
+  runbook: string | null;
+  labels: Record<string, string>;
+  /** When the first alert of the incident started firing (Alertmanager's startsAt). */
+  startedAt: string;
+  /** When firebreak opened the incident (first notification processed). */
+  openedAt: string;
+  containedAt: string | null;
+  resolvedAt: string | null;
+  recoveredAt: string | null;
+  closedAt: string | null;
+  updatedAt: string;
+}
+
+export type TimelineKind =
+  | 'incident.opened'
+  | 'incident.status'
+  | 'alert.firing'
+  | 'alert.resolved'
+  | 'runbook.matched'
+  | 'runbook.unmatched'
+  | 'run.started'
+  | 'run.finished'
+  | 'run.interrupted'
+  | 'step.planned'
+  | 'step.started'
+  | 'step.succeeded'
+  | 'step.failed'
+  | 'step.skipped'
+  | 'step.blocked'
+  | 'approval.requested'
+  | 'approval.granted'
+  | 'approval.rejected'
+  | 'approval.expired'
+  | 'revert.started'
+  | 'revert.succeeded'
+  | 'revert.conflict'
+  | 'revert.failed'
+  | 'note'
+  | 'role.assigned'
+  | 'action-item.added'
+  | 'annotation.created'
+  | 'annotation.failed';
+
+export interface TimelineEntry {
+  id: number;
+  incidentId: string;
+  at: string;
+  phase: Phase | null;
+  kind: TimelineKind;
+  /** `alertmanager`, `engine`, or a named person (operator token name). */
+  actor: string;
+  summary: string;
+  data: Record<string, unknown>;
+}
+
+export type NewTimelineEntry = Omit<TimelineEntry, 'id'>;
+
+export interface RoleAssignment {
+  role: RoleName;
+  person: string;
+  assignedAt: string;
+  assignedBy: string;
+}
+
+export interface ActionItem {
+  id: number;
+  incidentId: string;
+  title: string;
+  owner: string | null;
+  dueDate: string | null;
+  createdAt: string;
+  createdBy: string;
+}
