@@ -1,0 +1,88 @@
+/**
+ * Backend-neutral validation of store queries and values: limits, the opaque incident-list
+ * cursor, ISO times. Every backend uses these so all of them reject the same inputs with the
+ * same codes.
+ */
+import type { IncidentStatus, RoleName } from '../incidents/model.ts';
+import { invalidQuery, invalidValue } from './errors.ts';
+
+/** Every incident status, in lifecycle order (the order of `countIncidentsByStatus`). */
+export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
+
+/** Every role, in the order `roles()` returns them. */
+export const ROLE_NAMES: readonly RoleName[] = ['commander', 'tech-lead', 'communications', 'scribe'];
+
+/** Largest page any list method returns. */
+export const MAX_PAGE_SIZE = 500;
+
+export function isIncidentStatus(value: unknown): value is IncidentStatus {
+  return typeof value === 'string' && (INCIDENT_STATUSES as readonly string[]).includes(value);
+}
+
+export function isRoleName(value: unknown): value is RoleName {
+  return typeof value === 'string' && (ROLE_NAMES as readonly string[]).includes(value);
+}
+
+/** Throws STORE_INVALID_QUERY unless `limit` is an integer in 1..MAX_PAGE_SIZE. */
+export function checkLimit(limit: unknown, field = 'limit'): number {
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw invalidQuery(`${field} must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(limit)}`, {
+      field,
+      value: limit,
+    });
+  }
+  return limit;
+}
+
+/** Throws STORE_INVALID_QUERY unless `value` is a non-negative integer (an id to page after). */
+export function checkAfterId(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalidQuery(`afterId must be a non-negative integer, got ${String(value)}`, { field: 'afterId', value });
+  }
+  return value;
+}
+
+/** Milliseconds since the epoch of an ISO-8601 time a query filters on; STORE_INVALID_QUERY if unparseable. */
+export function queryTime(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw invalidQuery(`${field} is not an ISO-8601 time: ${value}`, { field, value });
+  return ms;
+}
+
+/** Milliseconds since the epoch of an ISO-8601 time being written; STORE_INVALID_VALUE if unparseable. */
+export function valueTime(value: unknown, field: string): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw invalidValue(`${field} is not an ISO-8601 time: ${String(value)}`, { field, value });
+  return ms;
+}
+
+/** Position after the last item of an incident page: incidents are ordered newest opened first. */
+export interface IncidentCursor {
+  openedMs: number;
+  id: string;
+}
+
+/**
+ * Encodes a keyset position as an opaque, URL-safe string. Callers must treat it as opaque: its
+ * shape may change between versions (a stale cursor then fails with STORE_INVALID_QUERY).
+ */
+export function encodeCursor(cursor: IncidentCursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, o: cursor.openedMs, i: cursor.id }), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor from {@link encodeCursor}; STORE_INVALID_QUERY for anything else. */
+export function decodeCursor(cursor: string): IncidentCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null) {
+    const { v, o, i } = parsed as Record<string, unknown>;
+    if (v === 1 && typeof o === 'number' && Number.isSafeInteger(o) && typeof i === 'string' && i !== '') {
+      return { openedMs: o, id: i };
+    }
+  }
+  throw invalidQuery('cursor is not one this store issued', { field: 'cursor' });
+}
