@@ -1,0 +1,146 @@
+/**
+ * The Kafka module's factory: {@link createKafkaAdmin} builds a {@link KafkaAdmin} over kafkajs
+ * 2.2.4 plus firebreak's own implementations of the admin APIs kafkajs lacks (protocol/).
+ *
+ * Time bounds. Every call is bounded by `operationTimeoutMs` (default 10 s) end to end,
+ * connection included: kafkajs's retry policy is sized to fit inside it, and a deadline timer
+ * cuts whatever is left. A call that hits the deadline fails with a retriable
+ * `KAFKA_UNREACHABLE` when no broker connection could be established, `KAFKA_TIMEOUT` otherwise.
+ *
+ * Connections are opened lazily by the first call and kept; kafkajs reconnects on its own.
+ * `close()` disconnects; the admin must not be used afterwards.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import type { Logger } from '../../core/logger.ts';
+import { FirebreakError } from '../../errors.ts';
+import { describeConfigs, incrementalAlterConfigs } from './configs.ts';
+import { timeout, toKafkaError, unreachable } from './errors.ts';
+import { consumerGroupLag, describeGroup } from './groups.ts';
+import { createAdminWithCluster } from './kafkajs-bridge.ts';
+import { kafkajsLogCreator } from './logging.ts';
+import { alterClientQuotas, describeClientQuotas } from './quotas.ts';
+import { createRouter } from './routing.ts';
+import { describeCluster, describeLogDirs, describeTopics } from './topology.ts';
+import type { KafkaAdmin, KafkaConnectionOptions } from './types.ts';
+
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 1_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+/** Resolved timeouts: each never above the operation bound. */
+export interface KafkaTimeouts {
+  operationTimeoutMs: number;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export function resolveTimeouts(options: KafkaConnectionOptions): KafkaTimeouts {
+  const operationTimeoutMs = positive(options.operationTimeoutMs, DEFAULT_OPERATION_TIMEOUT_MS, 'operationTimeoutMs');
+  return {
+    operationTimeoutMs,
+    connectionTimeoutMs: Math.min(positive(options.connectionTimeoutMs, DEFAULT_CONNECTION_TIMEOUT_MS, 'connectionTimeoutMs'), operationTimeoutMs),
+    requestTimeoutMs: Math.min(positive(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs'), operationTimeoutMs),
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new FirebreakError('KAFKA_INVALID_OPTIONS', `${name} must be a positive number of milliseconds, got ${value}`, { statusCode: 500 });
+  }
+  return value;
+}
+
+/**
+ * kafkajs's retry policy, sized so its whole back-off (about 100+200+400+800 ms plus jitter,
+ * capped per step at a quarter of the bound) stays well inside `operationTimeoutMs`. kafkajs nests
+ * retriers (admin over cluster over broker pool), so the deadline timer remains the real bound.
+ */
+export function retryPolicy(t: KafkaTimeouts): { retries: number; initialRetryTime: number; maxRetryTime: number; factor: number; multiplier: number } {
+  return {
+    retries: 4,
+    initialRetryTime: Math.min(100, Math.floor(t.operationTimeoutMs / 20)),
+    maxRetryTime: Math.max(50, Math.floor(t.operationTimeoutMs / 4)),
+    factor: 0.2,
+    multiplier: 2,
+  };
+}
+
+/** Creates the admin. Nothing connects until the first call. */
+export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger: Logger }): KafkaAdmin {
+  if (options.brokers.length === 0) {
+    throw new FirebreakError('KAFKA_INVALID_OPTIONS', 'at least one bootstrap broker is required', { statusCode: 500 });
+  }
+  const t = resolveTimeouts(options);
+  const logger = deps.logger.child({ module: 'kafka' });
+  const retry = retryPolicy(t);
+  const kafka = new Kafka({
+    brokers: options.brokers,
+    clientId: options.clientId ?? 'firebreak',
+    connectionTimeout: t.connectionTimeoutMs,
+    requestTimeout: t.requestTimeoutMs,
+    enforceRequestTimeout: true,
+    retry,
+    logLevel: logLevel.INFO,
+    logCreator: kafkajsLogCreator(logger),
+  });
+  const { admin, cluster } = createAdminWithCluster(kafka, retry);
+  const router = createRouter(cluster, t.requestTimeoutMs);
+  let connecting: Promise<void> | undefined;
+  let closed = false;
+
+  function connect(): Promise<void> {
+    if (connecting === undefined) {
+      connecting = admin.connect().catch((e: unknown) => {
+        connecting = undefined; // the next call tries again
+        throw e;
+      });
+    }
+    return connecting;
+  }
+
+  /** Runs one admin call under the operation deadline, mapping every failure. */
+  async function run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (closed) throw new FirebreakError('KAFKA_CLOSED', `${operation}: the Kafka admin is closed`, { statusCode: 500 });
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const context = { operation, brokers: options.brokers, timeoutMs: t.operationTimeoutMs };
+        reject(
+          cluster.isConnected()
+            ? timeout(`${operation}: no answer within ${t.operationTimeoutMs} ms`, undefined, context)
+            : unreachable(`${operation}: no broker of ${options.brokers.join(',')} reachable within ${t.operationTimeoutMs} ms`, undefined, context),
+        );
+      }, t.operationTimeoutMs);
+    });
+    try {
+      return await Promise.race([connect().then(fn), deadline]);
+    } catch (e) {
+      const err = toKafkaError(e, { operation });
+      logger.debug({ operation, code: err.code, retriable: err.retriable, elapsedMs: Date.now() - started }, 'kafka call failed');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    describeCluster: () => run('describeCluster', () => describeCluster(router)),
+    describeTopics: (topics) => run('describeTopics', () => describeTopics(router, topics)),
+    describeClientQuotas: (filter) => run('describeClientQuotas', () => describeClientQuotas(router, filter)),
+    alterClientQuotas: (alterations, opts) => run('alterClientQuotas', () => alterClientQuotas(router, alterations, opts)),
+    describeConfigs: (resource, names) => run('describeConfigs', () => describeConfigs(router, resource, names)),
+    incrementalAlterConfigs: (resource, ops, opts) => run('incrementalAlterConfigs', () => incrementalAlterConfigs(router, resource, ops, opts)),
+    describeLogDirs: (brokerIds) => run('describeLogDirs', () => describeLogDirs(router, brokerIds)),
+    describeGroup: (groupId) => run('describeGroup', () => describeGroup(admin, groupId)),
+    consumerGroupLag: (groupId, topics) => run('consumerGroupLag', () => consumerGroupLag(admin, groupId, topics)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Let a connect in flight settle first, so its sockets are not opened after disconnect.
+      await connecting?.catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
