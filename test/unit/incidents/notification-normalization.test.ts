@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { normalizeNotification } from '../../../src/incidents/normalize.ts';
+import { FirebreakError } from '../../../src/errors.ts';
+import { alert, notification, ZERO_TIME } from './payloads.ts';
+
+describe('normalizeNotification', () => {
+  it('maps the zero endsAt of a firing alert to null and keeps a resolved end time', () => {
+    const n = normalizeNotification(
+      notification([
+        alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }),
+        alert({ fingerprint: 'a2', status: 'resolved', startsAt: '2026-03-01T10:00:00Z', endsAt: '2026-03-01T10:05:00Z' }),
+      ]),
+    );
+    expect(n.alerts.map((a) => a.endsAt)).to.deep.equal([null, '2026-03-01T10:05:00.000Z']);
+    expect(n.alerts.map((a) => a.status)).to.deep.equal(['firing', 'resolved']);
+  });
+
+  it('writes times in one canonical UTC form, whatever precision and offset Alertmanager used', () => {
+    const n = normalizeNotification(
+      notification([alert({ fingerprint: 'a1', startsAt: '2026-03-01T12:00:00.123456789+02:00', endsAt: ZERO_TIME })]),
+    );
+    expect(n.alerts[0]?.startsAt).to.equal('2026-03-01T10:00:00.123Z');
+  });
+
+  it('keeps labels and annotations exactly as given, unicode and odd names included', () => {
+    const labels = { topic: 'zahlungen-äöü-支付', 'weird key': 'a|b', __proto__x: 'p' };
+    const annotations = { summary: 'Réplicas en retard 🚨\nsecond line' };
+    const n = normalizeNotification(notification([alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z', labels, annotations })]));
+    expect(n.alerts[0]?.labels).to.include(labels);
+    expect(n.alerts[0]?.annotations).to.deep.equal(annotations);
+  });
+
+  it('keeps a label named __proto__ as a plain label', () => {
+    const a = alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' });
+    // JSON.parse, like the HTTP body parser, makes `__proto__` an own property.
+    const withProto = JSON.parse(JSON.stringify(a).replace('"labels":{', '"labels":{"__proto__":"x",'));
+    const n = normalizeNotification(notification([withProto]));
+    expect(Object.getOwnPropertyDescriptor(n.alerts[0]?.labels, '__proto__')?.value).to.equal('x');
+    expect(Object.getPrototypeOf(n.alerts[0]?.labels)).to.equal(Object.prototype);
+  });
+
+  it('maps an empty generatorURL to null and reads the group fields', () => {
+    const a = { ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), generatorURL: '' };
+    const n = normalizeNotification({ ...notification([a]), notification_reason: 'newer field' });
+    expect(n.alerts[0]?.generatorURL).to.equal(null);
+    expect(n.groupKey).to.contain('KafkaUnderReplicatedPartitions');
+    expect(n.groupLabels).to.deep.equal({ alertname: 'KafkaUnderReplicatedPartitions', cluster: 'prod-eu' });
+    expect(n.receiver).to.equal('firebreak');
+    expect(n.status).to.equal('firing');
+  });
+
+  it('rejects what it cannot read with INCIDENT_INVALID_NOTIFICATION naming the field', () => {
+    const cases: Array<[unknown, string]> = [
+      [null, 'payload'],
+      [{ ...notification([]), version: '3' }, 'version'],
+      [{ ...notification([]), alerts: {} }, 'alerts'],
+      [notification([{ ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), status: 'pending' }]), 'alerts[0].status'],
+      [notification([{ ...alert({ fingerprint: 'a1', startsAt: 'yesterday' }) }]), 'alerts[0].startsAt'],
+      [notification([{ ...alert({ fingerprint: 'a1', startsAt: ZERO_TIME }) }]), 'alerts[0].startsAt'],
+      [notification([{ ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), labels: { n: 1 } }]), 'alerts[0].labels.n'],
+    ];
+    for (const [payload, field] of cases) {
+      expect(() => normalizeNotification(payload), field)
+        .to.throw(FirebreakError)
+        .that.satisfies((e: FirebreakError) => e.code === 'INCIDENT_INVALID_NOTIFICATION' && e.details?.field === field && e.retriable === false);
+    }
+  });
+});
