@@ -66,7 +66,12 @@ export interface ExecuteResult<R = unknown> {
 export type RevertOutcome =
   | { status: 'reverted'; changes: Change[] }
   | { status: 'already-reverted' }
-  | { status: 'conflict'; conflicts: Array<{ resource: string; key: string; expected: unknown; actual: unknown }> };
+  | {
+      status: 'conflict';
+      conflicts: Array<{ resource: string; key: string; expected: unknown; actual: unknown }>;
+      /** Keys without a conflict that were restored in the same call (partial revert). */
+      changes?: Change[];
+    };
 
 export type RevertMode = 'on-resolve' | 'manual' | 'never';
 

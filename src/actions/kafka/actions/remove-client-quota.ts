@@ -1,0 +1,91 @@
+/**
+ * `kafka.removeClientQuota`: removes quota keys from one entity (lifting a throttle someone set
+ * by hand, for example). The removed values are the prior state, so revert puts them back.
+ */
+import type { Action, Plan } from '../../types.ts';
+import type { QuotaEntity } from '../types.ts';
+import {
+  QUOTA_PARAMS,
+  QUOTA_PARAM_NAMES,
+  entityLabel,
+  quotaChanges,
+  quotaResource,
+  readQuotaValues,
+  revertQuotaRecord,
+  type ManagedQuotaKey,
+  type QuotaParamName,
+  type QuotaRecord,
+} from './quota.ts';
+import { QUOTA_ENTITY } from './schema.ts';
+
+export interface RemoveClientQuotaParams {
+  entity: QuotaEntity;
+  /** Which quotas to remove; all managed keys when omitted (schema default). */
+  keys: QuotaParamName[];
+}
+
+export interface RemoveClientQuotaOutput {
+  entity: string;
+  /** The keys that had a value and were removed, with that value. */
+  removed: Partial<Record<ManagedQuotaKey, number>>;
+}
+
+function quotaKeys(params: RemoveClientQuotaParams): ManagedQuotaKey[] {
+  return params.keys.map((name) => QUOTA_PARAMS[name]);
+}
+
+function removal(keys: ManagedQuotaKey[]): Record<string, null> {
+  return Object.fromEntries(keys.map((k) => [k, null]));
+}
+
+export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuotaOutput> = {
+  name: 'kafka.removeClientQuota',
+  description: 'Remove quota keys from a client-id, a user, both, or a default entity; revert restores them.',
+  mutating: true,
+  defaultRevert: 'on-resolve',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['entity'],
+    properties: {
+      entity: QUOTA_ENTITY,
+      keys: {
+        type: 'array',
+        items: { enum: QUOTA_PARAM_NAMES },
+        minItems: 1,
+        uniqueItems: true,
+        default: QUOTA_PARAM_NAMES,
+      },
+    },
+  },
+
+  async plan(ctx, params): Promise<Plan> {
+    const keys = quotaKeys(params);
+    const current = await readQuotaValues(ctx.kafka, params.entity, keys);
+    const changes = quotaChanges(params.entity, current, removal(keys));
+    const label = entityLabel(params.entity);
+    return {
+      summary: changes.length === 0 ? `quota ${label} has none of ${keys.join(', ')}` : `remove quota ${label}: ${changes.map((c) => c.key).join(', ')}`,
+      changes,
+      touches: { topics: [], clients: [label] },
+    };
+  },
+
+  async execute(ctx, params) {
+    const keys = quotaKeys(params);
+    const current = await readQuotaValues(ctx.kafka, params.entity, keys);
+    const prior: QuotaRecord = { entity: params.entity, values: current };
+    const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };
+    const changes = quotaChanges(params.entity, current, applied.values);
+    if (changes.length > 0) {
+      await ctx.kafka.alterClientQuotas([{ entity: params.entity, set: removal(changes.map((c) => c.key as ManagedQuotaKey)) }]);
+      ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota removed');
+    }
+    const removed = Object.fromEntries(changes.map((c) => [c.key, c.from])) as RemoveClientQuotaOutput['removed'];
+    return { output: { entity: entityLabel(params.entity), removed }, prior, applied, changes };
+  },
+
+  revert(ctx, _params, record) {
+    return revertQuotaRecord(ctx, record);
+  },
+};

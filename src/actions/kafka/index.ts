@@ -1,0 +1,30 @@
+/**
+ * The Kafka actions. `registerKafkaActions` adds them all to a registry; adding an action means
+ * one module under `actions/` and one line in {@link KAFKA_ACTIONS}.
+ */
+import type { ActionRegistry } from '../registry.ts';
+import type { Action } from '../types.ts';
+import { consumerGroupLag } from './actions/consumer-group-lag.ts';
+import { describeCluster } from './actions/describe-cluster.ts';
+import { logDirUsage } from './actions/log-dir-usage.ts';
+import { removeClientQuota } from './actions/remove-client-quota.ts';
+import { setClientQuota } from './actions/set-client-quota.ts';
+import { setReplicationThrottle } from './actions/set-replication-throttle.ts';
+import { setTopicConfig } from './actions/set-topic-config.ts';
+import { underReplicatedPartitions } from './actions/under-replicated-partitions.ts';
+
+export const KAFKA_ACTIONS: readonly Action[] = [
+  describeCluster,
+  underReplicatedPartitions,
+  consumerGroupLag,
+  logDirUsage,
+  setClientQuota,
+  removeClientQuota,
+  setTopicConfig,
+  setReplicationThrottle,
+] as Action[];
+
+export function registerKafkaActions(registry: ActionRegistry): ActionRegistry {
+  for (const action of KAFKA_ACTIONS) registry.register(action);
+  return registry;
+}
