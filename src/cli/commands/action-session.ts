@@ -1,0 +1,127 @@
+/**
+ * What `firebreak action` needs around an action call: the settings (brokers, limits, timeout)
+ * from flags and config, the revert document, and an {@link ActionContext} with a connected
+ * admin client that is closed afterwards, all under one deadline.
+ */
+import type { ActionContext, SafetyLimits } from '../../actions/types.ts';
+import type { KafkaAdmin } from '../../actions/kafka/types.ts';
+import { loadConfig } from '../../config/load.ts';
+import { FirebreakError } from '../../errors.ts';
+import { usageError } from '../args.ts';
+import type { CliIo } from '../types.ts';
+
+export interface ActionSettings {
+  brokers: string[];
+  clientId: string;
+  limits: SafetyLimits;
+  timeoutMs: number;
+}
+
+const BROKER = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):\d{1,5}$/;
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/**
+ * Brokers from `--brokers`, else from the configuration (file, then FIREBREAK_KAFKA_BROKERS);
+ * safety limits from the configuration (so the CLI honours the same floors and protected topics
+ * as the engine).
+ */
+export function resolveSettings(io: CliIo, flags: { brokers: string | undefined; config: string | undefined; timeout: string }): ActionSettings {
+  if (!/^\d+$/.test(flags.timeout) || Number(flags.timeout) < 1 || Number(flags.timeout) > MAX_TIMEOUT_MS) {
+    throw usageError('action', `--timeout must be a whole number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`);
+  }
+  const config = loadConfig({ env: io.env, argv: flags.config === undefined ? [] : ['--config', flags.config], readFile: io.readFile });
+  const brokers = flags.brokers === undefined ? [...config.kafka.brokers] : parseBrokerList(flags.brokers);
+  if (brokers.length === 0) {
+    throw usageError('action', 'no Kafka brokers: pass --brokers host:port[,host:port...], set FIREBREAK_KAFKA_BROKERS, or kafka.brokers in the config file');
+  }
+  return {
+    brokers,
+    clientId: config.kafka.clientId,
+    limits: { ...config.safety, protectedTopics: [...config.safety.protectedTopics] },
+    timeoutMs: Number(flags.timeout),
+  };
+}
+
+export function parseBrokerList(text: string): string[] {
+  const brokers = text.split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const bad = brokers.filter((b) => !BROKER.test(b));
+  if (brokers.length === 0 || bad.length > 0) {
+    throw usageError('action', `--brokers must be host:port[,host:port...]${bad.length > 0 ? `, got ${bad.join(', ')}` : ''}`);
+  }
+  return brokers;
+}
+
+export interface RevertDocument {
+  prior: unknown;
+  applied: unknown;
+  /** The params of the original run, when the document is a whole `action` output. */
+  params?: unknown;
+}
+
+/** `--revert` takes a JSON object with `prior` and `applied` (extra keys are ignored). */
+export function parseRevertDocument(text: string): RevertDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw usageError('action', `--revert is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('prior' in doc) || !('applied' in doc)) {
+    throw usageError('action', '--revert must be a JSON object with "prior" and "applied" (the output of the run to undo)');
+  }
+  const d = doc as Record<string, unknown>;
+  return { prior: d['prior'], applied: d['applied'], ...(d['params'] === undefined ? {} : { params: d['params'] }) };
+}
+
+/**
+ * Connects, runs `fn` with a full ActionContext, and closes the client, all within
+ * `settings.timeoutMs`. On timeout the signal is aborted and `ACTION_TIMEOUT` thrown; a mutating
+ * call may have been applied by then, which the message says.
+ */
+export async function withActionContext<T>(io: CliIo, action: string, settings: ActionSettings, fn: (ctx: ActionContext) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const deadline = io.clock.now() + settings.timeoutMs;
+  const logger = io.logger.child({ action });
+  const connecting = io.connectKafka({
+    brokers: settings.brokers,
+    clientId: settings.clientId,
+    connectionTimeoutMs: Math.min(settings.timeoutMs, 10_000),
+    requestTimeoutMs: Math.min(settings.timeoutMs, 30_000),
+    operationTimeoutMs: settings.timeoutMs,
+  });
+  let admin: KafkaAdmin;
+  try {
+    admin = await within(connecting, deadline - io.clock.now(), controller, action, settings.timeoutMs);
+  } catch (err) {
+    // A connection that completes after the deadline must still be closed, or it keeps the process alive.
+    connecting.then((late) => late.close(), () => undefined).catch(() => undefined);
+    throw err;
+  }
+  try {
+    const ctx: ActionContext = { kafka: admin, clock: io.clock, logger, limits: settings.limits, signal: controller.signal };
+    return await within(fn(ctx), deadline - io.clock.now(), controller, action, settings.timeoutMs);
+  } finally {
+    await admin.close().catch((err: unknown) => logger.warn({ err }, 'closing the Kafka client failed'));
+  }
+}
+
+async function within<T>(work: Promise<T>, ms: number, controller: AbortController, action: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(
+        new FirebreakError('ACTION_TIMEOUT', `${action} did not finish within ${timeoutMs} ms; a change may or may not have been applied (check with --dry-run)`, {
+          retriable: true,
+          statusCode: 504,
+          details: { action, timeoutMs },
+        }),
+      );
+    }, Math.max(ms, 0));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The command table. A new command is one module exporting a {@link Command} and one line here;
+ * `firebreak --help` lists them in this order.
+ */
+import type { Command } from '../types.ts';
+import { actionCommand } from './action.ts';
+
+export const COMMANDS: readonly Command[] = [
+  actionCommand,
+];

@@ -1,0 +1,29 @@
+/**
+ * The `firebreak` executable: wires the real dependencies (process streams, environment, files,
+ * logger, clock, action registry, Kafka client) and hands the command line to the CLI
+ * dispatcher. Nothing else reads `process.argv`; only src/config/ interprets the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { createKafkaAdmin } from './actions/kafka/client.ts';
+import { registerKafkaActions } from './actions/kafka/index.ts';
+import { ActionRegistry } from './actions/registry.ts';
+import { extractGlobalFlags, runCli } from './cli/run.ts';
+import { systemClock } from './core/clock.ts';
+import { createLogger } from './core/logger.ts';
+
+const { debug, argv } = extractGlobalFlags(process.argv.slice(2));
+// Logs go to stderr so stdout carries only the command's result; quiet unless --debug.
+const logger = createLogger({ level: debug ? 'debug' : 'warn' }, process.stderr);
+const actions = registerKafkaActions(new ActionRegistry());
+
+process.exitCode = await runCli(argv, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  readFile: (path) => readFileSync(path, 'utf8'),
+  debug,
+  logger,
+  clock: systemClock,
+  actions,
+  connectKafka: async (options) => createKafkaAdmin(options, { logger }),
+});
