@@ -1,0 +1,239 @@
+/**
+ * The synchronous SQL behind {@link StoreTx}: alert events, incidents, timeline appends, roles,
+ * action items, marking notifications processed. The caller (SqliteStore) decides whether a call
+ * runs inside an explicit transaction; these methods never open or close one.
+ */
+import type { SQLInputValue } from 'node:sqlite';
+import type { Clock } from '../../core/clock.ts';
+import type {
+  ActionItem,
+  Incident,
+  NewTimelineEntry,
+  RoleAssignment,
+  TimelineEntry,
+} from '../../incidents/model.ts';
+import { invalidValue, notFound } from '../errors.ts';
+import { isIncidentStatus, isRoleName, valueTime } from '../query.ts';
+import type { AlertEvent, NewIncident } from '../types.ts';
+import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from './rows.ts';
+import { SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, sqliteCode } from './sqlite-errors.ts';
+import type { Statements } from './statements.ts';
+
+/** Attempts at drawing a fresh incident id when one collides (another replica, same ms). */
+const ID_ATTEMPTS = 5;
+
+/** Internal signal: the drawn id already exists, draw another. Never escapes this module. */
+const COLLISION = new Error('incident id collision');
+
+function jsonText(value: unknown, field: string): string {
+  let out: string | undefined;
+  try {
+    out = JSON.stringify(value);
+  } catch (err) {
+    throw invalidValue(`${field} cannot be serialised as JSON: ${(err as Error).message}`, { field });
+  }
+  if (out === undefined) throw invalidValue(`${field} cannot be serialised as JSON`, { field });
+  return out;
+}
+
+function incidentParams(incident: Incident): SQLInputValue[] {
+  if (!isIncidentStatus(incident.status)) {
+    throw invalidValue(`unknown incident status ${String(incident.status)}`, { field: 'status' });
+  }
+  return [
+    incident.id,
+    incident.key,
+    incident.title,
+    incident.severity ?? null,
+    incident.cluster ?? null,
+    incident.status,
+    incident.runbook ?? null,
+    jsonText(incident.labels ?? {}, 'labels'),
+    incident.startedAt,
+    incident.openedAt,
+    valueTime(incident.openedAt, 'openedAt'),
+    incident.containedAt ?? null,
+    incident.resolvedAt ?? null,
+    incident.recoveredAt ?? null,
+    incident.closedAt ?? null,
+    incident.updatedAt,
+  ];
+}
+
+export class IncidentOperations {
+  readonly #sql: Statements;
+  readonly #clock: Clock;
+  readonly #nextId: () => string;
+
+  constructor(sql: Statements, clock: Clock, nextId: () => string) {
+    this.#sql = sql;
+    this.#clock = clock;
+    this.#nextId = nextId;
+  }
+
+  /** Throws NOT_FOUND unless the incident exists. */
+  requireIncident(id: string): void {
+    if (this.#sql.get('requireIncident', 'SELECT 1 AS found FROM incidents WHERE id = ?', id) === undefined) {
+      throw notFound('incident', id);
+    }
+  }
+
+  /** Turns a failed foreign key on incident_id into NOT_FOUND for that incident. */
+  #unknownIncident(incidentId: string): (err: unknown) => Error | undefined {
+    return (err) => (sqliteCode(err) === SQLITE_CONSTRAINT_FOREIGNKEY ? notFound('incident', incidentId) : undefined);
+  }
+
+  recordAlertEvent(event: AlertEvent): boolean {
+    const { alert } = event;
+    if (alert.status !== 'firing' && alert.status !== 'resolved') {
+      throw invalidValue(`unknown alert status ${String(alert.status)}`, { field: 'alert.status' });
+    }
+    const { changes } = this.#sql.run(
+      'recordAlertEvent',
+      `INSERT INTO alert_events (incident_id, fingerprint, status, starts_at, alert, notification_id, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (fingerprint, status, starts_at) DO NOTHING`,
+      [
+        event.incidentId,
+        alert.fingerprint,
+        alert.status,
+        alert.startsAt,
+        jsonText(alert, 'alert'),
+        event.notificationId,
+        event.receivedAt,
+      ],
+      this.#unknownIncident(event.incidentId),
+    );
+    return changes === 1;
+  }
+
+  alertEvents(incidentId: string): AlertEvent[] {
+    this.requireIncident(incidentId);
+    return this.#sql
+      .all('alertEvents', 'SELECT * FROM alert_events WHERE incident_id = ? ORDER BY id', incidentId)
+      .map(toAlertEvent);
+  }
+
+  findActiveIncidentByKey(key: string): Incident | null {
+    const row = this.#sql.get(
+      'findActiveIncidentByKey',
+      `SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE key = ? AND status <> 'closed'
+       ORDER BY opened_ms DESC, id DESC LIMIT 1`,
+      key,
+    );
+    return row === undefined ? null : toIncident(row);
+  }
+
+  findIncidentByFingerprint(fingerprint: string): Incident | null {
+    const row = this.#sql.get(
+      'findIncidentByFingerprint',
+      `SELECT ${INCIDENT_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
+       FROM alert_events e JOIN incidents i ON i.id = e.incident_id
+       WHERE e.fingerprint = ? ORDER BY e.id DESC LIMIT 1`,
+      fingerprint,
+    );
+    return row === undefined ? null : toIncident(row);
+  }
+
+  getIncident(id: string): Incident | null {
+    const row = this.#sql.get('getIncident', `SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`, id);
+    return row === undefined ? null : toIncident(row);
+  }
+
+  createIncident(incident: NewIncident): Incident {
+    const updatedAt = new Date(this.#clock.now()).toISOString();
+    for (let attempt = 1; ; attempt++) {
+      const id = this.#nextId();
+      const collided = (err: unknown): Error | undefined =>
+        sqliteCode(err) === SQLITE_CONSTRAINT_PRIMARYKEY && attempt < ID_ATTEMPTS ? COLLISION : undefined;
+      try {
+        this.#sql.run(
+          'createIncident',
+          `INSERT INTO incidents (${INCIDENT_COLUMNS}) VALUES (${Array(16).fill('?').join(', ')})`,
+          incidentParams({ ...incident, id, updatedAt }),
+          collided,
+        );
+      } catch (err) {
+        if (err === COLLISION) continue;
+        throw err;
+      }
+      return this.getIncident(id) as Incident;
+    }
+  }
+
+  updateIncident(id: string, patch: Partial<Omit<Incident, 'id'>>): Incident {
+    const current = this.getIncident(id);
+    if (current === null) throw notFound('incident', id);
+    const next: Incident = { ...current };
+    for (const [field, value] of Object.entries(patch)) {
+      // An explicit `undefined` means "not patched", so spreads of optional values are safe.
+      if (value !== undefined && field !== 'id' && field in current) {
+        (next as unknown as Record<string, unknown>)[field] = value;
+      }
+    }
+    if (patch.updatedAt === undefined) next.updatedAt = new Date(this.#clock.now()).toISOString();
+    const [, ...values] = incidentParams(next);
+    this.#sql.run(
+      'updateIncident',
+      `UPDATE incidents SET key = ?, title = ?, severity = ?, cluster = ?, status = ?, runbook = ?, labels = ?,
+         started_at = ?, opened_at = ?, opened_ms = ?, contained_at = ?, resolved_at = ?, recovered_at = ?,
+         closed_at = ?, updated_at = ?
+       WHERE id = ?`,
+      [...values, id],
+    );
+    return this.getIncident(id) as Incident;
+  }
+
+  appendTimeline(entry: NewTimelineEntry): TimelineEntry {
+    const data = jsonText(entry.data ?? {}, 'data');
+    const { lastInsertRowid } = this.#sql.run(
+      'appendTimeline',
+      'INSERT INTO timeline (incident_id, at, phase, kind, actor, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [
+        entry.incidentId,
+        entry.at,
+        entry.phase ?? null,
+        entry.kind,
+        entry.actor,
+        entry.summary,
+        data,
+      ],
+      this.#unknownIncident(entry.incidentId),
+    );
+    return { ...entry, phase: entry.phase ?? null, data: JSON.parse(data) as Record<string, unknown>, id: lastInsertRowid };
+  }
+
+  markNotificationProcessed(id: number, at: string, error: string | null = null): void {
+    const { changes } = this.#sql.run(
+      'markNotificationProcessed',
+      'UPDATE notifications SET processed_at = ?, error = ? WHERE id = ?',
+      [at, error, id],
+    );
+    if (changes === 0) throw notFound('notification', id);
+  }
+
+  assignRole(incidentId: string, assignment: RoleAssignment): void {
+    if (!isRoleName(assignment.role)) {
+      throw invalidValue(`unknown role ${String(assignment.role)}`, { field: 'role' });
+    }
+    this.#sql.run(
+      'assignRole',
+      `INSERT INTO incident_roles (incident_id, role, person, assigned_at, assigned_by) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (incident_id, role) DO UPDATE
+         SET person = excluded.person, assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by`,
+      [incidentId, assignment.role, assignment.person, assignment.assignedAt, assignment.assignedBy],
+      this.#unknownIncident(incidentId),
+    );
+  }
+
+  addActionItem(item: Omit<ActionItem, 'id'>): ActionItem {
+    const { lastInsertRowid } = this.#sql.run(
+      'addActionItem',
+      `INSERT INTO action_items (incident_id, title, owner, due_date, created_at, created_by)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [item.incidentId, item.title, item.owner ?? null, item.dueDate ?? null, item.createdAt, item.createdBy],
+      this.#unknownIncident(item.incidentId),
+    );
+    return { ...item, owner: item.owner ?? null, dueDate: item.dueDate ?? null, id: lastInsertRowid };
+  }
+}

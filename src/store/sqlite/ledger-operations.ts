@@ -1,0 +1,165 @@
+/**
+ * The synchronous SQL behind the Store-only members: the notification journal, incident listing
+ * and counts, and reading timelines, roles and action items.
+ */
+import type { SQLInputValue } from 'node:sqlite';
+import type {
+  ActionItem,
+  Incident,
+  IncidentStatus,
+  RoleAssignment,
+  StoredNotification,
+  TimelineEntry,
+} from '../../incidents/model.ts';
+import { invalidQuery, invalidValue } from '../errors.ts';
+import {
+  INCIDENT_STATUSES,
+  ROLE_NAMES,
+  checkAfterId,
+  checkLimit,
+  decodeCursor,
+  encodeCursor,
+  isIncidentStatus,
+  queryTime,
+} from '../query.ts';
+import type { IncidentQuery, Page } from '../types.ts';
+import type { IncidentOperations } from './incident-operations.ts';
+import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+export class LedgerOperations {
+  readonly #sql: Statements;
+  readonly #incidents: IncidentOperations;
+
+  constructor(sql: Statements, incidents: IncidentOperations) {
+    this.#sql = sql;
+    this.#incidents = incidents;
+  }
+
+  appendNotification(payload: unknown, receivedAt: string): StoredNotification {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(payload);
+    } catch (err) {
+      throw invalidValue(`notification payload cannot be serialised as JSON: ${(err as Error).message}`);
+    }
+    if (json === undefined) throw invalidValue('notification payload cannot be serialised as JSON');
+    const { lastInsertRowid } = this.#sql.run(
+      'appendNotification',
+      'INSERT INTO notifications (received_at, payload) VALUES (?, ?)',
+      [receivedAt, json],
+    );
+    return { id: lastInsertRowid, receivedAt, payload: JSON.parse(json), processedAt: null, error: null };
+  }
+
+  unprocessedNotifications(limit: number): StoredNotification[] {
+    return this.#sql
+      .all(
+        'unprocessedNotifications',
+        'SELECT * FROM notifications WHERE processed_at IS NULL ORDER BY id LIMIT ?',
+        checkLimit(limit),
+      )
+      .map(toNotification);
+  }
+
+  getNotification(id: number): StoredNotification | null {
+    const row = this.#sql.get('getNotification', 'SELECT * FROM notifications WHERE id = ?', id);
+    return row === undefined ? null : toNotification(row);
+  }
+
+  /**
+   * Newest opened first; ties on openedAt broken by id, so the order is total and a keyset cursor
+   * (openedAt, id) of the last item resumes exactly after it: incidents inserted meanwhile never
+   * make a page repeat or skip one that already existed.
+   */
+  listIncidents(query: IncidentQuery): Page<Incident> {
+    const limit = checkLimit(query.limit);
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.status !== undefined) {
+      if (!Array.isArray(query.status) || query.status.length === 0) {
+        throw invalidQuery('status must be a non-empty list of incident statuses', { field: 'status' });
+      }
+      for (const status of query.status) {
+        if (!isIncidentStatus(status)) {
+          throw invalidQuery(`unknown incident status ${String(status)}`, { field: 'status', value: status });
+        }
+      }
+      const statuses = [...new Set(query.status)];
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (query.since !== undefined) {
+      where.push('opened_ms >= ?');
+      params.push(queryTime(query.since, 'since'));
+    }
+    if (query.until !== undefined) {
+      where.push('opened_ms < ?');
+      params.push(queryTime(query.until, 'until'));
+    }
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      where.push('(opened_ms < ? OR (opened_ms = ? AND id < ?))');
+      params.push(after.openedMs, after.openedMs, after.id);
+    }
+    const rows = this.#sql.all(
+      'listIncidents',
+      `SELECT ${INCIDENT_COLUMNS} FROM incidents
+       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ORDER BY opened_ms DESC, id DESC LIMIT ?`,
+      ...params,
+      limit + 1,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last !== undefined
+        ? encodeCursor({ openedMs: last.opened_ms as number, id: last.id as string })
+        : null;
+    return { items: page.map(toIncident), nextCursor };
+  }
+
+  countIncidentsByStatus(): Record<IncidentStatus, number> {
+    const counts = Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, 0])) as Record<IncidentStatus, number>;
+    for (const row of this.#sql.all(
+      'countIncidentsByStatus',
+      'SELECT status, COUNT(*) AS n FROM incidents GROUP BY status',
+    )) {
+      if (isIncidentStatus(row.status)) counts[row.status] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** Without a limit, the whole rest of the timeline (the post-mortem reads it all). */
+  timeline(incidentId: string, options: { afterId?: number; limit?: number } = {}): TimelineEntry[] {
+    const afterId = options.afterId === undefined ? 0 : checkAfterId(options.afterId);
+    // SQLite reads a negative LIMIT as "no limit".
+    const limit = options.limit === undefined ? -1 : checkLimit(options.limit);
+    this.#incidents.requireIncident(incidentId);
+    return this.#sql
+      .all(
+        'timeline',
+        'SELECT * FROM timeline WHERE incident_id = ? AND id > ? ORDER BY id LIMIT ?',
+        incidentId,
+        afterId,
+        limit,
+      )
+      .map(toTimelineEntry);
+  }
+
+  /** Current holders, in the fixed order commander, tech-lead, communications, scribe. */
+  roles(incidentId: string): RoleAssignment[] {
+    this.#incidents.requireIncident(incidentId);
+    return this.#sql
+      .all('roles', 'SELECT * FROM incident_roles WHERE incident_id = ?', incidentId)
+      .map(toRoleAssignment)
+      .sort((a, b) => ROLE_NAMES.indexOf(a.role) - ROLE_NAMES.indexOf(b.role));
+  }
+
+  actionItems(incidentId: string): ActionItem[] {
+    this.#incidents.requireIncident(incidentId);
+    return this.#sql
+      .all('actionItems', 'SELECT * FROM action_items WHERE incident_id = ? ORDER BY id', incidentId)
+      .map(toActionItem);
+  }
+}
