@@ -42,7 +42,9 @@ export function errorFromCode(errorCode: number, serverMessage: string | null = 
   // Brokers often send "" rather than null when they have nothing to add.
   const text = serverMessage || (info?.message ?? `unknown Kafka error code ${errorCode}`);
   const where = typeof context['api'] === 'string' ? `${context['api']}: ` : '';
-  return new FirebreakError(`KAFKA_${name}`, `${where}${text}`, {
+  // KAFKA_STORAGE_ERROR keeps its name rather than becoming KAFKA_KAFKA_STORAGE_ERROR.
+  const code = name.startsWith('KAFKA_') ? name : `KAFKA_${name}`;
+  return new FirebreakError(code, `${where}${text}`, {
     retriable,
     statusCode: statusFor(name, retriable),
     details: { ...context, kafkaErrorCode: errorCode, kafkaError: name },
