@@ -143,18 +143,18 @@ class NotificationRun {
     }
     let opened = false;
     if (incident === null) {
-      incident = await this.#tx.findActiveIncidentByKey(this.#keyFor(alert, this.#notification));
+      const key = this.#keyFor(alert, this.#notification);
+      incident = await this.#tx.findActiveIncidentByKey(key);
       if (incident !== null) known = (await this.#eventsOf(incident.id)).map((e) => e.alert).filter((a) => a.fingerprint === alert.fingerprint);
-    }
-    if (incident === null) {
-      incident = await this.#open(alert);
-      opened = true;
+      else {
+        incident = await this.#open(alert, key);
+        opened = true;
+      }
     }
     await this.#record(incident, alert, known, opened);
   }
 
-  async #open(alert: Alert): Promise<Incident> {
-    const key = this.#keyFor(alert, this.#notification);
+  async #open(alert: Alert, key: string): Promise<Incident> {
     const title = incidentTitle(alert, this.#notification);
     const incident = await this.#tx.createIncident({
       key,
