@@ -3,14 +3,9 @@
  * a change (status, its timestamp, and the `incident.status` timeline entry) so that ingest,
  * the engine and the API all leave the same trace.
  *
- * ```
- *            ┌──────────── re-fire ───────────────┐
- *            v                                    │
- *   ──> open ──> contained ──> resolved ──> recovered
- *        │  ^       │  (all alerts resolved)      │
- *        │  └revert─┘          │                  │
- *        └────────── closed <──┴──────────────────┘   (by hand, from any status; terminal)
- * ```
+ * Alerts move an incident between open and resolved (and back on a re-fire), the engine sets
+ * contained and recovered, a person closes it; {@link TRANSITIONS} is the whole table and
+ * docs/incidents.md explains it.
  */
 import { incidentNotFound, invalidTransition } from './errors.ts';
 import { toIso } from './normalize.ts';

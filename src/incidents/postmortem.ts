@@ -153,7 +153,7 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
       endsAt: a.endsAt,
     })),
     roles: [...input.roles].sort(
-      (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || compare(a.assignedAt, b.assignedAt) || compare(a.person, b.person),
+      (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || Date.parse(a.assignedAt) - Date.parse(b.assignedAt) || compare(a.person, b.person),
     ),
     participants: participants(timeline),
     timeline: timeline.map((e) => ({ id: e.id, at: e.at, phase: e.phase, actor: e.actor, kind: e.kind, summary: e.summary })),
@@ -207,7 +207,8 @@ function participants(timeline: TimelineEntry[]): Postmortem['participants'] {
     if (p === undefined) byName.set(e.actor, { name: e.actor, kind: SYSTEM_ACTORS.has(e.actor) ? 'system' : 'person', entries: 1, firstAt: e.at });
     else p.entries += 1;
   }
-  return [...byName.values()].sort((a, b) => compare(a.firstAt, b.firstAt) || compare(a.name, b.name));
+  // The timeline is already in time order (ties by id), so first appearance is the order.
+  return [...byName.values()];
 }
 
 function byTimeThenId(a: TimelineEntry, b: TimelineEntry): number {
