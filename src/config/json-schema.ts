@@ -1,0 +1,94 @@
+/**
+ * JSON Schema validation shared by every boundary firebreak owns (config, webhook payload, API
+ * bodies and queries): one way to compile a schema (draft 2020-12, ajv with formats) and one way
+ * to turn ajv's errors into a short, path-first message an operator can act on.
+ */
+import { Ajv2020, type ErrorObject, type Options as AjvOptions } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+
+/** One problem found in a document: a JSON pointer into it and what is wrong there. */
+export interface SchemaProblem {
+  /** JSON pointer of the offending value (`/alerts/3/labels`), `` for the root. */
+  path: string;
+  message: string;
+}
+
+/** A compiled schema: returns the problems found (empty when valid). */
+export type SchemaCheck = (value: unknown) => SchemaProblem[];
+
+export interface CompileOptions {
+  /** Fill in `default` values while validating (mutates the value). */
+  useDefaults?: boolean;
+  /** Coerce scalar strings to the declared type (query strings). */
+  coerceTypes?: boolean | 'array';
+  /** Report every problem instead of stopping at the first. */
+  allErrors?: boolean;
+}
+
+// ajv-formats is CommonJS; depending on the loader its plugin is the module or its default.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((ajvFormats as unknown as { default?: FormatsPlugin }).default ??
+  (ajvFormats as unknown as FormatsPlugin));
+
+/** Builds an ajv instance with the formats firebreak uses (date-time, date, uri...). */
+export function createAjv(options: CompileOptions = {}): Ajv2020 {
+  const ajvOptions: AjvOptions = {
+    allErrors: options.allErrors ?? false,
+    useDefaults: options.useDefaults ?? false,
+    coerceTypes: options.coerceTypes ?? false,
+    strict: true,
+    // `example` and `examples` are documentation for the OpenAPI document, not rules.
+    keywords: ['example'],
+  };
+  const ajv = new Ajv2020(ajvOptions);
+  addFormats(ajv);
+  return ajv;
+}
+
+/** Compiles `schema` once; the returned function can be called for every document. */
+export function compileSchema(schema: Record<string, unknown>, options: CompileOptions = {}): SchemaCheck {
+  const validate = createAjv(options).compile(schema);
+  return (value) => (validate(value) ? [] : describeErrors(validate.errors ?? []));
+}
+
+/** Turns ajv errors into path-first problems; unknown and missing keys name the key itself. */
+export function describeErrors(errors: ErrorObject[]): SchemaProblem[] {
+  const seen = new Set<string>();
+  const problems: SchemaProblem[] = [];
+  for (const error of errors) {
+    const problem = describeError(error);
+    const key = `${problem.path} ${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function describeError(error: ErrorObject): SchemaProblem {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { path: `${error.instancePath}/${escapePointer(String(params.additionalProperty))}`, message: 'unknown key' };
+    case 'required':
+      return { path: `${error.instancePath}/${escapePointer(String(params.missingProperty))}`, message: 'is required' };
+    case 'enum':
+      return {
+        path: error.instancePath,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    case 'const':
+      return { path: error.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    default:
+      return { path: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** `/a/b` + `must be string` -> `/a/b must be string`; the root shows as `/`. */
+export function formatProblem(problem: SchemaProblem): string {
+  return `${problem.path === '' ? '/' : problem.path} ${problem.message}`;
+}

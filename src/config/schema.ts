@@ -1,0 +1,178 @@
+/**
+ * The configuration firebreak runs with: its TypeScript shape, its JSON Schema (the one source of
+ * truth for what is accepted: unknown keys are rejected) and its defaults. docs/configuration.md
+ * describes every setting; keep the two in step.
+ */
+import type { SafetyLimits } from '../actions/types.ts';
+
+/** Operator roles, each including the ones before it: viewer < responder < admin. */
+export const ROLES = ['viewer', 'responder', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const MODES = ['dry-run', 'enforce'] as const;
+/** `dry-run` plans and records mutating steps without executing them; `enforce` executes them. */
+export type Mode = (typeof MODES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** An operator credential for the HTTP API. */
+export interface ApiToken {
+  /** Who uses it; recorded as the actor of every write made with it. */
+  name: string;
+  role: Role;
+  token: string;
+}
+
+export interface BasicAuthCredentials {
+  username: string;
+  password: string;
+}
+
+export interface Config {
+  /** `host:port` the HTTP server listens on; port 0 asks the OS for a free port. */
+  listen: string;
+  /** SQLite file path, or a `postgres://` URL (accepted, not supported yet). */
+  store: string;
+  /** Directory for the default store and generated credentials. */
+  dataDir: string;
+  mode: Mode;
+  /** Directory of runbook YAML files. */
+  runbooks: string;
+  logLevel: LogLevel;
+  auth: {
+    /** Explicit opt-out of every credential check (logged as a warning at each start). */
+    disabled: boolean;
+  };
+  webhook: {
+    /** Bearer token Alertmanager sends (`http_config.authorization.credentials`). */
+    token?: string;
+    /** Basic auth Alertmanager sends (`http_config.basic_auth`). */
+    basicAuth?: BasicAuthCredentials;
+  };
+  apiTokens: ApiToken[];
+  kafka: {
+    brokers: string[];
+    clientId: string;
+  };
+  limits: {
+    /** Largest webhook body accepted, bytes. */
+    webhookBodyBytes: number;
+    /** Largest API request body accepted, bytes. */
+    apiBodyBytes: number;
+    /** How long a graceful shutdown waits for in-flight requests and processing, ms. */
+    shutdownGraceMs: number;
+  };
+  safety: SafetyLimits;
+}
+
+/** The file's and the environment's view before defaults: every key optional. */
+export type ConfigInput = Record<string, unknown>;
+
+/**
+ * Default webhook body limit. Measured: 1,000 alerts with 20 labels and ~2.5 KiB of annotations
+ * each serialise to about 3.3 MiB (see test/unit/ingest/webhook-body-size.test.ts); 16 MiB leaves
+ * room for larger annotations while still bounding memory per request.
+ */
+export const DEFAULT_WEBHOOK_BODY_BYTES = 16 * 1024 * 1024;
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  dataDir: './data',
+  /** The store defaults to `<dataDir>/firebreak.db`. */
+  storeFileName: 'firebreak.db',
+  mode: 'dry-run',
+  runbooks: './runbooks',
+  logLevel: 'info',
+  kafkaClientId: 'firebreak',
+  webhookBodyBytes: DEFAULT_WEBHOOK_BODY_BYTES,
+  apiBodyBytes: 256 * 1024,
+  shutdownGraceMs: 25_000,
+  minQuotaByteRate: 65_536,
+  minRetentionMs: 3_600_000,
+} as const;
+
+/** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
+const byteSize = {
+  anyOf: [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', pattern: '^\\s*\\d+\\s*([kKmMgG]i?[bB]?|[bB])?\\s*$' },
+  ],
+};
+
+const secret = (minLength: number) => ({ type: 'string', minLength, maxLength: 4096, pattern: '^\\S+$' });
+
+/** JSON Schema of the configuration file (and of the environment overlay). Unknown keys fail. */
+export const CONFIG_SCHEMA: Record<string, unknown> = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$' },
+    store: { type: 'string', minLength: 1 },
+    dataDir: { type: 'string', minLength: 1 },
+    mode: { enum: [...MODES] },
+    runbooks: { type: 'string', minLength: 1 },
+    logLevel: { enum: [...LOG_LEVELS] },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { disabled: { type: 'boolean' } },
+    },
+    webhook: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        token: secret(16),
+        basicAuth: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^:\\s]+$' },
+            password: secret(12),
+          },
+        },
+      },
+    },
+    apiTokens: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'role', 'token'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' },
+          role: { enum: [...ROLES] },
+          token: { ...secret(16), pattern: '^[^\\s,]+$' },
+        },
+      },
+    },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        brokers: { type: 'array', items: { type: 'string', pattern: '^[^\\s:,]+:\\d{1,5}$' } },
+        clientId: { type: 'string', minLength: 1, maxLength: 255 },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        webhookBodyBytes: byteSize,
+        apiBodyBytes: byteSize,
+        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600_000 },
+      },
+    },
+    safety: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        minQuotaByteRate: { type: 'integer', minimum: 1 },
+        minRetentionMs: { type: 'integer', minimum: 60_000 },
+        protectedTopics: { type: 'array', items: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
+};
