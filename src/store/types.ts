@@ -59,18 +59,27 @@ export interface StoreTx {
    * fingerprint + status + startsAt was already recorded: a duplicate delivery.
    */
   recordAlertEvent(event: AlertEvent): Promise<boolean>;
-  /** Alert states recorded for an incident, oldest first. */
+  /** Alert states recorded for an incident, oldest first. NOT_FOUND for an unknown incident. */
   alertEvents(incidentId: string): Promise<AlertEvent[]>;
   /** The newest incident with this key that is not closed, or null. */
   findActiveIncidentByKey(key: string): Promise<Incident | null>;
   /** Which incident an alert fingerprint was last attached to, or null. */
   findIncidentByFingerprint(fingerprint: string): Promise<Incident | null>;
+  /** Assigns a new sortable id (see incident-id.ts) and stamps `updatedAt` from the store's clock. */
   createIncident(incident: NewIncident): Promise<Incident>;
+  /**
+   * Changes only the fields present in `patch` (an `undefined` value counts as absent); stamps
+   * `updatedAt` from the clock unless the patch sets it. NOT_FOUND for an unknown id.
+   */
   updateIncident(id: string, patch: Partial<Omit<Incident, 'id'>>): Promise<Incident>;
   getIncident(id: string): Promise<Incident | null>;
+  /** Appends an entry; ids only grow. NOT_FOUND for an unknown incident. */
   appendTimeline(entry: NewTimelineEntry): Promise<TimelineEntry>;
+  /** NOT_FOUND for an unknown notification id. */
   markNotificationProcessed(id: number, at: string, error?: string | null): Promise<void>;
+  /** Sets the role's one holder, replacing any previous one. NOT_FOUND for an unknown incident. */
   assignRole(incidentId: string, assignment: RoleAssignment): Promise<void>;
+  /** NOT_FOUND for an unknown incident. */
   addActionItem(item: Omit<ActionItem, 'id'>): Promise<ActionItem>;
 }
 
@@ -79,23 +88,36 @@ export interface Store extends StoreTx {
   migrate(): Promise<void>;
   /** Cheap check that the store answers (readiness probe). */
   ping(): Promise<void>;
+  /** Lets calls already made finish, then closes; later calls fail with STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
 
-  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  /**
+   * Runs `fn` in one transaction; commits when it resolves, rolls back when it throws (and
+   * rejects with what it threw). Transactions behave as if run one after another: no lost
+   * updates, no uncommitted writes visible outside. Inside `fn` use only `tx`; it fails with
+   * STORE_TX_MISUSE once `fn` has settled. Do not await network I/O inside `fn`.
+   */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
   /** Durably appends a received webhook body; resolves with its id once committed. */
   appendNotification(payload: unknown, receivedAt: string): Promise<StoredNotification>;
-  /** Notifications not yet processed, oldest first (for start-up replay). */
+  /** Notifications not yet processed, oldest first (for start-up replay); limit 1..500. */
   unprocessedNotifications(limit: number): Promise<StoredNotification[]>;
   getNotification(id: number): Promise<StoredNotification | null>;
 
+  /** Newest opened first (ties by id), keyset-paginated; STORE_INVALID_QUERY for bad input. */
   listIncidents(query: IncidentQuery): Promise<Page<Incident>>;
+  /** Every status present, zero when no incident has it. */
   countIncidentsByStatus(): Promise<Record<IncidentStatus, number>>;
 
-  /** Timeline of an incident, in append order. */
+  /**
+   * Timeline of an incident, in append order: entries with id > `afterId`, at most `limit`
+   * (1..500; all when absent). NOT_FOUND for an unknown incident.
+   */
   timeline(incidentId: string, options?: { afterId?: number; limit?: number }): Promise<TimelineEntry[]>;
 
+  /** Current role holders (commander, tech-lead, communications, scribe order). NOT_FOUND for an unknown incident. */
   roles(incidentId: string): Promise<RoleAssignment[]>;
+  /** In creation order. NOT_FOUND for an unknown incident. */
   actionItems(incidentId: string): Promise<ActionItem[]>;
 }

@@ -178,6 +178,28 @@ describe('SQLite store', () => {
     });
   });
 
+  describe('backups', () => {
+    it('copies a consistent database with VACUUM INTO while the store is open and writing', async () => {
+      const store = await open('live.db');
+      await store.migrate();
+      const incident = await store.createIncident(newIncident());
+      const stored = await store.appendNotification(webhookBody(), '2026-01-01T00:00:00.000Z');
+      const backupPath = join(dir, 'backup-copy.db');
+      const reader = new DatabaseSync(join(dir, 'live.db'), { readOnly: true });
+      try {
+        reader.exec(`VACUUM INTO '${backupPath.replaceAll("'", "''")}'`);
+      } finally {
+        reader.close();
+      }
+      await store.appendNotification(webhookBody(), '2026-01-01T00:00:01.000Z');
+      const copy = await open('backup-copy.db');
+      await copy.migrate();
+      expect(await copy.getIncident(incident.id)).to.deep.equal(incident);
+      expect(await copy.getNotification(stored.id)).to.deep.equal(stored);
+      expect(await copy.getNotification(stored.id + 1)).to.equal(null);
+    });
+  });
+
   describe('crash safety', () => {
     it('keeps every notification whose append resolved when the process is killed with SIGKILL', async () => {
       const path = join(dir, 'killed', 'firebreak.db');
