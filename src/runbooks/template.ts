@@ -1,0 +1,241 @@
+/**
+ * Templating for runbook parameters, `when` conditions and follow-ups: Liquid (liquidjs) in a
+ * locked-down configuration.
+ *
+ * - Unknown variables and unknown filters are errors (`strictVariables`, `strictFilters`), never
+ *   an empty string. The `default` filter and `{% if %}` accept a missing variable
+ *   (`lenientIf`), which is how a template reads an optional label.
+ * - No file system: `include`, `render` and `layout` are disabled at parse time.
+ * - Only own properties are visible (`labels.constructor` is undefined, not a function).
+ * - Bounded: template length, render time, allocations and output length.
+ *
+ * Types: a string that is exactly one `{{ expression }}` (no text around it) evaluates to the
+ * expression's value with its type (a number stays a number, a list a list); any other string
+ * renders to a string. `when:` is an expression (no braces) that must evaluate to a boolean.
+ */
+import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
+import { FirebreakError } from '../errors.ts';
+import type { AlertStatus, IncidentStatus } from '../incidents/model.ts';
+
+/** Top-level names a template may read. */
+export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'incident', 'steps', 'params', 'trigger'] as const;
+export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
+
+/** Fields of `incident` a template may read. */
+export const INCIDENT_FIELDS = ['id', 'key', 'title', 'status', 'severity', 'cluster', 'runbook', 'startedAt', 'openedAt'] as const;
+/** Fields of `alert` a template may read. */
+export const ALERT_FIELDS = ['fingerprint', 'status', 'startsAt', 'endsAt', 'generatorURL'] as const;
+/** Fields of `steps.<id>` a template may read. */
+export const STEP_FIELDS = ['status', 'output'] as const;
+
+/** The data templates see. Built by the engine for each step. */
+export interface TemplateContext {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  alert: { fingerprint: string; status: AlertStatus; startsAt: string; endsAt: string | null; generatorURL: string | null };
+  incident: {
+    id: string;
+    key: string;
+    title: string;
+    status: IncidentStatus;
+    severity: string | null;
+    cluster: string | null;
+    runbook: string | null;
+    startedAt: string;
+    openedAt: string;
+  };
+  /** Earlier steps of this run: `status` (succeeded, failed, skipped, blocked, dry-run...) and `output`. */
+  steps: Record<string, { status: string; output: unknown }>;
+  /** The runbook's `params`. */
+  params: Record<string, unknown>;
+  /** The status of the notification being handled. */
+  trigger: AlertStatus;
+}
+
+export interface TemplateLimits {
+  /** Longest template source, characters. */
+  maxTemplateLength: number;
+  /** Longest rendered string, characters. */
+  maxOutputLength: number;
+  /** Render time budget per template, ms. */
+  renderTimeMs: number;
+  /** liquidjs allocation budget per render (array/string growth units). */
+  memoryLimit: number;
+}
+
+export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
+  maxTemplateLength: 16_384,
+  maxOutputLength: 65_536,
+  renderTimeMs: 100,
+  memoryLimit: 10_000_000,
+};
+
+/** What static analysis found in one template. */
+export interface TemplateCheck {
+  /** Parse problem, or null. */
+  error: string | null;
+  /** Every global variable read, as property segments (`['steps', 'lag', 'output']`). */
+  variables: string[][];
+}
+
+const SINGLE_EXPRESSION = /^\{\{-?([\s\S]*?)-?\}\}$/;
+const MARKERS = /\{\{|\}\}|\{%|%\}/;
+
+/** Whether a string holds Liquid markup (and so is rendered, not used verbatim). */
+export function isTemplate(value: string): boolean {
+  return value.includes('{{') || value.includes('{%');
+}
+
+/** The expression of a string that is exactly one `{{ expression }}`, else null. */
+export function singleExpression(value: string): string | null {
+  const m = SINGLE_EXPRESSION.exec(value);
+  if (m === null) return null;
+  const inner = m[1] ?? '';
+  return MARKERS.test(inner) || inner.trim() === '' ? null : inner.trim();
+}
+
+function disabledTag(name: string): new (token: TagToken, remain: TopLevelToken[], liquid: Liquid) => Tag {
+  return class Disabled extends Tag {
+    constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
+      super(token, remain, liquid);
+      throw new Error(`tag "${name}" is not available in runbook templates (no file access)`);
+    }
+    render(): void {
+      // Never reached: construction fails at parse time.
+    }
+  };
+}
+
+/** Strips liquidjs's position suffix when the template is a single line (it adds nothing). */
+function cleanMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/, line:1, col:\d+$/, '');
+}
+
+/** The variable an UndefinedVariableError names, if any. */
+function undefinedVariable(err: unknown): string | null {
+  const m = /undefined variable: ([^,]+)/.exec(err instanceof Error ? err.message : '');
+  return m?.[1] ?? null;
+}
+
+/**
+ * One locked-down Liquid engine. Create one per loader or engine (no shared module state); it
+ * is stateless between calls.
+ */
+export class TemplateEngine {
+  readonly limits: TemplateLimits;
+  readonly #liquid: Liquid;
+
+  constructor(limits: Partial<TemplateLimits> = {}) {
+    this.limits = { ...DEFAULT_TEMPLATE_LIMITS, ...limits };
+    this.#liquid = new Liquid({
+      strictVariables: true,
+      strictFilters: true,
+      lenientIf: true,
+      ownPropertyOnly: true,
+      // In-memory, empty template map: nothing is ever looked up on disk.
+      templates: {},
+      parseLimit: this.limits.maxTemplateLength,
+      renderLimit: this.limits.renderTimeMs,
+      memoryLimit: this.limits.memoryLimit,
+    });
+    for (const name of ['include', 'render', 'layout', 'block']) this.#liquid.registerTag(name, disabledTag(name));
+  }
+
+  /** Parses a template (`kind: 'text'`) or a bare expression (`'expression'`, as in `when:`). */
+  check(source: string, kind: 'text' | 'expression' = 'text'): TemplateCheck {
+    if (source.length > this.limits.maxTemplateLength) {
+      return { error: `template longer than ${this.limits.maxTemplateLength} characters`, variables: [] };
+    }
+    const text = kind === 'expression' ? `{{ ${source} }}` : source;
+    try {
+      const parsed = this.#liquid.parse(text);
+      const segments = this.#liquid.globalVariableSegmentsSync(parsed);
+      return {
+        error: null,
+        variables: segments.map((segs) => segs.map((s) => (typeof s === 'string' || typeof s === 'number' ? String(s) : '*'))),
+      };
+    } catch (err) {
+      return { error: cleanMessage(err), variables: [] };
+    }
+  }
+
+  /**
+   * Renders one string. A string without markup is returned as is; exactly one `{{ expr }}`
+   * returns the expression's value (typed); anything else renders to a string.
+   *
+   * @throws FirebreakError RUNBOOK_TEMPLATE (details: `variable` when one was undefined).
+   */
+  render(source: string, context: TemplateContext, where = 'template'): unknown {
+    if (!isTemplate(source)) return source;
+    const expression = singleExpression(source);
+    try {
+      if (expression !== null) {
+        const value: unknown = this.#liquid.evalValueSync(expression, context);
+        return value === undefined ? null : value;
+      }
+      const out = String(this.#liquid.parseAndRenderSync(source, context));
+      if (out.length > this.limits.maxOutputLength) {
+        throw new Error(`rendered text longer than ${this.limits.maxOutputLength} characters`);
+      }
+      return out;
+    } catch (err) {
+      throw templateError(where, err);
+    }
+  }
+
+  /**
+   * Renders every string inside `value` (objects and lists walked recursively; keys are not
+   * templated). `where` names the place for messages, e.g. `step "throttle" with`.
+   */
+  renderValue(value: unknown, context: TemplateContext, where: string): unknown {
+    if (typeof value === 'string') return this.render(value, context, where);
+    if (Array.isArray(value)) return value.map((item, i) => this.renderValue(item, context, `${where}[${i}]`));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = this.renderValue(item, context, `${where}.${key}`);
+      return out;
+    }
+    return value;
+  }
+
+  /**
+   * Evaluates a `when:` expression. It must yield a boolean: `steps.lag.output.total > 10000`,
+   * `labels.severity == "critical" and trigger == "firing"`.
+   *
+   * @throws FirebreakError RUNBOOK_TEMPLATE for undefined variables or a non-boolean result.
+   */
+  evaluateCondition(expression: string, context: TemplateContext, where = 'when'): boolean {
+    let value: unknown;
+    try {
+      value = this.#liquid.evalValueSync(expression, context);
+    } catch (err) {
+      throw templateError(where, err);
+    }
+    if (typeof value !== 'boolean') {
+      throw new FirebreakError('RUNBOOK_TEMPLATE', `${where}: must evaluate to true or false, got ${describe(value)}`, {
+        statusCode: 422,
+        details: { where, expression },
+      });
+    }
+    return value;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function templateError(where: string, err: unknown): FirebreakError {
+  if (err instanceof FirebreakError) return err;
+  const variable = undefinedVariable(err);
+  const message = variable === null ? cleanMessage(err) : `undefined variable ${variable}`;
+  return new FirebreakError('RUNBOOK_TEMPLATE', `${where}: ${message}`, {
+    statusCode: 422,
+    cause: err,
+    details: variable === null ? { where } : { where, variable },
+  });
+}
