@@ -1,0 +1,167 @@
+/**
+ * The runbook loader: files and directories of `*.yaml` / `*.yml` in, runbooks and every
+ * problem of every file out.
+ *
+ * A directory contributes its `*.yaml` and `*.yml` files (not its subdirectories, not hidden
+ * files), in name order; a path to a file is loaded whatever its extension. A file may hold
+ * several runbooks separated by `---`. A file with any problem contributes no runbook; the
+ * caller decides what a partial result means ({@link RunbookSet} keeps the last good set).
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compileRunbook } from './compile.ts';
+import { displayPath, sortDiagnostics, type RunbookDiagnostic } from './diagnostics.ts';
+import { ParamsValidator, type ActionCatalog } from './params.ts';
+import { RunbookSchemaValidator } from './schema.ts';
+import { TemplateEngine } from './template.ts';
+import type { Runbook } from './types.ts';
+import { parseYaml, positionOf } from './yaml-source.ts';
+
+/** Files larger than this are refused: a runbook is a page of YAML, not a data set. */
+export const MAX_RUNBOOK_FILE_BYTES = 1_048_576;
+
+export interface LoadDeps {
+  catalog: ActionCatalog;
+  /** Shared engines; created when omitted. */
+  templates?: TemplateEngine;
+  validator?: ParamsValidator;
+  schema?: RunbookSchemaValidator;
+}
+
+/** One runbook file's text, named as it should appear in messages. */
+export interface RunbookSource {
+  file: string;
+  text: string;
+}
+
+export interface LoadResult {
+  /** Runbooks of the files without problems, in file order. */
+  runbooks: Runbook[];
+  /** Every problem found, ordered by file, line and column. Empty means the load is good. */
+  diagnostics: RunbookDiagnostic[];
+  /** The files read, in load order. */
+  files: string[];
+}
+
+/**
+ * Loads runbooks from text already in memory (no disk): parse, schema, semantic checks, then
+ * duplicate names across all sources.
+ */
+export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): LoadResult {
+  const compileDeps = {
+    catalog: deps.catalog,
+    templates: deps.templates ?? new TemplateEngine(),
+    validator: deps.validator ?? new ParamsValidator(),
+  };
+  const schema = deps.schema ?? new RunbookSchemaValidator();
+  const diagnostics: RunbookDiagnostic[] = [];
+  const runbooks: Runbook[] = [];
+  const names = new Map<string, string>();
+
+  for (const { file, text } of sources) {
+    const parsed = parseYaml(text, file);
+    if (!parsed.ok) {
+      const { line, column } = parsed.error.position;
+      diagnostics.push({ code: 'RUNBOOK_YAML_SYNTAX', message: parsed.error.message, file, line, column, path: '' });
+      continue;
+    }
+    const documents = parsed.documents.filter((d) => d.value !== null);
+    if (documents.length === 0) {
+      diagnostics.push({ code: 'RUNBOOK_SCHEMA', message: 'the file holds no runbook', file, line: 1, column: 1, path: '' });
+      continue;
+    }
+    for (const doc of documents) {
+      const issues = schema.validate(doc.value);
+      for (const issue of issues) {
+        const pos = positionOf(doc, issue.pointer, issue.atKey);
+        const path = displayPath(issue.pointer);
+        diagnostics.push({ code: 'RUNBOOK_SCHEMA', message: issue.message, file, line: pos.line, column: pos.column, path });
+      }
+      const result = compileRunbook(doc, file, issues.length > 0, compileDeps);
+      diagnostics.push(...result.diagnostics);
+
+      const value = doc.value as Record<string, unknown>;
+      if (typeof value === 'object' && typeof value.name === 'string') {
+        const pos = positionOf(doc, '/name');
+        const where = `${file}:${pos.line}:${pos.column}`;
+        const previous = names.get(value.name);
+        if (previous !== undefined) {
+          diagnostics.push({
+            code: 'RUNBOOK_DUPLICATE_NAME',
+            message: `runbook "${value.name}" is already defined at ${previous}`,
+            file,
+            line: pos.line,
+            column: pos.column,
+            path: 'name',
+          });
+          continue;
+        }
+        names.set(value.name, where);
+      }
+      if (result.runbook !== null) runbooks.push(result.runbook);
+    }
+  }
+
+  const files = sources.map((s) => s.file);
+  const bad = new Set(diagnostics.map((d) => d.file));
+  return {
+    runbooks: runbooks.filter((r) => !bad.has(r.origin.file)),
+    diagnostics: sortDiagnostics(diagnostics, files),
+    files,
+  };
+}
+
+/**
+ * Reads the runbook files under `paths` (files, or directories of `*.yaml`/`*.yml`). Paths that
+ * cannot be read come back as RUNBOOK_FILE diagnostics.
+ */
+export async function readRunbookSources(paths: string[]): Promise<{ sources: RunbookSource[]; diagnostics: RunbookDiagnostic[] }> {
+  const sources: RunbookSource[] = [];
+  const diagnostics: RunbookDiagnostic[] = [];
+  const fileProblem = (file: string, message: string): void => {
+    diagnostics.push({ code: 'RUNBOOK_FILE', message, file, line: 1, column: 1, path: '' });
+  };
+  const files: string[] = [];
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) {
+        const names = (await readdir(path)).filter((n) => !n.startsWith('.') && /\.ya?ml$/.test(n)).sort();
+        files.push(...names.map((n) => join(path, n)));
+      } else {
+        files.push(path);
+      }
+    } catch (err) {
+      fileProblem(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  for (const file of [...new Set(files)]) {
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) {
+        fileProblem(file, 'not a regular file');
+        continue;
+      }
+      if (info.size > MAX_RUNBOOK_FILE_BYTES) {
+        fileProblem(file, `larger than ${MAX_RUNBOOK_FILE_BYTES} bytes`);
+        continue;
+      }
+      sources.push({ file, text: await readFile(file, 'utf8') });
+    } catch (err) {
+      fileProblem(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return { sources, diagnostics };
+}
+
+/** Reads and loads runbooks from files and directories. Never throws for bad runbooks. */
+export async function loadRunbooks(paths: string[], deps: LoadDeps): Promise<LoadResult> {
+  const read = await readRunbookSources(paths);
+  const result = loadRunbookSources(read.sources, deps);
+  const files = [...paths.filter((p) => read.diagnostics.some((d) => d.file === p)), ...result.files];
+  return {
+    runbooks: result.runbooks,
+    diagnostics: sortDiagnostics([...read.diagnostics, ...result.diagnostics], files),
+    files: result.files,
+  };
+}

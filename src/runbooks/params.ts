@@ -1,0 +1,232 @@
+/**
+ * Step parameters against their action's JSON Schema, twice:
+ *
+ * 1. at load time, on the parameters as written: values that are templates are not known yet, so
+ *    problems at or below a templated value are ignored (and so are combinator problems such as
+ *    `oneOf` above one), while literal mistakes (a missing key, an unknown key, a string where a
+ *    number belongs) fail the load;
+ * 2. when the step runs, on the rendered parameters ({@link renderStepParams}): everything is
+ *    checked.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import * as ajvFormats from 'ajv-formats';
+import type { RevertMode } from '../actions/types.ts';
+import { FirebreakError } from '../errors.ts';
+import { displayPath } from './diagnostics.ts';
+import { isTemplate, type TemplateContext, type TemplateEngine } from './template.ts';
+import type { RunbookStep } from './types.ts';
+import { escapePointer } from './yaml-source.ts';
+
+/** What the loader needs to know about an action. The action registry satisfies it. */
+export interface ActionInfo {
+  name: string;
+  mutating: boolean;
+  defaultRevert: RevertMode;
+  paramsSchema: Record<string, unknown>;
+  /** Present (a function) when the action can undo its change. */
+  revert?: unknown;
+}
+
+/** Anything that finds actions by name: the action registry, or a small one in tests. */
+export interface ActionCatalog {
+  get(name: string): ActionInfo | undefined;
+}
+
+/**
+ * A catalogue over the action registry, whose `get` throws for unknown names (ACTION_UNKNOWN)
+ * where the loader wants `undefined`.
+ */
+export function catalogFromRegistry(registry: { has(name: string): boolean; get(name: string): ActionInfo }): ActionCatalog {
+  return { get: (name) => (registry.has(name) ? registry.get(name) : undefined) };
+}
+
+/** One parameter problem: JSON pointer inside the parameters and a message. */
+export interface ParamProblem {
+  pointer: string;
+  message: string;
+}
+
+// ajv-formats is CommonJS; depending on the loader its plugin is the module or its default.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats = (ajvFormats as unknown as { default?: FormatsPlugin }).default ?? (ajvFormats as unknown as FormatsPlugin);
+
+/** Keywords whose failure is about the object itself, not about the values inside it. */
+const STRUCTURAL = new Set([
+  'required',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'propertyNames',
+  'minProperties',
+  'maxProperties',
+  'minItems',
+  'maxItems',
+  'dependentRequired',
+  'dependencies',
+  'type',
+]);
+
+/** Compiles action parameter schemas once each and checks parameters against them. */
+export class ParamsValidator {
+  readonly #ajv: Ajv2020;
+  readonly #compiled = new WeakMap<object, ValidateFunction>();
+
+  constructor() {
+    // Lenient about unknown keywords: the registry owns the strict check of its schemas.
+    this.#ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(this.#ajv);
+  }
+
+  #compile(schema: Record<string, unknown>): ValidateFunction {
+    let fn = this.#compiled.get(schema);
+    if (fn === undefined) {
+      fn = this.#ajv.compile(schema);
+      this.#compiled.set(schema, fn);
+    }
+    return fn;
+  }
+
+  /** Every problem of `params` against `schema`. */
+  validate(schema: Record<string, unknown>, params: unknown): ParamProblem[] {
+    const fn = this.#compile(schema);
+    return fn(params) ? [] : describe(fn.errors ?? []);
+  }
+
+  /** Problems of parameters as written, ignoring what templates may still change. */
+  validateLiteral(schema: Record<string, unknown>, params: unknown): ParamProblem[] {
+    const fn = this.#compile(schema);
+    if (fn(params)) return [];
+    const templated = templatedPointers(params, '');
+    const all = fn.errors ?? [];
+    const errors = all.filter((e) => !dependsOnTemplate(e, templated, all));
+    return describe(errors);
+  }
+}
+
+function templatedPointers(value: unknown, pointer: string, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (isTemplate(value)) out.push(pointer);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => templatedPointers(item, `${pointer}/${i}`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) templatedPointers(v, `${pointer}/${escapePointer(k)}`, out);
+  }
+  return out;
+}
+
+function isAtOrBelow(pointer: string, ancestor: string): boolean {
+  return pointer === ancestor || pointer.startsWith(`${ancestor}/`);
+}
+
+const COMBINATORS = new Set(['anyOf', 'oneOf']);
+
+/** Errors reported for the branches of combinator `c` (ajv lists them next to it). */
+function branchesOf(c: ErrorObject, errors: ErrorObject[]): ErrorObject[] {
+  return errors.filter((e) => e !== c && e.schemaPath.startsWith(`${c.schemaPath}/`));
+}
+
+/**
+ * Whether an error may disappear once templates are rendered: it sits at or below a templated
+ * value, or it judges the values inside an object that holds one (`const`, `not`...). A
+ * combinator depends on templates when one of its branch errors does: `anyOf` of `required`
+ * branches (the "set at least one of" idiom) is about keys, and keys are never templated.
+ */
+function dependsOnTemplate(error: ErrorObject, templated: string[], errors: ErrorObject[]): boolean {
+  if (templated.some((t) => isAtOrBelow(error.instancePath, t))) return true;
+  if (STRUCTURAL.has(error.keyword)) return false;
+  if (COMBINATORS.has(error.keyword)) {
+    const branches = branchesOf(error, errors);
+    if (branches.length > 0) return branches.some((b) => dependsOnTemplate(b, templated, errors));
+  }
+  return templated.some((t) => isAtOrBelow(t, error.instancePath));
+}
+
+function describe(errors: ErrorObject[]): ParamProblem[] {
+  const seen = new Set<string>();
+  const out: ParamProblem[] = [];
+  const push = (problem: ParamProblem): void => {
+    const key = `${problem.pointer}\u0000${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(problem);
+    }
+  };
+  // "At least one of" (a combinator whose branches only miss required keys) becomes one
+  // message instead of one "missing" per alternative. ajv lists branches before their
+  // combinator, so find them all first.
+  const collapsed = new Map<ErrorObject, string>();
+  const hidden = new Set<ErrorObject>();
+  for (const e of errors) {
+    if (!COMBINATORS.has(e.keyword)) continue;
+    const branches = branchesOf(e, errors);
+    if (branches.length > 0 && branches.every((b) => b.keyword === 'required' && b.instancePath === e.instancePath)) {
+      for (const b of branches) hidden.add(b);
+      collapsed.set(e, `needs at least one of ${branches.map((b) => `"${String(b.params.missingProperty)}"`).join(', ')}`);
+    }
+  }
+  for (const e of errors) {
+    if (hidden.has(e)) continue;
+    const params = e.params as Record<string, unknown>;
+    const summary = collapsed.get(e);
+    if (summary !== undefined) {
+      push({ pointer: e.instancePath, message: summary });
+      continue;
+    }
+    if (e.keyword === 'additionalProperties') {
+      push({ pointer: `${e.instancePath}/${escapePointer(String(params.additionalProperty))}`, message: 'unknown parameter' });
+    } else if (e.keyword === 'required') {
+      push({ pointer: e.instancePath, message: `missing required parameter "${String(params.missingProperty)}"` });
+    } else if (e.keyword === 'enum') {
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      push({ pointer: e.instancePath, message: `must be one of ${allowed}` });
+    } else {
+      push({ pointer: e.instancePath, message: e.message ?? e.keyword });
+    }
+  }
+  return out;
+}
+
+export interface RenderDeps {
+  templates: TemplateEngine;
+  validator: ParamsValidator;
+  catalog: ActionCatalog;
+}
+
+/**
+ * Renders a step's `with` on the given data and validates the result against the action's
+ * parameter schema. The engine calls it right before planning a step.
+ *
+ * @throws FirebreakError RUNBOOK_TEMPLATE (undefined variable, render error; details carry
+ *   `step` and `variable`), RUNBOOK_INVALID_PARAMS (rendered values break the schema; details
+ *   carry `step` and `problems`), RUNBOOK_UNKNOWN_ACTION (the action vanished since loading).
+ */
+export function renderStepParams(step: RunbookStep, context: TemplateContext, deps: RenderDeps): Record<string, unknown> {
+  const action = deps.catalog.get(step.action);
+  if (action === undefined) {
+    throw new FirebreakError('RUNBOOK_UNKNOWN_ACTION', `step "${step.id}": unknown action "${step.action}"`, {
+      statusCode: 422,
+      details: { step: step.id, action: step.action },
+    });
+  }
+  let rendered: unknown;
+  try {
+    rendered = deps.templates.renderValue(step.with, context, `step "${step.id}" with`);
+  } catch (err) {
+    if (err instanceof FirebreakError) {
+      throw new FirebreakError(err.code, err.message, {
+        statusCode: err.statusCode,
+        cause: err.cause,
+        details: { ...err.details, step: step.id },
+      });
+    }
+    throw err;
+  }
+  const problems = deps.validator.validate(action.paramsSchema, rendered);
+  if (problems.length > 0) {
+    const text = problems.map((p) => `${p.pointer === '' ? '' : `${displayPath(p.pointer)}: `}${p.message}`).join('; ');
+    throw new FirebreakError('RUNBOOK_INVALID_PARAMS', `step "${step.id}": rendered parameters for ${step.action} are invalid: ${text}`, {
+      statusCode: 422,
+      details: { step: step.id, action: step.action, problems },
+    });
+  }
+  return rendered as Record<string, unknown>;
+}
