@@ -1,0 +1,164 @@
+/**
+ * firebreak's own Prometheus metrics. One {@link Metrics} object per app instance, with its own
+ * registry (no global registry: several apps can live in one process, as in tests). It is
+ * injected into the pipeline; later stages (the engine) register their metrics on
+ * `metrics.registry`. docs/metrics.md documents every series; keep the two in step.
+ *
+ * Label values are bounded: statuses, timeline kinds and error codes are closed sets, store
+ * operations are the method names firebreak calls.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IncidentStatus, TimelineKind } from '../incidents/model.ts';
+
+export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
+
+/** The subset of a processing result the metrics read (see src/incidents/process.ts). */
+export interface ProcessedCounts {
+  duplicates: number;
+  timeline: ReadonlyArray<{ kind: TimelineKind }>;
+}
+
+export interface Metrics {
+  /** Registry to scrape, and to register further metrics on. */
+  readonly registry: Registry;
+  /** An accepted (stored) notification, its alerts by status, and how many Alertmanager left out. */
+  notificationAccepted(status: string, alerts: { firing: number; resolved: number }, truncated?: number): void;
+  /** One webhook request finished with `outcome` (`ok` or the error code) after `seconds`. */
+  webhookRequest(outcome: string, seconds: number): void;
+  /** Duplicates and timeline entries of one processed notification. */
+  notificationProcessed(counts: ProcessedCounts): void;
+  /** A timeline entry appended outside notification processing (API writes). */
+  timelineEntry(kind: TimelineKind): void;
+  /** A store call failed; `operation` is the Store method name. */
+  storeError(operation: string): void;
+  /** Source of `firebreak_incidents{status}`; read at every scrape. */
+  observeIncidents(source: () => Promise<Record<IncidentStatus, number>>): void;
+  /** Source of `firebreak_notifications_pending`; read at every scrape. */
+  observePending(source: () => number): void;
+  /** Prometheus text exposition of everything registered. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface MetricsOptions {
+  /** Also export Node.js process metrics (CPU, memory, event loop, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+/** Seconds; a webhook call stores one row, so most land well under 100 ms. */
+const WEBHOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const notificationsReceived = new Counter({
+    name: 'firebreak_notifications_received_total',
+    help: 'Alertmanager notifications accepted and stored, by the notification status.',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  const alertsReceived = new Counter({
+    name: 'firebreak_alerts_received_total',
+    help: 'Alerts in accepted notifications, by alert status (duplicate deliveries included).',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  const alertsDuplicate = new Counter({
+    name: 'firebreak_alerts_duplicate_total',
+    help: 'Alert states already recorded (Alertmanager retries, HA peers, replays); they change nothing.',
+    registers,
+  });
+  const alertsTruncated = new Counter({
+    name: 'firebreak_alerts_truncated_total',
+    help: 'Alerts Alertmanager left out of notifications (truncatedAlerts, max_alerts); firebreak never sees them.',
+    registers,
+  });
+  const webhookDuration = new Histogram({
+    name: 'firebreak_webhook_request_duration_seconds',
+    help: 'Time to answer a webhook request, by outcome (ok or the error code).',
+    labelNames: ['outcome'] as const,
+    buckets: WEBHOOK_BUCKETS,
+    registers,
+  });
+  const timelineEntries = new Counter({
+    name: 'firebreak_timeline_entries_total',
+    help: 'Timeline entries appended, by kind.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const storeErrors = new Counter({
+    name: 'firebreak_store_errors_total',
+    help: 'Failed store calls, by operation.',
+    labelNames: ['operation'] as const,
+    registers,
+  });
+
+  for (const status of ['firing', 'resolved']) {
+    notificationsReceived.inc({ status }, 0);
+    alertsReceived.inc({ status }, 0);
+  }
+  webhookDuration.zero({ outcome: 'ok' });
+
+  let incidentSource: (() => Promise<Record<IncidentStatus, number>>) | null = null;
+  let pendingSource: (() => number) | null = null;
+  let lastCounts: Partial<Record<IncidentStatus, number>> = {};
+
+  new Gauge({
+    name: 'firebreak_incidents',
+    help: 'Incidents in the store, by status (read from the store at each scrape).',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      if (incidentSource !== null) {
+        try {
+          lastCounts = await incidentSource();
+        } catch {
+          // Keep the last known figures; the failure is itself a metric, and /readyz reports it.
+          storeErrors.inc({ operation: 'countIncidentsByStatus' });
+        }
+      }
+      for (const status of INCIDENT_STATUSES) this.set({ status }, lastCounts[status] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'firebreak_notifications_pending',
+    help: 'Notifications acknowledged (stored) but not yet processed.',
+    registers,
+    collect() {
+      this.set(pendingSource === null ? 0 : pendingSource());
+    },
+  });
+
+  return {
+    registry,
+    notificationAccepted(status, alerts, truncated = 0) {
+      notificationsReceived.inc({ status });
+      if (truncated > 0) alertsTruncated.inc(truncated);
+      if (alerts.firing > 0) alertsReceived.inc({ status: 'firing' }, alerts.firing);
+      if (alerts.resolved > 0) alertsReceived.inc({ status: 'resolved' }, alerts.resolved);
+    },
+    webhookRequest(outcome, seconds) {
+      webhookDuration.observe({ outcome }, seconds);
+    },
+    notificationProcessed(counts) {
+      if (counts.duplicates > 0) alertsDuplicate.inc(counts.duplicates);
+      for (const entry of counts.timeline) timelineEntries.inc({ kind: entry.kind });
+    },
+    timelineEntry(kind) {
+      timelineEntries.inc({ kind });
+    },
+    storeError(operation) {
+      storeErrors.inc({ operation });
+    },
+    observeIncidents(source) {
+      incidentSource = source;
+    },
+    observePending(source) {
+      pendingSource = source;
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
