@@ -1,0 +1,53 @@
+/**
+ * JSON Schema of the Alertmanager webhook body, payload version "4" (Alertmanager's
+ * `notify/webhook` Message: template Data plus version, groupKey, truncatedAlerts).
+ *
+ * Strict on what firebreak reads (types, the status enum, RFC 3339 times, string label values),
+ * lenient on the rest: additional properties are allowed everywhere because newer Alertmanager
+ * releases add fields (`notification_reason`, `routeLabels`, ...), and a receiver that rejected
+ * them would drop alerts on an upgrade (Alertmanager does not retry a 4xx).
+ */
+
+const stringMap = {
+  type: 'object',
+  additionalProperties: { type: 'string' },
+};
+
+/** Go marshals nil maps as null; Alertmanager never does for these, other senders might. */
+const optionalStringMap = { anyOf: [stringMap, { type: 'null' }] };
+
+const time = { type: 'string', format: 'date-time' };
+
+export const WEBHOOK_ALERT_SCHEMA: Record<string, unknown> = {
+  type: 'object',
+  required: ['status', 'labels', 'startsAt', 'fingerprint'],
+  properties: {
+    status: { enum: ['firing', 'resolved'] },
+    labels: stringMap,
+    annotations: optionalStringMap,
+    startsAt: time,
+    /** `0001-01-01T00:00:00Z` (Go's zero time) means unset. */
+    endsAt: { anyOf: [time, { type: 'null' }] },
+    generatorURL: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+    fingerprint: { type: 'string', minLength: 1, maxLength: 256 },
+  },
+};
+
+export const WEBHOOK_PAYLOAD_SCHEMA: Record<string, unknown> = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'Alertmanager webhook payload, version 4',
+  type: 'object',
+  required: ['version', 'groupKey', 'status', 'receiver', 'alerts'],
+  properties: {
+    version: { const: '4' },
+    groupKey: { type: 'string', minLength: 1 },
+    truncatedAlerts: { type: 'integer', minimum: 0 },
+    status: { enum: ['firing', 'resolved'] },
+    receiver: { type: 'string' },
+    groupLabels: optionalStringMap,
+    commonLabels: optionalStringMap,
+    commonAnnotations: optionalStringMap,
+    externalURL: { type: 'string' },
+    alerts: { type: 'array', items: WEBHOOK_ALERT_SCHEMA },
+  },
+};
