@@ -3,8 +3,10 @@
  * `firebreak --help` lists them in this order.
  */
 import type { Command } from '../types.ts';
+import { serveCommand } from '../serve.ts';
 import { actionCommand } from './action.ts';
 
 export const COMMANDS: readonly Command[] = [
+  serveCommand,
   actionCommand,
 ];

@@ -1,0 +1,114 @@
+/**
+ * Wires firebreak's pipeline and HTTP surface together. {@link createApp} builds the express
+ * application, the ingest pipeline and the metrics from injected dependencies and never listens:
+ * the `serve` command (src/cli/serve.ts) listens, and tests drive the app in-process.
+ *
+ * Pipeline: webhook -> validate -> store (ack) -> worker -> processNotification -> hooks.
+ * The hooks are the seam for the stages that follow incident processing: the runbook engine
+ * registers one hook and receives every ProcessResult, in order, after it was committed.
+ */
+import express, { type Express } from 'express';
+import pkg from '../package.json' with { type: 'json' };
+import type { AuthSettings } from './config/credentials.ts';
+import type { Config } from './config/schema.ts';
+import type { Clock } from './core/clock.ts';
+import type { Logger } from './core/logger.ts';
+import { createAuthenticator } from './http/auth.ts';
+import { errorHandler, notFoundHandler } from './http/errors.ts';
+import { buildOpenApiDocument } from './http/openapi.ts';
+import { requestLogging } from './http/request-context.ts';
+import { registerIncidentRoutes } from './http/routes/incidents.ts';
+import { registerSystemRoutes } from './http/routes/system.ts';
+import { registerWebhookRoute } from './http/routes/webhook.ts';
+import { createPipeline, type Pipeline, type PostProcessHook } from './ingest/pipeline.ts';
+import { createWebhookValidator } from './ingest/validate.ts';
+import { processNotification, type ProcessOptions } from './incidents/process.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import type { Store } from './store/types.ts';
+
+export interface AppDeps {
+  config: Pick<Config, 'limits'>;
+  /** Credentials to enforce (src/config/credentials.ts resolves them). */
+  auth: AuthSettings;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Defaults to a fresh registry with process metrics. */
+  metrics?: Metrics;
+  /** Called with every processing result, in order; see the module comment. */
+  hooks?: readonly PostProcessHook[];
+  /** Which alerts share an incident (the runbook engine's groupBy); default: the groupKey. */
+  keyFor?: ProcessOptions['keyFor'];
+  /** Waits between retries of a retriable processing failure, ms. */
+  retryDelaysMs?: readonly number[];
+}
+
+export interface App {
+  /** The express application; listen on it with `http.createServer(app.express)`. */
+  express: Express;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  /** Starts processing, beginning with every stored notification not yet processed. */
+  start(): void;
+  /**
+   * Fails readiness, then stops processing: the notification in progress finishes, waiting ones
+   * are processed while `graceMs` lasts. Call after the HTTP server stopped taking requests;
+   * the caller closes the store afterwards.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function createApp(deps: AppDeps): App {
+  const { store, clock, logger } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  metrics.observeIncidents(() => store.countIncidentsByStatus());
+  const processOptions: ProcessOptions = deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
+  const pipeline = createPipeline({
+    store,
+    logger,
+    metrics,
+    process: (stored) => processNotification({ store, clock, logger }, stored, processOptions),
+    ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
+    ...(deps.retryDelaysMs === undefined ? {} : { retryDelaysMs: deps.retryDelaysMs }),
+  });
+  const auth = createAuthenticator(deps.auth);
+  let accepting = true;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLogging(logger));
+  registerSystemRoutes(app, {
+    store,
+    metrics,
+    logger,
+    accepting: () => accepting,
+    openapi: () => buildOpenApiDocument(pkg.version),
+  });
+  registerWebhookRoute(app, {
+    store,
+    clock,
+    logger,
+    metrics,
+    pipeline,
+    validate: createWebhookValidator(),
+    auth,
+    bodyLimit: deps.config.limits.webhookBodyBytes,
+  });
+  registerIncidentRoutes(app, { store, clock, metrics, auth, bodyLimit: deps.config.limits.apiBodyBytes });
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+
+  return {
+    express: app,
+    pipeline,
+    metrics,
+    start() {
+      pipeline.kick();
+    },
+    async stop(graceMs) {
+      accepting = false;
+      await pipeline.close(graceMs);
+    },
+  };
+}

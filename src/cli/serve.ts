@@ -1,0 +1,205 @@
+/**
+ * `firebreak serve`: loads the configuration, opens and migrates the store, resolves credentials
+ * (generating them on a first start), builds the app (src/app.ts) and listens. Notifications a
+ * previous run stored but did not process are processed first, while the server already takes
+ * new ones.
+ *
+ * Shutdown (SIGTERM, SIGINT): stop accepting connections, let in-flight requests finish, let the
+ * pipeline finish the notification in progress (and waiting ones while the grace period lasts),
+ * close the store, exit 0. A second signal exits at once with status 1.
+ *
+ * Logs are pino JSON lines on stdout, one per request plus lifecycle events; secrets are never
+ * logged (the path of a generated credentials file is).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../app.ts';
+import { resolveCredentials } from '../config/credentials.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../core/clock.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import { FirebreakError } from '../errors.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import type { Store } from '../store/types.ts';
+import { parseCommandArgs } from './args.ts';
+import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
+
+const USAGE = `Usage: firebreak serve [--config <file>]
+
+Runs the Alertmanager webhook receiver and the HTTP API until SIGTERM or SIGINT.
+
+Options:
+  -c, --config <file>  YAML config file (default: FIREBREAK_CONFIG; none: defaults + environment)
+
+Every setting can be set by an environment variable (FIREBREAK_LISTEN, FIREBREAK_STORE,
+FIREBREAK_WEBHOOK_TOKEN, FIREBREAK_API_TOKENS, ...): see docs/configuration.md.
+With no credentials configured, the first start writes a webhook token and an admin token
+to <dataDir>/credentials.json (mode 0600) and logs the file's path.
+
+Logs: JSON lines on stdout. Exit status 0 after a clean shutdown.
+`;
+
+/** A running server, as returned by {@link startServer}. */
+export interface RunningServer {
+  /** `http://host:port` actually bound (port 0 in the config is resolved here). */
+  url: string;
+  port: number;
+  logger: Logger;
+  /** Graceful shutdown (see the module comment); idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  config: Config;
+  clock: Clock;
+  /** Where JSON log lines go. */
+  logSink: TextSink;
+}
+
+/** `host:port` -> parts; IPv6 hosts are written in brackets (`[::1]:8080`). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(listen.slice(colon + 1)) };
+}
+
+/** Opens the configured store. Only SQLite exists so far. */
+export async function openConfiguredStore(config: Pick<Config, 'store'>, logger: Logger, clock: Clock): Promise<Store> {
+  if (/^postgres(ql)?:\/\//i.test(config.store)) {
+    throw new FirebreakError(
+      'CONFIG_STORE_UNSUPPORTED',
+      'a PostgreSQL store is not supported yet; set store (FIREBREAK_STORE) to a SQLite file path',
+      { details: { path: '/store' } },
+    );
+  }
+  return openSqliteStore({ path: config.store, logger, clock });
+}
+
+/** Starts everything and resolves once the server listens. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config, clock } = options;
+  const logger = createLogger({ level: config.logLevel }, { write: (line: string) => options.logSink.write(line) } as NodeJS.WritableStream);
+  if (config.auth.disabled) {
+    logger.warn('authentication is DISABLED (auth.disabled: true): anyone who can reach this server can post alerts and use the API');
+  }
+  const auth = await resolveCredentials(config, { logger, now: () => new Date(clock.now()) });
+  const store = await openConfiguredStore(config, logger, clock);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const app = createApp({ config, auth, store, clock, logger });
+  const server = createServer(app.express);
+  // Processing starts before listening: stored notifications are replayed first, in order.
+  app.start();
+
+  const { host, port } = parseListen(config.listen);
+  try {
+    await listen(server, host, port);
+  } catch (err) {
+    await app.stop(0);
+    await store.close();
+    throw new FirebreakError('SERVE_LISTEN_FAILED', `cannot listen on ${config.listen}: ${(err as Error).message}`, {
+      cause: err,
+      details: { listen: config.listen },
+    });
+  }
+  const bound = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  logger.info({ url, port: bound, mode: config.mode, store: config.store, runbooks: config.runbooks }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port: bound,
+    logger,
+    close() {
+      closing ??= shutdown(server, async (graceLeftMs) => {
+        await app.stop(graceLeftMs);
+        await store.close();
+      }, config.limits.shutdownGraceMs, logger);
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Stops the HTTP server (no new connections; idle keep-alive connections closed; in-flight
+ * requests finish, forcibly closed when the grace period ends), then runs `after` with the grace
+ * time left.
+ */
+async function shutdown(server: Server, after: (graceLeftMs: number) => Promise<void>, graceMs: number, logger: Logger): Promise<void> {
+  const started = Date.now();
+  logger.info({ graceMs }, 'shutting down: no new requests; finishing in-flight requests and processing');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), graceMs);
+  });
+  if ((await Promise.race([closed, expired])) === 'expired') {
+    logger.warn('grace period over: closing the connections still open');
+    server.closeAllConnections();
+    await closed;
+  }
+  clearTimeout(timer);
+  await after(Math.max(0, graceMs - (Date.now() - started)));
+  logger.info('stopped');
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Run the Alertmanager webhook receiver and the HTTP API',
+  usage: USAGE,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values } = parseCommandArgs('serve', argv, { config: { type: 'string', short: 'c' } });
+    const config = loadConfig({
+      env: io.env,
+      argv: values.config === undefined ? [] : ['--config', values.config],
+      readFile: io.readFile,
+    });
+    // Signals are handled from the start: one that arrives while starting stops the server as
+    // soon as it is up, instead of killing the process half-way through opening the store.
+    let received: NodeJS.Signals | null = null;
+    let running: RunningServer | null = null;
+    let onFirstSignal: (() => void) | null = null;
+    const stopRequested = new Promise<void>((resolve) => {
+      onFirstSignal = resolve;
+    });
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received !== null) {
+        running?.logger.error({ signal }, 'second signal: exiting without finishing');
+        process.exit(EXIT.failed);
+      }
+      received = signal;
+      running?.logger.info({ signal }, 'signal received');
+      onFirstSignal?.();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      running = await startServer({ config, clock: io.clock, logSink: io.stdout });
+      await stopRequested;
+      await running.close();
+      return EXIT.ok;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  },
+};

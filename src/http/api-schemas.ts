@@ -1,0 +1,78 @@
+/**
+ * JSON Schemas of the API's request bodies and query strings. The routes validate with them and
+ * the OpenAPI document (openapi.ts) publishes them, so the two cannot drift apart.
+ */
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+
+export const INCIDENT_STATUS_VALUES = ['open', 'contained', 'resolved', 'recovered', 'closed'];
+export const ROLE_NAME_VALUES = ['commander', 'tech-lead', 'communications', 'scribe'];
+export const PHASE_VALUES = ['preparation', 'identification', 'containment', 'eradication', 'recovery', 'lessons-learned'];
+
+export const NOTE_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    text: { ...text(10_000), description: 'The note. Tags `why:`, `root-cause:`, `lesson:`, `impact:` feed the post-mortem.' },
+    phase: { enum: PHASE_VALUES, description: 'Incident-response phase the note belongs to.' },
+  },
+};
+
+export const ROLE_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['role', 'person'],
+  properties: {
+    role: { enum: ROLE_NAME_VALUES },
+    person: text(200),
+  },
+};
+
+export const ACTION_ITEM_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['title'],
+  properties: {
+    title: text(500),
+    owner: { anyOf: [text(200), { type: 'null' }] },
+    dueDate: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }], description: 'YYYY-MM-DD' },
+  },
+};
+
+export const CLOSE_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: { type: 'string', maxLength: 2_000 },
+  },
+};
+
+/** Query of `GET /api/v1/incidents`; `status` is a comma-separated list or repeated. */
+export const LIST_INCIDENTS_QUERY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'array', items: { enum: INCIDENT_STATUS_VALUES } },
+    since: { type: 'string', format: 'date-time' },
+    until: { type: 'string', format: 'date-time' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+};
+
+export const TIMELINE_QUERY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    afterId: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
+};
+
+export const POSTMORTEM_QUERY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    format: { enum: ['markdown', 'json'], default: 'markdown' },
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * Authentication and authorisation at the HTTP boundary.
+ *
+ * - The webhook accepts only the webhook credentials (bearer token or basic auth, as
+ *   Alertmanager's `http_config` sends them); operator tokens are refused there, and the webhook
+ *   credentials are refused on the API, so each secret does one job.
+ * - The API accepts operator tokens (`Authorization: Bearer`); roles are ordered
+ *   viewer < responder < admin, and a route names the least role it needs.
+ * - Secrets are compared in constant time: SHA-256 digests of equal length through
+ *   `crypto.timingSafeEqual`, against every known secret without stopping at a match, so timing
+ *   reveals neither the secret nor which one matched.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AuthSettings } from '../config/credentials.ts';
+import type { Role } from '../config/schema.ts';
+import { httpError } from './errors.ts';
+import { requestContext, type Principal } from './request-context.ts';
+
+const ROLE_RANK: Record<Role, number> = { viewer: 1, responder: 2, admin: 3 };
+
+/** Name recorded for requests when authentication is disabled. */
+export const ANONYMOUS = 'anonymous';
+
+type Credential = { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };
+
+export interface Authenticator {
+  /** Identifies the caller, or throws AUTH_MISSING / AUTH_INVALID (401). */
+  identify(authorization: string | undefined): Principal;
+  /** Middleware for the webhook: webhook credentials only. */
+  webhook(): RequestHandler;
+  /** Middleware for API routes: an operator token with at least `role`. */
+  operator(role: Role): RequestHandler;
+}
+
+interface DigestEntry {
+  digest: Buffer;
+  principal: Principal;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** True when `a` equals any of `candidates`; always looks at all of them. */
+function matchAll(value: Buffer, candidates: DigestEntry[]): Principal | null {
+  let found: Principal | null = null;
+  for (const candidate of candidates) {
+    if (timingSafeEqual(value, candidate.digest) && found === null) found = candidate.principal;
+  }
+  return found;
+}
+
+function parseAuthorization(header: string): Credential | null {
+  const space = header.indexOf(' ');
+  if (space < 0) return null;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (value === '') return null;
+  if (scheme === 'bearer') return { kind: 'bearer', token: value };
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  return null;
+}
+
+export function createAuthenticator(settings: AuthSettings): Authenticator {
+  const webhookPrincipal: Principal = { kind: 'webhook', name: 'alertmanager' };
+  const bearer: DigestEntry[] = settings.apiTokens.map((t) => ({
+    digest: digest(t.token),
+    principal: { kind: 'operator', name: t.name, role: t.role },
+  }));
+  if (settings.webhook.token !== undefined) bearer.push({ digest: digest(settings.webhook.token), principal: webhookPrincipal });
+  const basicUser = settings.webhook.basicAuth === undefined ? null : digest(settings.webhook.basicAuth.username);
+  const basicPassword = settings.webhook.basicAuth === undefined ? null : digest(settings.webhook.basicAuth.password);
+
+  function identify(authorization: string | undefined): Principal {
+    if (settings.disabled) return { kind: 'anonymous', name: ANONYMOUS };
+    if (authorization === undefined || authorization.trim() === '') {
+      throw httpError(401, 'AUTH_MISSING', 'authentication required: send Authorization: Bearer <token>');
+    }
+    const credential = parseAuthorization(authorization.trim());
+    if (credential === null) throw httpError(401, 'AUTH_INVALID', 'unsupported or malformed Authorization header');
+    if (credential.kind === 'bearer') {
+      const principal = matchAll(digest(credential.token), bearer);
+      if (principal === null) throw httpError(401, 'AUTH_INVALID', 'invalid credentials');
+      return principal;
+    }
+    if (basicUser === null || basicPassword === null) throw httpError(401, 'AUTH_INVALID', 'invalid credentials');
+    // Both comparisons always run (`&`, not `&&`).
+    const userOk = timingSafeEqual(digest(credential.username), basicUser);
+    const passwordOk = timingSafeEqual(digest(credential.password), basicPassword);
+    if (!(Number(userOk) & Number(passwordOk))) throw httpError(401, 'AUTH_INVALID', 'invalid credentials');
+    return webhookPrincipal;
+  }
+
+  function authenticated(req: Request, res: Response): Principal {
+    const principal = identify(req.get('authorization'));
+    requestContext(res).principal = principal;
+    return principal;
+  }
+
+  /** A 401 names the schemes that would be accepted (RFC 9110); a 403 does not. */
+  function challenge(res: Response, err: unknown, schemes: string): void {
+    if ((err as { statusCode?: number }).statusCode === 401) res.setHeader('WWW-Authenticate', schemes);
+  }
+
+  return {
+    identify,
+    webhook() {
+      return (req: Request, res: Response, next: NextFunction) => {
+        try {
+          const principal = authenticated(req, res);
+          if (principal.kind === 'operator') {
+            throw httpError(403, 'AUTH_FORBIDDEN', 'operator tokens cannot post alerts; use the webhook credentials');
+          }
+          next();
+        } catch (err) {
+          challenge(res, err, 'Bearer realm="firebreak", Basic realm="firebreak"');
+          next(err);
+        }
+      };
+    },
+    operator(role: Role) {
+      return (req: Request, res: Response, next: NextFunction) => {
+        try {
+          const principal = authenticated(req, res);
+          if (principal.kind === 'webhook') {
+            throw httpError(403, 'AUTH_FORBIDDEN', 'the webhook credentials cannot use the API; use an operator token');
+          }
+          if (principal.kind === 'operator' && ROLE_RANK[principal.role] < ROLE_RANK[role]) {
+            throw httpError(403, 'AUTH_FORBIDDEN', `role ${principal.role} cannot do this; it needs ${role}`, { required: role });
+          }
+          next();
+        } catch (err) {
+          challenge(res, err, 'Bearer realm="firebreak"');
+          next(err);
+        }
+      };
+    },
+  };
+}
+
+/** The name to record as the actor of a write. */
+export function actorOf(res: Response): string {
+  return requestContext(res).principal?.name ?? ANONYMOUS;
+}

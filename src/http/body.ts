@@ -1,0 +1,63 @@
+/**
+ * JSON request bodies: only `application/json` (any charset parameter naming UTF-8), at most
+ * `limit` bytes after decompression, parsed strictly (an object or array at the top). Failures
+ * become `<PREFIX>_UNSUPPORTED_MEDIA_TYPE` (415), `<PREFIX>_PAYLOAD_TOO_LARGE` (413) and
+ * `<PREFIX>_INVALID_JSON` (400), so the webhook and the API each report in their own domain.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { httpError } from './errors.ts';
+
+export interface JsonBodyOptions {
+  /** Largest accepted body, bytes (after any Content-Encoding is undone). */
+  limit: number;
+  /** Error code domain, e.g. `WEBHOOK` or `API`. */
+  codePrefix: string;
+  /** When true a request without a body gets `{}`; otherwise it is an invalid payload later. */
+  optional?: boolean;
+}
+
+export function jsonBody(options: JsonBodyOptions): RequestHandler {
+  const { limit, codePrefix } = options;
+  const parse = express.json({ limit, strict: true, type: () => true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    // `req.is` answers null when the request has no body at all (no length, not chunked); an
+    // explicit `Content-Length: 0` (what most clients send for a POST without body) is no body too.
+    const matched = req.is('application/json');
+    const empty = req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined;
+    if (matched === null || empty) {
+      req.body = options.optional === true ? {} : undefined;
+      next();
+      return;
+    }
+    if (matched === false) {
+      const given = req.get('content-type') ?? 'none';
+      next(httpError(415, `${codePrefix}_UNSUPPORTED_MEDIA_TYPE`, `Content-Type must be application/json, got ${given}`));
+      return;
+    }
+    parse(req, res, (err?: unknown) => {
+      if (err === undefined || err === null) {
+        next();
+        return;
+      }
+      next(translate(err, codePrefix, limit));
+    });
+  };
+}
+
+function translate(err: unknown, codePrefix: string, limit: number): unknown {
+  const type = (err as { type?: string }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return httpError(413, `${codePrefix}_PAYLOAD_TOO_LARGE`, `request body is larger than the limit of ${limit} bytes`, { limit });
+    case 'entity.parse.failed':
+      return httpError(400, `${codePrefix}_INVALID_JSON`, `request body is not valid JSON: ${(err as Error).message}`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return httpError(415, `${codePrefix}_UNSUPPORTED_MEDIA_TYPE`, (err as Error).message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return httpError(400, `${codePrefix}_INVALID_BODY`, (err as Error).message);
+    default:
+      return err;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The HTTP error boundary: every error response has the same body,
+ * `{ statusCode, code, error, message }` (plus `details` when there is machine-readable context
+ * such as the offending path), whatever failed. Codes are documented in docs/errors.md.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { FirebreakError, toFirebreakError } from '../errors.ts';
+import { requestContext } from './request-context.ts';
+
+export interface ErrorBody {
+  statusCode: number;
+  /** Stable UPPER_SNAKE code; clients match on it. */
+  code: string;
+  /** The HTTP reason phrase of `statusCode`. */
+  error: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Shorthand for an error that carries an HTTP status (4xx are never retriable). */
+export function httpError(statusCode: number, code: string, message: string, details?: Record<string, unknown>): FirebreakError {
+  return new FirebreakError(code, message, {
+    statusCode,
+    retriable: statusCode >= 500,
+    ...(details === undefined ? {} : { details }),
+  });
+}
+
+/** Builds the body for `err`; anything that is not a FirebreakError becomes a 500 INTERNAL. */
+export function errorBody(err: FirebreakError): ErrorBody {
+  const statusCode = err.statusCode >= 400 && err.statusCode <= 599 ? err.statusCode : 500;
+  const body: ErrorBody = {
+    statusCode,
+    code: err.code,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    // Internal errors may carry driver text or paths; clients get a generic message.
+    message: statusCode === 500 && err.code === 'INTERNAL' ? 'internal error' : err.message,
+  };
+  if (err.details !== undefined && statusCode < 500) body.details = err.details;
+  return body;
+}
+
+/** Sends `err` as the standard error body and records its code for the request log line. */
+export function sendError(res: Response, err: unknown): void {
+  const error = toFirebreakError(err);
+  const body = errorBody(error);
+  requestContext(res).errorCode = body.code;
+  if (body.statusCode >= 500) requestContext(res).error = error;
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(body.statusCode).json(body);
+}
+
+/** Catch-all for routes that do not exist. */
+export function notFoundHandler(req: Request, res: Response): void {
+  sendError(res, httpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+}
+
+/**
+ * Express error middleware (four parameters, as express requires). Translates errors raised by
+ * express itself (body parser, malformed URLs) into the standard body.
+ */
+export function errorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  sendError(res, translateExpressError(err));
+}
+
+function translateExpressError(err: unknown): unknown {
+  if (err instanceof FirebreakError) return err;
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return httpError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', (err as Error).message ?? 'bad request');
+  }
+  return err;
+}

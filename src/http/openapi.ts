@@ -1,0 +1,307 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at `GET /api/v1/openapi.json`. Request
+ * schemas come from api-schemas.ts and the webhook schema, the ones the routes validate with.
+ * A test walks the express router and this document and fails when a route is in one only.
+ * `x-firebreak-role` names the least operator role an operation needs.
+ */
+import { WEBHOOK_PAYLOAD_SCHEMA } from '../ingest/payload-schema.ts';
+import {
+  ACTION_ITEM_BODY,
+  CLOSE_BODY,
+  INCIDENT_STATUS_VALUES,
+  LIST_INCIDENTS_QUERY,
+  NOTE_BODY,
+  PHASE_VALUES,
+  ROLE_BODY,
+  ROLE_NAME_VALUES,
+  TIMELINE_QUERY,
+} from './api-schemas.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Json) => ({ anyOf: [schema, { type: 'null' }] });
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const time = { type: 'string', format: 'date-time' };
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+
+function errorResponse(description: string, codes: string[]): Json {
+  return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
+}
+
+const AUTH_ERRORS = {
+  '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
+  '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
+};
+const NOT_FOUND = { '404': errorResponse('No such incident.', ['INCIDENT_NOT_FOUND']) };
+const BODY_ERRORS = {
+  '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),
+  '413': errorResponse('Body too large.', ['API_PAYLOAD_TOO_LARGE']),
+  '415': errorResponse('Not application/json.', ['API_UNSUPPORTED_MEDIA_TYPE']),
+};
+const STORE_ERRORS = { '503': errorResponse('The store is unavailable; retry later.', ['STORE_UNAVAILABLE']) };
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Incident id, e.g. INC-01J...' };
+
+/** Query parameters from a query schema's properties (arrays are comma-separated lists). */
+function queryParameters(schema: Json): Json[] {
+  const properties = schema.properties as Record<string, Json>;
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+    ...(property.type === 'array' ? { style: 'form', explode: false } : {}),
+  }));
+}
+
+function operation(role: string, summary: string, extra: Json): Json {
+  return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
+}
+
+function withoutSchemaKeyword(schema: Json): Json {
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+}
+
+export function buildOpenApiDocument(version: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'firebreak',
+      version,
+      description:
+        'Alertmanager webhook receiver and runbook engine for Apache Kafka incidents. Every error ' +
+        'answer has the body {statusCode, code, error, message}; clients match on `code`.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths: {
+      '/api/v1/alerts': {
+        post: {
+          summary: 'Receive an Alertmanager webhook notification (payload version 4).',
+          description: 'Answers 200 once the notification is stored durably; processing follows asynchronously.',
+          'x-firebreak-role': 'webhook',
+          security: [{ webhookToken: [] }, { webhookBasic: [] }],
+          requestBody: { required: true, content: json(ref('WebhookPayload')) },
+          responses: {
+            '200': {
+              description: 'Stored; it will be processed.',
+              content: json({
+                type: 'object',
+                required: ['status', 'notificationId', 'alerts'],
+                properties: { status: { const: 'accepted' }, notificationId: { type: 'integer' }, alerts: { type: 'integer' } },
+              }),
+            },
+            '400': errorResponse('Not a valid v4 payload.', ['WEBHOOK_INVALID_JSON', 'WEBHOOK_INVALID_PAYLOAD', 'WEBHOOK_UNSUPPORTED_VERSION']),
+            ...AUTH_ERRORS,
+            '413': errorResponse('Body larger than limits.webhookBodyBytes.', ['WEBHOOK_PAYLOAD_TOO_LARGE']),
+            '415': errorResponse('Not application/json.', ['WEBHOOK_UNSUPPORTED_MEDIA_TYPE']),
+            '503': errorResponse('Not stored; Alertmanager retries.', ['WEBHOOK_NOT_STORED']),
+          },
+        },
+      },
+      '/api/v1/incidents': {
+        get: operation('viewer', 'List incidents, newest first.', {
+          parameters: queryParameters(LIST_INCIDENTS_QUERY),
+          responses: {
+            '200': { description: 'A page of incidents.', content: json(ref('IncidentPage')) },
+            '400': errorResponse('Bad query.', ['API_INVALID_QUERY', 'STORE_INVALID_QUERY']),
+            ...AUTH_ERRORS,
+            ...STORE_ERRORS,
+          },
+        }),
+      },
+      '/api/v1/incidents/{id}': {
+        get: operation('viewer', 'One incident with its figures, current alert states, roles and action items.', {
+          parameters: [idParameter],
+          responses: { '200': { description: 'The incident.', content: json(ref('IncidentDetail')) }, ...AUTH_ERRORS, ...NOT_FOUND, ...STORE_ERRORS },
+        }),
+      },
+      '/api/v1/incidents/{id}/timeline': {
+        get: operation('viewer', 'Timeline entries in append order, paged by id.', {
+          parameters: [idParameter, ...queryParameters(TIMELINE_QUERY)],
+          responses: {
+            '200': {
+              description: 'A page of entries; `nextAfterId` is set when more may follow.',
+              content: json({
+                type: 'object',
+                properties: { items: { type: 'array', items: ref('TimelineEntry') }, nextAfterId: nullable({ type: 'integer' }) },
+              }),
+            },
+            '400': errorResponse('Bad query.', ['API_INVALID_QUERY']),
+            ...AUTH_ERRORS,
+            ...NOT_FOUND,
+          },
+        }),
+      },
+      '/api/v1/incidents/{id}/notes': {
+        post: operation('responder', 'Add a note to the timeline.', {
+          parameters: [idParameter],
+          requestBody: { required: true, content: json(NOTE_BODY) },
+          responses: { '201': { description: 'The timeline entry.', content: json(ref('TimelineEntry')) }, ...BODY_ERRORS, ...AUTH_ERRORS, ...NOT_FOUND },
+        }),
+      },
+      '/api/v1/incidents/{id}/roles': {
+        post: operation('responder', 'Assign an incident role (replaces the current holder).', {
+          parameters: [idParameter],
+          requestBody: { required: true, content: json(ROLE_BODY) },
+          responses: { '201': { description: 'The assignment.', content: json(ref('RoleAssignment')) }, ...BODY_ERRORS, ...AUTH_ERRORS, ...NOT_FOUND },
+        }),
+      },
+      '/api/v1/incidents/{id}/action-items': {
+        post: operation('responder', 'Add a follow-up action item.', {
+          parameters: [idParameter],
+          requestBody: { required: true, content: json(ACTION_ITEM_BODY) },
+          responses: { '201': { description: 'The action item.', content: json(ref('ActionItem')) }, ...BODY_ERRORS, ...AUTH_ERRORS, ...NOT_FOUND },
+        }),
+      },
+      '/api/v1/incidents/{id}/close': {
+        post: operation('responder', 'Close the incident (terminal; a new alert opens a new incident).', {
+          parameters: [idParameter],
+          requestBody: { required: false, content: json(CLOSE_BODY) },
+          responses: {
+            '200': { description: 'The closed incident.', content: json(ref('Incident')) },
+            ...BODY_ERRORS,
+            ...AUTH_ERRORS,
+            ...NOT_FOUND,
+            '409': errorResponse('Already closed.', ['INCIDENT_INVALID_TRANSITION']),
+          },
+        }),
+      },
+      '/api/v1/incidents/{id}/postmortem': {
+        get: operation('viewer', 'The post-mortem report, Markdown by default.', {
+          parameters: [idParameter, { name: 'format', in: 'query', required: false, schema: { enum: ['markdown', 'json'], default: 'markdown' } }],
+          responses: {
+            '200': {
+              description: 'The report.',
+              content: { 'text/markdown': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } },
+            },
+            '400': errorResponse('Bad query.', ['API_INVALID_QUERY']),
+            ...AUTH_ERRORS,
+            ...NOT_FOUND,
+          },
+        }),
+      },
+      '/api/v1/openapi.json': {
+        get: { summary: 'This document.', security: [], responses: { '200': { description: 'OpenAPI 3.1 document.', content: json({ type: 'object' }) } } },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness: the process answers.', security: [], responses: { '200': { description: 'Alive.', content: json({ type: 'object' }) } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the store answers and the server is not shutting down.',
+          security: [],
+          responses: { '200': { description: 'Ready.', content: json({ type: 'object' }) }, '503': errorResponse('Not ready.', ['NOT_READY']) },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format).',
+          security: [],
+          responses: { '200': { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        operatorToken: { type: 'http', scheme: 'bearer', description: 'An operator token (apiTokens) with a role.' },
+        webhookToken: { type: 'http', scheme: 'bearer', description: 'webhook.token, as Alertmanager http_config.authorization sends it.' },
+        webhookBasic: { type: 'http', scheme: 'basic', description: 'webhook.basicAuth, as Alertmanager http_config.basic_auth sends it.' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['statusCode', 'code', 'error', 'message'],
+          properties: {
+            statusCode: { type: 'integer' },
+            code: { type: 'string', description: 'Stable error code (docs/errors.md).' },
+            error: { type: 'string', description: 'HTTP reason phrase.' },
+            message: { type: 'string' },
+            details: { type: 'object', description: 'Context such as the offending `path`.' },
+          },
+        },
+        WebhookPayload: withoutSchemaKeyword(WEBHOOK_PAYLOAD_SCHEMA),
+        Incident: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            key: { type: 'string' },
+            title: { type: 'string' },
+            severity: nullable({ type: 'string' }),
+            cluster: nullable({ type: 'string' }),
+            status: { enum: INCIDENT_STATUS_VALUES },
+            runbook: nullable({ type: 'string' }),
+            labels: stringMap,
+            startedAt: time,
+            openedAt: time,
+            containedAt: nullable(time),
+            resolvedAt: nullable(time),
+            recoveredAt: nullable(time),
+            closedAt: nullable(time),
+            updatedAt: time,
+          },
+        },
+        IncidentPage: {
+          type: 'object',
+          properties: { items: { type: 'array', items: ref('Incident') }, nextCursor: nullable({ type: 'string' }) },
+        },
+        Alert: {
+          type: 'object',
+          properties: {
+            fingerprint: { type: 'string' },
+            status: { enum: ['firing', 'resolved'] },
+            labels: stringMap,
+            annotations: stringMap,
+            startsAt: time,
+            endsAt: nullable(time),
+            generatorURL: nullable({ type: 'string' }),
+          },
+        },
+        IncidentDetail: {
+          type: 'object',
+          properties: {
+            incident: ref('Incident'),
+            figures: {
+              type: 'object',
+              description: 'Milliseconds; null when not reached (definitions in docs/incidents.md).',
+              additionalProperties: nullable({ type: 'number' }),
+            },
+            alerts: { type: 'array', items: ref('Alert'), description: 'Current state of each alert.' },
+            roles: { type: 'array', items: ref('RoleAssignment') },
+            actionItems: { type: 'array', items: ref('ActionItem') },
+          },
+        },
+        TimelineEntry: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            incidentId: { type: 'string' },
+            at: time,
+            phase: nullable({ enum: PHASE_VALUES }),
+            kind: { type: 'string' },
+            actor: { type: 'string' },
+            summary: { type: 'string' },
+            data: { type: 'object' },
+          },
+        },
+        RoleAssignment: {
+          type: 'object',
+          properties: { role: { enum: ROLE_NAME_VALUES }, person: { type: 'string' }, assignedAt: time, assignedBy: { type: 'string' } },
+        },
+        ActionItem: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            incidentId: { type: 'string' },
+            title: { type: 'string' },
+            owner: nullable({ type: 'string' }),
+            dueDate: nullable({ type: 'string' }),
+            createdAt: time,
+            createdBy: { type: 'string' },
+          },
+        },
+      },
+    },
+  };
+}
