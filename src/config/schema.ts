@@ -71,7 +71,7 @@ export type ConfigInput = Record<string, unknown>;
 
 /**
  * Default webhook body limit. Measured: 1,000 alerts with 20 labels and ~2.5 KiB of annotations
- * each serialise to about 3.3 MiB (see test/unit/ingest/webhook-body-size.test.ts); 16 MiB leaves
+ * each serialise to about 3.0 MiB (see test/unit/ingest/webhook-body-size.test.ts); 16 MiB leaves
  * room for larger annotations while still bounding memory per request.
  */
 export const DEFAULT_WEBHOOK_BODY_BYTES = 16 * 1024 * 1024;

@@ -65,7 +65,7 @@ export const TIMELINE_QUERY: Record<string, unknown> = {
   additionalProperties: false,
   properties: {
     afterId: { type: 'integer', minimum: 0 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
 };
 

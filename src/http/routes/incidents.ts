@@ -38,7 +38,7 @@ export interface IncidentRoutesDeps {
 
 const BASE = '/api/v1/incidents';
 /** Page size used when a route reads a whole timeline. */
-const TIMELINE_PAGE = 1000;
+const TIMELINE_PAGE = 500;
 
 export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): void {
   const { store, clock, metrics, auth } = deps;
