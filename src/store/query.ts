@@ -12,7 +12,7 @@ export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'contained'
 /** Every role, in the order `roles()` returns them. */
 export const ROLE_NAMES: readonly RoleName[] = ['commander', 'tech-lead', 'communications', 'scribe'];
 
-/** Largest page any list method returns. */
+/** Largest page of an incident list. */
 export const MAX_PAGE_SIZE = 500;
 
 export function isIncidentStatus(value: unknown): value is IncidentStatus {
@@ -30,6 +30,18 @@ export function checkLimit(limit: unknown, field = 'limit'): number {
       field,
       value: limit,
     });
+  }
+  return limit;
+}
+
+/**
+ * Throws STORE_INVALID_QUERY unless `limit` is a positive integer. For reads the caller pages
+ * through itself (timeline, replay), where a cap would protect nothing: omitting the limit
+ * reads everything anyway.
+ */
+export function checkPositiveLimit(limit: unknown, field = 'limit'): number {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
+    throw invalidQuery(`${field} must be a positive integer, got ${String(limit)}`, { field, value: limit });
   }
   return limit;
 }

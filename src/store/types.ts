@@ -101,7 +101,7 @@ export interface Store extends StoreTx {
 
   /** Durably appends a received webhook body; resolves with its id once committed. */
   appendNotification(payload: unknown, receivedAt: string): Promise<StoredNotification>;
-  /** Notifications not yet processed, oldest first (for start-up replay); limit 1..500. */
+  /** Notifications not yet processed, oldest first (for start-up replay); `limit` >= 1. */
   unprocessedNotifications(limit: number): Promise<StoredNotification[]>;
   getNotification(id: number): Promise<StoredNotification | null>;
 
@@ -112,7 +112,7 @@ export interface Store extends StoreTx {
 
   /**
    * Timeline of an incident, in append order: entries with id > `afterId`, at most `limit`
-   * (1..500; all when absent). NOT_FOUND for an unknown incident.
+   * (>= 1; all when absent). NOT_FOUND for an unknown incident.
    */
   timeline(incidentId: string, options?: { afterId?: number; limit?: number }): Promise<TimelineEntry[]>;
 

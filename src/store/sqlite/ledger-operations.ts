@@ -17,6 +17,7 @@ import {
   ROLE_NAMES,
   checkAfterId,
   checkLimit,
+  checkPositiveLimit,
   decodeCursor,
   encodeCursor,
   isIncidentStatus,
@@ -57,7 +58,7 @@ export class LedgerOperations {
       .all(
         'unprocessedNotifications',
         'SELECT * FROM notifications WHERE processed_at IS NULL ORDER BY id LIMIT ?',
-        checkLimit(limit),
+        checkPositiveLimit(limit),
       )
       .map(toNotification);
   }
@@ -134,7 +135,7 @@ export class LedgerOperations {
   timeline(incidentId: string, options: { afterId?: number; limit?: number } = {}): TimelineEntry[] {
     const afterId = options.afterId === undefined ? 0 : checkAfterId(options.afterId);
     // SQLite reads a negative LIMIT as "no limit".
-    const limit = options.limit === undefined ? -1 : checkLimit(options.limit);
+    const limit = options.limit === undefined ? -1 : checkPositiveLimit(options.limit);
     this.#incidents.requireIncident(incidentId);
     return this.#sql
       .all(

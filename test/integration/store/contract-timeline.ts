@@ -37,6 +37,7 @@ export function timelineContract(ctx: ContractContext): void {
       expect((await store.timeline(incident.id, { afterId: 0 })).map((e) => e.id)).to.deep.equal(ids);
       await rejection(store.timeline(incident.id, { afterId: -1 }), 'STORE_INVALID_QUERY');
       await rejection(store.timeline(incident.id, { limit: 0 }), 'STORE_INVALID_QUERY');
+      expect((await store.timeline(incident.id, { limit: 1000 })).map((e) => e.id)).to.deep.equal(ids);
     });
 
     it('keeps earlier entries as they were written (append-only)', async () => {

@@ -4,6 +4,7 @@ import {
   INCIDENT_STATUSES,
   checkAfterId,
   checkLimit,
+  checkPositiveLimit,
   decodeCursor,
   encodeCursor,
   queryTime,
@@ -26,6 +27,13 @@ describe('store query validation', () => {
     expect(checkLimit(500)).to.equal(500);
     for (const bad of [0, 501, -1, 1.5, Number.NaN, '10', undefined]) {
       expect(codeOf(() => checkLimit(bad)), String(bad)).to.equal('STORE_INVALID_QUERY');
+    }
+  });
+
+  it('accepts any positive integer where the caller pages itself', () => {
+    expect(checkPositiveLimit(10_000)).to.equal(10_000);
+    for (const bad of [0, -5, 2.5, '3']) {
+      expect(codeOf(() => checkPositiveLimit(bad)), String(bad)).to.equal('STORE_INVALID_QUERY');
     }
   });
 
