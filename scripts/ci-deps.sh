@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Installs the system packages the test suite needs (Debian). Idempotent: installs only what is
-# missing. Run as root (CI) or with sudo.
+# Installs the system packages the test suite needs on a fresh Debian machine. Idempotent: installs
+# only what is missing. Run as root (CI) or with sudo.
+#
+# One line per requirement: "<command that must work>|<Debian package that provides it>".
+# Add new requirements as new lines.
 set -euo pipefail
 
+requirements=(
+  "java -version 2>&1 | grep -Eq 'version \"(1[7-9]|[2-9][0-9])'|openjdk-17-jre-headless"  # Kafka brokers
+  "command -v mvn|maven"                                                                  # Kafka jars
+  "command -v npm|npm"
+  "command -v promtool|prometheus"                                                        # alert rule tests (promtool)
+)
+
 need=()
-command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
-command -v mvn >/dev/null 2>&1 || need+=(maven)
-command -v npm >/dev/null 2>&1 || need+=(npm)
-command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)  # promtool: alert rule tests
+for line in "${requirements[@]}"; do
+  check="${line%|*}"
+  package="${line##*|}"
+  bash -c "$check" >/dev/null 2>&1 || need+=("$package")
+done
 
 if [ ${#need[@]} -gt 0 ]; then
+  echo "ci-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
