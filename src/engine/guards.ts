@@ -1,0 +1,225 @@
+/**
+ * Guards: pure functions that decide, for one step about to run, whether it runs, is only
+ * planned (dry-run), waits for approval, is skipped or is blocked, and why. No I/O, no clock
+ * reads: `now` and the history come in with the input, so the same input always gives the same
+ * decision, which is stored on the timeline and counted by reason.
+ *
+ * {@link decide} asks the guards of {@link GUARD_ORDER} in turn; the first that returns a
+ * decision wins. The order is the contract:
+ *
+ *  1. `resolved-no-containment` (skip): a resolved notification never runs containment, nor any
+ *     change outside the recovery phase. Checked before anything else.
+ *  2. `trigger-mismatch` (skip): the step is for the other status (`on:`).
+ *  3. `incident-closed` (skip): nothing runs for a closed incident.
+ *  4. `condition-false` (skip): the step's `when:` evaluated to false.
+ *  5. `already-applied` (skip): this mutating step's change is in place in this incident
+ *     (executed and not reverted); re-firing does not apply it twice.
+ *  6. `run-active` (block): another run of this runbook for this incident is in progress.
+ *  7. `read-only` (run): read-only steps run from here on, even in dry-run and while paused.
+ *  8. `paused` (block): the kill switch stops every change.
+ *  9. `cooldown` (block): the previous run started less than `cooldown` ago.
+ * 10. `rate-limit` (block): `maxRunsPerHour` runs already started in the last hour.
+ * 11. `plan-unavailable` (block): a change without a plan cannot be checked, so it does not run.
+ * 12. `protected-resource` (block): the plan touches a protected topic (`__*` always).
+ * 13. `cap-topics`, `cap-clients` (block): the incident would change more distinct topics or
+ *     clients than allowed.
+ * 14. `floor` (block): a quota or retention below its floor.
+ * 15. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
+ *     recorded, not executed (and no approval is requested for it).
+ * 16. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
+ *     (wait-approval): steps with `approval: required` need a granted approval.
+ * 17. `allowed` (run).
+ *
+ * Effective limits: the runbook's `cooldown` and `maxRunsPerHour` replace the global defaults;
+ * caps take the smaller, floors the larger of global and runbook values; protected topics are
+ * the union.
+ */
+import { formatDuration } from '../runbooks/duration.ts';
+import type { RunbookPolicy } from '../runbooks/types.ts';
+import type { Guard, GuardDecision, GuardInput, GuardReason, GuardVerdict, RunRecord } from './guards/types.ts';
+
+export * from './guards/types.ts';
+
+const HOUR_MS = 3_600_000;
+/** Kafka's internal topics (`__consumer_offsets`, `__transaction_state`...): never changed. */
+export const ALWAYS_PROTECTED_TOPICS = '__.*';
+/** Approval validity when a step sets none (the loader always sets one; this is a backstop). */
+const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
+
+function decision(verdict: GuardVerdict, reason: GuardReason, detail: string): GuardDecision {
+  return { verdict, reason, detail };
+}
+
+
+/** Runs that count for cooldown and rate limits: earlier runs that did or planned something. */
+function countedRuns(input: GuardInput): RunRecord[] {
+  return input.history.runs.filter((r) => r.id !== input.runId && r.outcome !== 'blocked' && r.startedAt <= input.now);
+}
+
+/** The limits in force for this runbook (see the module comment). */
+export function effectiveLimits(input: Pick<GuardInput, 'settings' | 'policy'>): {
+  cooldownMs: number;
+  maxRunsPerHour: number;
+  maxTopicsPerIncident: number;
+  maxClientsPerIncident: number;
+  minQuotaByteRate: number;
+  minRetentionMs: number;
+  protectedTopics: string[];
+} {
+  const { limits, defaults } = input.settings;
+  const policy: RunbookPolicy = input.policy;
+  return {
+    cooldownMs: policy.cooldownMs ?? defaults.cooldownMs,
+    maxRunsPerHour: policy.maxRunsPerHour ?? defaults.maxRunsPerHour,
+    maxTopicsPerIncident: Math.min(limits.maxTopicsPerIncident, policy.maxTopicsPerIncident ?? Infinity),
+    maxClientsPerIncident: Math.min(limits.maxClientsPerIncident, policy.maxClientsPerIncident ?? Infinity),
+    minQuotaByteRate: Math.max(limits.minQuotaByteRate, policy.minQuotaByteRate ?? 0),
+    minRetentionMs: Math.max(limits.minRetentionMs, policy.minRetentionMs ?? 0),
+    protectedTopics: [ALWAYS_PROTECTED_TOPICS, ...limits.protectedTopics, ...policy.protectedTopics],
+  };
+}
+
+export const resolvedNoContainment: Guard = ({ trigger, step }) => {
+  if (trigger !== 'resolved') return null;
+  if (step.phase === 'containment') return decision('skip', 'resolved-no-containment', 'a resolved alert never triggers containment');
+  if (step.mutating && step.phase !== 'recovery') {
+    return decision('skip', 'resolved-no-containment', `a resolved alert only triggers recovery changes, not ${step.phase}`);
+  }
+  return null;
+};
+
+export const triggerMismatch: Guard = ({ trigger, step }) =>
+  step.on === trigger ? null : decision('skip', 'trigger-mismatch', `step runs on ${step.on}, notification is ${trigger}`);
+
+export const incidentClosed: Guard = ({ incident }) =>
+  incident.status === 'closed' ? decision('skip', 'incident-closed', `incident ${incident.id} is closed`) : null;
+
+export const conditionFalse: Guard = ({ condition }) =>
+  condition === false ? decision('skip', 'condition-false', 'when: evaluated to false') : null;
+
+export const alreadyApplied: Guard = ({ step, history }) => {
+  if (!step.mutating) return null;
+  const applied = history.executedSteps.find((e) => e.stepId === step.id && !e.reverted);
+  return applied === undefined ? null : decision('skip', 'already-applied', `step ${step.id} is already applied in this incident`);
+};
+
+export const runActive: Guard = (input) => {
+  const other = input.history.runs.find((r) => r.outcome === 'running' && r.id !== input.runId);
+  return other === undefined ? null : decision('block', 'run-active', `run ${other.id} of this runbook is still in progress`);
+};
+
+export const readOnly: Guard = ({ step }) => (step.mutating ? null : decision('run', 'read-only', 'read-only step'));
+
+export const paused: Guard = ({ settings }) =>
+  settings.paused ? decision('block', 'paused', 'automation is paused: no changes are made') : null;
+
+export const cooldown: Guard = (input) => {
+  const { cooldownMs } = effectiveLimits(input);
+  if (cooldownMs <= 0) return null;
+  const last = Math.max(...countedRuns(input).map((r) => r.startedAt));
+  if (!Number.isFinite(last)) return null;
+  const since = input.now - last;
+  return since < cooldownMs
+    ? decision('block', 'cooldown', `previous run started ${formatDuration(since)} ago, cooldown is ${formatDuration(cooldownMs)}`)
+    : null;
+};
+
+export const rateLimit: Guard = (input) => {
+  const { maxRunsPerHour } = effectiveLimits(input);
+  // The window is the last hour, start excluded: a run exactly one hour old no longer counts.
+  const inWindow = countedRuns(input).filter((r) => r.startedAt > input.now - HOUR_MS).length;
+  return inWindow >= maxRunsPerHour
+    ? decision('block', 'rate-limit', `${inWindow} runs in the last hour, at most ${maxRunsPerHour} allowed`)
+    : null;
+};
+
+export const planUnavailable: Guard = ({ plan, step }) =>
+  plan === null ? decision('block', 'plan-unavailable', `no plan for mutating step ${step.id}: its changes cannot be checked`) : null;
+
+export const protectedResource: Guard = (input) => {
+  if (input.plan === null) return null;
+  for (const source of effectiveLimits(input).protectedTopics) {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${source})$`);
+    } catch {
+      // A pattern that does not compile protects everything it might have meant: fail closed.
+      if (input.plan.topics.length > 0) return decision('block', 'protected-resource', `protected topic pattern ${source} is invalid`);
+      continue;
+    }
+    const hit = input.plan.topics.find((t) => re.test(t));
+    if (hit !== undefined) return decision('block', 'protected-resource', `topic ${hit} is protected (${source})`);
+  }
+  return null;
+};
+
+function capGuard(kind: 'topics' | 'clients'): Guard {
+  return (input) => {
+    if (input.plan === null) return null;
+    const limits = effectiveLimits(input);
+    const max = kind === 'topics' ? limits.maxTopicsPerIncident : limits.maxClientsPerIncident;
+    const all = new Set([...input.history.touched[kind], ...input.plan[kind]]);
+    return all.size > max
+      ? decision('block', kind === 'topics' ? 'cap-topics' : 'cap-clients', `the incident would change ${all.size} ${kind}, at most ${max} allowed`)
+      : null;
+  };
+}
+
+export const capTopics: Guard = capGuard('topics');
+export const capClients: Guard = capGuard('clients');
+
+export const floor: Guard = (input) => {
+  if (input.plan === null) return null;
+  const { minQuotaByteRate, minRetentionMs } = effectiveLimits(input);
+  const quota = input.plan.quotaByteRates.find((v) => v < minQuotaByteRate);
+  if (quota !== undefined) return decision('block', 'floor', `quota ${quota} B/s is below the floor of ${minQuotaByteRate} B/s`);
+  const retention = input.plan.retentionMs.find((v) => v < minRetentionMs);
+  if (retention !== undefined) return decision('block', 'floor', `retention.ms ${retention} is below the floor of ${minRetentionMs}`);
+  return null;
+};
+
+export const modeDryRun: Guard = ({ settings }) =>
+  settings.mode === 'dry-run' ? decision('dry-run', 'mode-dry-run', 'dry-run mode: planned and recorded, not executed') : null;
+
+export const approval: Guard = ({ step, history, now }) => {
+  if (step.approval !== 'required') return null;
+  const record = history.approval;
+  if (record === null) return decision('wait-approval', 'approval-required', `step ${step.id} needs an approval`);
+  if (record.state === 'granted') return null;
+  if (record.state === 'rejected') return decision('block', 'approval-rejected', `approval of step ${step.id} was rejected`);
+  const timeout = step.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
+  const waited = now - record.requestedAt;
+  return waited >= timeout
+    ? decision('block', 'approval-expired', `approval requested ${formatDuration(waited)} ago expired after ${formatDuration(timeout)}`)
+    : decision('wait-approval', 'approval-pending', `waiting for approval since ${formatDuration(waited)}`);
+};
+
+/** The guards in the order {@link decide} asks them (see the module comment). */
+export const GUARD_ORDER: ReadonlyArray<{ name: string; guard: Guard }> = [
+  { name: 'resolved-no-containment', guard: resolvedNoContainment },
+  { name: 'trigger-mismatch', guard: triggerMismatch },
+  { name: 'incident-closed', guard: incidentClosed },
+  { name: 'condition-false', guard: conditionFalse },
+  { name: 'already-applied', guard: alreadyApplied },
+  { name: 'run-active', guard: runActive },
+  { name: 'read-only', guard: readOnly },
+  { name: 'paused', guard: paused },
+  { name: 'cooldown', guard: cooldown },
+  { name: 'rate-limit', guard: rateLimit },
+  { name: 'plan-unavailable', guard: planUnavailable },
+  { name: 'protected-resource', guard: protectedResource },
+  { name: 'cap-topics', guard: capTopics },
+  { name: 'cap-clients', guard: capClients },
+  { name: 'floor', guard: floor },
+  { name: 'mode-dry-run', guard: modeDryRun },
+  { name: 'approval', guard: approval },
+];
+
+/** The decision for one step: the first guard that decides, else `run` / `allowed`. */
+export function decide(input: GuardInput): GuardDecision {
+  for (const { guard } of GUARD_ORDER) {
+    const d = guard(input);
+    if (d !== null) return d;
+  }
+  return decision('run', 'allowed', 'every guard passed');
+}

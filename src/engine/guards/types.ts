@@ -1,0 +1,152 @@
+/**
+ * The guard contract: what a guard sees about one step about to run, and the decision it
+ * returns. Everything is plain data, times are epoch milliseconds, so guards are pure functions
+ * that unit tests drive with a fake clock.
+ */
+import type { AlertStatus, IncidentStatus } from '../../incidents/model.ts';
+import type { RunbookPolicy, StepPhase } from '../../runbooks/types.ts';
+
+/** What the engine does with the step. */
+export const GUARD_VERDICTS = ['run', 'dry-run', 'wait-approval', 'skip', 'block'] as const;
+export type GuardVerdict = (typeof GUARD_VERDICTS)[number];
+
+/**
+ * Why. A closed list: stored on the timeline and used as a metric label, so it never grows
+ * unbounded (a new reason is a code change, documented in docs/runbooks.md).
+ */
+export const GUARD_REASONS = [
+  'allowed',
+  'read-only',
+  'mode-dry-run',
+  'paused',
+  'incident-closed',
+  'trigger-mismatch',
+  'resolved-no-containment',
+  'condition-false',
+  'already-applied',
+  'run-active',
+  'cooldown',
+  'rate-limit',
+  'plan-unavailable',
+  'protected-resource',
+  'cap-topics',
+  'cap-clients',
+  'floor',
+  'approval-required',
+  'approval-pending',
+  'approval-rejected',
+  'approval-expired',
+] as const;
+export type GuardReason = (typeof GUARD_REASONS)[number];
+
+export interface GuardDecision {
+  verdict: GuardVerdict;
+  reason: GuardReason;
+  /** One human sentence with the numbers behind the decision (for the timeline). */
+  detail: string;
+}
+
+/** The step as guards see it: the runbook step plus its action's `mutating` flag. */
+export interface GuardStep {
+  id: string;
+  phase: StepPhase;
+  on: AlertStatus;
+  mutating: boolean;
+  approval: 'required' | 'none';
+  /** null when no approval is required. */
+  approvalTimeoutMs: number | null;
+}
+
+/**
+ * What a mutating step would do, from its action's plan: the resources it touches and the values
+ * it would set that have floors. Built by the engine from the action's {@link Plan}.
+ */
+export interface PlanSummary {
+  topics: string[];
+  /** Quota entities, as the action labels them (`client-id=loadgen`). */
+  clients: string[];
+  /** Byte-rate quotas (producer/consumer) it would set, bytes/s. */
+  quotaByteRates: number[];
+  /** retention.ms values it would set. */
+  retentionMs: number[];
+}
+
+export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'aborted' | 'blocked';
+
+/**
+ * One run of this runbook for this incident group. `blocked` means the run changed nothing and
+ * planned nothing (every mutating step was blocked or skipped): such runs do not count towards
+ * cooldown and rate limits, or a blocked run would extend its own cooldown forever.
+ */
+export interface RunRecord {
+  id: string;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: RunOutcome;
+}
+
+/** A mutating step of this runbook already executed in this incident. */
+export interface ExecutedStep {
+  stepId: string;
+  at: number;
+  /** True once its change was reverted (then it may be applied again). */
+  reverted: boolean;
+}
+
+export interface ApprovalRecord {
+  state: 'pending' | 'granted' | 'rejected';
+  requestedAt: number;
+  decidedAt: number | null;
+}
+
+export interface GuardHistory {
+  /** Runs of this runbook for this incident group, any order, the current run included or not. */
+  runs: RunRecord[];
+  executedSteps: ExecutedStep[];
+  /** Resources changed so far in this incident (not reverted), for the per-incident caps. */
+  touched: { topics: string[]; clients: string[] };
+  /** The approval of this step in this incident, if one was requested. */
+  approval: ApprovalRecord | null;
+}
+
+/** Global limits. Floors, caps and protected topics are hard: a runbook can only tighten them. */
+export interface GuardLimits {
+  maxTopicsPerIncident: number;
+  maxClientsPerIncident: number;
+  minQuotaByteRate: number;
+  minRetentionMs: number;
+  /** Topic name regexes (anchored); `__.*` (Kafka's internal topics) is always protected. */
+  protectedTopics: string[];
+}
+
+/** Defaults a runbook's policy replaces (they are not floors). */
+export interface GuardDefaults {
+  cooldownMs: number;
+  maxRunsPerHour: number;
+}
+
+export interface GuardSettings {
+  mode: 'dry-run' | 'enforce';
+  paused: boolean;
+  limits: GuardLimits;
+  defaults: GuardDefaults;
+}
+
+export interface GuardInput {
+  step: GuardStep;
+  /** The run this step belongs to (excluded from cooldown and rate counting). */
+  runId: string;
+  /** The step's `when:` result; null when the step has none. */
+  condition: boolean | null;
+  /** Null for read-only steps, or when planning failed. */
+  plan: PlanSummary | null;
+  incident: { id: string; status: IncidentStatus };
+  history: GuardHistory;
+  trigger: AlertStatus;
+  now: number;
+  settings: GuardSettings;
+  policy: RunbookPolicy;
+}
+
+/** One guard: a decision, or null to let the next guard decide. */
+export type Guard = (input: GuardInput) => GuardDecision | null;
