@@ -25,10 +25,12 @@ export function entityToWire(entity: QuotaEntity): WireEntityComponent[] {
 
 /** The entity of wire components, or null when it has a type firebreak does not model (`ip`). */
 export function entityFromWire(components: readonly WireEntityComponent[]): QuotaEntity | null {
+  if (components.some((c) => c.entityType !== 'user' && c.entityType !== 'client-id')) return null;
+  // Keys in canonical order (user, then client-id) whatever order the broker sent.
   const entity: QuotaEntity = {};
-  for (const c of components) {
-    if (c.entityType !== 'user' && c.entityType !== 'client-id') return null;
-    entity[c.entityType] = c.entityName;
+  for (const type of ENTITY_TYPES) {
+    const c = components.find((x) => x.entityType === type);
+    if (c !== undefined) entity[type] = c.entityName;
   }
   return entity;
 }

@@ -17,6 +17,10 @@ describe('quota entities', () => {
       user: null,
       'client-id': 'x',
     });
+    expect(Object.keys(entityFromWire([{ entityType: 'client-id', entityName: 'x' }, { entityType: 'user', entityName: 'u' }]) ?? {})).to.deep.equal([
+      'user',
+      'client-id',
+    ]);
     expect(entityFromWire([{ entityType: 'ip', entityName: '10.0.0.1' }])).to.equal(null);
   });
 

@@ -1,0 +1,74 @@
+/**
+ * Helpers for the Kafka module's integration tests (admin-*.test.ts): a firebreak admin on the
+ * shared test cluster, a kafkajs producer for test data, polling with a deadline, and the
+ * broker's own `kafka.admin.ConfigCommand` as an independent witness of what firebreak changed.
+ */
+import { execFile } from 'node:child_process';
+import kafkajs from 'kafkajs';
+import { parseKafkaVersion, resolveClasspath } from '../../../scripts/kafka/classpath.ts';
+import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
+import type { KafkaAdmin, KafkaConnectionOptions } from '../../../src/actions/kafka/types.ts';
+import { silentLogger } from '../../../src/core/logger.ts';
+import type { Cluster } from '../../support/kafka.ts';
+
+/** A firebreak admin on `cluster`; close it in `after()`. */
+export function adminFor(cluster: Cluster, options: Partial<KafkaConnectionOptions> = {}): KafkaAdmin {
+  return createKafkaAdmin({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test', ...options }, { logger: silentLogger() });
+}
+
+/** Produces `count` records of `size` bytes to `topic` (acks all), then disconnects. */
+export async function produce(cluster: Cluster, topic: string, count: number, size = 1024, partition?: number): Promise<void> {
+  const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test-producer', logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const value = Buffer.alloc(size, 0x61);
+    const messages = Array.from({ length: count }, (_, i) => ({ key: String(i), value, ...(partition === undefined ? {} : { partition }) }));
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Commits offsets for `groupId` (a group without members) through kafkajs's admin. */
+export async function commitOffsets(cluster: Cluster, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test-committer', logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId, topic, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Polls `check` until it returns without throwing, at most `timeoutMs`; rethrows its last error.
+ * KRaft brokers apply committed metadata changes asynchronously, so a read right after a write
+ * may briefly see the old value.
+ */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Runs Kafka's own ConfigCommand (kafka-configs.sh) against the cluster; resolves with stdout. */
+export async function configCommand(cluster: Cluster, args: string[]): Promise<string> {
+  const { entries } = await resolveClasspath(parseKafkaVersion(cluster.version));
+  const bootstrap = cluster.bootstrapServers.split(',')[0] as string;
+  return new Promise((resolve, reject) => {
+    execFile(
+      'java',
+      ['-Xmx256m', '-cp', entries.join(':'), 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...args],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`ConfigCommand ${args.join(' ')} failed: ${stderr}`, { cause: error })) : resolve(stdout)),
+    );
+  });
+}
