@@ -4,9 +4,11 @@
  */
 import type { Command } from '../types.ts';
 import { serveCommand } from '../serve.ts';
+import { validateCommand } from '../validate.ts';
 import { actionCommand } from './action.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   actionCommand,
+  validateCommand,
 ];

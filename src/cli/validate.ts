@@ -1,0 +1,77 @@
+/**
+ * `firebreak validate [paths...]`: loads runbook files exactly as the server does, against the
+ * real action catalogue, runs nothing, and prints every problem as `file:line:col: CODE: path:
+ * message` (or JSON with `--json`). Exit 0 when every runbook is valid, 1 otherwise.
+ */
+import { loadConfig } from '../config/load.ts';
+import { formatDiagnostic, type RunbookDiagnostic } from '../runbooks/diagnostics.ts';
+import { loadRunbooks } from '../runbooks/load.ts';
+import { catalogFromRegistry } from '../runbooks/params.ts';
+import { parseCommandArgs } from './args.ts';
+import { writeJson } from './output.ts';
+import { EXIT, type Command } from './types.ts';
+
+const USAGE = `Usage: firebreak validate [paths...] [--json] [--config <file>]
+
+Checks runbooks without running anything: YAML syntax, the runbook schema (unknown keys
+are errors), matchers, duplicate names and step ids, actions and their literal parameters
+(against the real action catalogue), templates and the variables they read, step rules.
+
+Paths are runbook files or directories of *.yaml / *.yml files. Without a path: the
+configured runbooks directory (runbooks: in the config file, FIREBREAK_RUNBOOKS), by
+default ./runbooks.
+
+Output: one line per problem, file:line:col: CODE: path: message, then a summary.
+
+Options:
+  --json               print {"ok", "files", "runbooks", "diagnostics"} as JSON instead
+  -c, --config <file>  config file that names the runbooks directory (default: FIREBREAK_CONFIG)
+
+Exit codes: 0 all runbooks valid, 1 problems found (or no runbook file), 2 usage error.
+`;
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'Check runbook files: syntax, schema, matchers, actions, parameters, templates',
+  usage: USAGE,
+
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('validate', argv, {
+      json: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+    });
+    let paths = positionals;
+    if (paths.length === 0) {
+      const configArgs = values.config === undefined ? [] : ['--config', values.config];
+      paths = [loadConfig({ env: io.env, argv: configArgs, readFile: io.readFile }).runbooks];
+    }
+
+    const result = await loadRunbooks(paths, { catalog: catalogFromRegistry(io.actions) });
+    const diagnostics: RunbookDiagnostic[] = [...result.diagnostics];
+    if (result.files.length === 0 && diagnostics.length === 0) {
+      for (const path of paths) {
+        diagnostics.push({ code: 'RUNBOOK_FILE', message: 'no *.yaml or *.yml runbook files', file: path, line: 1, column: 1, path: '' });
+      }
+    }
+    const ok = diagnostics.length === 0;
+
+    if (values.json === true) {
+      writeJson(io.stdout, {
+        ok,
+        files: result.files,
+        runbooks: result.runbooks.map((r) => ({ name: r.name, file: r.origin.file, line: r.origin.line, steps: r.steps.length })),
+        diagnostics,
+      });
+    } else {
+      for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
+      const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+      if (ok) {
+        io.stdout.write(`${plural(result.runbooks.length, 'runbook')} in ${plural(result.files.length, 'file')}: OK\n`);
+      } else {
+        const broken = new Set(diagnostics.map((d) => d.file)).size;
+        io.stdout.write(`${plural(diagnostics.length, 'problem')} in ${plural(broken, 'file')}\n`);
+      }
+    }
+    return ok ? EXIT.ok : EXIT.failed;
+  },
+};

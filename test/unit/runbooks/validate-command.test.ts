@@ -1,0 +1,72 @@
+/**
+ * `firebreak validate` against the real action catalogue, run in-process. It reads the fixture
+ * runbooks under test/fixtures/runbooks (never writes).
+ */
+import { expect } from 'chai';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../../src/cli/run.ts';
+import { captureIo } from '../cli/cli-io.ts';
+
+const FIXTURES = relative(process.cwd(), join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/runbooks'));
+
+describe('firebreak validate', () => {
+  it('accepts the valid fixtures against the real Kafka actions (exit 0)', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', join(FIXTURES, 'valid')], io)).to.equal(0);
+    expect(io.out()).to.equal('4 runbooks in 2 files: OK\n');
+  });
+
+  it('prints file:line:col: CODE: path: message for every problem of every path (exit 1)', async () => {
+    const io = captureIo();
+    const code = await runCli(['validate', join(FIXTURES, 'invalid', 'unknown-action.yaml'), join(FIXTURES, 'invalid', 'bad-indent.yaml')], io);
+    expect(code).to.equal(1);
+    expect(io.out().split('\n')).to.deep.equal([
+      `${join(FIXTURES, 'invalid', 'unknown-action.yaml')}:8:13: RUNBOOK_UNKNOWN_ACTION: steps[0].action: unknown action "kafka.consumerGroupLagg"`,
+      `${join(FIXTURES, 'invalid', 'bad-indent.yaml')}:8:12: RUNBOOK_YAML_SYNTAX: bad indentation of a mapping entry`,
+      '2 problems in 2 files',
+      '',
+    ]);
+  });
+
+  it('checks literal parameters against the real action schemas', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', join(FIXTURES, 'invalid', 'invalid-params.yaml')], io)).to.equal(1);
+    expect(io.out()).to.include('RUNBOOK_INVALID_PARAMS: steps[0].with.producerByteRate: must be integer (kafka.setClientQuota)');
+  });
+
+  it('prints JSON with --json', async () => {
+    const io = captureIo();
+    expect(await runCli(['validate', '--json', join(FIXTURES, 'valid', 'consumer-lag.yaml'), join(FIXTURES, 'invalid', 'empty.yaml')], io)).to.equal(1);
+    const report = JSON.parse(io.out()) as { ok: boolean; runbooks: Array<{ name: string; steps: number }>; diagnostics: Array<{ code: string; line: number }> };
+    expect(report.ok).to.equal(false);
+    expect(report.runbooks.map((r) => [r.name, r.steps])).to.deep.equal([['consumer-lag-throttle-producers', 3]]);
+    expect(report.diagnostics.map((d) => [d.code, d.line])).to.deep.equal([['RUNBOOK_SCHEMA', 1]]);
+  });
+
+  it('validates the configured runbooks directory when no path is given', async () => {
+    const io = captureIo({ env: { FIREBREAK_RUNBOOKS: join(FIXTURES, 'duplicate-names') } });
+    expect(await runCli(['validate'], io)).to.equal(1);
+    expect(io.out()).to.include('RUNBOOK_DUPLICATE_NAME: name: runbook "lag" is already defined at');
+  });
+
+  it('fails when a path holds no runbook file', async () => {
+    const io = captureIo();
+    const dir = join(FIXTURES, 'no-such-dir');
+    expect(await runCli(['validate', dir], io)).to.equal(1);
+    expect(io.out()).to.equal(`${dir}:1:1: RUNBOOK_FILE: cannot read: ENOENT\n1 problem in 1 file\n`);
+    // The fixtures root holds only directories: nothing to validate is a failure, not a pass.
+    const empty = captureIo();
+    expect(await runCli(['validate', FIXTURES], empty)).to.equal(1);
+    expect(empty.out()).to.equal(`${FIXTURES}:1:1: RUNBOOK_FILE: no *.yaml or *.yml runbook files\n1 problem in 1 file\n`);
+  });
+
+  it('is listed in the command table and rejects unknown flags as a usage error', async () => {
+    const help = captureIo();
+    expect(await runCli(['--help'], help)).to.equal(0);
+    expect(help.out()).to.match(/\n {2}validate\s+Check runbook files/);
+    const io = captureIo();
+    expect(await runCli(['validate', '--strict'], io)).to.equal(2);
+    expect(io.err()).to.match(/^error CLI_USAGE: /);
+  });
+});
