@@ -33,7 +33,7 @@ const AUTH_ERRORS = {
   '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
   '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
 };
-const NOT_FOUND = { '404': errorResponse('No such incident.', ['INCIDENT_NOT_FOUND']) };
+const NOT_FOUND = { '404': errorResponse('No such incident.', ['NOT_FOUND']) };
 const BODY_ERRORS = {
   '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),
   '413': errorResponse('Body too large.', ['API_PAYLOAD_TOO_LARGE']),
