@@ -35,7 +35,7 @@
  * the union.
  */
 import { formatDuration } from '../runbooks/duration.ts';
-import type { RunbookPolicy } from '../runbooks/types.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, type RunbookPolicy } from '../runbooks/types.ts';
 import type { Guard, GuardDecision, GuardInput, GuardReason, GuardVerdict, RunRecord } from './guards/types.ts';
 
 export * from './guards/types.ts';
@@ -43,8 +43,6 @@ export * from './guards/types.ts';
 const HOUR_MS = 3_600_000;
 /** Kafka's internal topics (`__consumer_offsets`, `__transaction_state`...): never changed. */
 export const ALWAYS_PROTECTED_TOPICS = '__.*';
-/** Approval validity when a step sets none (the loader always sets one; this is a backstop). */
-const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
 
 function decision(verdict: GuardVerdict, reason: GuardReason, detail: string): GuardDecision {
   return { verdict, reason, detail };
@@ -187,6 +185,7 @@ export const approval: Guard = ({ step, history, now }) => {
   if (record === null) return decision('wait-approval', 'approval-required', `step ${step.id} needs an approval`);
   if (record.state === 'granted') return null;
   if (record.state === 'rejected') return decision('block', 'approval-rejected', `approval of step ${step.id} was rejected`);
+  // The loader always sets a timeout for required approvals; the default is a backstop.
   const timeout = step.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   const waited = now - record.requestedAt;
   return waited >= timeout

@@ -11,7 +11,7 @@ import { parseDuration } from './duration.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
 import type { ActionCatalog, ParamsValidator } from './params.ts';
 import { ALERT_FIELDS, INCIDENT_FIELDS, STEP_FIELDS, TEMPLATE_ROOTS, isTemplate, type TemplateEngine } from './template.ts';
-import { GROUP_BY_ALL, type Runbook, type RunbookPolicy, type RunbookStep, type StepPhase } from './types.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, GROUP_BY_ALL, type Runbook, type RunbookPolicy, type RunbookStep, type StepPhase } from './types.ts';
 import { escapePointer, positionOf, type YamlDocument } from './yaml-source.ts';
 
 export interface CompileDeps {
@@ -20,8 +20,6 @@ export interface CompileDeps {
   validator: ParamsValidator;
 }
 
-/** Approval requests expire after this when a step sets no `approvalTimeout`. */
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
 /** First retry delay when `retries.backoff` is omitted. */
 export const DEFAULT_RETRY_BACKOFF_MS = 5_000;
 

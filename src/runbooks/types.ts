@@ -11,6 +11,9 @@ import type { Matcher } from './matchers.ts';
 export const STEP_PHASES = ['identification', 'containment', 'eradication', 'recovery'] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 
+/** How long a requested approval stays valid when a step sets no `approvalTimeout` (1h). */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
+
 /** `groupBy: ['...']`: group by every label, i.e. one incident per distinct alert. */
 export const GROUP_BY_ALL = '...';
 
