@@ -67,7 +67,7 @@ export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
   maxTemplateLength: 16_384,
   maxOutputLength: 65_536,
   renderTimeMs: 100,
-  memoryLimit: 10_000_000,
+  memoryLimit: 1_000_000,
 };
 
 /** What static analysis found in one template. */
