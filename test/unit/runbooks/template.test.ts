@@ -100,6 +100,7 @@ describe('runbook templates', () => {
       /rendered text longer than 20 characters/,
     );
     expect(() => engine.render('{% for i in (1..100000000) %}x{% endfor %}', context())).to.throw(FirebreakError, /limit/);
+    expect(() => engine.render('{{ (1..10000000) | size }}', context()), 'a typed single expression too').to.throw(FirebreakError, /limit/);
   });
 
   it('walks objects and lists, rendering strings and leaving other values and keys alone', () => {
