@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { FirebreakError } from '../../src/errors.ts';
 
 /** Repository root (two levels above this file). */
@@ -177,8 +177,13 @@ export async function resolveClasspath(
 function splitClasspath(text: string): string[] {
   return text
     .trim()
-    .split(process.platform === 'win32' ? ';' : ':')
+    .split(delimiter)
     .filter((e) => e.length > 0);
+}
+
+/** Entries of a cached classpath file; empty if it is gone (then starting a node fails clearly). */
+export async function readClasspathFile(file: string): Promise<string[]> {
+  return readFile(file, 'utf8').then(splitClasspath, () => []);
 }
 
 /** Tells "this version does not exist" apart from "Maven could not download right now". */

@@ -9,11 +9,17 @@
  * await cluster.stop();
  * ```
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FirebreakError, toFirebreakError } from '../../src/errors.ts';
-import { checkJava, parseKafkaVersion, resolveClasspath, type KafkaVersion } from './classpath.ts';
+import { FirebreakError } from '../../src/errors.ts';
+import {
+  checkJava,
+  parseKafkaVersion,
+  readClasspathFile,
+  resolveClasspath,
+  type KafkaVersion,
+} from './classpath.ts';
+import { LocalCluster } from './local-cluster.ts';
 import {
   javaArgs,
   newClusterId,
@@ -23,9 +29,8 @@ import {
   type NodePaths,
   type NodePorts,
 } from './node-config.ts';
-import { freePorts, isProcessRunning, spawnJava, tailFile, terminate } from './process.ts';
-import { readState, removeState, writeState, type ClusterState, type NodeState } from './state.ts';
-import { fetchMetadata } from './wire.ts';
+import { freePorts, runJava } from './process.ts';
+import { readState, removeState, type ClusterState } from './state.ts';
 
 /** The Kafka version used when none is asked for. */
 export const DEFAULT_KAFKA_VERSION = '3.9.1';
@@ -81,181 +86,8 @@ export interface StartClusterOptions {
   startTimeoutMs?: number;
 }
 
-const SERVE_TIMEOUT_MS = 120_000;
 const START_ATTEMPTS = 3;
 const silent: ClusterLogger = { info: () => undefined };
-
-class LocalCluster implements Cluster {
-  readonly managed = true;
-  readonly #dir: string;
-  readonly #state: ClusterState;
-  readonly #version: KafkaVersion;
-  readonly #classpath: readonly string[];
-  readonly #logger: ClusterLogger;
-  readonly #children = new Map<number, ChildProcess>();
-
-  constructor(dir: string, state: ClusterState, classpath: readonly string[], logger: ClusterLogger) {
-    this.#dir = dir;
-    this.#state = state;
-    this.#version = parseKafkaVersion(state.version);
-    this.#classpath = classpath;
-    this.#logger = logger;
-  }
-
-  get version(): string {
-    return this.#state.version;
-  }
-  get clusterId(): string {
-    return this.#state.clusterId;
-  }
-  get bootstrapServers(): string {
-    return this.#state.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
-  }
-  get brokers(): readonly BrokerInfo[] {
-    return this.#state.nodes.map(({ nodeId, port, controllerPort }) => ({
-      nodeId,
-      port,
-      controllerPort,
-      pid: this.#isAlive(nodeId) ? this.#node(nodeId).pid : null,
-    }));
-  }
-
-  /** Starts the JVM of one node (its storage must be formatted) and records its pid. */
-  async spawnNode(nodeId: number): Promise<void> {
-    const paths = this.#paths(nodeId);
-    const child = spawnJava({
-      classpath: this.#classpath,
-      args: javaArgs(this.#version.logging, paths, 'kafka.Kafka', [paths.properties]),
-      consoleLog: paths.consoleLog,
-      persistent: this.#state.persistent,
-    });
-    if (child.pid === undefined) {
-      throw new FirebreakError('KAFKA_LOCAL_START_FAILED', `could not start java for node ${nodeId}`);
-    }
-    child.on('error', () => undefined); // surfaced through liveness checks and the console log
-    this.#children.set(nodeId, child);
-    this.#node(nodeId).pid = child.pid;
-    await writeState(this.#dir, this.#state);
-  }
-
-  async waitUntilServing(options: { timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = options.timeoutMs ?? SERVE_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
-    const lastProblem = new Map<number, string>();
-    for (;;) {
-      const running = this.#state.nodes.filter((n) => n.pid !== null);
-      const expected = running.map((n) => n.nodeId).sort();
-      const dead = running.filter((n) => !this.#isAlive(n.nodeId));
-      if (dead.length > 0) {
-        const id = dead[0]!.nodeId;
-        throw new FirebreakError(
-          'KAFKA_LOCAL_START_FAILED',
-          `Kafka node ${id} exited before serving.\n${this.#logTail(id)}`,
-          { details: { nodeId: id, dir: this.#paths(id).dir } },
-        );
-      }
-      const checks = await Promise.all(
-        running.map(async (n) => {
-          try {
-            const md = await fetchMetadata({ host: '127.0.0.1', port: n.port }, [], 2000);
-            const seen = md.brokers.map((b) => b.nodeId).sort();
-            if (expected.every((id) => seen.includes(id))) return true;
-            lastProblem.set(n.nodeId, `lists brokers [${seen.join(',')}], expected [${expected.join(',')}]`);
-          } catch (err) {
-            lastProblem.set(n.nodeId, toFirebreakError(err).message);
-          }
-          return false;
-        }),
-      );
-      if (checks.every(Boolean)) return;
-      if (Date.now() >= deadline) {
-        const waiting = running.filter((_, i) => checks[i] !== true);
-        const report = waiting
-          .map((n) => `node ${n.nodeId}: ${lastProblem.get(n.nodeId) ?? 'no answer'}\n${this.#logTail(n.nodeId)}`)
-          .join('\n');
-        throw new FirebreakError(
-          'KAFKA_LOCAL_START_TIMEOUT',
-          `Kafka nodes [${waiting.map((n) => n.nodeId).join(',')}] did not serve within ${timeoutMs} ms.\n${report}`,
-          { details: { dir: this.#dir, nodes: waiting.map((n) => n.nodeId) } },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-
-  async stopBroker(nodeId: number, options: { signal?: 'SIGTERM' | 'SIGKILL' } = {}): Promise<void> {
-    const node = this.#node(nodeId);
-    if (node.pid !== null) {
-      await this.#terminate(nodeId, options.signal ?? 'SIGTERM');
-      node.pid = null;
-      await writeState(this.#dir, this.#state);
-    }
-  }
-
-  async startBroker(nodeId: number): Promise<void> {
-    if (!this.#isAlive(nodeId)) {
-      this.#logger.info(`starting Kafka node ${nodeId}`);
-      await this.spawnNode(nodeId);
-    }
-    await this.waitUntilServing();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.#state.nodes.map((n) => this.#terminate(n.nodeId, 'SIGTERM')));
-    for (const n of this.#state.nodes) n.pid = null;
-    await removeState(this.#dir);
-  }
-
-  /**
-   * SIGTERM gets a short grace: nodes stopped together may wait on a quorum that is going away,
-   * and a local cluster has nothing worth a long controlled shutdown.
-   */
-  async #terminate(nodeId: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    const pid = this.#node(nodeId).pid;
-    if (pid === null) return;
-    try {
-      await terminate(pid, () => this.#isAlive(nodeId), { signal, graceMs: 10_000 });
-    } catch (cause) {
-      throw new FirebreakError('KAFKA_LOCAL_STOP_FAILED', `Kafka node ${nodeId} (pid ${pid}) did not exit`, {
-        cause,
-        details: { nodeId, pid },
-      });
-    }
-    this.#children.delete(nodeId);
-  }
-
-  #isAlive(nodeId: number): boolean {
-    const child = this.#children.get(nodeId);
-    if (child !== undefined) return child.exitCode === null && child.signalCode === null;
-    const pid = this.#node(nodeId).pid;
-    return pid !== null && isProcessRunning(pid, ['kafka.Kafka', this.#paths(nodeId).properties]);
-  }
-
-  #node(nodeId: number): NodeState {
-    const node = this.#state.nodes.find((n) => n.nodeId === nodeId);
-    if (node === undefined) {
-      throw new FirebreakError('KAFKA_LOCAL_UNKNOWN_NODE', `no node ${nodeId} in this cluster`, {
-        details: { nodeId, nodes: this.#state.nodes.map((n) => n.nodeId) },
-      });
-    }
-    return node;
-  }
-
-  #paths(nodeId: number): NodePaths {
-    return nodePaths(this.#dir, nodeId, this.#version.logging);
-  }
-
-  #logTail(nodeId: number): string {
-    const p = this.#paths(nodeId);
-    const server = tailFile(p.serverLog, 30);
-    const stdout = tailFile(p.consoleLog, 10);
-    return [
-      `--- ${p.serverLog} (last lines) ---`,
-      server === '' ? '(empty)' : server,
-      ...(stdout === '' ? [] : [`--- ${p.consoleLog} ---`, stdout]),
-    ].join('\n');
-  }
-}
 
 /**
  * Starts a fresh cluster in `dir` (removing node directories of an earlier, stopped cluster
@@ -343,7 +175,12 @@ async function prepare(
   return { cluster: new LocalCluster(dir, state, classpath.entries, logger), state };
 }
 
-function formatStorage(classpath: string[], version: KafkaVersion, paths: NodePaths, clusterId: string): Promise<void> {
+async function formatStorage(
+  classpath: string[],
+  version: KafkaVersion,
+  paths: NodePaths,
+  clusterId: string,
+): Promise<void> {
   const args = javaArgs(version.logging, paths, 'kafka.tools.StorageTool', [
     'format',
     '-t',
@@ -351,25 +188,12 @@ function formatStorage(classpath: string[], version: KafkaVersion, paths: NodePa
     '-c',
     paths.properties,
   ]);
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('java', args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CLASSPATH: classpath.join(':') },
+  const { code, output } = await runJava(classpath, args);
+  if (code !== 0) {
+    throw new FirebreakError('KAFKA_LOCAL_START_FAILED', `formatting ${paths.data} failed (exit ${code}):\n${output}`, {
+      details: { dir: paths.dir },
     });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else
-        reject(
-          new FirebreakError('KAFKA_LOCAL_START_FAILED', `formatting ${paths.data} failed (exit ${code}):\n${output}`, {
-            details: { dir: paths.dir },
-          }),
-        );
-    });
-  });
+  }
 }
 
 /** Whether a failed start was caused by a port taken between picking and binding it. */
@@ -392,10 +216,7 @@ export async function attachCluster(dir: string, options: { logger?: ClusterLogg
   const abs = resolve(dir);
   const state = await readState(abs);
   if (state === null) return null;
-  const classpath = await readFile(state.classpathFile, 'utf8').then(
-    (t) => t.trim().split(':').filter((e) => e.length > 0),
-    () => [] as string[],
-  );
+  const classpath = await readClasspathFile(state.classpathFile);
   const cluster = new LocalCluster(abs, state, classpath, options.logger ?? silent);
   for (const b of cluster.brokers) {
     const node = state.nodes.find((n) => n.nodeId === b.nodeId);

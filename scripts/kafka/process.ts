@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -68,13 +69,28 @@ export function spawnJava(options: SpawnJavaOptions): ChildProcess {
     const child = spawn(command, args, {
       detached: options.persistent,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, CLASSPATH: options.classpath.join(process.platform === 'win32' ? ';' : ':') },
+      env: { ...process.env, CLASSPATH: options.classpath.join(delimiter) },
     });
     if (options.persistent) child.unref();
     return child;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Runs a short-lived `java` command to completion, capturing stdout and stderr together. */
+export function runJava(classpath: readonly string[], args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CLASSPATH: classpath.join(delimiter) },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
 }
 
 /**

@@ -55,6 +55,8 @@ async function startShared(): Promise<Cluster> {
     dir: sharedDir,
     brokers: 3,
     version,
+    // Generous: several test runs may share this machine's cores.
+    startTimeoutMs: 180_000,
     logger: { info: (msg) => process.stderr.write(`      [kafka] ${msg}\n`) },
   });
 }
