@@ -11,7 +11,7 @@ import { throwIfError } from './errors.ts';
 import { CONFIG_SOURCES, describeConfigsApi } from './protocol/describe-configs.ts';
 import { incrementalAlterConfigsApi, OP_DELETE, OP_SET, RESOURCE_BROKER, RESOURCE_TOPIC } from './protocol/incremental-alter-configs.ts';
 import type { KafkaApi } from './protocol/api.ts';
-import type { Router, } from './routing.ts';
+import type { Router } from './routing.ts';
 import type { Sent } from './kafkajs-bridge.ts';
 import type { ConfigEntry, ConfigOp, ConfigResource } from './types.ts';
 

@@ -96,7 +96,7 @@ function classify(e: ErrorLike, original: unknown, context: KafkaErrorContext): 
   const message = typeof e.message === 'string' ? e.message : String(original);
   if (name === 'KafkaJSProtocolError' || (typeof e.type === 'string' && typeof e.code === 'number' && name.startsWith('KafkaJS'))) {
     const err = errorFromCode(e.code as number, null, context);
-    return new FirebreakError(err.code, `${message}`, { retriable: err.retriable, statusCode: err.statusCode, cause: original, details: err.details ?? {} });
+    return new FirebreakError(err.code, message, { retriable: err.retriable, statusCode: err.statusCode, cause: original, details: err.details ?? {} });
   }
   if (UNREACHABLE_NAMES.has(name) || (typeof e.code === 'string' && UNREACHABLE_SYSCALL_CODES.has(e.code))) {
     return unreachable(message, original, { ...context, ...(typeof e.broker === 'string' ? { broker: e.broker } : {}) });
