@@ -14,7 +14,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../app.ts';
-import { resolveCredentials } from '../config/credentials.ts';
+import { resolveCredentials, type AuthSettings } from '../config/credentials.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
@@ -83,10 +83,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (config.auth.disabled) {
     logger.warn('authentication is DISABLED (auth.disabled: true): anyone who can reach this server can post alerts and use the API');
   }
-  const auth = await resolveCredentials(config, { logger, now: () => new Date(clock.now()) });
+  // The store first: a store that cannot be used fails the start before anything is written.
   const store = await openConfiguredStore(config, logger, clock);
+  let auth: AuthSettings;
   try {
     await store.migrate();
+    auth = await resolveCredentials(config, { logger, now: () => new Date(clock.now()) });
   } catch (err) {
     await store.close();
     throw err;
