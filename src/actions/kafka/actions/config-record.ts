@@ -14,6 +14,7 @@ import type { ConfigEntry, ConfigOp, ConfigResource, ConfigResourceType, KafkaAd
 import { assertTopicChangeable } from './limits.ts';
 import { invalidRecord, isObject } from './quota.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
+import { awaitVisible, readCurrent } from './settle.ts';
 
 export interface ConfigRecordEntry {
   type: ConfigResourceType;
@@ -75,11 +76,32 @@ export function configOps(configs: Record<string, string | null>): ConfigOp[] {
   return Object.entries(configs).map(([name, value]) => (value === null ? { name, op: 'delete' } : { name, op: 'set', value }));
 }
 
+/** The settled dynamic values of every key of `target`, to decide on (see settle.ts). */
+export function currentConfigs(ctx: ActionContext, target: ConfigRecord): Promise<ConfigRecord> {
+  return readCurrent(ctx, target.resources.map(resourceLabel).join(', '), () => readDynamicConfigs(ctx.kafka, target));
+}
+
+/** True when `live` has exactly the values of `target` for every key `target` names. */
+export function configsMatch(live: ConfigRecord, target: ConfigRecord): boolean {
+  return target.resources.every((t) => {
+    const l = live.resources.find((r) => r.type === t.type && r.name === t.name);
+    return Object.entries(t.configs).every(([k, v]) => (l?.configs[k] ?? null) === v);
+  });
+}
+
+/** Writes each resource's keys (IncrementalAlterConfigs), then waits until reads show them all. */
+export async function writeConfigs(ctx: ActionContext, record: ConfigRecord): Promise<void> {
+  for (const r of record.resources) {
+    await ctx.kafka.incrementalAlterConfigs({ type: r.type, name: r.name }, configOps(r.configs));
+  }
+  await awaitVisible(ctx, record.resources.map(resourceLabel).join(', '), () => readDynamicConfigs(ctx.kafka, record), (live) => configsMatch(live, record));
+}
+
 /**
- * Applies `target` resource by resource. If one resource fails after others changed, the
- * changed ones are put back to `prior` before the error is rethrown, so a failed execute leaves
- * the cluster as it found it; if that rollback fails too, `ACTION_ROLLBACK_FAILED` carries both
- * records so an operator can finish by hand.
+ * Applies `target` resource by resource, then waits until reads show it. If one resource fails
+ * after others changed, the changed ones are put back to `prior` before the error is rethrown,
+ * so a failed execute leaves the cluster as it found it; if that rollback fails too,
+ * `ACTION_ROLLBACK_FAILED` carries both records so an operator can finish by hand.
  */
 export async function applyConfigRecord(ctx: ActionContext, prior: ConfigRecord, target: ConfigRecord): Promise<void> {
   const done: ConfigRecordEntry[] = [];
@@ -90,10 +112,8 @@ export async function applyConfigRecord(ctx: ActionContext, prior: ConfigRecord,
     } catch (err) {
       if (done.length === 0) throw err;
       try {
-        for (const d of done) {
-          const before = prior.resources.find((p) => p.type === d.type && p.name === d.name);
-          if (before !== undefined) await ctx.kafka.incrementalAlterConfigs({ type: d.type, name: d.name }, configOps(before.configs));
-        }
+        const before = done.flatMap((d) => prior.resources.filter((p) => p.type === d.type && p.name === d.name));
+        await writeConfigs(ctx, { resources: before });
       } catch (rollbackErr) {
         throw new FirebreakError('ACTION_ROLLBACK_FAILED', `changing ${resourceLabel(r)} failed and undoing the resources already changed failed too`, {
           cause: rollbackErr,
@@ -104,6 +124,7 @@ export async function applyConfigRecord(ctx: ActionContext, prior: ConfigRecord,
       throw err;
     }
   }
+  await awaitVisible(ctx, target.resources.map(resourceLabel).join(', '), () => readDynamicConfigs(ctx.kafka, target), (live) => configsMatch(live, target));
 }
 
 /**
@@ -120,7 +141,7 @@ export async function revertConfigRecord(ctx: ActionContext, record: { prior: un
     }
     if (a.type === 'topic') assertTopicChangeable(a.name, ctx.limits);
   }
-  const live = await readDynamicConfigs(ctx.kafka, applied);
+  const live = await currentConfigs(ctx, applied);
   const items = applied.resources.flatMap((a) => {
     const p = prior.resources.find((r) => r.type === a.type && r.name === a.name);
     const l = live.resources.find((r) => r.type === a.type && r.name === a.name);
@@ -133,12 +154,16 @@ export async function revertConfigRecord(ctx: ActionContext, record: { prior: un
     }));
   });
   const decision = decideRevert(items);
-  for (const a of applied.resources) {
-    const label = resourceLabel(a);
-    const restore = decision.restore.filter((c) => c.resource === label);
-    if (restore.length === 0) continue;
-    await ctx.kafka.incrementalAlterConfigs({ type: a.type, name: a.name }, configOps(Object.fromEntries(restore.map((c) => [c.key, c.to]))));
-    ctx.logger.info({ resource: label, restored: restore.map((c) => c.key) }, 'config reverted');
+  const restore = applied.resources
+    .map((a) => ({
+      type: a.type,
+      name: a.name,
+      configs: Object.fromEntries(decision.restore.filter((c) => c.resource === resourceLabel(a)).map((c) => [c.key, c.to])),
+    }))
+    .filter((r) => Object.keys(r.configs).length > 0);
+  if (restore.length > 0) {
+    await writeConfigs(ctx, { resources: restore });
+    ctx.logger.info({ restored: decision.restore.map((c) => `${c.resource} ${c.key}`) }, 'config reverted');
   }
   return revertOutcome(decision);
 }

@@ -10,6 +10,7 @@ import { FirebreakError } from '../../../errors.ts';
 import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
 import type { KafkaAdmin, QuotaEntity, QuotaKey } from '../types.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
+import { awaitVisible, readCurrent } from './settle.ts';
 
 /** The quota params firebreak manages and the broker key each one sets. */
 export const QUOTA_PARAMS = {
@@ -52,11 +53,31 @@ export function sameEntity(a: QuotaEntity, b: QuotaEntity): boolean {
   return ENTITY_TYPES.every((t) => (a[t] === undefined) === (b[t] === undefined) && (a[t] ?? null) === (b[t] ?? null));
 }
 
-/** The live value of each key for exactly `entity` (not inherited from a default); null if unset. */
+/** One read of each key's value on exactly `entity` (not inherited from a default); null if unset. */
 export async function readQuotaValues(kafka: KafkaAdmin, entity: QuotaEntity, keys: readonly QuotaKey[]): Promise<Record<string, number | null>> {
   const entries = await kafka.describeClientQuotas({ entity, strict: true });
   const own = entries.find((e) => sameEntity(e.entity, entity));
   return Object.fromEntries(keys.map((k) => [k, own?.values[k] ?? null]));
+}
+
+/** The settled values of `keys` on `entity`, to decide on (see settle.ts). */
+export function currentQuotaValues(ctx: ActionContext, entity: QuotaEntity, keys: readonly QuotaKey[]): Promise<Record<string, number | null>> {
+  return readCurrent(ctx, quotaResource(entity), () => readQuotaValues(ctx.kafka, entity, keys));
+}
+
+/**
+ * Sets (number) or removes (null) quota keys of one entity and waits until reads show it, so a
+ * revert or plan that follows sees the new state (see settle.ts).
+ */
+export async function writeQuotaValues(ctx: ActionContext, entity: QuotaEntity, set: QuotaValues): Promise<void> {
+  await ctx.kafka.alterClientQuotas([{ entity, set }]);
+  const keys = Object.keys(set) as QuotaKey[];
+  await awaitVisible(
+    ctx,
+    quotaResource(entity),
+    () => readQuotaValues(ctx.kafka, entity, keys),
+    (live) => keys.every((k) => live[k] === (set[k] ?? null)),
+  );
 }
 
 /** The changes that setting `target` over `current` makes (keys already equal are left out). */
@@ -80,14 +101,14 @@ export async function revertQuotaRecord(ctx: ActionContext, record: { prior: unk
   }
   const keys = Object.keys(applied.values) as QuotaKey[];
   if (keys.some((k) => !(k in prior.values))) throw invalidRecord('prior has no value for every key applied');
-  const live = await readQuotaValues(ctx.kafka, applied.entity, keys);
+  const live = await currentQuotaValues(ctx, applied.entity, keys);
   const resource = quotaResource(applied.entity);
   const decision = decideRevert(
     keys.map((key) => ({ resource, key, prior: prior.values[key] ?? null, applied: applied.values[key] ?? null, live: live[key] ?? null })),
   );
   if (decision.restore.length > 0) {
     const set: QuotaValues = Object.fromEntries(decision.restore.map((c) => [c.key, c.to]));
-    await ctx.kafka.alterClientQuotas([{ entity: applied.entity, set }]);
+    await writeQuotaValues(ctx, applied.entity, set);
     ctx.logger.info({ resource, restored: decision.restore.length, conflicts: decision.conflicts.length }, 'quota reverted');
   }
   return revertOutcome(decision);

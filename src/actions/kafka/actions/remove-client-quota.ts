@@ -10,8 +10,9 @@ import {
   entityLabel,
   quotaChanges,
   quotaResource,
-  readQuotaValues,
+  currentQuotaValues,
   revertQuotaRecord,
+  writeQuotaValues,
   type ManagedQuotaKey,
   type QuotaParamName,
   type QuotaRecord,
@@ -61,7 +62,7 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async plan(ctx, params): Promise<Plan> {
     const keys = quotaKeys(params);
-    const current = await readQuotaValues(ctx.kafka, params.entity, keys);
+    const current = await currentQuotaValues(ctx, params.entity, keys);
     const changes = quotaChanges(params.entity, current, removal(keys));
     const label = entityLabel(params.entity);
     return {
@@ -73,12 +74,12 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async execute(ctx, params) {
     const keys = quotaKeys(params);
-    const current = await readQuotaValues(ctx.kafka, params.entity, keys);
+    const current = await currentQuotaValues(ctx, params.entity, keys);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };
     const changes = quotaChanges(params.entity, current, applied.values);
     if (changes.length > 0) {
-      await ctx.kafka.alterClientQuotas([{ entity: params.entity, set: removal(changes.map((c) => c.key as ManagedQuotaKey)) }]);
+      await writeQuotaValues(ctx, params.entity, removal(changes.map((c) => c.key as ManagedQuotaKey)));
       ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota removed');
     }
     const removed = Object.fromEntries(changes.map((c) => [c.key, c.from])) as RemoveClientQuotaOutput['removed'];

@@ -13,8 +13,9 @@ import {
   entityLabel,
   quotaChanges,
   quotaResource,
-  readQuotaValues,
+  currentQuotaValues,
   revertQuotaRecord,
+  writeQuotaValues,
   type ManagedQuotaKey,
   type QuotaRecord,
 } from './quota.ts';
@@ -66,7 +67,7 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
 
   async plan(ctx, params): Promise<Plan> {
     const target = clientQuotaTarget(params, ctx.limits);
-    const current = await readQuotaValues(ctx.kafka, params.entity, Object.keys(target) as ManagedQuotaKey[]);
+    const current = await currentQuotaValues(ctx, params.entity, Object.keys(target) as ManagedQuotaKey[]);
     const changes = quotaChanges(params.entity, current, target);
     const label = entityLabel(params.entity);
     return {
@@ -80,11 +81,11 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
     const target = clientQuotaTarget(params, ctx.limits);
     const keys = Object.keys(target) as ManagedQuotaKey[];
     // Prior state first, including "no quota" (null), so revert can remove what was not there.
-    const current = await readQuotaValues(ctx.kafka, params.entity, keys);
+    const current = await currentQuotaValues(ctx, params.entity, keys);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: target };
     const changes = quotaChanges(params.entity, current, target);
-    await ctx.kafka.alterClientQuotas([{ entity: params.entity, set: target }]);
+    await writeQuotaValues(ctx, params.entity, target);
     ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota set');
     return { output: { entity: entityLabel(params.entity), set: target }, prior, applied, changes };
   },

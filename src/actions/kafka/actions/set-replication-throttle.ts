@@ -7,7 +7,7 @@
  */
 import { FirebreakError } from '../../../errors.ts';
 import type { Action, ActionContext, Plan } from '../../types.ts';
-import { applyConfigRecord, configChanges, readDynamicConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
+import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertByteRateAllowed, assertTopicChangeable } from './limits.ts';
 import { BROKER_ID, TOPIC_NAME } from './schema.ts';
 
@@ -119,7 +119,7 @@ export const setReplicationThrottle: Action<SetReplicationThrottleParams, SetRep
   async plan(ctx, params): Promise<Plan> {
     throttleTarget(params, [], ctx.limits); // refuse protected topics / low rates before any read
     const target = throttleTarget(params, await brokerIds(ctx, params), ctx.limits);
-    const current = await readDynamicConfigs(ctx.kafka, target);
+    const current = await currentConfigs(ctx, target);
     const changes = configChanges(current, target);
     return {
       summary: `throttle replication to ${params.rateBytesPerSecond} B/s on ${target.resources.filter((r) => r.type === 'broker').length} broker(s)` +
@@ -133,7 +133,7 @@ export const setReplicationThrottle: Action<SetReplicationThrottleParams, SetRep
     throttleTarget(params, [], ctx.limits);
     const brokers = await brokerIds(ctx, params);
     const target = throttleTarget(params, brokers, ctx.limits);
-    const prior = await readDynamicConfigs(ctx.kafka, target);
+    const prior = await currentConfigs(ctx, target);
     const changes = configChanges(prior, target);
     await applyConfigRecord(ctx, prior, target);
     ctx.logger.info({ changes: changes.length, brokers, topics: topicNames(params) }, 'replication throttle set');

@@ -4,7 +4,7 @@
  * retention is never set below the floor.
  */
 import type { Action, ActionContext, Plan } from '../../types.ts';
-import { applyConfigRecord, configChanges, readDynamicConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
+import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicChangeable, assertTopicConfigAllowed } from './limits.ts';
 import { TOPIC_NAME } from './schema.ts';
 
@@ -50,7 +50,7 @@ export const setTopicConfig: Action<SetTopicConfigParams, SetTopicConfigOutput> 
 
   async plan(ctx, params): Promise<Plan> {
     const target = topicConfigTarget(params, ctx.limits);
-    const current = await readDynamicConfigs(ctx.kafka, target);
+    const current = await currentConfigs(ctx, target);
     // The broker checks key names and values without applying them: a dry run shows a typo.
     await ctx.kafka.incrementalAlterConfigs({ type: 'topic', name: params.topic }, opsOf(target), { validateOnly: true });
     const changes = configChanges(current, target);
@@ -65,7 +65,7 @@ export const setTopicConfig: Action<SetTopicConfigParams, SetTopicConfigOutput> 
 
   async execute(ctx, params) {
     const target = topicConfigTarget(params, ctx.limits);
-    const prior = await readDynamicConfigs(ctx.kafka, target);
+    const prior = await currentConfigs(ctx, target);
     const changes = configChanges(prior, target);
     await applyConfigRecord(ctx, prior, target);
     ctx.logger.info({ topic: params.topic, changes }, 'topic config set');
