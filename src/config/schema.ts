@@ -152,7 +152,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        brokers: { type: 'array', items: { type: 'string', pattern: '^[^\\s:,]+:\\d{1,5}$' } },
+        brokers: { type: 'array', items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:,\\[\\]]+):\\d{1,5}$' } },
         clientId: { type: 'string', minLength: 1, maxLength: 255 },
       },
     },

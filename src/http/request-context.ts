@@ -28,6 +28,8 @@ export interface RequestContext {
   errorCode?: string;
   /** A 5xx cause, logged with the request line. */
   error?: FirebreakError;
+  /** Extra fields for the request's log line (e.g. the stored notification's id). */
+  fields: Record<string, unknown>;
 }
 
 const KEY = 'firebreak';
@@ -45,7 +47,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     const inbound = req.get(REQUEST_ID_HEADER);
     const requestId = inbound !== undefined && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
     const started = process.hrtime.bigint();
-    const context: RequestContext = { requestId, logger: logger.child({ reqId: requestId }) };
+    const context: RequestContext = { requestId, logger: logger.child({ reqId: requestId }), fields: {} };
     res.locals[KEY] = context;
     res.setHeader(REQUEST_ID_HEADER, requestId);
 
@@ -60,6 +62,7 @@ export function requestLogging(logger: Logger): RequestHandler {
         status: res.writableFinished ? res.statusCode : null,
         durationMs: Math.round(durationMs * 1000) / 1000,
         remoteAddress: req.socket.remoteAddress,
+        ...context.fields,
       };
       if (context.principal !== undefined) line.actor = context.principal.name;
       if (context.errorCode !== undefined) line.code = context.errorCode;

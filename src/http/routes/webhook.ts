@@ -35,8 +35,10 @@ export function registerWebhookRoute(app: Express, deps: WebhookRouteDeps): void
     deps.auth.webhook(),
     jsonBody({ limit: deps.bodyLimit, codePrefix: 'WEBHOOK' }),
     async (req: Request, res: Response) => {
-      const { logger } = requestContext(res);
-      const accepted = await acceptNotification(deps, req.body, logger);
+      const context = requestContext(res);
+      const accepted = await acceptNotification(deps, req.body, context.logger);
+      // Links this request (reqId) to the processing log lines, which carry notificationId.
+      context.fields.notificationId = accepted.notification.id;
       res.status(200).json({ status: 'accepted', notificationId: accepted.notification.id, alerts: accepted.alerts });
     },
   );

@@ -197,6 +197,9 @@ describe('webhook ingest', () => {
     const requestLines = h.logs.filter((l) => l.msg === 'request');
     expect(requestLines).to.have.length(2);
     expect(requestLines[0]).to.include({ reqId: 'am-retry-42', method: 'POST', url: '/api/v1/alerts', status: 200, actor: 'alertmanager' });
+    const notificationId = requestLines[0]?.notificationId;
+    expect(notificationId).to.be.a('number');
+    expect(h.logs.some((l) => l.msg === 'notification processed' && l.notificationId === notificationId)).to.equal(true);
     expect(requestLines[1]?.reqId).to.match(/^[0-9a-f-]{36}$/);
     const everything = JSON.stringify(h.logs);
     for (const secret of [TOKENS.webhook, TOKENS.admin, BASIC.password]) expect(everything).not.to.include(secret);

@@ -195,6 +195,13 @@ describe('loadConfig', () => {
       .to.include({ path: '/listen' });
   });
 
+  it('validates broker addresses, IPv6 included', () => {
+    const config = loadConfig({ env: { FIREBREAK_KAFKA_BROKERS: 'kafka-1:9092,[fd00::1]:9092' }, argv: [], readFile: files({}) });
+    expect(config.kafka.brokers).to.deep.equal(['kafka-1:9092', '[fd00::1]:9092']);
+    const err = loadError(() => loadConfig({ env: { FIREBREAK_KAFKA_BROKERS: 'kafka-1' }, argv: [], readFile: files({}) }));
+    expect(err.message).to.match(/^environment FIREBREAK_KAFKA_BROKERS: \/kafka\/brokers\/0 must match pattern/);
+  });
+
   it('returns a deeply frozen config', () => {
     const config = loadConfig({ env: { FIREBREAK_API_TOKENS: `a:viewer:${TOKEN}` }, argv: [], readFile: files({}) });
     expect(Object.isFrozen(config)).to.equal(true);
