@@ -46,9 +46,17 @@ export function nodePaths(clusterDir: string, nodeId: number, logging: LoggingFl
   };
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool expects). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool expects).
+ * Like Kafka's own Uuid.randomUuid(), never one starting with '-': StorageTool's argument parser
+ * would read `-t -xyz...` as an option, and never the all-zero id.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const bytes = randomBytes(16);
+    const id = bytes.toString('base64url');
+    if (!id.startsWith('-') && bytes.some((b) => b !== 0)) return id;
+  }
 }
 
 /** Escapes a value for a Java .properties file (backslashes are escapes there). */
