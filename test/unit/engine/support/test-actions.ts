@@ -1,0 +1,186 @@
+/**
+ * Small real actions for engine tests, registered in a real ActionRegistry. They act on an
+ * in-memory "cluster" ({@link TestSystem}) instead of Kafka, following the action contract to
+ * the letter: `plan` reads and changes nothing, `execute` captures the prior value before
+ * changing it, `revert` restores only where the live value is still the applied one.
+ *
+ * - `test.read`: read-only, returns the value of a key (evidence).
+ * - `test.quota`: mutating, sets `producer_byte_rate` of a client (guards see the client and the rate).
+ * - `test.retention`: mutating, sets `retention.ms` of a topic (guards see the topic and the value).
+ * - `test.flaky`: read-only, fails its first `failures` attempts with a retriable or permanent error.
+ * - `test.gate`: read-only, waits until the test opens the gate (or the step's signal aborts).
+ */
+import { ActionRegistry } from '../../../../src/actions/registry.ts';
+import type { Action, ActionContext, RevertOutcome } from '../../../../src/actions/types.ts';
+import { FirebreakError } from '../../../../src/errors.ts';
+
+/** The in-memory state the test actions read and change, and a log of what they did. */
+export class TestSystem {
+  readonly values = new Map<string, number>();
+  /** `execute <action> <key>` / `revert <action> <key>` / `plan ...`, in call order. */
+  readonly calls: string[] = [];
+  /** Attempts per `test.flaky` key. */
+  readonly attempts = new Map<string, number>();
+  #gates = new Map<string, { open: () => void; opened: Promise<void>; entered: Promise<void>; enter: () => void }>();
+
+  /** The gate `name`; `entered` resolves once a step waits on it. */
+  gate(name: string): { open: () => void; entered: Promise<void> } {
+    let entry = this.#gates.get(name);
+    if (entry === undefined) {
+      let open!: () => void;
+      let enter!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      const entered = new Promise<void>((resolve) => (enter = resolve));
+      entry = { open, opened, entered, enter };
+      this.#gates.set(name, entry);
+    }
+    return { open: entry.open, entered: entry.entered };
+  }
+
+  async waitAt(name: string, signal: AbortSignal | undefined): Promise<void> {
+    this.gate(name);
+    const entry = this.#gates.get(name)!;
+    entry.enter();
+    await new Promise<void>((resolve, reject) => {
+      entry.opened.then(resolve, reject);
+      signal?.addEventListener('abort', () => reject(new FirebreakError('TEST_ABORTED', `gate ${name} aborted`)), { once: true });
+    });
+  }
+}
+
+interface ValueRecord {
+  key: string;
+  value: number | null;
+}
+
+function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string, touches: (p: Record<string, unknown>) => { topics: string[]; clients: string[] }, changeKey: string, resourceOf: (p: Record<string, unknown>) => string, paramsSchema: Record<string, unknown>, valueOf: (p: Record<string, unknown>) => number, system: TestSystem): Action<Record<string, unknown>, { key: string; value: number }> {
+  return {
+    name,
+    description: `test action setting ${changeKey}`,
+    mutating: true,
+    defaultRevert: 'on-resolve',
+    paramsSchema,
+    async plan(_ctx, params) {
+      const key = keyOf(params);
+      system.calls.push(`plan ${name} ${key}`);
+      const from = system.values.get(key) ?? null;
+      const to = valueOf(params);
+      return {
+        summary: `set ${key} ${from ?? 'unset'} → ${to}`,
+        changes: from === to ? [] : [{ resource: resourceOf(params), key: changeKey, from, to }],
+        touches: touches(params),
+      };
+    },
+    async execute(_ctx, params) {
+      const key = keyOf(params);
+      system.calls.push(`execute ${name} ${key}`);
+      const prior: ValueRecord = { key, value: system.values.get(key) ?? null };
+      const applied: ValueRecord = { key, value: valueOf(params) };
+      system.values.set(key, valueOf(params));
+      return { output: { key, value: valueOf(params) }, prior, applied, changes: [{ resource: resourceOf(params), key: changeKey, from: prior.value, to: applied.value }] };
+    },
+    async revert(_ctx, _params, record): Promise<RevertOutcome> {
+      const prior = record.prior as ValueRecord;
+      const applied = record.applied as ValueRecord;
+      system.calls.push(`revert ${name} ${applied.key}`);
+      const live = system.values.get(applied.key) ?? null;
+      if (live === applied.value && applied.value !== prior.value) {
+        if (prior.value === null) system.values.delete(applied.key);
+        else system.values.set(applied.key, prior.value);
+        return { status: 'reverted', changes: [{ resource: applied.key, key: changeKey, from: applied.value, to: prior.value }] };
+      }
+      if (live === prior.value) return { status: 'already-reverted' };
+      return { status: 'conflict', conflicts: [{ resource: applied.key, key: changeKey, expected: applied.value, actual: live }] };
+    },
+  };
+}
+
+/** A registry with the test actions acting on `system`. */
+export function testRegistry(system: TestSystem): ActionRegistry {
+  const registry = new ActionRegistry();
+  const read: Action<{ key: string }, { key: string; value: number | null }> = {
+    name: 'test.read',
+    description: 'read a value',
+    mutating: false,
+    defaultRevert: 'never',
+    paramsSchema: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: { type: 'string', minLength: 1 } } },
+    async plan() {
+      return { summary: 'read', changes: [], touches: { topics: [], clients: [] } };
+    },
+    async execute(_ctx, params) {
+      system.calls.push(`execute test.read ${params.key}`);
+      return { output: { key: params.key, value: system.values.get(params.key) ?? null } };
+    },
+  };
+  const flaky: Action<{ key: string; failures: number; retriable: boolean }, { attempts: number }> = {
+    name: 'test.flaky',
+    description: 'fail a number of times first',
+    mutating: false,
+    defaultRevert: 'never',
+    paramsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'failures', 'retriable'],
+      properties: { key: { type: 'string' }, failures: { type: 'integer', minimum: 0 }, retriable: { type: 'boolean' } },
+    },
+    async plan() {
+      return { summary: 'flaky', changes: [], touches: { topics: [], clients: [] } };
+    },
+    async execute(_ctx, params) {
+      const attempt = (system.attempts.get(params.key) ?? 0) + 1;
+      system.attempts.set(params.key, attempt);
+      system.calls.push(`execute test.flaky ${params.key}`);
+      if (attempt <= params.failures) {
+        throw new FirebreakError('TEST_FLAKY', `attempt ${attempt} failed`, { retriable: params.retriable });
+      }
+      return { output: { attempts: attempt } };
+    },
+  };
+  const gate: Action<{ name: string }, { name: string }> = {
+    name: 'test.gate',
+    description: 'wait for the test to open a gate',
+    mutating: false,
+    defaultRevert: 'never',
+    paramsSchema: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string' } } },
+    async plan() {
+      return { summary: 'gate', changes: [], touches: { topics: [], clients: [] } };
+    },
+    async execute(ctx: ActionContext, params) {
+      system.calls.push(`execute test.gate ${params.name}`);
+      await system.waitAt(params.name, ctx.signal);
+      return { output: { name: params.name } };
+    },
+  };
+  const quota = valueAction(
+    'test.quota',
+    (p) => `quota:${String(p.client)}`,
+    (p) => ({ topics: [], clients: [`client-id=${String(p.client)}`] }),
+    'producer_byte_rate',
+    (p) => `quota:client-id=${String(p.client)}`,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['client', 'rate'],
+      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 } },
+    },
+    (p) => Number(p.rate),
+    system,
+  );
+  const retention = valueAction(
+    'test.retention',
+    (p) => `topic:${String(p.topic)}`,
+    (p) => ({ topics: [String(p.topic)], clients: [] }),
+    'retention.ms',
+    (p) => `topic:${String(p.topic)}`,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['topic', 'retentionMs'],
+      properties: { topic: { type: 'string', minLength: 1 }, retentionMs: { type: 'integer' } },
+    },
+    (p) => Number(p.retentionMs),
+    system,
+  );
+  for (const action of [read, flaky, gate, quota, retention] as Action[]) registry.register(action);
+  return registry;
+}
