@@ -4,26 +4,14 @@
  * A test walks the express router and this document and fails when a route is in one only.
  * `x-firebreak-role` names the least operator role an operation needs.
  */
-import { WEBHOOK_PAYLOAD_SCHEMA } from '../ingest/payload-schema.ts';
-import {
-  ACTION_ITEM_BODY,
-  CLOSE_BODY,
-  INCIDENT_STATUS_VALUES,
-  LIST_INCIDENTS_QUERY,
-  NOTE_BODY,
-  PHASE_VALUES,
-  ROLE_BODY,
-  ROLE_NAME_VALUES,
-  TIMELINE_QUERY,
-} from './api-schemas.ts';
+import { ACTION_ITEM_BODY, CLOSE_BODY, LIST_INCIDENTS_QUERY, NOTE_BODY, ROLE_BODY, TIMELINE_QUERY } from './api-schemas.ts';
+import { COMPONENT_SCHEMAS } from './openapi-schemas.ts';
 
 type Json = Record<string, unknown>;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Json) => ({ anyOf: [schema, { type: 'null' }] });
 const json = (schema: Json) => ({ 'application/json': { schema } });
-const time = { type: 'string', format: 'date-time' };
-const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 
 function errorResponse(description: string, codes: string[]): Json {
   return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
@@ -57,11 +45,6 @@ function queryParameters(schema: Json): Json[] {
 
 function operation(role: string, summary: string, extra: Json): Json {
   return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
-}
-
-function withoutSchemaKeyword(schema: Json): Json {
-  const { $schema: _ignored, ...rest } = schema;
-  return rest;
 }
 
 export function buildOpenApiDocument(version: string): Json {
@@ -209,99 +192,7 @@ export function buildOpenApiDocument(version: string): Json {
         webhookToken: { type: 'http', scheme: 'bearer', description: 'webhook.token, as Alertmanager http_config.authorization sends it.' },
         webhookBasic: { type: 'http', scheme: 'basic', description: 'webhook.basicAuth, as Alertmanager http_config.basic_auth sends it.' },
       },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['statusCode', 'code', 'error', 'message'],
-          properties: {
-            statusCode: { type: 'integer' },
-            code: { type: 'string', description: 'Stable error code (docs/errors.md).' },
-            error: { type: 'string', description: 'HTTP reason phrase.' },
-            message: { type: 'string' },
-            details: { type: 'object', description: 'Context such as the offending `path`.' },
-          },
-        },
-        WebhookPayload: withoutSchemaKeyword(WEBHOOK_PAYLOAD_SCHEMA),
-        Incident: {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            key: { type: 'string' },
-            title: { type: 'string' },
-            severity: nullable({ type: 'string' }),
-            cluster: nullable({ type: 'string' }),
-            status: { enum: INCIDENT_STATUS_VALUES },
-            runbook: nullable({ type: 'string' }),
-            labels: stringMap,
-            startedAt: time,
-            openedAt: time,
-            containedAt: nullable(time),
-            resolvedAt: nullable(time),
-            recoveredAt: nullable(time),
-            closedAt: nullable(time),
-            updatedAt: time,
-          },
-        },
-        IncidentPage: {
-          type: 'object',
-          properties: { items: { type: 'array', items: ref('Incident') }, nextCursor: nullable({ type: 'string' }) },
-        },
-        Alert: {
-          type: 'object',
-          properties: {
-            fingerprint: { type: 'string' },
-            status: { enum: ['firing', 'resolved'] },
-            labels: stringMap,
-            annotations: stringMap,
-            startsAt: time,
-            endsAt: nullable(time),
-            generatorURL: nullable({ type: 'string' }),
-          },
-        },
-        IncidentDetail: {
-          type: 'object',
-          properties: {
-            incident: ref('Incident'),
-            figures: {
-              type: 'object',
-              description: 'Milliseconds; null when not reached (definitions in docs/incidents.md).',
-              additionalProperties: nullable({ type: 'number' }),
-            },
-            alerts: { type: 'array', items: ref('Alert'), description: 'Current state of each alert.' },
-            roles: { type: 'array', items: ref('RoleAssignment') },
-            actionItems: { type: 'array', items: ref('ActionItem') },
-          },
-        },
-        TimelineEntry: {
-          type: 'object',
-          properties: {
-            id: { type: 'integer' },
-            incidentId: { type: 'string' },
-            at: time,
-            phase: nullable({ enum: PHASE_VALUES }),
-            kind: { type: 'string' },
-            actor: { type: 'string' },
-            summary: { type: 'string' },
-            data: { type: 'object' },
-          },
-        },
-        RoleAssignment: {
-          type: 'object',
-          properties: { role: { enum: ROLE_NAME_VALUES }, person: { type: 'string' }, assignedAt: time, assignedBy: { type: 'string' } },
-        },
-        ActionItem: {
-          type: 'object',
-          properties: {
-            id: { type: 'integer' },
-            incidentId: { type: 'string' },
-            title: { type: 'string' },
-            owner: nullable({ type: 'string' }),
-            dueDate: nullable({ type: 'string' }),
-            createdAt: time,
-            createdBy: { type: 'string' },
-          },
-        },
-      },
+      schemas: COMPONENT_SCHEMAS,
     },
   };
 }
