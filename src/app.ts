@@ -50,6 +50,8 @@ export interface App {
   metrics: Metrics;
   /** Starts processing, beginning with every stored notification not yet processed. */
   start(): void;
+  /** Makes `/readyz` answer 503 from now on: the first step of a shutdown. */
+  drain(): void;
   /**
    * Fails readiness, then stops processing: the notification in progress finishes, waiting ones
    * are processed while `graceMs` lasts. Call after the HTTP server stopped taking requests;
@@ -105,6 +107,9 @@ export function createApp(deps: AppDeps): App {
     metrics,
     start() {
       pipeline.kick();
+    },
+    drain() {
+      accepting = false;
     },
     async stop(graceMs) {
       accepting = false;

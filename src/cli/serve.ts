@@ -120,6 +120,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port: bound,
     logger,
     close() {
+      app.drain();
       closing ??= shutdown(server, async (graceLeftMs) => {
         await app.stop(graceLeftMs);
         await store.close();

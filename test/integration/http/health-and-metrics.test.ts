@@ -37,7 +37,7 @@ describe('health probes and metrics endpoint', () => {
   });
 
   it('fails readiness once shutdown began', async () => {
-    await h.app.stop(1_000);
+    h.app.drain();
     const ready = await fetch(`${h.baseUrl}/readyz`);
     expect(ready.status).to.equal(503);
     expect(((await ready.json()) as { message: string }).message).to.equal('shutting down');
