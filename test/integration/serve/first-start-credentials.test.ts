@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CREDENTIALS_FILE, resolveCredentials } from '../../../src/config/credentials.ts';
 import { FirebreakError } from '../../../src/errors.ts';
 import { memoryLogger } from '../http/harness.ts';
-import { ensureStopped, spawnFirebreak, startServe, type ServeProcess } from './serve-process.ts';
+import { ensureStopped, startServe, type ServeProcess } from './serve-process.ts';
 
 interface CredentialsFileContent {
   webhook: { token: string };
@@ -119,28 +119,6 @@ describe('first-start credentials', () => {
         proc.kill('SIGTERM');
         expect((await proc.exited).code).to.equal(0);
       }
-    });
-
-    it('refuses a PostgreSQL store for now with CONFIG_STORE_UNSUPPORTED and exit status 1', async function () {
-      this.timeout(60_000);
-      const failing = spawnFirebreak({ cwd: dir, env: { FIREBREAK_DATA_DIR: dir, FIREBREAK_STORE: 'postgres://firebreak@127.0.0.1/firebreak' } });
-      proc = { ...failing, url: '' };
-      expect((await failing.exited).code).to.equal(1);
-      expect(failing.output().stderr).to.match(/^error CONFIG_STORE_UNSUPPORTED: a PostgreSQL store is not supported yet/m);
-      // It failed before writing anything.
-      await stat(join(dir, CREDENTIALS_FILE)).then(
-        () => expect.fail('no credentials file after a failed start'),
-        () => undefined,
-      );
-    });
-
-    it('refuses an invalid configuration with the offending key and exit status 1', async function () {
-      this.timeout(60_000);
-      await writeFile(join(dir, 'firebreak.yaml'), 'listen: 127.0.0.1:0\nwebhook:\n  tokn: abcdefghijklmnopqrstuvwxyz\n');
-      const failing = spawnFirebreak({ cwd: dir, env: {}, args: ['--config', 'firebreak.yaml'] });
-      proc = { ...failing, url: '' };
-      expect((await failing.exited).code).to.equal(1);
-      expect(failing.output().stderr).to.include('error CONFIG_INVALID: config file firebreak.yaml: /webhook/tokn unknown key');
     });
   });
 });
