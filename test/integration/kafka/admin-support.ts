@@ -4,6 +4,7 @@
  * broker's own `kafka.admin.ConfigCommand` as an independent witness of what firebreak changed.
  */
 import { execFile } from 'node:child_process';
+import { delimiter } from 'node:path';
 import kafkajs from 'kafkajs';
 import { parseKafkaVersion, resolveClasspath } from '../../../scripts/kafka/classpath.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
@@ -66,7 +67,7 @@ export async function configCommand(cluster: Cluster, args: string[]): Promise<s
   return new Promise((resolve, reject) => {
     execFile(
       'java',
-      ['-Xmx256m', '-cp', entries.join(':'), 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...args],
+      ['-Xmx256m', '-cp', entries.join(delimiter), 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...args],
       { timeout: 60_000 },
       (error, stdout, stderr) => (error ? reject(new Error(`ConfigCommand ${args.join(' ')} failed: ${stderr}`, { cause: error })) : resolve(stdout)),
     );

@@ -65,7 +65,7 @@ describe('Kafka admin: cluster and topic metadata', () => {
       expect(p.leader).to.not.equal(victim);
       expect(p.offlineReplicas).to.deep.equal([victim]);
     }
-    expect((await admin.describeCluster()).brokers.map((b) => b.nodeId)).to.not.include(victim);
+    await eventually(async () => expect((await admin.describeCluster()).brokers.map((b) => b.nodeId)).to.not.include(victim), 30_000);
 
     await cluster.startBroker(victim);
     stopped = undefined;
