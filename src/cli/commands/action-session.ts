@@ -11,6 +11,7 @@ import { usageError } from '../args.ts';
 import type { CliIo } from '../types.ts';
 
 export interface ActionSettings {
+  /** Empty when none is configured: only actions that talk to Kafka need them. */
   brokers: string[];
   clientId: string;
   limits: SafetyLimits;
@@ -31,9 +32,6 @@ export function resolveSettings(io: CliIo, flags: { brokers: string | undefined;
   }
   const config = loadConfig({ env: io.env, argv: flags.config === undefined ? [] : ['--config', flags.config], readFile: io.readFile });
   const brokers = flags.brokers === undefined ? [...config.kafka.brokers] : parseBrokerList(flags.brokers);
-  if (brokers.length === 0) {
-    throw usageError('action', 'no Kafka brokers: pass --brokers host:port[,host:port...], set FIREBREAK_KAFKA_BROKERS, or kafka.brokers in the config file');
-  }
   return {
     brokers,
     clientId: config.kafka.clientId,
@@ -74,6 +72,28 @@ export function parseRevertDocument(text: string): RevertDocument {
 }
 
 /**
+ * Stands in for the Kafka client when no brokers are configured, so actions that do not talk to
+ * Kafka still run; the first Kafka call fails with a usage error saying how to name brokers.
+ */
+function brokersRequired(): KafkaAdmin {
+  const fail = async (): Promise<never> => {
+    throw usageError('action', 'no Kafka brokers: pass --brokers host:port[,host:port...], set FIREBREAK_KAFKA_BROKERS, or kafka.brokers in the config file');
+  };
+  return {
+    describeCluster: fail,
+    describeTopics: fail,
+    describeClientQuotas: fail,
+    alterClientQuotas: fail,
+    describeConfigs: fail,
+    incrementalAlterConfigs: fail,
+    describeLogDirs: fail,
+    describeGroup: fail,
+    consumerGroupLag: fail,
+    close: async () => undefined,
+  };
+}
+
+/**
  * Connects, runs `fn` with a full ActionContext, and closes the client, all within
  * `settings.timeoutMs`. On timeout the signal is aborted and `ACTION_TIMEOUT` thrown; a mutating
  * call may have been applied by then, which the message says.
@@ -82,7 +102,7 @@ export async function withActionContext<T>(io: CliIo, action: string, settings: 
   const controller = new AbortController();
   const deadline = io.clock.now() + settings.timeoutMs;
   const logger = io.logger.child({ action });
-  const connecting = io.connectKafka({
+  const connecting: Promise<KafkaAdmin> = settings.brokers.length === 0 ? Promise.resolve(brokersRequired()) : io.connectKafka({
     brokers: settings.brokers,
     clientId: settings.clientId,
     connectionTimeoutMs: Math.min(settings.timeoutMs, 10_000),

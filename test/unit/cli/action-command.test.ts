@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { ActionRegistry } from '../../../src/actions/registry.ts';
+import type { Action } from '../../../src/actions/types.ts';
 import { parseBrokerList, parseRevertDocument } from '../../../src/cli/commands/action-session.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { FirebreakError } from '../../../src/errors.ts';
@@ -46,6 +48,22 @@ describe('firebreak action (without a cluster)', () => {
     const io = captureIo();
     expect(await runCli(['action', 'kafka.describeCluster'], io)).to.equal(2);
     expect(io.err()).to.include('no Kafka brokers').and.to.include('FIREBREAK_KAFKA_BROKERS');
+    expect(io.connections()).to.equal(0);
+  });
+
+  it('runs an action that does not talk to Kafka without any brokers, printing its result as JSON', async () => {
+    const echo: Action<{ text: string }> = {
+      name: 'test.echo',
+      description: 'returns its text',
+      mutating: false,
+      defaultRevert: 'never',
+      paramsSchema: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string' } } },
+      plan: async () => ({ summary: 'echo', changes: [], touches: { topics: [], clients: [] } }),
+      execute: async (_ctx, params) => ({ output: { echoed: params.text } }),
+    };
+    const io = captureIo({ actions: new ActionRegistry().register(echo as Action) });
+    expect(await runCli(['action', 'test.echo', '--with', '{"text":"hi"}'], io)).to.equal(0);
+    expect(JSON.parse(io.out())).to.deep.equal({ action: 'test.echo', params: { text: 'hi' }, dryRun: false, mutating: false, output: { echoed: 'hi' } });
     expect(io.connections()).to.equal(0);
   });
 
