@@ -1,5 +1,5 @@
 /**
- * `firebreak action`: runs one action by hand against a cluster, the same code path the engine
+ * `firebreak action`: runs one action by hand, the same code path the engine
  * uses: params validated against the action's schema, hard limits enforced by the action itself.
  *
  *   firebreak action --list [--json]
@@ -25,7 +25,7 @@ const USAGE = `Usage: firebreak action --list [--json]
        firebreak action <name> [--with <json>] [--dry-run] [options]
        firebreak action <name> --revert <json> [--with <json>] [options]
 
-Runs one action against a Kafka cluster and prints the result as JSON on stdout.
+Runs one action of the catalogue by hand and prints the result as JSON on stdout.
 Parameters are validated against the action's JSON Schema; hard limits (protected
 topics, quota and retention floors) apply exactly as for runbooks.
 
@@ -55,7 +55,7 @@ Examples:
 
 export const actionCommand: Command = {
   name: 'action',
-  summary: 'Run, plan (--dry-run) or revert one action against a Kafka cluster',
+  summary: 'Run, plan (--dry-run) or revert one action by hand',
   usage: USAGE,
 
   async run(argv, io) {
