@@ -19,11 +19,11 @@ export type StoreErrorCode =
   | 'STORE_TX_MISUSE'
   | 'STORE_QUERY_FAILED';
 
-/** No record with this id (an incident, a notification). */
-export function notFound(what: 'incident' | 'notification', id: string | number): FirebreakError {
+/** No record with this id (an incident, a notification, an engine run, step claim or approval). */
+export function notFound(what: 'incident' | 'notification' | 'run' | 'claim' | 'approval', id: string | number): FirebreakError {
   return new FirebreakError('NOT_FOUND', `${what} ${id} does not exist`, {
     statusCode: 404,
-    details: { [what === 'incident' ? 'incidentId' : 'notificationId']: id },
+    details: { [`${what}Id`]: id },
   });
 }
 

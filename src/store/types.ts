@@ -19,6 +19,26 @@ import type {
   StoredNotification,
   TimelineEntry,
 } from '../incidents/model.ts';
+import type {
+  Approval,
+  ApprovalDecision,
+  ApprovalQuery,
+  AutomationState,
+  ClaimQuery,
+  ClaimResult,
+  EngineCounts,
+  EngineRun,
+  NewApproval,
+  NewClaim,
+  NewRun,
+  RevertChange,
+  RevertStatus,
+  RunPatch,
+  RunQuery,
+  StepClaim,
+} from './engine-types.ts';
+
+export type * from './engine-types.ts';
 
 export interface IncidentQuery {
   status?: IncidentStatus[];
@@ -81,6 +101,45 @@ export interface StoreTx {
   assignRole(incidentId: string, assignment: RoleAssignment): Promise<void>;
   /** NOT_FOUND for an unknown incident. */
   addActionItem(item: Omit<ActionItem, 'id'>): Promise<ActionItem>;
+
+  // The engine's records (src/store/engine-types.ts, docs/engine.md).
+
+  /** Records a run request with status `pending`. NOT_FOUND for an unknown incident. */
+  createRun(run: NewRun): Promise<EngineRun>;
+  getRun(id: number): Promise<EngineRun | null>;
+  /** Changes only the fields present in `patch`. NOT_FOUND for an unknown run. */
+  updateRun(id: number, patch: RunPatch): Promise<EngineRun>;
+  /** Runs matching every given filter, oldest request first. */
+  runs(query: RunQuery): Promise<EngineRun[]>;
+  /**
+   * Claims a step before it runs. Returns null, writing nothing, when a claim for the same
+   * incident, runbook, step, trigger and episode exists: another worker or a replay has it.
+   */
+  claimStep(claim: NewClaim): Promise<StepClaim | null>;
+  /** Records how a claimed step ended. NOT_FOUND for an unknown claim. */
+  finishStep(id: number, result: ClaimResult): Promise<StepClaim>;
+  /** Claims matching every given filter, in claim order. */
+  stepClaims(query: ClaimQuery): Promise<StepClaim[]>;
+  /**
+   * Compare-and-set of a claim's revert status: moves it to `change.status` only when it is one
+   * of `from` (null: never reverted) and returns the claim; returns null, writing nothing,
+   * otherwise. A revert therefore starts once, whoever asks. NOT_FOUND for an unknown claim.
+   */
+  setRevertStatus(id: number, from: ReadonlyArray<RevertStatus | null>, change: RevertChange): Promise<StepClaim | null>;
+  /** Records a pending approval; the one that exists for the same run and step is returned instead. */
+  requestApproval(approval: NewApproval): Promise<Approval>;
+  /** Approvals matching every given filter, oldest request first. */
+  approvals(query: ApprovalQuery): Promise<Approval[]>;
+  /**
+   * Decides a pending approval; returns null, writing nothing, when it is no longer pending
+   * (decided or expired meanwhile). NOT_FOUND for an unknown approval.
+   */
+  decideApproval(id: number, decision: ApprovalDecision): Promise<Approval | null>;
+  /** The kill switch; not paused before the first change. */
+  automation(): Promise<AutomationState>;
+  setAutomation(state: AutomationState): Promise<AutomationState>;
+  /** True the first time it is called for an incident and runbook, false afterwards. */
+  markFollowUpsAdded(incidentId: string, runbook: string): Promise<boolean>;
 }
 
 export interface Store extends StoreTx {
@@ -120,4 +179,7 @@ export interface Store extends StoreTx {
   roles(incidentId: string): Promise<RoleAssignment[]>;
   /** In creation order. NOT_FOUND for an unknown incident. */
   actionItems(incidentId: string): Promise<ActionItem[]>;
+
+  /** Pending approvals and reversible changes in place, for the engine's gauges. */
+  engineCounts(): Promise<EngineCounts>;
 }

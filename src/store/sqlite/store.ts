@@ -26,6 +26,7 @@ import { createIncidentIdGenerator } from '../incident-id.ts';
 import { Mutex } from '../mutex.ts';
 import type { Store, StoreTx } from '../types.ts';
 import { openConnection } from './connection.ts';
+import { EngineOperations } from './engine-operations.ts';
 import { IncidentOperations } from './incident-operations.ts';
 import { LedgerOperations } from './ledger-operations.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations, type Migration } from './migrate.ts';
@@ -71,6 +72,7 @@ class SqliteStore implements Store {
   readonly #logger: Logger;
   readonly #incidents: IncidentOperations;
   readonly #ledger: LedgerOperations;
+  readonly #engine: EngineOperations;
   readonly #mutex = new Mutex();
   readonly #context = new AsyncLocalStorage<TxState>();
   #closing: Promise<void> | undefined;
@@ -83,6 +85,7 @@ class SqliteStore implements Store {
     this.#logger = logger;
     this.#incidents = new IncidentOperations(sql, clock, createIncidentIdGenerator(clock));
     this.#ledger = new LedgerOperations(sql, this.#incidents);
+    this.#engine = new EngineOperations(sql);
   }
 
   /** Queues `fn` behind every earlier call; rejects at once when called from inside a transaction. */
@@ -166,6 +169,7 @@ class SqliteStore implements Store {
   /** The `tx` handed to a transaction: runs directly on the connection the transaction holds. */
   #txView(state: TxState): StoreTx {
     const ops = this.#incidents;
+    const engine = this.#engine;
     const call = <T>(op: () => T): Promise<T> => {
       if (!state.active) return Promise.reject(txMisuse('this transaction has already finished'));
       try {
@@ -186,6 +190,20 @@ class SqliteStore implements Store {
       markNotificationProcessed: (id, at, error) => call(() => ops.markNotificationProcessed(id, at, error ?? null)),
       assignRole: (incidentId, assignment) => call(() => ops.assignRole(incidentId, assignment)),
       addActionItem: (item) => call(() => ops.addActionItem(item)),
+      createRun: (run) => call(() => engine.createRun(run)),
+      getRun: (id) => call(() => engine.getRun(id)),
+      updateRun: (id, patch) => call(() => engine.updateRun(id, patch)),
+      runs: (query) => call(() => engine.runs(query)),
+      claimStep: (claim) => call(() => engine.claimStep(claim)),
+      finishStep: (id, result) => call(() => engine.finishStep(id, result)),
+      stepClaims: (query) => call(() => engine.stepClaims(query)),
+      setRevertStatus: (id, from, change) => call(() => engine.setRevertStatus(id, from, change)),
+      requestApproval: (approval) => call(() => engine.requestApproval(approval)),
+      approvals: (query) => call(() => engine.approvals(query)),
+      decideApproval: (id, decision) => call(() => engine.decideApproval(id, decision)),
+      automation: () => call(() => engine.automation()),
+      setAutomation: (state) => call(() => engine.setAutomation(state)),
+      markFollowUpsAdded: (incidentId, runbook) => call(() => engine.markFollowUpsAdded(incidentId, runbook)),
     };
   }
 
@@ -240,4 +258,21 @@ class SqliteStore implements Store {
   timeline: Store['timeline'] = (incidentId, options) => this.#read(() => this.#ledger.timeline(incidentId, options));
   roles: Store['roles'] = (incidentId) => this.#read(() => this.#ledger.roles(incidentId));
   actionItems: Store['actionItems'] = (incidentId) => this.#read(() => this.#ledger.actionItems(incidentId));
+
+  createRun: Store['createRun'] = (run) => this.#write(() => this.#engine.createRun(run));
+  getRun: Store['getRun'] = (id) => this.#read(() => this.#engine.getRun(id));
+  updateRun: Store['updateRun'] = (id, patch) => this.#write(() => this.#engine.updateRun(id, patch));
+  runs: Store['runs'] = (query) => this.#read(() => this.#engine.runs(query));
+  claimStep: Store['claimStep'] = (claim) => this.#write(() => this.#engine.claimStep(claim));
+  finishStep: Store['finishStep'] = (id, result) => this.#write(() => this.#engine.finishStep(id, result));
+  stepClaims: Store['stepClaims'] = (query) => this.#read(() => this.#engine.stepClaims(query));
+  setRevertStatus: Store['setRevertStatus'] = (id, from, change) => this.#write(() => this.#engine.setRevertStatus(id, from, change));
+  requestApproval: Store['requestApproval'] = (approval) => this.#write(() => this.#engine.requestApproval(approval));
+  approvals: Store['approvals'] = (query) => this.#read(() => this.#engine.approvals(query));
+  decideApproval: Store['decideApproval'] = (id, decision) => this.#write(() => this.#engine.decideApproval(id, decision));
+  automation: Store['automation'] = () => this.#read(() => this.#engine.automation());
+  setAutomation: Store['setAutomation'] = (state) => this.#write(() => this.#engine.setAutomation(state));
+  markFollowUpsAdded: Store['markFollowUpsAdded'] = (incidentId, runbook) =>
+    this.#write(() => this.#engine.markFollowUpsAdded(incidentId, runbook));
+  engineCounts: Store['engineCounts'] = () => this.#read(() => this.#engine.engineCounts());
 }

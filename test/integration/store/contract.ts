@@ -6,6 +6,7 @@
  */
 import type { Store } from '../../../src/store/types.ts';
 import type { ContractContext } from './contract-fixtures.ts';
+import { engineContract } from './contract-engine.ts';
 import { incidentsContract } from './contract-incidents.ts';
 import { journalContract } from './contract-journal.ts';
 import { timelineContract } from './contract-timeline.ts';
@@ -42,5 +43,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     incidentsContract(ctx);
     timelineContract(ctx);
     transactionsContract(ctx);
+    engineContract(ctx);
   });
 }

@@ -1,0 +1,118 @@
+/**
+ * Rows of the engine's tables to domain objects (see rows.ts for the conventions: a column of an
+ * unexpected type is STORE_QUERY_FAILED naming the column).
+ */
+import { FirebreakError } from '../../errors.ts';
+import type { RevertMode } from '../../actions/types.ts';
+import type { Alert, AlertStatus } from '../../incidents/model.ts';
+import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, RevertStatus, RunStatus, StepClaim } from '../engine-types.ts';
+import type { Row } from './statements.ts';
+
+function bad(column: string, value: unknown): FirebreakError {
+  return new FirebreakError('STORE_QUERY_FAILED', `column ${column} holds an unexpected value`, {
+    details: { column, type: typeof value },
+  });
+}
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw bad(column, value);
+  return value;
+}
+
+function textOrNull(row: Row, column: string): string | null {
+  const value = row[column];
+  if (value === null) return null;
+  if (typeof value !== 'string') throw bad(column, value);
+  return value;
+}
+
+function integer(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(column, value);
+  return value;
+}
+
+function json<T>(row: Row, column: string): T {
+  try {
+    return JSON.parse(text(row, column)) as T;
+  } catch (err) {
+    throw err instanceof FirebreakError ? err : bad(column, row[column]);
+  }
+}
+
+export function toRun(row: Row): EngineRun {
+  return {
+    id: integer(row, 'id'),
+    incidentId: text(row, 'incident_id'),
+    runbook: text(row, 'runbook'),
+    groupKey: text(row, 'group_key'),
+    trigger: text(row, 'trigger') as AlertStatus,
+    alert: json<Alert>(row, 'alert'),
+    episode: text(row, 'episode'),
+    notificationId: integer(row, 'notification_id'),
+    status: text(row, 'status') as RunStatus,
+    requestedAt: text(row, 'requested_at'),
+    startedAt: textOrNull(row, 'started_at'),
+    finishedAt: textOrNull(row, 'finished_at'),
+    steps: json<EngineRun['steps']>(row, 'steps'),
+    acted: integer(row, 'acted') === 1,
+    detail: textOrNull(row, 'detail'),
+  };
+}
+
+export function toClaim(row: Row): StepClaim {
+  return {
+    id: integer(row, 'id'),
+    incidentId: text(row, 'incident_id'),
+    runbook: text(row, 'runbook'),
+    stepId: text(row, 'step_id'),
+    trigger: text(row, 'trigger') as AlertStatus,
+    episode: text(row, 'episode'),
+    runId: integer(row, 'run_id'),
+    action: text(row, 'action'),
+    mutating: integer(row, 'mutating') === 1,
+    revert: text(row, 'revert') as RevertMode,
+    params: json<Record<string, unknown>>(row, 'params'),
+    plan: json<unknown>(row, 'plan'),
+    claimedAt: text(row, 'claimed_at'),
+    status: text(row, 'status') as ClaimStatus,
+    finishedAt: textOrNull(row, 'finished_at'),
+    output: json<unknown>(row, 'output'),
+    prior: json<unknown>(row, 'prior'),
+    applied: json<unknown>(row, 'applied'),
+    error: textOrNull(row, 'error'),
+    revertStatus: textOrNull(row, 'revert_status') as RevertStatus | null,
+    revertedAt: textOrNull(row, 'reverted_at'),
+    revertedBy: textOrNull(row, 'reverted_by'),
+    revertDetail: json<unknown>(row, 'revert_detail'),
+  };
+}
+
+export function toApproval(row: Row): Approval {
+  return {
+    id: integer(row, 'id'),
+    incidentId: text(row, 'incident_id'),
+    runId: integer(row, 'run_id'),
+    runbook: text(row, 'runbook'),
+    stepId: text(row, 'step_id'),
+    action: text(row, 'action'),
+    params: json<Record<string, unknown>>(row, 'params'),
+    plan: json<unknown>(row, 'plan'),
+    state: text(row, 'state') as ApprovalState,
+    requestedAt: text(row, 'requested_at'),
+    expiresAt: text(row, 'expires_at'),
+    decidedAt: textOrNull(row, 'decided_at'),
+    decidedBy: textOrNull(row, 'decided_by'),
+    reason: textOrNull(row, 'reason'),
+  };
+}
+
+export function toAutomation(row: Row): AutomationState {
+  return {
+    paused: integer(row, 'paused') === 1,
+    changedBy: textOrNull(row, 'changed_by'),
+    changedAt: textOrNull(row, 'changed_at'),
+    reason: textOrNull(row, 'reason'),
+  };
+}
