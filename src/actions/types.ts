@@ -29,12 +29,35 @@ export const HARD_LIMITS = {
   minRetentionMs: 60_000,
 } as const;
 
+/**
+ * Where the HTTP integrations are and how to reach them: the `prometheus`, `grafana`, `notify`
+ * and `http` sections of the configuration (src/config/schema.ts `Config` satisfies it as it is).
+ * A missing section or a null URL means "not configured": the action fails with
+ * `<INTEGRATION>_NOT_CONFIGURED` instead of guessing. URLs and tokens come only from here,
+ * never from runbook parameters.
+ */
+export interface IntegrationSettings {
+  prometheus?: { url: string | null; timeoutMs: number };
+  grafana?: { url: string | null; token: string | null; timeoutMs: number };
+  notify?: { targets: Readonly<Record<string, NotifyTarget>>; timeoutMs: number };
+  http?: { allowHosts: readonly string[]; timeoutMs: number };
+}
+
+/** A named notification target (`notify.targets.<name>` in the configuration). */
+export interface NotifyTarget {
+  url: string;
+  /** `slack`: Slack-compatible incoming webhook (`{"text": ...}`); `webhook`: generic JSON. */
+  kind: 'slack' | 'webhook';
+}
+
 export interface ActionContext {
   kafka: KafkaAdmin;
   clock: Clock;
   logger: Logger;
   limits: SafetyLimits;
   signal?: AbortSignal;
+  /** Settings of the HTTP integrations; absent when none is configured. */
+  integrations?: IntegrationSettings;
 }
 
 /** One change a mutating action would make or made. */

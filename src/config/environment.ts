@@ -37,6 +37,11 @@ export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_WEBHOOK_BODY_LIMIT', path: ['limits', 'webhookBodyBytes'], parse: asString },
   { variable: 'FIREBREAK_API_BODY_LIMIT', path: ['limits', 'apiBodyBytes'], parse: asString },
   { variable: 'FIREBREAK_SHUTDOWN_GRACE_MS', path: ['limits', 'shutdownGraceMs'], parse: asInteger },
+  { variable: 'FIREBREAK_PROMETHEUS_URL', path: ['prometheus', 'url'], parse: asString },
+  { variable: 'FIREBREAK_GRAFANA_URL', path: ['grafana', 'url'], parse: asString },
+  { variable: 'FIREBREAK_GRAFANA_TOKEN', path: ['grafana', 'token'], parse: asString, fromFile: true },
+  { variable: 'FIREBREAK_NOTIFY_TARGETS', path: ['notify', 'targets'], parse: asJsonObject, fromFile: true },
+  { variable: 'FIREBREAK_HTTP_ALLOW_HOSTS', path: ['http', 'allowHosts'], parse: asList },
 ];
 
 /** Names the config file when `--config` is not given. */
@@ -133,6 +138,18 @@ function asBoolean(raw: string, variable: string): boolean {
 function asInteger(raw: string, variable: string): number {
   if (!/^\s*\d+\s*$/.test(raw)) throw invalid(variable, 'must be a whole number');
   return Number(raw.trim());
+}
+
+/** A JSON object (`{"ops": {"url": "...", "kind": "slack"}}`); the message never echoes the text. */
+function asJsonObject(raw: string, variable: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw invalid(variable, 'must be a JSON object');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(variable, 'must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 function asBasicAuth(raw: string, variable: string): { username: string; password: string } {

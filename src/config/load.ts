@@ -141,6 +141,10 @@ function withDefaults(input: ConfigInput): Config {
   const kafka = section(input, 'kafka');
   const limits = section(input, 'limits');
   const safety = section(input, 'safety');
+  const prometheus = section(input, 'prometheus');
+  const grafana = section(input, 'grafana');
+  const notify = section(input, 'notify');
+  const http = section(input, 'http');
   const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
   const config: Config = {
     listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
@@ -165,6 +169,26 @@ function withDefaults(input: ConfigInput): Config {
       minQuotaByteRate: (safety.minQuotaByteRate as number | undefined) ?? DEFAULTS.minQuotaByteRate,
       minRetentionMs: (safety.minRetentionMs as number | undefined) ?? DEFAULTS.minRetentionMs,
       protectedTopics: [...((safety.protectedTopics as string[] | undefined) ?? [])],
+    },
+    prometheus: {
+      url: (prometheus.url as string | undefined) ?? null,
+      timeoutMs: (prometheus.timeoutMs as number | undefined) ?? DEFAULTS.prometheusTimeoutMs,
+    },
+    grafana: {
+      url: (grafana.url as string | undefined) ?? null,
+      token: (grafana.token as string | undefined) ?? null,
+      timeoutMs: (grafana.timeoutMs as number | undefined) ?? DEFAULTS.grafanaTimeoutMs,
+      annotations: (grafana.annotations as boolean | undefined) ?? true,
+    },
+    notify: {
+      targets: Object.fromEntries(
+        Object.entries((notify.targets as Config['notify']['targets'] | undefined) ?? {}).map(([name, t]) => [name, { url: t.url, kind: t.kind }]),
+      ),
+      timeoutMs: (notify.timeoutMs as number | undefined) ?? DEFAULTS.notifyTimeoutMs,
+    },
+    http: {
+      allowHosts: [...((http.allowHosts as string[] | undefined) ?? [])],
+      timeoutMs: (http.timeoutMs as number | undefined) ?? DEFAULTS.httpTimeoutMs,
     },
   };
   if (typeof webhook.token === 'string') config.webhook.token = webhook.token;

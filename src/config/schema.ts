@@ -3,7 +3,7 @@
  * truth for what is accepted: unknown keys are rejected) and its defaults. docs/configuration.md
  * describes every setting; keep the two in step.
  */
-import type { SafetyLimits } from '../actions/types.ts';
+import type { NotifyTarget, SafetyLimits } from '../actions/types.ts';
 
 /** Operator roles, each including the ones before it: viewer < responder < admin. */
 export const ROLES = ['viewer', 'responder', 'admin'] as const;
@@ -64,6 +64,20 @@ export interface Config {
     shutdownGraceMs: number;
   };
   safety: SafetyLimits;
+  /** The Prometheus `prometheus.query` asks; `url` null: not configured. */
+  prometheus: { url: string | null; timeoutMs: number };
+  grafana: {
+    url: string | null;
+    /** Service account token (role Editor, or annotations:create + annotations:write). */
+    token: string | null;
+    timeoutMs: number;
+    /** Mirror incident timelines as annotations (when url and token are set). */
+    annotations: boolean;
+  };
+  /** Where `notify` may post, by name. */
+  notify: { targets: Record<string, NotifyTarget>; timeoutMs: number };
+  /** Hosts `http.request` may call (`host` or `host:port`, `*.` for subdomains). */
+  http: { allowHosts: string[]; timeoutMs: number };
 }
 
 /** The file's and the environment's view before defaults: every key optional. */
@@ -90,6 +104,10 @@ export const DEFAULTS = {
   shutdownGraceMs: 25_000,
   minQuotaByteRate: 65_536,
   minRetentionMs: 3_600_000,
+  prometheusTimeoutMs: 10_000,
+  grafanaTimeoutMs: 5_000,
+  notifyTimeoutMs: 5_000,
+  httpTimeoutMs: 10_000,
 } as const;
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
@@ -101,6 +119,12 @@ const byteSize = {
 };
 
 const secret = (minLength: number) => ({ type: 'string', minLength, maxLength: 4096, pattern: '^\\S+$' });
+
+/** An absolute http(s) URL. */
+const httpUrl = { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s/?#]+[^\\s]*$' };
+
+/** Upper bound of one request to an integration, ms. */
+const requestTimeout = { type: 'integer', minimum: 100, maximum: 300_000 };
 
 /** JSON Schema of the configuration file (and of the environment overlay). Unknown keys fail. */
 export const CONFIG_SCHEMA: Record<string, unknown> = {
@@ -172,6 +196,41 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
         minQuotaByteRate: { type: 'integer', minimum: 1 },
         minRetentionMs: { type: 'integer', minimum: 60_000 },
         protectedTopics: { type: 'array', items: { type: 'string', minLength: 1 } },
+      },
+    },
+    prometheus: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { url: httpUrl, timeoutMs: requestTimeout },
+    },
+    grafana: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { url: httpUrl, token: secret(1), timeoutMs: requestTimeout, annotations: { type: 'boolean' } },
+    },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        targets: {
+          type: 'object',
+          propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['url', 'kind'],
+            properties: { url: httpUrl, kind: { enum: ['slack', 'webhook'] } },
+          },
+        },
+        timeoutMs: requestTimeout,
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        allowHosts: { type: 'array', items: { type: 'string', pattern: '^(\\*\\.)?([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?$' } },
+        timeoutMs: requestTimeout,
       },
     },
   },
