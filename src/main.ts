@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createKafkaAdmin } from './actions/kafka/client.ts';
-import { registerKafkaActions } from './actions/kafka/index.ts';
-import { ActionRegistry } from './actions/registry.ts';
+import { createActionRegistry } from './actions/catalogue.ts';
 import { extractGlobalFlags, runCli } from './cli/run.ts';
 import { systemClock } from './core/clock.ts';
 import { createLogger } from './core/logger.ts';
@@ -14,7 +13,7 @@ import { createLogger } from './core/logger.ts';
 const { debug, argv } = extractGlobalFlags(process.argv.slice(2));
 // Logs go to stderr so stdout carries only the command's result; quiet unless --debug.
 const logger = createLogger({ level: debug ? 'debug' : 'warn' }, process.stderr);
-const actions = registerKafkaActions(new ActionRegistry());
+const actions = createActionRegistry();
 
 process.exitCode = await runCli(argv, {
   stdout: process.stdout,
