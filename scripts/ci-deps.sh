@@ -11,6 +11,7 @@ requirements=(
   "command -v mvn|maven"                                                                  # Kafka jars
   "command -v npm|npm"
   "command -v promtool|prometheus"                                                        # alert rule tests (promtool)
+  "command -v prometheus|prometheus"                                                      # prometheus.query integration tests (a real server)
 )
 
 need=()
