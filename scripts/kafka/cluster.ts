@@ -66,7 +66,7 @@ export interface Cluster {
   startBroker(nodeId: number): Promise<void>;
   /** Resolves once every running node answers Metadata listing every running node. */
   waitUntilServing(options?: { timeoutMs?: number }): Promise<void>;
-  /** Stops every node, waits until every process has exited, removes the state file. */
+  /** Kills every node (SIGKILL: the storage is disposable), waits until every process has exited, removes the state file. */
   stop(): Promise<void>;
 }
 

@@ -135,13 +135,16 @@ export function renderLoggingConfig(logging: LoggingFlavor, paths: NodePaths): s
   ].join('\n');
 }
 
-/** Small heap so three nodes fit a small machine; G1 settings as Kafka's own start script. */
+/**
+ * Tuned for start-up on small machines, not throughput: a small heap so three nodes fit, and
+ * the C1 compiler only with the serial collector, which spend far less CPU while three JVMs start
+ * on two cores (measured: a 3-node start in roughly half the time). Test traffic is tiny.
+ */
 export const JVM_OPTIONS = [
   '-Xmx512m',
   '-Xms256m',
-  '-XX:+UseG1GC',
-  '-XX:MaxGCPauseMillis=20',
-  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
   '-XX:+ExitOnOutOfMemoryError',
   '-Djava.awt.headless=true',
 ];
