@@ -50,6 +50,13 @@ export interface ProcessResult {
 export interface ProcessOptions {
   /** Grouping key of an alert; default: the notification's groupKey. */
   keyFor?: (alert: Alert, notification: Notification) => string;
+  /**
+   * Runs inside the processing transaction, after everything above was recorded and before the
+   * commit, with the result: the runbook engine records its run requests here (an outbox), so
+   * they are committed together with the incident changes, or not at all. Use only `tx`; no
+   * network I/O. An error rolls the whole notification back (it is replayed later).
+   */
+  withinTransaction?: (tx: StoreTx, result: ProcessResult, notification: Notification) => Promise<void>;
 }
 
 const ACTOR = 'alertmanager';
@@ -84,7 +91,9 @@ export async function processNotification(
     const now = toIso(clock.now());
     for (const id of run.touched.keys()) await tx.updateIncident(id, { updatedAt: now });
     await tx.markNotificationProcessed(stored.id, now, null);
-    return run.result();
+    const processed = await run.result();
+    if (options.withinTransaction !== undefined) await options.withinTransaction(tx, processed, notification);
+    return processed;
   });
   logger.info(
     { notificationId: stored.id, duplicates: result.duplicates, incidents: result.incidents.map((i) => `${i.id}:${i.status}`) },

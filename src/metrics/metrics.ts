@@ -35,8 +35,23 @@ export interface Metrics {
   observeIncidents(source: () => Promise<Record<IncidentStatus, number>>): void;
   /** Source of `firebreak_notifications_pending`; read at every scrape. */
   observePending(source: () => number): void;
+  /** A runbook run ended; `outcome` is its final status (succeeded, failed, blocked...). */
+  runFinished(runbook: string, outcome: string): void;
+  /** A runbook step was executed (all its attempts) with `outcome` succeeded or failed. */
+  stepFinished(action: string, outcome: string, seconds: number): void;
+  /** A guard decision for a step (or an automatic revert), by reason (a closed list). */
+  guardDecision(reason: string): void;
+  /** Source of the engine gauges (pause flag, pending approvals, changes in place); read at every scrape. */
+  observeEngine(source: () => Promise<EngineGauges>): void;
   /** Prometheus text exposition of everything registered. */
   render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** What the engine gauges show (from the store, so every replica reports the same). */
+export interface EngineGauges {
+  paused: boolean;
+  pendingApprovals: number;
+  activeContainments: number;
 }
 
 export interface MetricsOptions {
@@ -46,6 +61,8 @@ export interface MetricsOptions {
 
 /** Seconds; a webhook call stores one row, so most land well under 100 ms. */
 const WEBHOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds; Kafka changes wait for every broker to show them (1-3 s), waits and checks take minutes. */
+const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900];
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
@@ -99,6 +116,70 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     alertsReceived.inc({ status }, 0);
   }
   webhookDuration.zero({ outcome: 'ok' });
+
+  const runsFinished = new Counter({
+    name: 'firebreak_runbook_runs_total',
+    help: 'Runbook runs ended, by runbook and outcome (succeeded, failed, aborted, blocked, interrupted).',
+    labelNames: ['runbook', 'outcome'] as const,
+    registers,
+  });
+  const stepDuration = new Histogram({
+    name: 'firebreak_step_duration_seconds',
+    help: 'Time to execute a runbook step, retries included, by action and outcome (succeeded, failed).',
+    labelNames: ['action', 'outcome'] as const,
+    buckets: STEP_BUCKETS,
+    registers,
+  });
+  const guardDecisions = new Counter({
+    name: 'firebreak_guard_decisions_total',
+    help: 'Guard decisions for runbook steps and automatic reverts, by reason (docs/runbooks.md lists them).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  let engineSource: (() => Promise<EngineGauges>) | null = null;
+  let lastEngine: EngineGauges = { paused: false, pendingApprovals: 0, activeContainments: 0 };
+  let engineRead: Promise<EngineGauges> | null = null;
+  /** One store read serves the three engine gauges of a scrape. */
+  function readEngine(): Promise<EngineGauges> {
+    engineRead ??= (async () => {
+      if (engineSource !== null) {
+        try {
+          lastEngine = await engineSource();
+        } catch {
+          // Keep the last known figures; the failure is itself a metric.
+          storeErrors.inc({ operation: 'engineCounts' });
+        }
+      }
+      return lastEngine;
+    })().finally(() => {
+      engineRead = null;
+    });
+    return engineRead;
+  }
+  new Gauge({
+    name: 'firebreak_automation_paused',
+    help: '1 while the automation is paused (kill switch): no runbook step changes anything.',
+    registers,
+    async collect() {
+      this.set((await readEngine()).paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'firebreak_approvals_pending',
+    help: 'Runbook steps waiting for a responder to approve or reject them.',
+    registers,
+    async collect() {
+      this.set((await readEngine()).pendingApprovals);
+    },
+  });
+  new Gauge({
+    name: 'firebreak_containments_active',
+    help: 'Reversible changes firebreak made that are still in place (not reverted yet).',
+    registers,
+    async collect() {
+      this.set((await readEngine()).activeContainments);
+    },
+  });
 
   let incidentSource: (() => Promise<Record<IncidentStatus, number>>) | null = null;
   let pendingSource: (() => number) | null = null;
@@ -156,6 +237,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     observePending(source) {
       pendingSource = source;
+    },
+    runFinished(runbook, outcome) {
+      runsFinished.inc({ runbook, outcome });
+    },
+    stepFinished(action, outcome, seconds) {
+      stepDuration.observe({ action, outcome }, seconds);
+    },
+    guardDecision(reason) {
+      guardDecisions.inc({ reason });
+    },
+    observeEngine(source) {
+      engineSource = source;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

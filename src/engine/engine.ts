@@ -1,0 +1,111 @@
+/**
+ * The runbook engine, assembled: what `app.ts` plugs into notification processing (the incident
+ * key of an alert, the outbox written inside the processing transaction, the hook that wakes the
+ * worker after the commit) and what the API and CLI call (approvals, manual revert, the
+ * automation switch, runbook reload). docs/engine.md describes the whole.
+ */
+import type { StoreTx } from '../store/types.ts';
+import type { Alert, Notification, TimelineKind } from '../incidents/model.ts';
+import type { ProcessResult } from '../incidents/process.ts';
+import { ParamsValidator } from '../runbooks/params.ts';
+import type { ReloadOutcome } from '../runbooks/set.ts';
+import { TemplateEngine } from '../runbooks/template.ts';
+import type { Approval, AutomationState } from '../store/engine-types.ts';
+import { decideApproval, type ApprovalVerdict } from './approvals.ts';
+import { keyForAlert, recordRunRequests } from './enqueue.ts';
+import { realSleep } from './execute.ts';
+import { revertIncident, type RevertReport } from './manual-revert.ts';
+import type { EngineDeps, Runtime } from './runtime.ts';
+import type { EngineMode } from './settings.ts';
+import { EngineWorker } from './worker.ts';
+
+/** `GET /api/v1/automation`. */
+export interface AutomationStatus extends AutomationState {
+  mode: EngineMode;
+}
+
+export interface Engine {
+  /** The incident key of an alert (processNotification's `keyFor`). */
+  keyFor(alert: Alert, notification: Notification): string;
+  /** The outbox (processNotification's `withinTransaction`). */
+  withinTransaction(tx: StoreTx, result: ProcessResult, notification: Notification): Promise<void>;
+  /** After the processing commit: counts the engine's entries and wakes the worker. */
+  afterProcess(result: ProcessResult): Promise<void>;
+  /** Marks what a previous process left half-done, then starts the runs waiting. */
+  start(): Promise<void>;
+  kick(): void;
+  /** Expires approvals whose time is up; returns how many. */
+  tick(): Promise<number>;
+  /** Resolves once no run executes and none can start. */
+  idle(): Promise<void>;
+  /** Stops starting runs, waits for running ones up to `graceMs`, then aborts their steps. */
+  close(graceMs: number): Promise<void>;
+  decide(incidentId: string, stepId: string, verdict: ApprovalVerdict, actor: string, reason?: string | null): Promise<Approval>;
+  revert(incidentId: string, options: { stepId?: string; actor: string }): Promise<RevertReport>;
+  automation(): Promise<AutomationStatus>;
+  setPaused(paused: boolean, actor: string, reason?: string | null): Promise<AutomationStatus>;
+  /** Reloads the runbooks; a load with any problem changes nothing. */
+  reload(): Promise<ReloadOutcome>;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const controller = new AbortController();
+  const rt: Runtime = {
+    ...deps,
+    actionContext: deps.actionContext ?? {},
+    sleep: deps.sleep ?? realSleep,
+    concurrency: deps.concurrency ?? 4,
+    templates: new TemplateEngine(),
+    validator: new ParamsValidator(),
+    stop: controller.signal,
+  };
+  const worker = new EngineWorker(rt);
+  /** Entries the outbox appended, counted once their notification's transaction committed. */
+  const appended = new Map<number, TimelineKind[]>();
+
+  const status = async (): Promise<AutomationStatus> => ({ mode: deps.config.mode, ...(await deps.store.automation()) });
+
+  return {
+    keyFor: (alert, notification) => keyForAlert(deps.runbooks, alert, notification),
+    async withinTransaction(tx, result, notification) {
+      appended.set(result.notificationId, await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification));
+    },
+    async afterProcess(result) {
+      for (const kind of appended.get(result.notificationId) ?? []) deps.metrics.timelineEntry(kind);
+      appended.delete(result.notificationId);
+      worker.kick();
+    },
+    async start() {
+      await worker.recover();
+      worker.kick();
+    },
+    kick: () => worker.kick(),
+    tick: () => worker.tick(),
+    idle: () => worker.idle(),
+    async close(graceMs) {
+      await worker.close(graceMs);
+      // Steps still running are told to stop; their runs are resumed or marked interrupted at
+      // the next start.
+      controller.abort();
+    },
+    async decide(incidentId, stepId, verdict, actor, reason = null) {
+      try {
+        return await decideApproval(rt, { incidentId, stepId, verdict, actor, reason: reason ?? null });
+      } finally {
+        worker.kick();
+      }
+    },
+    revert: (incidentId, options) => revertIncident(rt, { incidentId, actor: options.actor, ...(options.stepId === undefined ? {} : { stepId: options.stepId }) }),
+    automation: status,
+    async setPaused(paused, actor, reason = null) {
+      const current = await deps.store.automation();
+      if (current.paused !== paused) {
+        await deps.store.setAutomation({ paused, changedBy: actor, changedAt: new Date(deps.clock.now()).toISOString(), reason: reason ?? null });
+        deps.logger.warn({ actor, reason }, paused ? 'automation paused: no runbook step changes anything' : 'automation resumed');
+        if (!paused) worker.kick();
+      }
+      return status();
+    },
+    reload: () => deps.runbooks.reload(),
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The outbox: inside the transaction that processes a notification, match new incidents to their
+ * runbook and record a run request per incident that needs one. Committed together with the
+ * incident changes, so a crash right after processing never loses a run, and a replayed
+ * notification (processed again from scratch after a crash before the commit) asks once.
+ *
+ * Rules (docs/engine.md):
+ * - An incident gets its runbook when it opens: the runbook selected for its first alert
+ *   (`runbook.matched`), or none (`runbook.unmatched`: evidence only, no run ever).
+ * - `firing` run: the notification recorded a new firing state for an incident that is open or
+ *   contained afterwards (a new alert of the group, or a re-fire after resolution).
+ * - `resolved` run: the notification resolved the incident (every alert resolved).
+ * - One run per incident and notification, for the alert state that asked for it: its labels and
+ *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Alert, Incident, Notification, TimelineKind } from '../incidents/model.ts';
+import type { ProcessResult } from '../incidents/process.ts';
+import { toIso } from '../incidents/normalize.ts';
+import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
+import type { Runbook } from '../runbooks/types.ts';
+import type { StoreTx } from '../store/types.ts';
+
+/** The runbooks in force (a RunbookSet satisfies it). */
+export interface RunbookSource {
+  select(labels: Readonly<Record<string, string>>): Runbook | null;
+  matching(labels: Readonly<Record<string, string>>): Runbook[];
+}
+
+export const ENGINE_ACTOR = 'engine';
+
+/** Which incident an alert belongs to: its runbook's group, or the notification's group key. */
+export function keyForAlert(runbooks: RunbookSource, alert: Alert, notification: Notification): string {
+  const runbook = runbooks.select(alert.labels);
+  return runbook === null ? unmatchedIncidentKey(notification.groupKey) : incidentKey(runbook, alert);
+}
+
+/** The episode of an alert state: one firing period of one alert. */
+export function episodeOf(alert: Alert): string {
+  return `${alert.fingerprint}@${alert.startsAt}`;
+}
+
+/**
+ * Records runbook matches and run requests for one processed notification, inside its
+ * transaction (see the module comment). Returns the kinds of the timeline entries it appended.
+ */
+export async function recordRunRequests(
+  deps: { runbooks: RunbookSource; clock: Clock },
+  tx: StoreTx,
+  result: ProcessResult,
+  notification: Notification,
+): Promise<TimelineKind[]> {
+  const appended: TimelineKind[] = [];
+  for (const touched of result.incidents) {
+    const events = result.events.filter((e) => e.incidentId === touched.id).map((e) => e.alert);
+    const first = events[0];
+    if (first === undefined) continue;
+    let incident = await tx.getIncident(touched.id);
+    if (incident === null || incident.status === 'closed') continue;
+    if (incident.runbook === null) {
+      // Only a new incident is matched: an incident that opened unmatched stays evidence-only.
+      if (!touched.opened) continue;
+      const matched = await match(deps.runbooks, tx, incident, first, notification);
+      appended.push(matched === null ? 'runbook.unmatched' : 'runbook.matched');
+      if (matched === null) continue;
+      incident = matched;
+    }
+    const trigger = triggerOf(incident, touched, events);
+    if (trigger === null) continue;
+    const alert = trigger === 'firing' ? events.find((a) => a.status === 'firing') : events.filter((a) => a.status === 'resolved').at(-1);
+    if (alert === undefined) continue;
+    await tx.createRun({
+      incidentId: incident.id,
+      runbook: incident.runbook as string,
+      groupKey: incident.key,
+      trigger,
+      alert,
+      episode: episodeOf(alert),
+      notificationId: result.notificationId,
+      requestedAt: toIso(deps.clock.now()),
+    });
+  }
+  return appended;
+}
+
+function triggerOf(incident: Incident, touched: ProcessResult['incidents'][number], events: Alert[]): 'firing' | 'resolved' | null {
+  if (incident.status === 'resolved' && touched.transitions.some((t) => t.to === 'resolved')) return 'resolved';
+  if ((incident.status === 'open' || incident.status === 'contained') && events.some((a) => a.status === 'firing')) return 'firing';
+  return null;
+}
+
+async function match(runbooks: RunbookSource, tx: StoreTx, incident: Incident, alert: Alert, notification: Notification): Promise<Incident | null> {
+  const candidates = runbooks.matching(alert.labels);
+  const runbook = candidates[0];
+  if (runbook === undefined) {
+    await tx.appendTimeline({
+      incidentId: incident.id,
+      at: incident.openedAt,
+      phase: 'identification',
+      kind: 'runbook.unmatched',
+      actor: ENGINE_ACTOR,
+      summary: 'No runbook matches: evidence only, no action',
+      data: { groupKey: notification.groupKey, labels: alert.labels },
+    });
+    return null;
+  }
+  const updated = await tx.updateIncident(incident.id, { runbook: runbook.name });
+  await tx.appendTimeline({
+    incidentId: incident.id,
+    at: incident.openedAt,
+    phase: 'identification',
+    kind: 'runbook.matched',
+    actor: ENGINE_ACTOR,
+    summary: `Runbook ${runbook.name} matches`,
+    data: {
+      runbook: runbook.name,
+      key: incident.key,
+      match: runbook.matchSource,
+      groupBy: runbook.groupBy,
+      priority: runbook.priority,
+      file: `${runbook.origin.file}:${runbook.origin.line}`,
+      // Other runbooks that matched too and lost on priority, specificity or name.
+      alsoMatching: candidates.slice(1).map((r) => r.name),
+    },
+  });
+  return updated;
+}

@@ -1,0 +1,83 @@
+/**
+ * What the engine's stages share: the injected dependencies, the template engine and parameter
+ * validator, the backoff sleep, the stop signal, and {@link record}, the one way the engine
+ * writes: a store transaction whose timeline entries are counted in the metrics once committed.
+ */
+import type { ActionRegistry } from '../actions/registry.ts';
+import type { ActionContext, SafetyLimits } from '../actions/types.ts';
+import type { KafkaAdmin } from '../actions/kafka/types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { NewTimelineEntry, TimelineEntry } from '../incidents/model.ts';
+import { toIso } from '../incidents/normalize.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { ParamsValidator } from '../runbooks/params.ts';
+import type { RunbookSet } from '../runbooks/set.ts';
+import type { TemplateEngine } from '../runbooks/template.ts';
+import type { Store, StoreTx } from '../store/types.ts';
+import { ENGINE_ACTOR } from './enqueue.ts';
+import type { Sleep } from './execute.ts';
+import type { EngineConfig } from './settings.ts';
+
+/** Fields of every ActionContext beyond the ones the engine sets (the integrations' settings). */
+export type ActionContextExtras = Omit<ActionContext, 'kafka' | 'clock' | 'logger' | 'limits' | 'signal'>;
+
+export interface EngineDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  runbooks: RunbookSet;
+  registry: ActionRegistry;
+  /** The cluster; in `serve` a lazy admin that connects on first use (see kafka.ts). */
+  kafka: KafkaAdmin;
+  config: EngineConfig;
+  actionContext?: ActionContextExtras;
+  /** Backoff between retries; default real time. */
+  sleep?: Sleep;
+  /** Runs of different incidents executed at the same time (default 4). */
+  concurrency?: number;
+}
+
+export interface Runtime extends Required<Omit<EngineDeps, 'actionContext'>> {
+  actionContext: ActionContextExtras;
+  templates: TemplateEngine;
+  validator: ParamsValidator;
+  /** Aborted when the engine stops. */
+  stop: AbortSignal;
+}
+
+/** Timeline entry without the fields the engine fills in (actor defaults to `engine`). */
+export type EngineEntry = Omit<NewTimelineEntry, 'actor' | 'at'> & { actor?: string; at?: string };
+
+export interface Recorder {
+  tx: StoreTx;
+  /** Appends a timeline entry, `at` now and actor `engine` unless given. */
+  append(entry: EngineEntry): Promise<TimelineEntry>;
+  /** Now, as the ISO time the store keeps. */
+  now: string;
+}
+
+/** Runs `fn` in one store transaction; its timeline entries are counted after the commit. */
+export async function record<T>(rt: Pick<Runtime, 'store' | 'clock' | 'metrics'>, fn: (r: Recorder) => Promise<T>): Promise<T> {
+  const kinds: Array<TimelineEntry['kind']> = [];
+  const result = await rt.store.transaction(async (tx) => {
+    const now = toIso(rt.clock.now());
+    return fn({
+      tx,
+      now,
+      append: async (entry) => {
+        const written = await tx.appendTimeline({ ...entry, actor: entry.actor ?? ENGINE_ACTOR, at: entry.at ?? now });
+        kinds.push(written.kind);
+        return written;
+      },
+    });
+  });
+  for (const kind of kinds) rt.metrics.timelineEntry(kind);
+  return result;
+}
+
+/** The ActionContext of one attempt. */
+export function actionContext(rt: Runtime, limits: SafetyLimits, signal: AbortSignal, logger: Logger): ActionContext {
+  return { ...rt.actionContext, kafka: rt.kafka, clock: rt.clock, logger, limits, signal };
+}

@@ -1,0 +1,259 @@
+/**
+ * One step of a run: evaluate it (when, params, plan, guards), record the decision, and for a
+ * `run` verdict claim it, execute it and record the result, each record in one transaction with
+ * the run's progress, so the timeline, the claim and the run never disagree after a crash.
+ *
+ * Timeline entries (data always has `stepId`, `action`, `runId`, and `decision` once decided):
+ * - `step.skipped` / `step.blocked`: the guard's verdict (`decision.reason`, `decision.detail`);
+ * - `step.planned`: dry-run, with the rendered `params` and the `plan` (nothing changed);
+ * - `approval.requested`: the step waits for a responder (`expiresAt`); the run parks;
+ * - `step.started`: claimed, with `params` and, for changes, the `plan` whose `from` values are
+ *   the live state before the change (what an operator restores by hand after a crash);
+ * - `step.succeeded`: `output`, `durationMs`, `attempts`, and for changes `prior`, `applied`,
+ *   `changes`; `step.failed`: `error` (`code`, `message`, `retriable`), `durationMs`, `attempts`.
+ */
+import type { Plan } from '../actions/types.ts';
+import type { FirebreakError } from '../errors.ts';
+import { transitionIncident } from '../incidents/lifecycle.ts';
+import type { Incident } from '../incidents/model.ts';
+import { toIso } from '../incidents/normalize.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, type Runbook, type RunbookStep } from '../runbooks/types.ts';
+import type { EngineRun } from '../store/engine-types.ts';
+import { templateContext } from './context.ts';
+import { evaluateStep, type StepEvaluation } from './evaluate.ts';
+import { executeStep, withTimeout } from './execute.ts';
+import type { GuardDecision } from './guards.ts';
+import { stepTimeout } from './errors.ts';
+import { guardHistory } from './history.ts';
+import { actionContext, record, type Recorder, type Runtime } from './runtime.ts';
+import { actionLimits, engineLimits, guardSettings } from './settings.ts';
+
+/** How a step ended, as far as the run is concerned. */
+export interface StepOutcome {
+  /** The status later templates see (`steps.<id>.status`); `waiting-approval` parks the run. */
+  status: 'succeeded' | 'failed' | 'skipped' | 'blocked' | 'dry-run' | 'waiting-approval';
+  /** True when the step executed or planned a change. */
+  acted: boolean;
+}
+
+function errorData(error: FirebreakError): Record<string, unknown> {
+  return { code: error.code, message: error.message, retriable: error.retriable, ...(error.details === undefined ? {} : { details: error.details }) };
+}
+
+function decisionData(decision: GuardDecision): Record<string, unknown> {
+  return { verdict: decision.verdict, reason: decision.reason, detail: decision.detail };
+}
+
+/** Saves the step's state on the run, in the same transaction as its timeline entry. */
+async function saveState(r: Recorder, run: EngineRun, stepId: string, status: string, output: unknown, acted: boolean): Promise<EngineRun> {
+  const current = (await r.tx.getRun(run.id)) ?? run;
+  return r.tx.updateRun(run.id, { steps: { ...current.steps, [stepId]: { status, output } }, acted: current.acted || acted });
+}
+
+export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, step: RunbookStep, incident: Incident): Promise<StepOutcome> {
+  const logger = rt.logger.child({ incidentId: incident.id, runId: run.id, step: step.id });
+  const now = rt.clock.now();
+  const limits = actionLimits(rt.config, runbook.policy);
+  const timeoutMs = step.timeoutMs ?? engineLimits(rt.config).stepTimeoutMs;
+  const [history, automation] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation()]);
+  const evaluation = await evaluateStep(
+    {
+      registry: rt.registry,
+      templates: rt.templates,
+      validator: rt.validator,
+      plan: (action, params) =>
+        withTimeout((signal) => action.plan(actionContext(rt, limits, signal, logger), params), timeoutMs, () => stepTimeout(step.id, step.action, timeoutMs, false), rt.stop),
+    },
+    {
+      runbook,
+      step,
+      context: templateContext({ incident, alert: run.alert, steps: run.steps, params: runbook.params, trigger: run.trigger }),
+      facts: {
+        runId: String(run.id),
+        incident: { id: incident.id, status: incident.status },
+        history,
+        trigger: run.trigger,
+        now,
+        settings: guardSettings(rt.config, automation.paused),
+      },
+    },
+  );
+  const base = { stepId: step.id, action: step.action, runId: run.id, runbook: runbook.name };
+  if (evaluation.error !== null || evaluation.decision === null) {
+    const error = evaluation.error as FirebreakError;
+    await record(rt, async (r) => {
+      await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...base, error: errorData(error) } });
+      await saveState(r, run, step.id, 'failed', null, false);
+    });
+    return { status: 'failed', acted: false };
+  }
+  const decision = evaluation.decision;
+  rt.metrics.guardDecision(decision.reason);
+  const decided = { ...base, decision: decisionData(decision), params: evaluation.params };
+  switch (decision.verdict) {
+    case 'skip':
+    case 'block': {
+      const kind = decision.verdict === 'skip' ? 'step.skipped' : 'step.blocked';
+      const status = decision.verdict === 'skip' ? 'skipped' : 'blocked';
+      await record(rt, async (r) => {
+        await r.append({ incidentId: incident.id, phase: step.phase, kind, summary: `Step ${step.id} ${status}: ${decision.detail}`, data: { ...decided, ...planData(evaluation) } });
+        await saveState(r, run, step.id, status, null, false);
+      });
+      return { status, acted: false };
+    }
+    case 'dry-run':
+      await record(rt, async (r) => {
+        await r.append({
+          incidentId: incident.id,
+          phase: step.phase,
+          kind: 'step.planned',
+          summary: `Step ${step.id} planned, not executed: ${evaluation.plan?.summary ?? step.action}`,
+          data: { ...decided, ...planData(evaluation) },
+        });
+        await saveState(r, run, step.id, 'dry-run', null, true);
+      });
+      return { status: 'dry-run', acted: true };
+    case 'wait-approval':
+      return requestApproval(rt, run, runbook, step, incident, evaluation, decided);
+    case 'run':
+      return execute(rt, run, runbook, step, incident, evaluation, decided, { limits, timeoutMs, logger });
+  }
+}
+
+function planData(evaluation: StepEvaluation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (evaluation.plan !== null) out.plan = evaluation.plan;
+  if (evaluation.planError !== null) out.planError = errorData(evaluation.planError);
+  return out;
+}
+
+async function requestApproval(
+  rt: Runtime,
+  run: EngineRun,
+  runbook: Runbook,
+  step: RunbookStep,
+  incident: Incident,
+  evaluation: StepEvaluation,
+  decided: Record<string, unknown>,
+): Promise<StepOutcome> {
+  await record(rt, async (r) => {
+    const [existing] = await r.tx.approvals({ runId: run.id, stepId: step.id });
+    if (existing === undefined) {
+      const expiresAt = toIso(Date.parse(r.now) + (step.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS));
+      const approval = await r.tx.requestApproval({
+        incidentId: incident.id,
+        runId: run.id,
+        runbook: runbook.name,
+        stepId: step.id,
+        action: step.action,
+        params: evaluation.params ?? {},
+        plan: evaluation.plan,
+        requestedAt: r.now,
+        expiresAt,
+      });
+      await r.append({
+        incidentId: incident.id,
+        phase: step.phase,
+        kind: 'approval.requested',
+        summary: `Step ${step.id} needs an approval (until ${expiresAt}): ${evaluation.plan?.summary ?? step.action}`,
+        data: { ...decided, ...planData(evaluation), approvalId: approval.id, expiresAt },
+      });
+    }
+    await saveState(r, run, step.id, 'waiting-approval', null, false);
+    await r.tx.updateRun(run.id, { status: 'waiting-approval', detail: `waiting for the approval of step ${step.id}` });
+  });
+  return { status: 'waiting-approval', acted: false };
+}
+
+async function execute(
+  rt: Runtime,
+  run: EngineRun,
+  runbook: Runbook,
+  step: RunbookStep,
+  incident: Incident,
+  evaluation: StepEvaluation,
+  decided: Record<string, unknown>,
+  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger'] },
+): Promise<StepOutcome> {
+  const action = rt.registry.get(step.action);
+  const params = evaluation.params ?? {};
+  const plan: Plan | null = evaluation.plan;
+  const claim = await record(rt, async (r) => {
+    const claimed = await r.tx.claimStep({
+      incidentId: incident.id,
+      runbook: runbook.name,
+      stepId: step.id,
+      trigger: run.trigger,
+      episode: run.episode,
+      runId: run.id,
+      action: step.action,
+      mutating: action.mutating,
+      revert: step.revert,
+      params,
+      plan,
+      claimedAt: r.now,
+    });
+    if (claimed === null) {
+      // Another worker or a replay of the same episode has it: not ours to run or to report.
+      await saveState(r, run, step.id, 'skipped', null, false);
+      return null;
+    }
+    await r.append({
+      incidentId: incident.id,
+      phase: step.phase,
+      kind: 'step.started',
+      summary: `Step ${step.id} started: ${plan?.summary ?? step.action}`,
+      data: { ...decided, ...planData(evaluation), claimId: claimed.id },
+    });
+    return claimed;
+  });
+  if (claim === null) {
+    options.logger.debug('step already claimed for this episode; skipped');
+    return { status: 'skipped', acted: false };
+  }
+  const started = process.hrtime.bigint();
+  const outcome = await executeStep({
+    action,
+    step,
+    params,
+    context: (signal) => actionContext(rt, options.limits, signal, options.logger),
+    timeoutMs: options.timeoutMs,
+    plan,
+    sleep: rt.sleep,
+    stop: rt.stop,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const durationMs = Math.round(seconds * 1000);
+  rt.metrics.stepFinished(step.action, outcome.ok ? 'succeeded' : 'failed', seconds);
+  const base = { ...decided, claimId: claim.id, attempts: outcome.attempts, durationMs };
+  await record(rt, async (r) => {
+    if (outcome.ok) {
+      const { result } = outcome;
+      await r.tx.finishStep(claim.id, { status: 'succeeded', finishedAt: r.now, output: result.output ?? null, prior: result.prior ?? null, applied: result.applied ?? null, error: null });
+      await r.append({
+        incidentId: incident.id,
+        phase: step.phase,
+        kind: 'step.succeeded',
+        summary: `Step ${step.id} succeeded${plan === null ? '' : `: ${plan.summary}`}`,
+        data: {
+          ...base,
+          output: result.output ?? null,
+          ...(action.mutating ? { prior: result.prior ?? null, applied: result.applied ?? null, changes: result.changes ?? plan?.changes ?? [] } : {}),
+        },
+      });
+      await saveState(r, run, step.id, 'succeeded', result.output ?? null, action.mutating);
+      const current = await r.tx.getIncident(incident.id);
+      if (action.mutating && step.phase === 'containment' && current?.status === 'open') {
+        await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained by step ${step.id} of ${runbook.name}`, { stepId: step.id, runId: run.id });
+        rt.metrics.timelineEntry('incident.status');
+      }
+    } else {
+      const { error } = outcome;
+      options.logger.warn({ err: error, attempts: outcome.attempts }, 'step failed');
+      await r.tx.finishStep(claim.id, { status: 'failed', finishedAt: r.now, output: null, prior: null, applied: null, error: `${error.code}: ${error.message}` });
+      await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...base, error: errorData(error) } });
+      await saveState(r, run, step.id, 'failed', null, action.mutating);
+    }
+  });
+  return { status: outcome.ok ? 'succeeded' : 'failed', acted: action.mutating };
+}

@@ -1,0 +1,172 @@
+/**
+ * The engine's worker: takes pending runs from the store (the store is the queue, as for
+ * notifications), at most one at a time per incident and `concurrency` incidents at once, in
+ * request order. {@link EngineWorker.kick} wakes it; nothing is lost when a kick is missed,
+ * since every start and every finished run looks at the store again.
+ *
+ * Start-up ({@link EngineWorker.recover}), before anything runs:
+ * - a run left `running` with a step claimed but not finished is `interrupted`: the step's effect
+ *   is unknown, so neither it nor the rest of the run is executed again (`run.interrupted` on
+ *   the timeline, with the step's plan and parameters for an operator);
+ * - a run left `running` between two steps is resumed from the next step;
+ * - a revert left `reverting` is marked failed, so it can be tried again (reverts compare live
+ *   values, so trying again is safe).
+ * This assumes the runs marked running belong to this process: one engine per store.
+ *
+ * Approvals expire in {@link EngineWorker.tick} (every `tickMs` in `serve`, by hand in tests).
+ */
+import { toFirebreakError } from '../errors.ts';
+import { toIso } from '../incidents/normalize.ts';
+import { record, type Runtime } from './runtime.ts';
+import { executeRun } from './run.ts';
+
+export class EngineWorker {
+  readonly #rt: Runtime;
+  readonly #concurrency: number;
+  /** Incident id → the run executing for it. */
+  readonly #active = new Map<string, Promise<void>>();
+  #filling: Promise<void> | null = null;
+  #again = false;
+  #closed = false;
+
+  constructor(rt: Runtime) {
+    this.#rt = rt;
+    this.#concurrency = Math.max(1, rt.concurrency);
+  }
+
+  /** Marks what a previous process left half-done (see the module comment). */
+  async recover(): Promise<{ interrupted: number; resumed: number }> {
+    const rt = this.#rt;
+    let interrupted = 0;
+    let resumed = 0;
+    for (const claim of await rt.store.stepClaims({ status: ['running'] })) {
+      await record(rt, async (r) => {
+        await r.tx.finishStep(claim.id, { status: 'interrupted', finishedAt: r.now, output: null, prior: null, applied: null, error: 'ENGINE_INTERRUPTED: the process stopped while the step ran' });
+        const run = await r.tx.getRun(claim.runId);
+        if (run === null || run.status !== 'running') return;
+        await r.tx.updateRun(run.id, {
+          status: 'interrupted',
+          finishedAt: r.now,
+          steps: { ...run.steps, [claim.stepId]: { status: 'interrupted', output: null } },
+          acted: run.acted || claim.mutating,
+          detail: `interrupted in step ${claim.stepId}`,
+        });
+        await r.append({
+          incidentId: run.incidentId,
+          phase: null,
+          kind: 'run.interrupted',
+          summary: `Runbook ${run.runbook} interrupted in step ${claim.stepId} (${claim.action}): ${claim.mutating ? 'the change may or may not have been applied; check it and revert by hand if needed' : 'not run again'}`,
+          data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, stepId: claim.stepId, action: claim.action, mutating: claim.mutating, claimId: claim.id, params: claim.params, plan: claim.plan, claimedAt: claim.claimedAt },
+        });
+        interrupted += 1;
+        rt.metrics.runFinished(run.runbook, 'interrupted');
+      });
+    }
+    for (const run of await rt.store.runs({ status: ['running'] })) {
+      await rt.store.updateRun(run.id, { status: 'pending', detail: 'resumed after a restart' });
+      resumed += 1;
+    }
+    for (const claim of await rt.store.stepClaims({})) {
+      if (claim.revertStatus !== 'reverting') continue;
+      await record(rt, async (r) => {
+        const reset = await r.tx.setRevertStatus(claim.id, ['reverting'], { status: 'failed', at: r.now, by: 'engine', detail: { code: 'ENGINE_INTERRUPTED', message: 'the process stopped during the revert' } });
+        if (reset === null) return;
+        await r.append({
+          incidentId: claim.incidentId,
+          phase: 'recovery',
+          kind: 'revert.failed',
+          summary: `Revert of step ${claim.stepId} interrupted by a restart; it can be tried again`,
+          data: { stepId: claim.stepId, action: claim.action, claimId: claim.id, error: { code: 'ENGINE_INTERRUPTED' } },
+        });
+      });
+    }
+    if (interrupted + resumed > 0) rt.logger.warn({ interrupted, resumed }, 'runs left by the previous process: interrupted ones are not run again, the others resume');
+    return { interrupted, resumed };
+  }
+
+  /** Looks for runs to start. */
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#filling !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#filling = this.#fill()
+      .catch((err: unknown) => this.#rt.logger.error({ err: toFirebreakError(err) }, 'cannot read pending runs'))
+      .finally(() => {
+        this.#filling = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  async #fill(): Promise<void> {
+    const rt = this.#rt;
+    const pending = await rt.store.runs({ status: ['pending'] });
+    const running = new Set((await rt.store.runs({ status: ['running'] })).map((r) => r.incidentId));
+    for (const run of pending) {
+      if (this.#closed || this.#active.size >= this.#concurrency) return;
+      if (this.#active.has(run.incidentId) || running.has(run.incidentId)) continue;
+      const work = executeRun(rt, run.id)
+        .catch((err: unknown) => rt.logger.error({ err: toFirebreakError(err), runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start'))
+        .finally(() => {
+          this.#active.delete(run.incidentId);
+          this.kick();
+        });
+      this.#active.set(run.incidentId, work);
+      running.add(run.incidentId);
+    }
+  }
+
+  /** Expires approvals whose time is up and requeues their runs (the guards then block the step). */
+  async tick(): Promise<number> {
+    const rt = this.#rt;
+    const now = toIso(rt.clock.now());
+    const due = await rt.store.approvals({ state: ['pending'], expiresBy: now });
+    for (const approval of due) {
+      await record(rt, async (r) => {
+        const expired = await r.tx.decideApproval(approval.id, { state: 'expired', decidedAt: r.now, decidedBy: 'engine', reason: 'no decision before it expired' });
+        if (expired === null) return;
+        await r.append({
+          incidentId: approval.incidentId,
+          phase: 'containment',
+          kind: 'approval.expired',
+          summary: `Approval of step ${approval.stepId} expired at ${approval.expiresAt} without a decision; the step does not run`,
+          data: { approvalId: approval.id, stepId: approval.stepId, runId: approval.runId, action: approval.action, expiresAt: approval.expiresAt },
+        });
+        const run = await r.tx.getRun(approval.runId);
+        if (run?.status === 'waiting-approval') await r.tx.updateRun(run.id, { status: 'pending', detail: null });
+      });
+    }
+    if (due.length > 0) this.kick();
+    return due.length;
+  }
+
+  /** Resolves once no run executes and no pending run can start (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.#filling !== null) {
+        await this.#filling;
+        continue;
+      }
+      if (this.#active.size > 0) {
+        await Promise.all(this.#active.values());
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Stops starting runs; waits for the ones executing, at most `graceMs`. */
+  async close(graceMs: number): Promise<void> {
+    this.#closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([this.idle(), expired]);
+    clearTimeout(timer);
+  }
+}
