@@ -6,6 +6,11 @@
  * Pipeline: webhook -> validate -> store (ack) -> worker -> processNotification -> hooks.
  * The hooks are the seam for the stages that follow incident processing: the runbook engine
  * registers one hook and receives every ProcessResult, in order, after it was committed.
+ *
+ * Record stage: the store everything here uses is decorated with a timeline feed
+ * (src/record/timeline-feed.ts), so every committed timeline entry, whoever appends it, reaches
+ * the recorders: Grafana annotations when configured, plus any in `recorders`. Build further
+ * stages from `app.store`, not from the store passed in, or their entries are not recorded.
  */
 import express, { type Express } from 'express';
 import pkg from '../package.json' with { type: 'json' };
@@ -24,10 +29,13 @@ import { createPipeline, type Pipeline, type PostProcessHook } from './ingest/pi
 import { createWebhookValidator } from './ingest/validate.ts';
 import { processNotification, type ProcessOptions } from './incidents/process.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { configuredGrafanaAnnotator } from './record/grafana-annotations.ts';
+import { withTimelineFeed, type TimelineRecorder } from './record/timeline-feed.ts';
 import type { Store } from './store/types.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'limits'>;
+  /** `grafana`, when given and configured, turns on Grafana annotations of incident timelines. */
+  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana'>>;
   /** Credentials to enforce (src/config/credentials.ts resolves them). */
   auth: AuthSettings;
   store: Store;
@@ -41,6 +49,8 @@ export interface AppDeps {
   keyFor?: ProcessOptions['keyFor'];
   /** Waits between retries of a retriable processing failure, ms. */
   retryDelaysMs?: readonly number[];
+  /** Further record-stage subscribers, told of every committed timeline entry. */
+  recorders?: readonly TimelineRecorder[];
 }
 
 export interface App {
@@ -48,6 +58,8 @@ export interface App {
   express: Express;
   pipeline: Pipeline;
   metrics: Metrics;
+  /** The store with the timeline feed: what every stage of this app appends through. */
+  store: Store;
   /** Starts processing, beginning with every stored notification not yet processed. */
   start(): void;
   /** Makes `/readyz` answer 503 from now on: the first step of a shutdown. */
@@ -60,8 +72,15 @@ export interface App {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Longest a shutdown waits for queued Grafana annotations. */
+const ANNOTATION_GRACE_MS = 2_000;
+
 export function createApp(deps: AppDeps): App {
-  const { store, clock, logger } = deps;
+  const { clock, logger } = deps;
+  // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
+  const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger });
+  const recorders = [...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator])];
+  const store = recorders.length === 0 ? deps.store : withTimelineFeed(deps.store, recorders, logger);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeIncidents(() => store.countIncidentsByStatus());
   const processOptions: ProcessOptions = deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
@@ -105,6 +124,7 @@ export function createApp(deps: AppDeps): App {
     express: app,
     pipeline,
     metrics,
+    store,
     start() {
       pipeline.kick();
     },
@@ -114,6 +134,8 @@ export function createApp(deps: AppDeps): App {
     async stop(graceMs) {
       accepting = false;
       await pipeline.close(graceMs);
+      // Annotations are best effort: a short wait for the last ones (a resolution's timeEnd).
+      await annotator?.close(Math.min(graceMs, ANNOTATION_GRACE_MS));
     },
   };
 }
