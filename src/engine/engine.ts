@@ -64,6 +64,10 @@ export function createEngine(deps: EngineDeps): Engine {
   const appended = new Map<number, TimelineKind[]>();
 
   const status = async (): Promise<AutomationStatus> => ({ mode: deps.config.mode, ...(await deps.store.automation()) });
+  deps.metrics.observeEngine(async () => {
+    const [automation, counts] = await Promise.all([deps.store.automation(), deps.store.engineCounts()]);
+    return { paused: automation.paused, ...counts };
+  });
 
   return {
     keyFor: (alert, notification) => keyForAlert(deps.runbooks, alert, notification),

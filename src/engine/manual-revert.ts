@@ -5,7 +5,7 @@
  * any mode and while paused: a person asked for it. Idempotent: what is already reverted is
  * reported as such and not touched again.
  *
- * When nothing of the incident's containment remains in place and it is still `contained`, it
+ * When no reversible change of the incident remains in place and it is still `contained`, it
  * goes back to `open` (its alerts still fire).
  */
 import { incidentNotFound } from '../incidents/errors.ts';
@@ -63,8 +63,9 @@ async function reopenIfUncontained(rt: Runtime, incidentId: string, actor: strin
   await record(rt, async (r) => {
     const incident = await r.tx.getIncident(incidentId);
     if (incident?.status !== 'contained') return;
+    // Changes marked `revert: never` are permanent fixes, not containment.
     const claims = await r.tx.stepClaims({ incidentId });
-    if (claims.some(inPlace)) return;
+    if (claims.some((c) => inPlace(c) && c.revert !== 'never')) return;
     await transitionIncident(r.tx, incidentId, 'open', r.now, actor, 'Containment reverted by hand while the alerts still fire', {});
     rt.metrics.timelineEntry('incident.status');
   });

@@ -3,17 +3,7 @@ import { expect } from 'chai';
 import { alert, notification } from '../incidents/payloads.ts';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
 import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
-
-const T0 = '2026-03-01T10:00:00.000Z';
-export const lagAlert = (status: 'firing' | 'resolved' = 'firing', overrides: { fingerprint?: string; startsAt?: string; labels?: Record<string, string> } = {}) =>
-  alert({
-    fingerprint: overrides.fingerprint ?? 'lag-1',
-    status,
-    startsAt: overrides.startsAt ?? T0,
-    ...(status === 'resolved' ? { endsAt: '2026-03-01T10:20:00.000Z' } : {}),
-    labels: { alertname: 'Lag', group: 'billing', client: 'loadgen', ...overrides.labels },
-  });
-export const lagNotification = (status: 'firing' | 'resolved' = 'firing', overrides = {}) => notification([lagAlert(status, overrides)], '{}:{alertname="Lag"}');
+import { lagAlert, lagNotification, T0 } from './support/alerts.ts';
 
 describe('engine: runbook runs', () => {
   let env: EngineEnv;

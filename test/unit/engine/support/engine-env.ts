@@ -18,6 +18,7 @@ import { openMemoryStore } from '../../incidents/memory-store.ts';
 import { testRunbookSet } from './runbooks.ts';
 import { TestSystem, testRegistry } from './test-actions.ts';
 import type { ActionRegistry } from '../../../../src/actions/registry.ts';
+import { registerKafkaActions } from '../../../../src/actions/kafka/index.ts';
 
 export interface EngineEnv {
   store: Store;
@@ -41,6 +42,8 @@ export interface EngineEnv {
 }
 
 export interface EnvOptions {
+  /** Also register the real Kafka actions (they meet an admin without brokers). */
+  kafkaActions?: boolean;
   mode?: EngineConfig['mode'];
   safety?: Partial<EngineConfig['safety']>;
   engine?: Partial<NonNullable<EngineConfig['engine']>>;
@@ -50,6 +53,7 @@ export async function engineEnv(runbooks: string[], options: EnvOptions = {}): P
   const { store, clock, logger } = await openMemoryStore();
   const system = new TestSystem();
   const registry = testRegistry(system);
+  if (options.kafkaActions === true) registerKafkaActions(registry);
   const texts = { current: runbooks };
   const set = await testRunbookSet(registry, texts);
   const metrics = createMetrics({ processMetrics: false });

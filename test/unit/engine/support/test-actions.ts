@@ -21,6 +21,11 @@ export class TestSystem {
   readonly calls: string[] = [];
   /** Attempts per `test.flaky` key. */
   readonly attempts = new Map<string, number>();
+  /**
+   * One retriable failure of the next `execute` of a mutating test action on this key: before
+   * changing anything, or after the change was applied (a lost answer).
+   */
+  readonly failNext = new Map<string, 'before' | 'after'>();
   #gates = new Map<string, { open: () => void; opened: Promise<void>; entered: Promise<void>; enter: () => void }>();
 
   /** The gate `name`; `entered` resolves once a step waits on it. */
@@ -74,9 +79,13 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
     async execute(_ctx, params) {
       const key = keyOf(params);
       system.calls.push(`execute ${name} ${key}`);
+      const failure = system.failNext.get(key);
+      system.failNext.delete(key);
+      if (failure === 'before') throw new FirebreakError('TEST_UNAVAILABLE', 'broker unavailable', { retriable: true });
       const prior: ValueRecord = { key, value: system.values.get(key) ?? null };
       const applied: ValueRecord = { key, value: valueOf(params) };
       system.values.set(key, valueOf(params));
+      if (failure === 'after') throw new FirebreakError('TEST_TIMEOUT', 'the answer was lost', { retriable: true });
       return { output: { key, value: valueOf(params) }, prior, applied, changes: [{ resource: resourceOf(params), key: changeKey, from: prior.value, to: applied.value }] };
     },
     async revert(_ctx, _params, record): Promise<RevertOutcome> {
