@@ -24,6 +24,7 @@ export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (
     describeLogDirs: async (brokerIds) => get().describeLogDirs(brokerIds),
     describeGroup: async (groupId) => get().describeGroup(groupId),
     consumerGroupLag: async (groupId, topics) => get().consumerGroupLag(groupId, topics),
+    listPartitionReassignments: async (topics) => get().listPartitionReassignments(topics),
     async close() {
       const current = admin;
       admin = null;

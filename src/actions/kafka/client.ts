@@ -18,6 +18,7 @@ import { timeout, toKafkaError, unreachable } from './errors.ts';
 import { consumerGroupLag, describeGroup } from './groups.ts';
 import { createAdminWithCluster } from './kafkajs-bridge.ts';
 import { kafkajsLogCreator } from './logging.ts';
+import { listPartitionReassignments } from './reassignments.ts';
 import { alterClientQuotas, describeClientQuotas } from './quotas.ts';
 import { createRouter } from './routing.ts';
 import { describeCluster, describeLogDirs, describeTopics } from './topology.ts';
@@ -135,6 +136,7 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
     describeLogDirs: (brokerIds) => run('describeLogDirs', () => describeLogDirs(router, brokerIds)),
     describeGroup: (groupId) => run('describeGroup', () => describeGroup(admin, groupId)),
     consumerGroupLag: (groupId, topics) => run('consumerGroupLag', () => consumerGroupLag(admin, groupId, topics)),
+    listPartitionReassignments: (topics) => run('listPartitionReassignments', () => listPartitionReassignments(admin, topics)),
     async close() {
       if (closed) return;
       closed = true;

@@ -5,8 +5,10 @@
 import type { ActionRegistry } from '../registry.ts';
 import type { Action } from '../types.ts';
 import { consumerGroupLag } from './actions/consumer-group-lag.ts';
+import { cutRetention } from './actions/cut-retention.ts';
 import { describeCluster } from './actions/describe-cluster.ts';
 import { logDirUsage } from './actions/log-dir-usage.ts';
+import { partitionReassignments } from './actions/partition-reassignments.ts';
 import { removeClientQuota } from './actions/remove-client-quota.ts';
 import { setClientQuota } from './actions/set-client-quota.ts';
 import { setReplicationThrottle } from './actions/set-replication-throttle.ts';
@@ -18,9 +20,11 @@ export const KAFKA_ACTIONS: readonly Action[] = [
   underReplicatedPartitions,
   consumerGroupLag,
   logDirUsage,
+  partitionReassignments,
   setClientQuota,
   removeClientQuota,
   setTopicConfig,
+  cutRetention,
   setReplicationThrottle,
 ] as Action[];
 

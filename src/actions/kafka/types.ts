@@ -121,6 +121,16 @@ export interface GroupDescription {
   members: Array<{ memberId: string; clientId: string; clientHost: string }>;
 }
 
+/** A partition being moved (ListPartitionReassignments). */
+export interface PartitionReassignment {
+  topic: string;
+  partition: number;
+  /** The target replica set while the reassignment runs (adding and removing ones included). */
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export interface KafkaAdmin {
   describeCluster(): Promise<ClusterInfo>;
   /** Metadata of the named topics, or of every topic when omitted. */
@@ -133,5 +143,7 @@ export interface KafkaAdmin {
   describeLogDirs(brokerIds?: number[]): Promise<LogDirInfo[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   consumerGroupLag(groupId: string, topics?: string[]): Promise<GroupPartitionLag[]>;
+  /** Partition reassignments in progress, of every topic or only of `topics`. */
+  listPartitionReassignments(topics?: string[]): Promise<PartitionReassignment[]>;
   close(): Promise<void>;
 }

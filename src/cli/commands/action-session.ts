@@ -3,7 +3,7 @@
  * from flags and config, the revert document, and an {@link ActionContext} with a connected
  * admin client that is closed afterwards, all under one deadline.
  */
-import type { ActionContext, SafetyLimits } from '../../actions/types.ts';
+import type { ActionContext, IntegrationSettings, SafetyLimits } from '../../actions/types.ts';
 import type { KafkaAdmin } from '../../actions/kafka/types.ts';
 import { loadConfig } from '../../config/load.ts';
 import { FirebreakError } from '../../errors.ts';
@@ -16,6 +16,8 @@ export interface ActionSettings {
   clientId: string;
   limits: SafetyLimits;
   timeoutMs: number;
+  /** Prometheus, Grafana, notify and http settings from the configuration. */
+  integrations: IntegrationSettings;
 }
 
 const BROKER = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):\d{1,5}$/;
@@ -37,6 +39,7 @@ export function resolveSettings(io: CliIo, flags: { brokers: string | undefined;
     clientId: config.kafka.clientId,
     limits: { ...config.safety, protectedTopics: [...config.safety.protectedTopics] },
     timeoutMs: Number(flags.timeout),
+    integrations: { prometheus: config.prometheus, grafana: config.grafana, notify: config.notify, http: config.http },
   };
 }
 
@@ -89,6 +92,7 @@ function brokersRequired(): KafkaAdmin {
     describeLogDirs: fail,
     describeGroup: fail,
     consumerGroupLag: fail,
+    listPartitionReassignments: fail,
     close: async () => undefined,
   };
 }
@@ -118,7 +122,7 @@ export async function withActionContext<T>(io: CliIo, action: string, settings: 
     throw err;
   }
   try {
-    const ctx: ActionContext = { kafka: admin, clock: io.clock, logger, limits: settings.limits, signal: controller.signal };
+    const ctx: ActionContext = { kafka: admin, clock: io.clock, logger, limits: settings.limits, signal: controller.signal, integrations: settings.integrations };
     return await within(fn(ctx), deadline - io.clock.now(), controller, action, settings.timeoutMs);
   } finally {
     await admin.close().catch((err: unknown) => logger.warn({ err }, 'closing the Kafka client failed'));
