@@ -18,10 +18,12 @@ import type { AuthSettings } from './config/credentials.ts';
 import type { Config } from './config/schema.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
+import type { Engine } from './engine/engine.ts';
 import { createAuthenticator } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { requestLogging } from './http/request-context.ts';
+import { registerEngineRoutes } from './http/routes/engine.ts';
 import { registerIncidentRoutes } from './http/routes/incidents.ts';
 import { registerSystemRoutes } from './http/routes/system.ts';
 import { registerWebhookRoute } from './http/routes/webhook.ts';
@@ -51,6 +53,13 @@ export interface AppDeps {
   retryDelaysMs?: readonly number[];
   /** Further record-stage subscribers, told of every committed timeline entry. */
   recorders?: readonly TimelineRecorder[];
+  /**
+   * Builds the runbook engine (src/engine/) on the app's store and metrics. It decides each
+   * alert's incident key (replacing `keyFor`), records run requests inside the processing
+   * transaction and hears every result after the commit; without it the engine routes answer
+   * ENGINE_DISABLED.
+   */
+  engine?: (deps: { store: Store; metrics: Metrics }) => Engine;
 }
 
 export interface App {
@@ -60,6 +69,8 @@ export interface App {
   metrics: Metrics;
   /** The store with the timeline feed: what every stage of this app appends through. */
   store: Store;
+  /** The runbook engine, when one was given. */
+  engine: Engine | null;
   /** Starts processing, beginning with every stored notification not yet processed. */
   start(): void;
   /** Makes `/readyz` answer 503 from now on: the first step of a shutdown. */
@@ -83,13 +94,17 @@ export function createApp(deps: AppDeps): App {
   const store = recorders.length === 0 ? deps.store : withTimelineFeed(deps.store, recorders, logger);
   const metrics = deps.metrics ?? createMetrics();
   metrics.observeIncidents(() => store.countIncidentsByStatus());
-  const processOptions: ProcessOptions = deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
+  const engine = deps.engine?.({ store, metrics }) ?? null;
+  const processOptions: ProcessOptions =
+    engine !== null ? { keyFor: engine.keyFor, withinTransaction: engine.withinTransaction } : deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
+  const hooks: PostProcessHook[] = [...(deps.hooks ?? [])];
+  if (engine !== null) hooks.push((result) => engine.afterProcess(result));
   const pipeline = createPipeline({
     store,
     logger,
     metrics,
     process: (stored) => processNotification({ store, clock, logger }, stored, processOptions),
-    ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
+    hooks,
     ...(deps.retryDelaysMs === undefined ? {} : { retryDelaysMs: deps.retryDelaysMs }),
   });
   const auth = createAuthenticator(deps.auth);
@@ -117,6 +132,7 @@ export function createApp(deps: AppDeps): App {
     bodyLimit: deps.config.limits.webhookBodyBytes,
   });
   registerIncidentRoutes(app, { store, clock, metrics, auth, bodyLimit: deps.config.limits.apiBodyBytes });
+  registerEngineRoutes(app, { engine, auth, logger, bodyLimit: deps.config.limits.apiBodyBytes });
   app.use(notFoundHandler);
   app.use(errorHandler);
 
@@ -125,15 +141,20 @@ export function createApp(deps: AppDeps): App {
     pipeline,
     metrics,
     store,
+    engine,
     start() {
       pipeline.kick();
+      // Recovery of runs a previous process left half-done comes first; runs start after it.
+      engine?.start().catch((err: unknown) => logger.error({ err }, 'the runbook engine could not start; no run executes'));
     },
     drain() {
       accepting = false;
     },
     async stop(graceMs) {
       accepting = false;
+      const started = Date.now();
       await pipeline.close(graceMs);
+      await engine?.close(Math.max(0, graceMs - (Date.now() - started)));
       // Annotations are best effort: a short wait for the last ones (a resolution's timeEnd).
       await annotator?.close(Math.min(graceMs, ANNOTATION_GRACE_MS));
     },

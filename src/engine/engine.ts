@@ -8,7 +8,7 @@ import type { StoreTx } from '../store/types.ts';
 import type { Alert, Notification, TimelineKind } from '../incidents/model.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import { ParamsValidator } from '../runbooks/params.ts';
-import type { ReloadOutcome } from '../runbooks/set.ts';
+import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
 import type { Approval, AutomationState } from '../store/engine-types.ts';
 import { decideApproval, type ApprovalVerdict } from './approvals.ts';
@@ -25,6 +25,8 @@ export interface AutomationStatus extends AutomationState {
 }
 
 export interface Engine {
+  /** The runbooks in force. */
+  readonly runbooks: RunbookSet;
   /** The incident key of an alert (processNotification's `keyFor`). */
   keyFor(alert: Alert, notification: Notification): string;
   /** The outbox (processNotification's `withinTransaction`). */
@@ -69,7 +71,10 @@ export function createEngine(deps: EngineDeps): Engine {
     return { paused: automation.paused, ...counts };
   });
 
+  let ticker: NodeJS.Timeout | null = null;
+
   return {
+    runbooks: deps.runbooks,
     keyFor: (alert, notification) => keyForAlert(deps.runbooks, alert, notification),
     async withinTransaction(tx, result, notification) {
       appended.set(result.notificationId, await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification));
@@ -81,12 +86,21 @@ export function createEngine(deps: EngineDeps): Engine {
     },
     async start() {
       await worker.recover();
+      worker.open();
       worker.kick();
+      if (deps.tickMs !== undefined && deps.tickMs > 0) {
+        ticker = setInterval(() => {
+          worker.tick().catch((err: unknown) => deps.logger.error({ err }, 'cannot expire approvals'));
+        }, deps.tickMs);
+        ticker.unref();
+      }
     },
     kick: () => worker.kick(),
     tick: () => worker.tick(),
     idle: () => worker.idle(),
     async close(graceMs) {
+      if (ticker !== null) clearInterval(ticker);
+      ticker = null;
       await worker.close(graceMs);
       // Steps still running are told to stop; their runs are resumed or marked interrupted at
       // the next start.

@@ -37,9 +37,11 @@ export interface EngineDeps {
   sleep?: Sleep;
   /** Runs of different incidents executed at the same time (default 4). */
   concurrency?: number;
+  /** How often approvals are checked for expiry, ms; 0 or absent: only when `tick()` is called. */
+  tickMs?: number;
 }
 
-export interface Runtime extends Required<Omit<EngineDeps, 'actionContext'>> {
+export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs'>> {
   actionContext: ActionContextExtras;
   templates: TemplateEngine;
   validator: ParamsValidator;

@@ -28,6 +28,8 @@ export class EngineWorker {
   #filling: Promise<void> | null = null;
   #again = false;
   #closed = false;
+  /** Kicks wait for {@link open}: nothing starts before the start-up recovery is done. */
+  #open = false;
 
   constructor(rt: Runtime) {
     this.#rt = rt;
@@ -84,9 +86,14 @@ export class EngineWorker {
     return { interrupted, resumed };
   }
 
+  /** Lets kicks start runs (after {@link recover}). */
+  open(): void {
+    this.#open = true;
+  }
+
   /** Looks for runs to start. */
   kick(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#open) return;
     if (this.#filling !== null) {
       this.#again = true;
       return;

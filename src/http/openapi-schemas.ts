@@ -78,6 +78,7 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       alerts: { type: 'array', items: ref('Alert'), description: 'Current state of each alert.' },
       roles: { type: 'array', items: ref('RoleAssignment') },
       actionItems: { type: 'array', items: ref('ActionItem') },
+      approvals: { type: 'array', items: ref('Approval'), description: 'Steps waiting for a responder to approve or reject them.' },
     },
   },
   TimelineEntry: {

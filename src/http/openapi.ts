@@ -5,6 +5,7 @@
  * `x-firebreak-role` names the least operator role an operation needs.
  */
 import { ACTION_ITEM_BODY, CLOSE_BODY, LIST_INCIDENTS_QUERY, NOTE_BODY, ROLE_BODY, TIMELINE_QUERY } from './api-schemas.ts';
+import { ENGINE_PATHS, ENGINE_SCHEMAS } from './openapi-engine.ts';
 import { COMPONENT_SCHEMAS } from './openapi-schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -185,6 +186,7 @@ export function buildOpenApiDocument(version: string): Json {
           responses: { '200': { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
+      ...ENGINE_PATHS,
     },
     components: {
       securitySchemes: {
@@ -192,7 +194,7 @@ export function buildOpenApiDocument(version: string): Json {
         webhookToken: { type: 'http', scheme: 'bearer', description: 'webhook.token, as Alertmanager http_config.authorization sends it.' },
         webhookBasic: { type: 'http', scheme: 'basic', description: 'webhook.basicAuth, as Alertmanager http_config.basic_auth sends it.' },
       },
-      schemas: COMPONENT_SCHEMAS,
+      schemas: { ...COMPONENT_SCHEMAS, ...ENGINE_SCHEMAS },
     },
   };
 }

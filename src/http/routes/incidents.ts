@@ -87,14 +87,15 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
 
   app.get(`${BASE}/:id`, viewer, async (req: Request<{ id: string }>, res: Response) => {
     const incident = await existing(req.params.id);
-    const [timeline, events, roles, actionItems] = await Promise.all([
+    const [timeline, events, roles, actionItems, approvals] = await Promise.all([
       wholeTimeline(incident.id),
       store.alertEvents(incident.id),
       store.roles(incident.id),
       store.actionItems(incident.id),
+      store.approvals({ incidentId: incident.id, state: ['pending'] }),
     ]);
     const alerts = [...currentStates(events.map((e) => e.alert)).values()];
-    res.json({ incident, figures: computeFigures(incident, timeline), alerts, roles, actionItems });
+    res.json({ incident, figures: computeFigures(incident, timeline), alerts, roles, actionItems, approvals });
   });
 
   app.get(`${BASE}/:id/timeline`, viewer, async (req: Request<{ id: string }>, res: Response) => {

@@ -1,0 +1,167 @@
+/**
+ * The runbook engine's part of the OpenAPI document (openapi.ts spreads it in): the automation
+ * switch, approvals, manual revert and runbooks, with their component schemas.
+ */
+import { GUARD_REASONS } from '../engine/guards/types.ts';
+import { REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Json) => ({ anyOf: [schema, { type: 'null' }] });
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const time = { type: 'string', format: 'date-time' };
+
+function errorResponse(description: string, codes: string[]): Json {
+  return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
+}
+
+function operation(role: string, summary: string, extra: Json): Json {
+  return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
+}
+
+const AUTH_ERRORS = {
+  '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
+  '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
+};
+const BODY_ERRORS = {
+  '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),
+  '413': errorResponse('Body too large.', ['API_PAYLOAD_TOO_LARGE']),
+  '415': errorResponse('Not application/json.', ['API_UNSUPPORTED_MEDIA_TYPE']),
+};
+const DISABLED = { '503': errorResponse('The engine does not run in this process, or the store is unavailable.', ['ENGINE_DISABLED', 'STORE_UNAVAILABLE']) };
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Incident id, e.g. INC-01J...' };
+const stepParameter = { name: 'step', in: 'path', required: true, schema: { type: 'string' }, description: 'Step id in the runbook.' };
+
+function decision(verb: 'approve' | 'reject'): Json {
+  return operation('responder', verb === 'approve' ? 'Approve a step waiting for approval: it runs, through the guards again.' : 'Reject a step waiting for approval: it is blocked.', {
+    parameters: [idParameter, stepParameter],
+    requestBody: { required: false, content: json(REASON_BODY) },
+    responses: {
+      '200': { description: 'The decided approval.', content: json(ref('Approval')) },
+      ...BODY_ERRORS,
+      ...AUTH_ERRORS,
+      '404': errorResponse('No such incident, or no approval requested for this step.', ['NOT_FOUND', 'ENGINE_APPROVAL_NOT_FOUND']),
+      '409': errorResponse('The approval is decided already or expired.', ['ENGINE_APPROVAL_NOT_PENDING', 'ENGINE_APPROVAL_EXPIRED']),
+      ...DISABLED,
+    },
+  });
+}
+
+function automationChange(paused: boolean): Json {
+  return operation('responder', paused ? 'Pause all automation (kill switch): no step changes anything; read-only steps go on.' : 'Resume automation.', {
+    requestBody: { required: false, content: json(REASON_BODY) },
+    responses: { '200': { description: 'The switch now.', content: json(ref('AutomationStatus')) }, ...BODY_ERRORS, ...AUTH_ERRORS, ...DISABLED },
+  });
+}
+
+export const ENGINE_PATHS: Record<string, Json> = {
+  '/api/v1/automation': {
+    get: operation('viewer', 'The mode and the automation switch: paused or not, by whom, since when.', {
+      responses: { '200': { description: 'The switch.', content: json(ref('AutomationStatus')) }, ...AUTH_ERRORS, ...DISABLED },
+    }),
+  },
+  '/api/v1/automation/pause': { post: automationChange(true) },
+  '/api/v1/automation/resume': { post: automationChange(false) },
+  '/api/v1/incidents/{id}/steps/{step}/approve': { post: decision('approve') },
+  '/api/v1/incidents/{id}/steps/{step}/reject': { post: decision('reject') },
+  '/api/v1/incidents/{id}/revert': {
+    post: operation('responder', 'Revert by hand the changes still in place (or those of one step), newest first. Idempotent.', {
+      parameters: [idParameter],
+      requestBody: { required: false, content: json(REVERT_BODY) },
+      responses: {
+        '200': { description: 'What happened to each change.', content: json(ref('RevertReport')) },
+        ...BODY_ERRORS,
+        ...AUTH_ERRORS,
+        '404': errorResponse('No such incident, or no executed step of that id.', ['NOT_FOUND', 'ENGINE_STEP_NOT_FOUND']),
+        '409': errorResponse('The step is read-only or its runbook says revert: never.', ['ENGINE_NOT_REVERSIBLE']),
+        ...DISABLED,
+      },
+    }),
+  },
+  '/api/v1/runbooks': {
+    get: operation('viewer', 'The runbooks in force.', {
+      responses: { '200': { description: 'The loaded set.', content: json(ref('RunbookList')) }, ...AUTH_ERRORS, ...DISABLED },
+    }),
+  },
+  '/api/v1/runbooks/reload': {
+    post: operation('admin', 'Load the runbook files again (as SIGHUP does); a load with any problem changes nothing.', {
+      responses: {
+        '200': { description: 'The new set is in force.', content: json(ref('ReloadOutcome')) },
+        ...AUTH_ERRORS,
+        '422': errorResponse('A runbook has problems (details.diagnostics lists each); the last good set stays in force.', ['RUNBOOK_INVALID']),
+        ...DISABLED,
+      },
+    }),
+  },
+};
+
+export const ENGINE_SCHEMAS: Record<string, Json> = {
+  Approval: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      incidentId: { type: 'string' },
+      runId: { type: 'integer' },
+      runbook: { type: 'string' },
+      stepId: { type: 'string' },
+      action: { type: 'string' },
+      params: { type: 'object', description: 'The rendered parameters the step will run with.' },
+      plan: { description: 'The change the step would make (changes with their current values), when planned.' },
+      state: { enum: ['pending', 'granted', 'rejected', 'expired'] },
+      requestedAt: time,
+      expiresAt: time,
+      decidedAt: nullable(time),
+      decidedBy: nullable({ type: 'string' }),
+      reason: nullable({ type: 'string' }),
+    },
+  },
+  AutomationStatus: {
+    type: 'object',
+    properties: {
+      mode: { enum: ['dry-run', 'enforce'] },
+      paused: { type: 'boolean' },
+      changedBy: nullable({ type: 'string' }),
+      changedAt: nullable(time),
+      reason: nullable({ type: 'string' }),
+    },
+  },
+  RevertReport: {
+    type: 'object',
+    properties: {
+      incidentId: { type: 'string' },
+      message: { type: 'string' },
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            stepId: { type: 'string' },
+            claimId: { type: 'integer' },
+            action: { type: 'string' },
+            status: { enum: ['reverted', 'already-reverted', 'conflict', 'failed'] },
+            message: { type: 'string' },
+            detail: { description: 'Changes restored, conflicts left alone, or the error.' },
+          },
+        },
+      },
+    },
+  },
+  RunbookList: {
+    type: 'object',
+    properties: {
+      version: { type: 'integer', description: 'Increases with every successful reload.' },
+      runbooks: { type: 'array', items: { type: 'object', description: 'name, description, file, line, match, groupBy, priority, policy, steps, followUps' } },
+    },
+  },
+  ReloadOutcome: {
+    type: 'object',
+    properties: {
+      ok: { type: 'boolean' },
+      runbooks: { type: 'integer' },
+      version: { type: 'integer' },
+      diagnostics: { type: 'array', items: { type: 'object' } },
+    },
+  },
+  GuardReason: { enum: [...GUARD_REASONS], description: 'Why a guard decided as it did (docs/runbooks.md).' },
+};
