@@ -8,11 +8,16 @@
  * pipeline finish the notification in progress (and waiting ones while the grace period lasts),
  * close the store, exit 0. A second signal exits at once with status 1.
  *
+ * The runbook engine runs in the same process (serve-engine.ts); SIGHUP reloads the runbooks
+ * (a load with any problem changes nothing and is logged).
+ *
  * Logs are pino JSON lines on stdout, one per request plus lifecycle events; secrets are never
  * logged (the path of a generated credentials file is).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createActionRegistry } from '../actions/catalogue.ts';
+import type { ActionRegistry } from '../actions/registry.ts';
 import { createApp } from '../app.ts';
 import { resolveCredentials, type AuthSettings } from '../config/credentials.ts';
 import { loadConfig } from '../config/load.ts';
@@ -22,7 +27,9 @@ import { createLogger, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
+import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs } from './args.ts';
+import { serveEngine } from './serve-engine.ts';
 import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
 
 const USAGE = `Usage: firebreak serve [--config <file>]
@@ -48,6 +55,8 @@ export interface RunningServer {
   logger: Logger;
   /** Graceful shutdown (see the module comment); idempotent. */
   close(): Promise<void>;
+  /** Reloads the runbooks (SIGHUP). */
+  reload(): Promise<ReloadOutcome>;
 }
 
 export interface StartServerOptions {
@@ -55,6 +64,8 @@ export interface StartServerOptions {
   clock: Clock;
   /** Where JSON log lines go. */
   logSink: TextSink;
+  /** The actions runbooks may use; default: every shipped action. */
+  actions?: ActionRegistry;
 }
 
 /** `host:port` -> parts; IPv6 hosts are written in brackets (`[::1]:8080`). */
@@ -86,15 +97,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // The store first: a store that cannot be used fails the start before anything is written.
   const store = await openConfiguredStore(config, logger, clock);
   let auth: AuthSettings;
+  let engine: Awaited<ReturnType<typeof serveEngine>>;
   try {
     await store.migrate();
     auth = await resolveCredentials(config, { logger, now: () => new Date(clock.now()) });
+    engine = await serveEngine({ config, clock, logger, registry: options.actions ?? createActionRegistry() });
   } catch (err) {
     await store.close();
     throw err;
   }
 
-  const app = createApp({ config, auth, store, clock, logger });
+  const app = createApp({ config, auth, store, clock, logger, engine: engine.factory });
   const server = createServer(app.express);
   // Processing starts before listening: stored notifications are replayed first, in order.
   app.start();
@@ -104,6 +117,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await listen(server, host, port);
   } catch (err) {
     await app.stop(0);
+    await engine.kafka.close();
     await store.close();
     throw new FirebreakError('SERVE_LISTEN_FAILED', `cannot listen on ${config.listen}: ${(err as Error).message}`, {
       cause: err,
@@ -123,9 +137,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       app.drain();
       closing ??= shutdown(server, async (graceLeftMs) => {
         await app.stop(graceLeftMs);
+        await engine.kafka.close().catch((err: unknown) => logger.warn({ err }, 'closing the Kafka client failed'));
         await store.close();
       }, config.limits.shutdownGraceMs, logger);
       return closing;
+    },
+    async reload() {
+      const outcome = await engine.runbooks.reload();
+      if (outcome.ok) logger.info({ runbooks: outcome.runbooks, version: outcome.version }, 'runbooks reloaded');
+      else logger.error({ problems: outcome.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`) }, 'runbook reload refused; the last good set stays in force');
+      return outcome;
     },
   };
 }
@@ -193,16 +214,21 @@ export const serveCommand: Command = {
       running?.logger.info({ signal }, 'signal received');
       onFirstSignal?.();
     };
+    const onHangup = () => {
+      running?.reload().catch((err: unknown) => running?.logger.error({ err }, 'runbook reload failed'));
+    };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
     try {
-      running = await startServer({ config, clock: io.clock, logSink: io.stdout });
+      running = await startServer({ config, clock: io.clock, logSink: io.stdout, actions: io.actions });
       await stopRequested;
       await running.close();
       return EXIT.ok;
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
     }
   },
 };

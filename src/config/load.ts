@@ -8,6 +8,7 @@
  */
 import { loadAll as parseYamlDocuments, YAMLException } from 'js-yaml';
 import { posix } from 'node:path';
+import { DEFAULT_ENGINE_LIMITS } from '../engine/settings.ts';
 import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
 import { compileSchema, formatProblem, type SchemaProblem } from './json-schema.ts';
@@ -145,6 +146,7 @@ function withDefaults(input: ConfigInput): Config {
   const grafana = section(input, 'grafana');
   const notify = section(input, 'notify');
   const http = section(input, 'http');
+  const engine = section(input, 'engine');
   const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
   const config: Config = {
     listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
@@ -189,6 +191,15 @@ function withDefaults(input: ConfigInput): Config {
     http: {
       allowHosts: [...((http.allowHosts as string[] | undefined) ?? [])],
       timeoutMs: (http.timeoutMs as number | undefined) ?? DEFAULTS.httpTimeoutMs,
+    },
+    engine: {
+      cooldownMs: (engine.cooldownMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.cooldownMs,
+      maxRunsPerHour: (engine.maxRunsPerHour as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxRunsPerHour,
+      maxTopicsPerIncident: (engine.maxTopicsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxTopicsPerIncident,
+      maxClientsPerIncident: (engine.maxClientsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxClientsPerIncident,
+      stepTimeoutMs: (engine.stepTimeoutMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.stepTimeoutMs,
+      concurrency: (engine.concurrency as number | undefined) ?? DEFAULTS.engineConcurrency,
+      approvalCheckMs: (engine.approvalCheckMs as number | undefined) ?? DEFAULTS.approvalCheckMs,
     },
   };
   if (typeof webhook.token === 'string') config.webhook.token = webhook.token;

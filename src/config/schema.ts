@@ -4,6 +4,7 @@
  * describes every setting; keep the two in step.
  */
 import type { NotifyTarget, SafetyLimits } from '../actions/types.ts';
+import type { EngineLimits } from '../engine/settings.ts';
 
 /** Operator roles, each including the ones before it: viewer < responder < admin. */
 export const ROLES = ['viewer', 'responder', 'admin'] as const;
@@ -78,6 +79,13 @@ export interface Config {
   notify: { targets: Record<string, NotifyTarget>; timeoutMs: number };
   /** Hosts `http.request` may call (`host` or `host:port`, `*.` for subdomains). */
   http: { allowHosts: string[]; timeoutMs: number };
+  /** The runbook engine: default cooldown and rate limit, per-incident caps, step timeout. */
+  engine: EngineLimits & {
+    /** Runs of different incidents executed at once. */
+    concurrency: number;
+    /** How often pending approvals are checked for expiry, ms. */
+    approvalCheckMs: number;
+  };
 }
 
 /** The file's and the environment's view before defaults: every key optional. */
@@ -108,6 +116,8 @@ export const DEFAULTS = {
   grafanaTimeoutMs: 5_000,
   notifyTimeoutMs: 5_000,
   httpTimeoutMs: 10_000,
+  engineConcurrency: 4,
+  approvalCheckMs: 5_000,
 } as const;
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
@@ -223,6 +233,19 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
           },
         },
         timeoutMs: requestTimeout,
+      },
+    },
+    engine: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        cooldownMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
+        maxRunsPerHour: { type: 'integer', minimum: 1, maximum: 1_000 },
+        maxTopicsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000 },
+        maxClientsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000 },
+        stepTimeoutMs: { type: 'integer', minimum: 100, maximum: 86_400_000 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+        approvalCheckMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
       },
     },
     http: {

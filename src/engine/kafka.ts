@@ -7,28 +7,33 @@
 import type { KafkaAdmin, KafkaConnectionOptions } from '../actions/kafka/types.ts';
 import { kafkaNotConfigured } from './errors.ts';
 
-export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (options: KafkaConnectionOptions) => KafkaAdmin): KafkaAdmin {
-  let admin: KafkaAdmin | null = null;
-  const get = (): KafkaAdmin => {
-    if (options === null || options.brokers.length === 0) throw kafkaNotConfigured();
-    admin ??= create(options);
+export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (options: KafkaConnectionOptions) => KafkaAdmin | Promise<KafkaAdmin>): KafkaAdmin {
+  let admin: Promise<KafkaAdmin> | null = null;
+  const get = (): Promise<KafkaAdmin> => {
+    if (options === null || options.brokers.length === 0) return Promise.reject(kafkaNotConfigured());
+    admin ??= Promise.resolve()
+      .then(() => create(options))
+      .catch((err: unknown) => {
+        admin = null; // a failed creation is tried again by the next call
+        throw err;
+      });
     return admin;
   };
   return {
-    describeCluster: async () => get().describeCluster(),
-    describeTopics: async (topics) => get().describeTopics(topics),
-    describeClientQuotas: async (filter) => get().describeClientQuotas(filter),
-    alterClientQuotas: async (alterations, opts) => get().alterClientQuotas(alterations, opts),
-    describeConfigs: async (resource, names) => get().describeConfigs(resource, names),
-    incrementalAlterConfigs: async (resource, ops, opts) => get().incrementalAlterConfigs(resource, ops, opts),
-    describeLogDirs: async (brokerIds) => get().describeLogDirs(brokerIds),
-    describeGroup: async (groupId) => get().describeGroup(groupId),
-    consumerGroupLag: async (groupId, topics) => get().consumerGroupLag(groupId, topics),
-    listPartitionReassignments: async (topics) => get().listPartitionReassignments(topics),
+    describeCluster: async () => (await get()).describeCluster(),
+    describeTopics: async (topics) => (await get()).describeTopics(topics),
+    describeClientQuotas: async (filter) => (await get()).describeClientQuotas(filter),
+    alterClientQuotas: async (alterations, opts) => (await get()).alterClientQuotas(alterations, opts),
+    describeConfigs: async (resource, names) => (await get()).describeConfigs(resource, names),
+    incrementalAlterConfigs: async (resource, ops, opts) => (await get()).incrementalAlterConfigs(resource, ops, opts),
+    describeLogDirs: async (brokerIds) => (await get()).describeLogDirs(brokerIds),
+    describeGroup: async (groupId) => (await get()).describeGroup(groupId),
+    consumerGroupLag: async (groupId, topics) => (await get()).consumerGroupLag(groupId, topics),
+    listPartitionReassignments: async (topics) => (await get()).listPartitionReassignments(topics),
     async close() {
       const current = admin;
       admin = null;
-      if (current !== null) await current.close();
+      if (current !== null) await (await current.catch(() => null))?.close();
     },
   };
 }

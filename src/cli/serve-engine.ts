@@ -1,0 +1,72 @@
+/**
+ * The runbook engine as `serve` runs it: the action registry, the runbooks from the configured
+ * path, one lazily connected Kafka admin from `kafka.brokers`, the integrations' settings, and
+ * the engine factory handed to createApp.
+ *
+ * Runbooks at start-up: a configured path that does not exist starts the server with no runbook
+ * (every alert opens an evidence-only incident, with a warning); a runbook with any problem
+ * stops the start with RUNBOOK_INVALID, since there is no last good set to keep.
+ */
+import { existsSync } from 'node:fs';
+import { createKafkaAdmin } from '../actions/kafka/client.ts';
+import type { KafkaAdmin } from '../actions/kafka/types.ts';
+import type { ActionRegistry } from '../actions/registry.ts';
+import type { AppDeps } from '../app.ts';
+import type { Config } from '../config/schema.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { createEngine } from '../engine/engine.ts';
+import { lazyKafkaAdmin } from '../engine/kafka.ts';
+import { runbookLoadError } from '../runbooks/diagnostics.ts';
+import { catalogFromRegistry } from '../runbooks/params.ts';
+import { RunbookSet } from '../runbooks/set.ts';
+
+export interface ServeEngine {
+  runbooks: RunbookSet;
+  /** For createApp's `engine`. */
+  factory: NonNullable<AppDeps['engine']>;
+  /** The engine's Kafka connection; close it after the app stopped. */
+  kafka: KafkaAdmin;
+}
+
+/** Loads the runbooks for a start (see the module comment). */
+export async function loadStartupRunbooks(config: Pick<Config, 'runbooks'>, registry: ActionRegistry, logger: Logger): Promise<RunbookSet> {
+  const runbooks = RunbookSet.fromPaths([config.runbooks], { catalog: catalogFromRegistry(registry) });
+  if (!existsSync(config.runbooks)) {
+    logger.warn({ runbooks: config.runbooks }, 'no runbooks at this path: every alert opens an evidence-only incident');
+    return runbooks;
+  }
+  const outcome = await runbooks.reload();
+  if (!outcome.ok) throw runbookLoadError(outcome.diagnostics);
+  logger.info({ runbooks: outcome.runbooks, path: config.runbooks }, 'runbooks loaded');
+  return runbooks;
+}
+
+export async function serveEngine(deps: { config: Config; clock: Clock; logger: Logger; registry: ActionRegistry }): Promise<ServeEngine> {
+  const { config, clock, registry } = deps;
+  const logger = deps.logger.child({ module: 'engine' });
+  const runbooks = await loadStartupRunbooks(config, registry, logger);
+  const brokers = config.kafka.brokers;
+  const kafka = lazyKafkaAdmin(brokers.length === 0 ? null : { brokers: [...brokers], clientId: config.kafka.clientId }, (options) =>
+    createKafkaAdmin(options, { logger }),
+  );
+  if (brokers.length === 0) logger.warn('no Kafka brokers configured (kafka.brokers): Kafka steps fail with ENGINE_KAFKA_NOT_CONFIGURED');
+  return {
+    runbooks,
+    kafka,
+    factory: ({ store, metrics }) =>
+      createEngine({
+        store,
+        clock,
+        logger,
+        metrics,
+        runbooks,
+        registry,
+        kafka,
+        config,
+        actionContext: { integrations: { prometheus: config.prometheus, grafana: config.grafana, notify: config.notify, http: config.http } },
+        concurrency: config.engine.concurrency,
+        tickMs: config.engine.approvalCheckMs,
+      }),
+  };
+}
