@@ -6,9 +6,18 @@ import type { Command } from '../types.ts';
 import { serveCommand } from '../serve.ts';
 import { validateCommand } from '../validate.ts';
 import { actionCommand } from './action.ts';
+import { approveCommand, rejectCommand } from './approve.ts';
+import { pauseCommand } from './pause.ts';
+import { resumeCommand } from './resume.ts';
+import { revertCommand } from './revert.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   actionCommand,
   validateCommand,
+  pauseCommand,
+  resumeCommand,
+  revertCommand,
+  approveCommand,
+  rejectCommand,
 ];
