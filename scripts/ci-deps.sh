@@ -10,7 +10,8 @@ requirements=(
   "java -version 2>&1 | grep -Eq 'version \"(1[7-9]|[2-9][0-9])'|openjdk-17-jre-headless"  # Kafka brokers
   "command -v mvn|maven"                                                                  # Kafka jars
   "command -v npm|npm"
-  "command -v promtool|prometheus"                                                        # alert rule tests (promtool)
+  "command -v promtool|prometheus"                                                        # alert rule tests (promtool), prometheus.query tests
+  "command -v prometheus-alertmanager|prometheus-alertmanager"                            # webhook end-to-end tests
   "command -v prometheus|prometheus"                                                      # prometheus.query integration tests (a real server)
 )
 

@@ -13,6 +13,7 @@ import { removeClientQuota } from './actions/remove-client-quota.ts';
 import { setClientQuota } from './actions/set-client-quota.ts';
 import { setReplicationThrottle } from './actions/set-replication-throttle.ts';
 import { setTopicConfig } from './actions/set-topic-config.ts';
+import { throttleProducers } from './actions/throttle-producers.ts';
 import { underReplicatedPartitions } from './actions/under-replicated-partitions.ts';
 
 export const KAFKA_ACTIONS: readonly Action[] = [
@@ -22,6 +23,7 @@ export const KAFKA_ACTIONS: readonly Action[] = [
   logDirUsage,
   partitionReassignments,
   setClientQuota,
+  throttleProducers,
   removeClientQuota,
   setTopicConfig,
   cutRetention,

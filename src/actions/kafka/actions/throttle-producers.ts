@@ -1,0 +1,159 @@
+/**
+ * `kafka.throttleProducers`: a producer byte-rate quota on several client-ids at once, the
+ * containment of a consumer group that cannot keep up (slow the writers so the readers catch
+ * up). The client-ids are the producers of the lagging topic as the runbook maps them
+ * (`clientIds: "{{ params.producers | where: 'topic', labels.topic | map: 'clientId' }}"`).
+ *
+ * - a client whose own producer quota is already at or below the rate is left alone: a throttle
+ *   never loosens a quota;
+ * - the rate is never below the floor (max(1, `safety.minQuotaByteRate`));
+ * - no client-id at all (the runbook maps none to the topic) is refused with
+ *   `ACTION_NO_TARGET`, in plan too, so the engine blocks the step instead of calling the
+ *   incident contained;
+ * - only `producer_byte_rate` of each `client-id` entity changes; revert restores each client's
+ *   prior value (none: the key is removed) where firebreak's value is still in place.
+ */
+import { FirebreakError } from '../../../errors.ts';
+import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
+import type { QuotaEntity } from '../types.ts';
+import { assertByteRateAllowed } from './limits.ts';
+import { currentQuotaValues, entityLabel, invalidRecord, isObject, quotaChanges, quotaResource, revertQuotaRecord, writeQuotaValues, type QuotaRecord } from './quota.ts';
+
+export interface ThrottleProducersParams {
+  clientIds: string[];
+  producerByteRate: number;
+}
+
+export interface ThrottleProducersOutput {
+  producerByteRate: number;
+  /** Clients throttled, with their own producer quota before (null: none). */
+  throttled: Array<{ clientId: string; from: number | null; to: number }>;
+  /** Clients whose quota was already at or below the rate. */
+  alreadyLower: Array<{ clientId: string; quota: number }>;
+}
+
+/** What is recorded for revert: one quota record per throttled client. */
+interface ThrottleRecord {
+  clients: QuotaRecord[];
+}
+
+const KEY = 'producer_byte_rate';
+
+function entity(clientId: string): QuotaEntity {
+  return { 'client-id': clientId };
+}
+
+/** Pure: whether a client with this own producer quota gets the throttle. */
+export function throttles(current: number | null, rate: number): boolean {
+  return current === null || current > rate;
+}
+
+interface Selection {
+  prior: ThrottleRecord;
+  applied: ThrottleRecord;
+  changes: Change[];
+  output: ThrottleProducersOutput;
+}
+
+async function select(ctx: ActionContext, params: ThrottleProducersParams): Promise<Selection> {
+  if (params.clientIds.length === 0) {
+    throw new FirebreakError('ACTION_NO_TARGET', 'no producer client-id to throttle: the runbook maps none to this topic (see its params)', {
+      statusCode: 422,
+      details: { action: 'kafka.throttleProducers' },
+    });
+  }
+  for (const id of params.clientIds) assertByteRateAllowed(quotaResource(entity(id)), KEY, params.producerByteRate, ctx.limits);
+  const selection: Selection = {
+    prior: { clients: [] },
+    applied: { clients: [] },
+    changes: [],
+    output: { producerByteRate: params.producerByteRate, throttled: [], alreadyLower: [] },
+  };
+  for (const clientId of params.clientIds) {
+    const current = (await currentQuotaValues(ctx, entity(clientId), [KEY]))[KEY] ?? null;
+    if (!throttles(current, params.producerByteRate)) {
+      selection.output.alreadyLower.push({ clientId, quota: current as number });
+      continue;
+    }
+    selection.prior.clients.push({ entity: entity(clientId), values: { [KEY]: current } });
+    selection.applied.clients.push({ entity: entity(clientId), values: { [KEY]: params.producerByteRate } });
+    selection.changes.push(...quotaChanges(entity(clientId), { [KEY]: current }, { [KEY]: params.producerByteRate }));
+    selection.output.throttled.push({ clientId, from: current, to: params.producerByteRate });
+  }
+  return selection;
+}
+
+/** Several per-client revert outcomes as one: a conflict anywhere wins, then any restore. */
+export function mergeOutcomes(outcomes: readonly RevertOutcome[]): RevertOutcome {
+  const changes = outcomes.flatMap((o) => (o.status === 'reverted' ? o.changes : o.status === 'conflict' ? (o.changes ?? []) : []));
+  const conflicts = outcomes.flatMap((o) => (o.status === 'conflict' ? o.conflicts : []));
+  if (conflicts.length > 0) return { status: 'conflict', conflicts, changes };
+  if (changes.length > 0) return { status: 'reverted', changes };
+  return { status: 'already-reverted' };
+}
+
+function parseRecord(value: unknown, what: string): ThrottleRecord {
+  if (!isObject(value) || !Array.isArray(value['clients'])) throw invalidRecord(`${what} must be { clients: [...] }`);
+  return { clients: value['clients'] as QuotaRecord[] };
+}
+
+export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducersOutput> = {
+  name: 'kafka.throttleProducers',
+  description: 'Set a producer byte-rate quota on several client-ids (never loosening an existing quota, never below the floor); revert restores each.',
+  mutating: true,
+  defaultRevert: 'on-resolve',
+  paramsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['clientIds', 'producerByteRate'],
+    properties: {
+      clientIds: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 255 } },
+      producerByteRate: { type: 'integer', minimum: 1, description: 'producer_byte_rate, bytes/s per client-id' },
+    },
+  },
+
+  async plan(ctx, params): Promise<Plan> {
+    const { changes, output } = await select(ctx, params);
+    const kept = output.alreadyLower.length === 0 ? '' : `; already at or below: ${output.alreadyLower.map((c) => `${c.clientId} (${c.quota})`).join(', ')}`;
+    return {
+      summary:
+        output.throttled.length === 0
+          ? `no producer to throttle to ${params.producerByteRate} B/s${kept}`
+          : `throttle producers ${output.throttled.map((c) => c.clientId).join(', ')} to ${params.producerByteRate} B/s${kept}`,
+      changes,
+      touches: { topics: [], clients: output.throttled.map((c) => entityLabel(entity(c.clientId))) },
+    };
+  },
+
+  async execute(ctx, params) {
+    const { prior, applied, changes, output } = await select(ctx, params);
+    const done: QuotaRecord[] = [];
+    try {
+      for (const record of applied.clients) {
+        await writeQuotaValues(ctx, record.entity, record.values);
+        done.push(record);
+      }
+    } catch (err) {
+      // Leave nothing half-done: put back the clients already throttled, then report the failure.
+      for (const record of done) {
+        const before = prior.clients.find((p) => p.entity['client-id'] === record.entity['client-id']);
+        if (before !== undefined) await writeQuotaValues(ctx, before.entity, before.values).catch((e: unknown) => ctx.logger.error({ err: e }, 'undoing a throttle failed'));
+      }
+      throw err;
+    }
+    ctx.logger.info({ throttled: output.throttled.map((c) => c.clientId), rate: params.producerByteRate }, 'producers throttled');
+    return { output, prior, applied, changes };
+  },
+
+  async revert(ctx, _params, record) {
+    const prior = parseRecord(record.prior, 'prior');
+    const applied = parseRecord(record.applied, 'applied');
+    const outcomes: RevertOutcome[] = [];
+    for (const a of applied.clients) {
+      const p = prior.clients.find((c) => isObject(c) && isObject(c.entity) && isObject(a) && isObject(a.entity) && c.entity['client-id'] === a.entity['client-id']);
+      if (p === undefined) throw invalidRecord('prior has no entry for a throttled client');
+      outcomes.push(await revertQuotaRecord(ctx, { prior: p, applied: a }));
+    }
+    return mergeOutcomes(outcomes);
+  },
+};
