@@ -1,47 +1,8 @@
 import { expect } from 'chai';
-import { Kafka, logLevel } from 'kafkajs';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
 import { actionHarness, configsSettled, dynamicConfigs, until, type Harness } from './harness.ts';
 import { produce } from './kafka-clients.ts';
-
-const RATE_KEYS = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
-
-/**
- * Starts a reassignment that stays in progress: `topic` (one partition, one replica, a few MB)
- * gets a second replica while replication to it is throttled to 1 KB/s. `finish()` lifts the
- * throttle and waits until the move completed, so the shared cluster is left as found.
- */
-async function slowReassignment(cluster: Cluster, h: Harness, topic: string): Promise<{ target: number; finish(): Promise<void> }> {
-  const [meta] = await h.admin.describeTopics([topic]);
-  const current = meta?.partitions[0]?.replicas ?? [];
-  const ids = (await h.admin.describeCluster()).brokers.map((b) => b.nodeId);
-  const target = ids.find((id) => !current.includes(id)) as number;
-  const throttled = [...current, target];
-  for (const id of throttled) {
-    await h.admin.incrementalAlterConfigs({ type: 'broker', name: String(id) }, RATE_KEYS.map((name) => ({ name, op: 'set' as const, value: '1024' })));
-  }
-  await h.admin.incrementalAlterConfigs({ type: 'topic', name: topic }, [
-    { name: 'leader.replication.throttled.replicas', op: 'set', value: '*' },
-    { name: 'follower.replication.throttled.replicas', op: 'set', value: '*' },
-  ]);
-  for (const id of throttled) await configsSettled(h.admin, 'broker', String(id), { 'leader.replication.throttled.rate': '1024', 'follower.replication.throttled.rate': '1024' }, RATE_KEYS);
-  const admin = new Kafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test-reassign', logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [...current, target] }] }] });
-  } finally {
-    await admin.disconnect();
-  }
-  return {
-    target,
-    async finish() {
-      for (const id of throttled) {
-        await h.admin.incrementalAlterConfigs({ type: 'broker', name: String(id) }, RATE_KEYS.map((name) => ({ name, op: 'delete' as const })));
-      }
-      await until(() => h.admin.listPartitionReassignments([topic]), (r) => r.length === 0, `reassignment of ${topic} to finish`, 60_000);
-    },
-  };
-}
+import { slowReassignment } from './slow-reassignment.ts';
 
 describe('kafka.partitionReassignments and kafka.cutRetention against a real cluster', function () {
   this.timeout(120_000);
@@ -64,7 +25,7 @@ describe('kafka.partitionReassignments and kafka.cutRetention against a real clu
     expect(quiet.output).to.deep.include({ inProgress: false, count: 0 });
 
     await produce(cluster, topic, [0], 300, 10_000);
-    const move = await slowReassignment(cluster, h, topic);
+    const move = await slowReassignment(cluster, h.admin, topic);
     try {
       const busy = await until(
         async () => (await h.execute('kafka.partitionReassignments', { topics: [topic] })).output as { inProgress: boolean; addingBrokers: number[]; topics: unknown[] },

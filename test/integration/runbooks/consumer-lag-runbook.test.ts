@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
+import { quotaOf, quotaSettled, until } from '../actions/harness.ts';
+import { consumeAndCommit, produce } from '../actions/kafka-clients.ts';
+import { startPrometheus, type PrometheusServer } from '../actions/prometheus-server.ts';
+import { notification, reasonOf, startRunbookApp, stepTrail, type RunbookApp } from './runbook-harness.ts';
+
+describe('shipped runbook consumer-lag, for real', function () {
+  this.timeout(120_000);
+  let cluster: Cluster;
+  let prometheus: PrometheusServer | undefined;
+  let h: RunbookApp | undefined;
+
+  before(async function () {
+    this.timeout(180_000);
+    cluster = await useKafka();
+  });
+
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    await prometheus?.close();
+    prometheus = undefined;
+  });
+
+  function lagAlert(group: string, topic: string): { labels: Record<string, string>; annotations: Record<string, string>; startsAt: string } {
+    return {
+      labels: { alertname: 'KafkaConsumerGroupLagHigh', cluster: 'test', consumergroup: group, topic, severity: 'warning' },
+      annotations: {
+        summary: `Kafka cluster test: consumer group ${group} lags on topic ${topic}`,
+        description: `Consumer group ${group} is 12k messages behind on topic ${topic} in cluster test (more than 10k for 10 minutes).`,
+      },
+      startsAt: new Date(Date.now() - 11 * 60_000).toISOString(),
+    };
+  }
+
+  it('throttles the mapped producers of the lagging topic, then lifts the quota and verifies the lag on resolution', async () => {
+    const topic = await createTopic(cluster, { prefix: 'orders', partitions: 2 });
+    const group = uniqueName('billing');
+    const producer = uniqueName('orders-writer');
+    // Real lag: 200 messages per partition, the group committed up to offset 50.
+    await produce(cluster, topic, [0, 1], 200, 100);
+    const consumer = await consumeAndCommit(cluster, group, topic, 2, 50);
+    await consumer.stop();
+    // Prometheus with kafka_exporter's series for the group: lag back to 0 once resolved.
+    prometheus = await startPrometheus(`kafka_consumergroup_lag{consumergroup="${group}",topic="${topic}",partition="0"} 0\nkafka_consumergroup_lag{consumergroup="${group}",topic="${topic}",partition="1"} 0\n`);
+
+    h = await startRunbookApp(cluster, {
+      runbooks: ['consumer-lag'],
+      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, recoveryHold: '3s' } },
+      integrations: { prometheus: { url: prometheus.url, timeoutMs: 5_000 } },
+    });
+    const alert = lagAlert(group, topic);
+    await h.post(notification('firing', alert));
+
+    const id = await h.onlyIncident();
+    expect((await h.store.getIncident(id))?.status).to.equal('contained');
+    await quotaSettled(h.admin, { 'client-id': producer }, { producer_byte_rate: 1_048_576 });
+    let entries = await h.timeline(id);
+    expect(entries.find((e) => e.kind === 'runbook.matched')?.data['runbook']).to.equal('consumer-lag');
+    expect(stepTrail(entries)).to.deep.equal([
+      ['step.started', 'lag'],
+      ['step.succeeded', 'lag'],
+      ['step.started', 'throttle'],
+      ['step.succeeded', 'throttle'],
+    ]);
+    const lag = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'lag')?.data['output'] as { totalLag: number; state: string; partitions: unknown[] };
+    expect(lag.totalLag).to.equal(300);
+    expect(lag.partitions).to.have.length(2);
+    const throttle = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'throttle');
+    expect(throttle?.data['output']).to.deep.equal({ producerByteRate: 1_048_576, throttled: [{ clientId: producer, from: null, to: 1_048_576 }], alreadyLower: [] });
+
+    await h.post(notification('resolved', { ...alert, endsAt: new Date().toISOString() }));
+    await until(() => quotaOf(h!.admin, { 'client-id': producer }), (q) => Object.keys(q).length === 0, 'the producer quota to be removed');
+    entries = await h.timeline(id);
+    expect(stepTrail(entries).slice(4)).to.deep.equal([
+      ['revert.started', 'throttle'],
+      ['revert.succeeded', 'throttle'],
+      ['step.started', 'recheck'],
+      ['step.succeeded', 'recheck'],
+      ['step.started', 'verify'],
+      ['step.succeeded', 'verify'],
+    ]);
+    const verify = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'verify')?.data['output'] as { held: boolean; value: number; heldForMs: number };
+    expect(verify).to.deep.include({ held: true, value: 0 });
+    expect(verify.heldForMs).to.be.at.least(3_000);
+    expect((await h.store.getIncident(id))?.status).to.equal('recovered');
+  });
+
+  it('blocks the throttle, changing nothing, for a topic with no producer mapped', async () => {
+    const topic = await createTopic(cluster, { prefix: 'payments' });
+    const group = uniqueName('ledger');
+    h = await startRunbookApp(cluster, { runbooks: ['consumer-lag'] });
+    await h.post(notification('firing', lagAlert(group, topic)));
+    const id = await h.onlyIncident();
+    const entries = await h.timeline(id);
+    expect(reasonOf(entries, 'step.blocked', 'throttle')).to.equal('plan-unavailable');
+    const blocked = entries.find((e) => e.kind === 'step.blocked' && e.data['stepId'] === 'throttle');
+    expect(JSON.stringify(blocked?.data)).to.contain('ACTION_NO_TARGET');
+    expect((await h.store.getIncident(id))?.status).to.equal('open');
+  });
+});
