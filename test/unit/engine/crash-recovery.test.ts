@@ -53,6 +53,40 @@ describe('engine: crash recovery', () => {
     expect((await env.metrics.render()).body).to.match(/firebreak_runbook_runs_total\{runbook="slow",outcome="interrupted"\} 1/);
   });
 
+  it('keeps what is known of a change interrupted mid-way: its plan, counted as in place, never re-applied', async () => {
+    env = await engineEnv([SLOW_RUNBOOK]);
+    env.system.gate('slow').open();
+    env.system.values.set('quota:loadgen', 4_000_000);
+    env.system.failNext.set('quota:loadgen', 'hang');
+    const stored = await env.store.appendNotification(lagNotification(), new Date(env.clock.now()).toISOString());
+    const result = await processNotification({ store: env.store, clock: env.clock, logger: env.logger }, stored, {
+      keyFor: env.engine.keyFor,
+      withinTransaction: env.engine.withinTransaction,
+    });
+    await env.engine.afterProcess(result);
+    await env.system.gate('hang:quota:loadgen').entered;
+    const id = await onlyIncident(env.store);
+
+    const engine = env.restart();
+    await engine.start();
+    const entry = (await env.timeline(id)).find((e) => e.kind === 'run.interrupted')!;
+    expect(entry.data).to.deep.include({ stepId: 'throttle', mutating: true });
+    expect((entry.data.plan as { changes: unknown[] }).changes).to.deep.equal([{ resource: 'quota:client-id=loadgen', key: 'producer_byte_rate', from: 4_000_000, to: 1_048_576 }]);
+    expect((await env.store.engineCounts()).activeContainments).to.equal(1);
+
+    // A later run treats the change as applied (its state is unknown) and does not apply it again.
+    await env.deliver(lagNotification('firing', { fingerprint: 'lag-2', labels: { partition: '1' } }));
+    const skipped = (await env.timeline(id)).find((e) => e.kind === 'step.skipped' && e.data.stepId === 'throttle')!;
+    expect(skipped.data.decision).to.deep.include({ reason: 'already-applied' });
+    // It cannot be reverted automatically; the failure says why and carries the plan.
+    const report = await engine.revert(id, { actor: 'alice' });
+    expect(report.results.map((r) => r.status)).to.deep.equal(['failed']);
+    const failed = (await env.timeline(id)).find((e) => e.kind === 'revert.failed')!;
+    expect((failed.data.error as { code: string }).code).to.equal('ENGINE_NOT_REVERSIBLE');
+    expect(failed.data.plan).to.deep.equal(entry.data.plan);
+    env.system.gate('hang:quota:loadgen').open();
+  });
+
   it('resumes a run that died between two steps from the next step', async () => {
     env = await engineEnv([SLOW_RUNBOOK]);
     await env.engine.close(0);

@@ -23,9 +23,10 @@ export class TestSystem {
   readonly attempts = new Map<string, number>();
   /**
    * One retriable failure of the next `execute` of a mutating test action on this key: before
-   * changing anything, or after the change was applied (a lost answer).
+   * changing anything, or after the change was applied (a lost answer); or `hang`: wait at the
+   * gate `hang:<key>` before changing anything.
    */
-  readonly failNext = new Map<string, 'before' | 'after'>();
+  readonly failNext = new Map<string, 'before' | 'after' | 'hang'>();
   #gates = new Map<string, { open: () => void; opened: Promise<void>; entered: Promise<void>; enter: () => void }>();
 
   /** The gate `name`; `entered` resolves once a step waits on it. */
@@ -76,11 +77,12 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
         touches: touches(params),
       };
     },
-    async execute(_ctx, params) {
+    async execute(ctx, params) {
       const key = keyOf(params);
       system.calls.push(`execute ${name} ${key}`);
       const failure = system.failNext.get(key);
       system.failNext.delete(key);
+      if (failure === 'hang') await system.waitAt(`hang:${key}`, ctx.signal);
       if (failure === 'before') throw new FirebreakError('TEST_UNAVAILABLE', 'broker unavailable', { retriable: true });
       const prior: ValueRecord = { key, value: system.values.get(key) ?? null };
       const applied: ValueRecord = { key, value: valueOf(params) };
