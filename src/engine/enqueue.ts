@@ -9,7 +9,10 @@
  *   (`runbook.matched`), or none (`runbook.unmatched`: evidence only, no run ever).
  * - `firing` run: the notification recorded a new firing state for an incident that is open or
  *   contained afterwards (a new alert of the group, or a re-fire after resolution).
- * - `resolved` run: the notification resolved the incident (every alert resolved).
+ * - `resolved` run: the notification resolved the incident (every alert resolved). A closed
+ *   incident is not resolved any more, but its changes still are undone when its alerts all
+ *   resolve: closing an incident by hand does not leave a throttle in place forever (its steps
+ *   are skipped, `incident-closed`; only the reverts run).
  * - One run per incident and notification, for the alert state that asked for it: its labels and
  *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
  */
@@ -20,6 +23,8 @@ import { toIso } from '../incidents/normalize.ts';
 import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
 import type { Runbook } from '../runbooks/types.ts';
 import type { StoreTx } from '../store/types.ts';
+import { currentStates } from '../incidents/alert-state.ts';
+import { inPlace } from './history.ts';
 
 /** The runbooks in force (a RunbookSet satisfies it). */
 export interface RunbookSource {
@@ -56,7 +61,13 @@ export async function recordRunRequests(
     const first = events[0];
     if (first === undefined) continue;
     let incident = await tx.getIncident(touched.id);
-    if (incident === null || incident.status === 'closed') continue;
+    if (incident === null) continue;
+    if (incident.status === 'closed') {
+      if (incident.runbook !== null && (await closedAndResolved(tx, incident.id, events))) {
+        await request(deps, tx, incident, 'resolved', events.filter((a) => a.status === 'resolved').at(-1) as Alert, result.notificationId);
+      }
+      continue;
+    }
     if (incident.runbook === null) {
       // Only a new incident is matched: an incident that opened unmatched stays evidence-only.
       if (!touched.opened) continue;
@@ -69,18 +80,30 @@ export async function recordRunRequests(
     if (trigger === null) continue;
     const alert = trigger === 'firing' ? events.find((a) => a.status === 'firing') : events.filter((a) => a.status === 'resolved').at(-1);
     if (alert === undefined) continue;
-    await tx.createRun({
-      incidentId: incident.id,
-      runbook: incident.runbook as string,
-      groupKey: incident.key,
-      trigger,
-      alert,
-      episode: episodeOf(alert),
-      notificationId: result.notificationId,
-      requestedAt: toIso(deps.clock.now()),
-    });
+    await request(deps, tx, incident, trigger, alert, result.notificationId);
   }
   return appended;
+}
+
+async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {
+  await tx.createRun({
+    incidentId: incident.id,
+    runbook: incident.runbook as string,
+    groupKey: incident.key,
+    trigger,
+    alert,
+    episode: episodeOf(alert),
+    notificationId,
+    requestedAt: toIso(deps.clock.now()),
+  });
+}
+
+/** A closed incident whose last firing alert just resolved, with changes still to undo. */
+async function closedAndResolved(tx: StoreTx, incidentId: string, events: Alert[]): Promise<boolean> {
+  if (!events.some((a) => a.status === 'resolved')) return false;
+  const states = currentStates((await tx.alertEvents(incidentId)).map((e) => e.alert));
+  if ([...states.values()].some((a) => a.status === 'firing')) return false;
+  return (await tx.stepClaims({ incidentId })).some((c) => inPlace(c) && c.revert === 'on-resolve');
 }
 
 function triggerOf(incident: Incident, touched: ProcessResult['incidents'][number], events: Alert[]): 'firing' | 'resolved' | null {

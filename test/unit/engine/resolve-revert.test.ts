@@ -1,5 +1,6 @@
 /** Resolving reverts executed changes newest first, then runs the recovery steps; manual reverts. */
 import { expect } from 'chai';
+import { closeIncident } from '../../../src/incidents/lifecycle.ts';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
 import { lagNotification } from './support/alerts.ts';
 import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
@@ -117,6 +118,19 @@ describe('engine: revert', () => {
       }
       expect(caught, step).to.equal(code);
     }
+  });
+
+  it('still undoes the changes of an incident closed by hand once its alerts resolve', async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    await env.deliver(lagNotification());
+    const id = await onlyIncident(env.store);
+    await closeIncident(env.store, id, 'alice', env.clock.now(), 'handled on the call');
+    await env.deliver(lagNotification('resolved'));
+    expect(env.system.values.has('quota:loadgen')).to.equal(false);
+    const timeline = await env.timeline(id);
+    expect(timeline.filter((e) => e.kind === 'revert.succeeded').map((e) => e.data.stepId)).to.deep.equal(['throttle']);
+    expect(timeline.find((e) => e.kind === 'step.skipped' && e.data.stepId === 'recheck')?.data.decision).to.deep.include({ reason: 'incident-closed' });
+    expect((await env.store.getIncident(id))?.status).to.equal('closed');
   });
 
   it('undoes nothing automatically while paused, and says so on the timeline', async () => {
