@@ -7,7 +7,8 @@
  * A simulation has no history: no earlier run, change or approval, and the automation is not
  * paused unless said so. Earlier steps of the run are assumed to have succeeded (or to have been
  * planned, blocked... as decided) with no output, so a template that reads a step's output shows
- * as an error of the simulation, naming the variable.
+ * as an error of the simulation, naming the variable, unless the caller asks for evidence
+ * (`gatherEvidence`): then those read-only steps are executed and their real output is used.
  */
 import type { ActionRegistry } from '../actions/registry.ts';
 import type { Plan } from '../actions/types.ts';
@@ -25,6 +26,7 @@ import type { Runbook } from '../runbooks/types.ts';
 import { templateContext, type StepState } from './context.ts';
 import { evaluateStep, type EvaluateDeps } from './evaluate.ts';
 import type { GuardDecision } from './guards.ts';
+import type { ActionContextExtras } from './runtime.ts';
 import { actionLimits, guardSettings, type EngineConfig } from './settings.ts';
 import { revertedOnResolve, stepsFor } from './steps.ts';
 
@@ -42,6 +44,14 @@ export interface SimulationDeps {
   /** Clock and logger handed to the actions' `plan` (default: system clock, silent). */
   clock?: Clock;
   logger?: Logger;
+  /** The rest of the actions' context for `plan` (the integrations' settings), as the engine has it. */
+  actionContext?: ActionContextExtras;
+  /**
+   * Read-only steps whose action this returns true for are executed (not only decided), so later
+   * steps' templates see their real output, e.g. the largest topics a retention cut acts on.
+   * Only for actions that read and send nothing (Kafka evidence); default: none is executed.
+   */
+  gatherEvidence?: (action: string) => boolean;
 }
 
 export interface SimulationProblem {
@@ -69,6 +79,8 @@ export interface SimulatedStep {
   planError: SimulationProblem | null;
   /** A template or parameter problem: the engine would fail the step with it. */
   error: SimulationProblem | null;
+  /** What the step returned when it was executed to gather evidence (see `gatherEvidence`). */
+  output?: unknown;
 }
 
 export interface SimulatedAlert {
@@ -172,7 +184,7 @@ async function simulateAlert(
     plan:
       kafka === null
         ? null
-        : (action, params) => action.plan({ kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits }, params),
+        : (action, params) => action.plan({ ...deps.actionContext, kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits }, params),
   };
   const states: Record<string, StepState> = {};
   const settings = guardSettings(deps.config, shared.paused);
@@ -210,6 +222,18 @@ async function simulateAlert(
       error: problem(evaluation.error),
     });
     states[step.id] = { status: simulatedStatus(evaluation.decision, evaluation.error), output: null };
+    const simulated = base.steps[base.steps.length - 1] as SimulatedStep;
+    if (!step.mutating && kafka !== null && evaluation.params !== null && evaluation.decision?.verdict === 'run' && deps.gatherEvidence?.(step.action) === true) {
+      try {
+        const params = deps.registry.validateParams(step.action, evaluation.params);
+        const context = { ...deps.actionContext, kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits };
+        simulated.output = (await deps.registry.get(step.action).execute(context, params)).output ?? null;
+        states[step.id] = { status: 'succeeded', output: simulated.output };
+      } catch (err) {
+        simulated.error = problem(toFirebreakError(err));
+        states[step.id] = { status: 'failed', output: null };
+      }
+    }
   }
 
   const context = templateContext({ incident, alert, steps: states, params: runbook.params, trigger });

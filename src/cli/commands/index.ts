@@ -10,11 +10,13 @@ import { approveCommand, rejectCommand } from './approve.ts';
 import { pauseCommand } from './pause.ts';
 import { resumeCommand } from './resume.ts';
 import { revertCommand } from './revert.ts';
+import { simulateCommand } from './simulate.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   actionCommand,
   validateCommand,
+  simulateCommand,
   pauseCommand,
   resumeCommand,
   revertCommand,
