@@ -92,6 +92,8 @@ describe('Grafana annotations of incident timelines (record stage) through the r
 
     const created = await until('annotation.created on the timeline', async () => (await store.timeline(id)).find((e) => e.kind === 'annotation.created'));
     expect(created.data).to.deep.include({ annotationId: 1, kind: 'region', time: new Date(STARTS).toISOString() });
+    const exposition = await (await fetch(`${base}/metrics`)).text();
+    expect(exposition).to.match(/^firebreak_timeline_entries_total\{kind="annotation\.created"\} 1$/m);
 
     await post(resolved);
     await grafana.waitForCalls((calls) => calls.some((c) => c.method === 'PATCH'));
