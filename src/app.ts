@@ -88,8 +88,8 @@ const ANNOTATION_GRACE_MS = 2_000;
 
 export function createApp(deps: AppDeps): App {
   const { clock, logger } = deps;
-  // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
   const metrics = deps.metrics ?? createMetrics();
+  // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
   const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger, metrics });
   const recorders = [...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator])];
   const store = recorders.length === 0 ? deps.store : withTimelineFeed(deps.store, recorders, logger);

@@ -20,12 +20,15 @@ describe('Kafka action params', () => {
   it('registers the whole catalogue with strict schemas', () => {
     expect(registry.list().map((a) => `${a.name}:${a.mutating ? a.defaultRevert : 'read-only'}`)).to.deep.equal([
       'kafka.consumerGroupLag:read-only',
+      'kafka.cutRetention:on-resolve',
       'kafka.describeCluster:read-only',
       'kafka.logDirUsage:read-only',
+      'kafka.partitionReassignments:read-only',
       'kafka.removeClientQuota:on-resolve',
       'kafka.setClientQuota:on-resolve',
       'kafka.setReplicationThrottle:on-resolve',
       'kafka.setTopicConfig:on-resolve',
+      'kafka.throttleProducers:on-resolve',
       'kafka.underReplicatedPartitions:read-only',
     ]);
     expect(registry.list().every((a) => a.mutating === a.reversible)).to.equal(true);
