@@ -7,6 +7,11 @@
  * cuts whatever is left. A call that hits the deadline fails with a retriable
  * `KAFKA_UNREACHABLE` when no broker connection could be established, `KAFKA_TIMEOUT` otherwise.
  *
+ * All-brokers reads (`{ consistency: 'all-brokers' }`, consistent-read.ts) stop starting new
+ * rounds shortly before that bound and then fail with the retriable `KAFKA_BROKERS_DISAGREE`.
+ * After each of its own writes the admin notes the metadata log's committed offset (its write
+ * fence), so that its all-brokers reads reflect its own writes.
+ *
  * Connections are opened lazily by the first call and kept; kafkajs reconnects on its own.
  * `close()` disconnects; the admin must not be used afterwards.
  */
@@ -14,15 +19,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 import { FirebreakError } from '../../errors.ts';
 import { describeConfigs, incrementalAlterConfigs } from './configs.ts';
+import type { ConsistentScope } from './consistent-read.ts';
 import { timeout, toKafkaError, unreachable } from './errors.ts';
 import { consumerGroupLag, describeGroup } from './groups.ts';
 import { createAdminWithCluster } from './kafkajs-bridge.ts';
 import { kafkajsLogCreator } from './logging.ts';
 import { listPartitionReassignments } from './reassignments.ts';
+import { committedOffset, createWriteFence } from './metadata-log.ts';
 import { alterClientQuotas, describeClientQuotas } from './quotas.ts';
 import { createRouter } from './routing.ts';
 import { describeCluster, describeLogDirs, describeTopics } from './topology.ts';
-import type { KafkaAdmin, KafkaConnectionOptions } from './types.ts';
+import type { KafkaAdmin, KafkaConnectionOptions, ReadOptions } from './types.ts';
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 1_000;
@@ -87,8 +94,10 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
   });
   const { admin, cluster } = createAdminWithCluster(kafka, retry);
   const router = createRouter(cluster, t.requestTimeoutMs);
+  const fence = createWriteFence();
   let connecting: Promise<void> | undefined;
   let closed = false;
+  let fenceUnavailableLogged = false;
 
   function connect(): Promise<void> {
     if (connecting === undefined) {
@@ -126,13 +135,57 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
     }
   }
 
+  /** The scope of an all-brokers read starting now, or undefined for an any-broker read. */
+  function consistency(options: ReadOptions | undefined): ConsistentScope | undefined {
+    const mode = options?.consistency ?? 'any-broker';
+    if (mode === 'any-broker') return undefined;
+    if (mode !== 'all-brokers') {
+      throw new FirebreakError('KAFKA_INVALID_OPTIONS', `consistency must be 'any-broker' or 'all-brokers', got '${String(mode)}'`, { statusCode: 500 });
+    }
+    // Leave the last moments of the operation bound for the final round to come back.
+    return { fence, deadline: Date.now() + t.operationTimeoutMs - Math.min(250, t.operationTimeoutMs / 10) };
+  }
+
+  /**
+   * Runs a write (`changes`: not validate-only, not empty), then raises the write fence to the metadata log's committed offset, which
+   * covers the write: also after a failure, since a timed-out or partly rejected write may have
+   * been applied. Without DescribeQuorum (no DESCRIBE on the cluster, or a broker without it), the
+   * admin's all-brokers reads fall back to agreement alone; said once in the log.
+   */
+  async function write(changes: boolean, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } finally {
+      if (changes) {
+        try {
+          const committed = await committedOffset(router);
+          if (committed !== null) fence.raise(committed);
+        } catch (e) {
+          if (!fenceUnavailableLogged) {
+            fenceUnavailableLogged = true;
+            const err = toKafkaError(e, { api: 'DescribeQuorum' });
+            logger.warn({ code: err.code, error: err.message }, 'cannot read the metadata log position; all-brokers reads after this client\'s writes rely on broker agreement alone');
+          }
+        }
+      }
+    }
+  }
+
   return {
     describeCluster: () => run('describeCluster', () => describeCluster(router)),
     describeTopics: (topics) => run('describeTopics', () => describeTopics(router, topics)),
-    describeClientQuotas: (filter) => run('describeClientQuotas', () => describeClientQuotas(router, filter)),
-    alterClientQuotas: (alterations, opts) => run('alterClientQuotas', () => alterClientQuotas(router, alterations, opts)),
-    describeConfigs: (resource, names) => run('describeConfigs', () => describeConfigs(router, resource, names)),
-    incrementalAlterConfigs: (resource, ops, opts) => run('incrementalAlterConfigs', () => incrementalAlterConfigs(router, resource, ops, opts)),
+    describeClientQuotas: async (filter, opts) => {
+      const scope = consistency(opts);
+      return run('describeClientQuotas', () => describeClientQuotas(router, filter, scope));
+    },
+    alterClientQuotas: (alterations, opts) =>
+      run('alterClientQuotas', () => write(opts?.validateOnly !== true && alterations.length > 0, () => alterClientQuotas(router, alterations, opts))),
+    describeConfigs: async (resource, names, opts) => {
+      const scope = consistency(opts);
+      return run('describeConfigs', () => describeConfigs(router, resource, names, scope));
+    },
+    incrementalAlterConfigs: (resource, ops, opts) =>
+      run('incrementalAlterConfigs', () => write(opts?.validateOnly !== true && ops.length > 0, () => incrementalAlterConfigs(router, resource, ops, opts))),
     describeLogDirs: (brokerIds) => run('describeLogDirs', () => describeLogDirs(router, brokerIds)),
     describeGroup: (groupId) => run('describeGroup', () => describeGroup(admin, groupId)),
     consumerGroupLag: (groupId, topics) => run('consumerGroupLag', () => consumerGroupLag(admin, groupId, topics)),

@@ -4,11 +4,12 @@
  *
  * Routing: a broker resource with an id goes to that broker (its own view of its dynamic
  * configs, as Kafka's admin client does); topics and the cluster-wide broker default ('') go to
- * any broker.
+ * any broker, or with all-brokers consistency to every live broker (consistent-read.ts).
  */
 import { FirebreakError } from '../../errors.ts';
 import { throwIfError } from './errors.ts';
-import { CONFIG_SOURCES, describeConfigsApi } from './protocol/describe-configs.ts';
+import { readConsistent, type ConsistentScope } from './consistent-read.ts';
+import { CONFIG_SOURCES, describeConfigsApi, type DescribeConfigsResponse } from './protocol/describe-configs.ts';
 import { incrementalAlterConfigsApi, OP_DELETE, OP_SET, RESOURCE_BROKER, RESOURCE_TOPIC } from './protocol/incremental-alter-configs.ts';
 import type { KafkaApi } from './protocol/api.ts';
 import type { Router } from './routing.ts';
@@ -25,26 +26,25 @@ function wireType(resource: ConfigResource): number {
   return resource.type === 'topic' ? RESOURCE_TOPIC : RESOURCE_BROKER;
 }
 
-function route<Req, Res>(router: Router, resource: ConfigResource, api: KafkaApi<Req, Res>, request: Req): Promise<Sent<Res>> {
-  if (resource.type === 'broker' && resource.name !== '') {
-    const id = Number(resource.name);
-    if (!Number.isInteger(id) || id < 0) {
-      throw new FirebreakError('KAFKA_INVALID_REQUEST', `broker resource name must be a broker id or '', got '${resource.name}'`, {
-        statusCode: 400,
-        details: { resource },
-      });
-    }
-    return router.to(id, api, request);
+/** The broker a resource must be sent to (a broker's own configs), or undefined for any broker. */
+function ownBroker(resource: ConfigResource): number | undefined {
+  if (resource.type !== 'broker' || resource.name === '') return undefined;
+  const id = Number(resource.name);
+  if (!Number.isInteger(id) || id < 0) {
+    throw new FirebreakError('KAFKA_INVALID_REQUEST', `broker resource name must be a broker id or '', got '${resource.name}'`, {
+      statusCode: 400,
+      details: { resource },
+    });
   }
-  return router.any(api, request);
+  return id;
 }
 
-export async function describeConfigs(router: Router, resource: ConfigResource, names?: string[]): Promise<ConfigEntry[]> {
-  const request = {
-    resources: [{ resourceType: wireType(resource), resourceName: resource.name, configurationKeys: names ?? null }],
-    includeSynonyms: false,
-  };
-  const { response } = await route(router, resource, describeConfigsApi, request);
+function route<Req, Res>(router: Router, resource: ConfigResource, api: KafkaApi<Req, Res>, request: Req): Promise<Sent<Res>> {
+  const id = ownBroker(resource);
+  return id === undefined ? router.any(api, request) : router.to(id, api, request);
+}
+
+function entriesOf(response: DescribeConfigsResponse, resource: ConfigResource): ConfigEntry[] {
   const result = response.results[0];
   if (result === undefined) {
     throw new FirebreakError('KAFKA_PROTOCOL', 'DescribeConfigs: empty response', { statusCode: 502 });
@@ -59,6 +59,45 @@ export async function describeConfigs(router: Router, resource: ConfigResource, 
     isSensitive: c.isSensitive,
     source: CONFIG_SOURCES[c.configSource] ?? 'UNKNOWN',
   }));
+}
+
+/** Sources whose values come from the metadata log for the whole cluster, the same on every broker. */
+const CLUSTER_WIDE_SOURCES: ReadonlySet<string> = new Set(['DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG']);
+
+/**
+ * What brokers must agree on for configs: the entries set cluster-wide through the metadata log
+ * (a topic's own configs, cluster-wide broker defaults). Static and built-in defaults, and one
+ * broker's own dynamic configs, may legitimately differ from broker to broker and are left out;
+ * the answer returned carries those of the lowest broker id.
+ */
+export function configAgreementKey(entries: readonly ConfigEntry[]): string {
+  const shared = entries
+    .filter((e) => CLUSTER_WIDE_SOURCES.has(e.source))
+    .map((e) => [e.name, e.value, e.source, e.isSensitive] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(shared);
+}
+
+/**
+ * Any broker's answer (a broker resource with an id: that broker's), or with `consistent` the
+ * answer every live broker agrees on (a broker resource with an id: that broker's, once it has
+ * applied this admin's last write).
+ */
+export async function describeConfigs(router: Router, resource: ConfigResource, names?: string[], consistent?: ConsistentScope): Promise<ConfigEntry[]> {
+  const request = {
+    resources: [{ resourceType: wireType(resource), resourceName: resource.name, configurationKeys: names ?? null }],
+    includeSynonyms: false,
+  };
+  if (consistent === undefined) return entriesOf((await route(router, resource, describeConfigsApi, request)).response, resource);
+  const brokerId = ownBroker(resource);
+  return readConsistent<ConfigEntry[]>(router, consistent, {
+    what: `DescribeConfigs ${resource.type}:${resource.name === '' ? '<default>' : resource.name}`,
+    ...(brokerId === undefined ? {} : { brokerId }),
+    // A broker answers for itself and for the cluster-wide default from its live configuration.
+    liveConfig: resource.type === 'broker',
+    read: async (nodeId) => entriesOf((await router.to(nodeId, describeConfigsApi, request)).response, resource),
+    agreementKey: configAgreementKey,
+  });
 }
 
 export async function incrementalAlterConfigs(

@@ -2,12 +2,21 @@
  * Client quotas over DescribeClientQuotas / AlterClientQuotas: conversion between firebreak's
  * {@link QuotaEntity} (`user`, `client-id`, `null` = the default entity) and the wire's entity
  * components, and error surfacing (a request-level error or any per-entry error throws).
+ * Reads go to any broker, or with all-brokers consistency to every live broker
+ * (consistent-read.ts), agreeing on the whole answer.
  */
 import { FirebreakError } from '../../errors.ts';
 import { errorFromCode, throwIfError } from './errors.ts';
 import { alterClientQuotasApi } from './protocol/alter-client-quotas.ts';
 import type { WireEntityComponent } from './protocol/api.ts';
-import { describeClientQuotasApi, MATCH_DEFAULT, MATCH_EXACT, type DescribeClientQuotasRequest } from './protocol/describe-client-quotas.ts';
+import { readConsistent, type ConsistentScope } from './consistent-read.ts';
+import {
+  describeClientQuotasApi,
+  MATCH_DEFAULT,
+  MATCH_EXACT,
+  type DescribeClientQuotasRequest,
+  type DescribeClientQuotasResponse,
+} from './protocol/describe-client-quotas.ts';
 import type { Router } from './routing.ts';
 import type { QuotaAlteration, QuotaEntity, QuotaEntry, QuotaKey } from './types.ts';
 
@@ -50,8 +59,7 @@ export function describeFilter(filter: { entity?: QuotaEntity; strict?: boolean 
   return { components, strict: filter.strict ?? false };
 }
 
-export async function describeClientQuotas(router: Router, filter?: { entity?: QuotaEntity; strict?: boolean }): Promise<QuotaEntry[]> {
-  const { response } = await router.any(describeClientQuotasApi, describeFilter(filter));
+function entriesOf(response: DescribeClientQuotasResponse): QuotaEntry[] {
   throwIfError(response.errorCode, response.errorMessage, { api: 'DescribeClientQuotas' });
   const entries: QuotaEntry[] = [];
   for (const e of response.entries ?? []) {
@@ -62,6 +70,35 @@ export async function describeClientQuotas(router: Router, filter?: { entity?: Q
     entries.push({ entity, values });
   }
   return entries;
+}
+
+/**
+ * What brokers must agree on for quotas: the whole answer (quotas live only in the metadata
+ * log), independent of the order in which a broker lists entries and keys.
+ */
+export function quotaAgreementKey(entries: readonly QuotaEntry[]): string {
+  const items = entries.map((e) =>
+    JSON.stringify({
+      entity: Object.fromEntries(entityToWire(e.entity).map((c) => [c.entityType, c.entityName])),
+      values: Object.fromEntries(Object.entries(e.values).sort(([a], [b]) => (a < b ? -1 : 1))),
+    }),
+  );
+  return `[${items.sort().join(',')}]`;
+}
+
+/** Any broker's answer, or with `consistent` the answer every live broker agrees on. */
+export async function describeClientQuotas(
+  router: Router,
+  filter?: { entity?: QuotaEntity; strict?: boolean },
+  consistent?: ConsistentScope,
+): Promise<QuotaEntry[]> {
+  const request = describeFilter(filter);
+  if (consistent === undefined) return entriesOf((await router.any(describeClientQuotasApi, request)).response);
+  return readConsistent<QuotaEntry[]>(router, consistent, {
+    what: `DescribeClientQuotas ${entityLabel(filter?.entity ?? {})}`,
+    read: async (nodeId) => entriesOf((await router.to(nodeId, describeClientQuotasApi, request)).response),
+    agreementKey: quotaAgreementKey,
+  });
 }
 
 export async function alterClientQuotas(router: Router, alterations: QuotaAlteration[], options: { validateOnly?: boolean } = {}): Promise<void> {

@@ -3,7 +3,8 @@
  * - to any broker (quotas, topic configs, cluster-default broker configs, metadata): in KRaft a
  *   broker forwards what the controller must decide, so no controller lookup is needed; a broker
  *   that cannot be reached is skipped and the next one tried;
- * - to one named broker (its own broker configs, its own log dirs).
+ * - to one named broker (its own broker configs, its own log dirs, its applied metadata offset);
+ * - to every live broker, for all-brokers reads (consistent-read.ts builds on `nodeIds` and `to`).
  */
 import { FirebreakError } from '../../errors.ts';
 import { toKafkaError, unreachable } from './errors.ts';
@@ -11,15 +12,19 @@ import { sendApi, type KafkajsCluster, type Sent } from './kafkajs-bridge.ts';
 import type { KafkaApi } from './protocol/api.ts';
 
 export interface Router {
-  /** Broker ids from (refreshed if stale) metadata, ascending. */
-  nodeIds(): Promise<number[]>;
+  /**
+   * Broker ids from the metadata, ascending: the cached metadata (refreshed when stale), or
+   * freshly fetched with `refresh` (the live brokers now: fenced or departed ones drop out).
+   */
+  nodeIds(options?: { refresh?: boolean }): Promise<number[]>;
   any<Req, Res>(api: KafkaApi<Req, Res>, request: Req): Promise<Sent<Res>>;
   to<Req, Res>(nodeId: number, api: KafkaApi<Req, Res>, request: Req): Promise<Sent<Res>>;
 }
 
 export function createRouter(cluster: KafkajsCluster, requestTimeoutMs: number): Router {
-  async function nodeIds(): Promise<number[]> {
-    await cluster.refreshMetadataIfNecessary();
+  async function nodeIds(options: { refresh?: boolean } = {}): Promise<number[]> {
+    if (options.refresh === true) await cluster.refreshMetadata();
+    else await cluster.refreshMetadataIfNecessary();
     return cluster.getNodeIds().map(Number).sort((a, b) => a - b);
   }
 

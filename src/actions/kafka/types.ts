@@ -4,7 +4,8 @@
  * and free of kafkajs types so the client underneath can be swapped.
  *
  * All methods throw FirebreakError. Codes: KAFKA_UNREACHABLE (retriable), KAFKA_TIMEOUT (retriable),
- * KAFKA_<BROKER_ERROR_NAME> for broker error codes (retriable as the protocol says), KAFKA_PROTOCOL.
+ * KAFKA_<BROKER_ERROR_NAME> for broker error codes (retriable as the protocol says), KAFKA_PROTOCOL,
+ * KAFKA_BROKERS_DISAGREE (retriable; all-brokers reads only).
  */
 
 export interface KafkaConnectionOptions {
@@ -121,6 +122,24 @@ export interface GroupDescription {
   members: Array<{ memberId: string; clientId: string; clientHost: string }>;
 }
 
+/**
+ * How a quota or config read is served (see docs/kafka-module.md, "Consistent reads"):
+ * - `any-broker` (the default): one broker, picked at random. In KRaft each broker serves these
+ *   reads from its own copy of the metadata log, which catches up a few hundred milliseconds
+ *   after a write is acknowledged: the answer may predate a recent write.
+ * - `all-brokers`: every live broker of the current metadata is asked in parallel, and the state
+ *   is returned only when all that answer agree (asked again every 25 ms until they do); after
+ *   this admin's own write, a broker counts only once it has applied that write. Gives up at the
+ *   operation bound with the retriable KAFKA_BROKERS_DISAGREE. Brokers that cannot be connected
+ *   to are left out (they serve no one). A broker resource with an id is read from that broker
+ *   alone, the authority on its own configs.
+ */
+export type ReadConsistency = 'any-broker' | 'all-brokers';
+
+export interface ReadOptions {
+  consistency?: ReadConsistency;
+}
+
 /** A partition being moved (ListPartitionReassignments). */
 export interface PartitionReassignment {
   topic: string;
@@ -135,9 +154,9 @@ export interface KafkaAdmin {
   describeCluster(): Promise<ClusterInfo>;
   /** Metadata of the named topics, or of every topic when omitted. */
   describeTopics(topics?: string[]): Promise<TopicInfo[]>;
-  describeClientQuotas(filter?: { entity?: QuotaEntity; strict?: boolean }): Promise<QuotaEntry[]>;
+  describeClientQuotas(filter?: { entity?: QuotaEntity; strict?: boolean }, options?: ReadOptions): Promise<QuotaEntry[]>;
   alterClientQuotas(alterations: QuotaAlteration[], options?: { validateOnly?: boolean }): Promise<void>;
-  describeConfigs(resource: ConfigResource, names?: string[]): Promise<ConfigEntry[]>;
+  describeConfigs(resource: ConfigResource, names?: string[], options?: ReadOptions): Promise<ConfigEntry[]>;
   /** IncrementalAlterConfigs: changes only the named keys, never the others. */
   incrementalAlterConfigs(resource: ConfigResource, ops: ConfigOp[], options?: { validateOnly?: boolean }): Promise<void>;
   describeLogDirs(brokerIds?: number[]): Promise<LogDirInfo[]>;
