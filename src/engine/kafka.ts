@@ -22,9 +22,9 @@ export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (
   return {
     describeCluster: async () => (await get()).describeCluster(),
     describeTopics: async (topics) => (await get()).describeTopics(topics),
-    describeClientQuotas: async (filter) => (await get()).describeClientQuotas(filter),
+    describeClientQuotas: async (filter, opts) => (await get()).describeClientQuotas(filter, opts),
     alterClientQuotas: async (alterations, opts) => (await get()).alterClientQuotas(alterations, opts),
-    describeConfigs: async (resource, names) => (await get()).describeConfigs(resource, names),
+    describeConfigs: async (resource, names, opts) => (await get()).describeConfigs(resource, names, opts),
     incrementalAlterConfigs: async (resource, ops, opts) => (await get()).incrementalAlterConfigs(resource, ops, opts),
     describeLogDirs: async (brokerIds) => (await get()).describeLogDirs(brokerIds),
     describeGroup: async (groupId) => (await get()).describeGroup(groupId),

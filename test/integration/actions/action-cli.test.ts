@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, configsSettled, quotaSettled, type Harness } from './harness.ts';
+import { actionHarness, configsOf, quotaOf, type Harness } from './harness.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/firebreak');
 
@@ -87,18 +87,18 @@ describe('firebreak action (the executable, end to end)', function () {
     const dry = await firebreak(['action', 'kafka.setClientQuota', '--with', params, '--dry-run'], env);
     expect(dry.code, dry.stderr).to.equal(0);
     expect(JSON.parse(dry.stdout).plan.changes).to.deep.equal([{ resource: `quota:client-id=${entity['client-id']}`, key: 'producer_byte_rate', from: null, to: 1_048_576 }]);
-    await quotaSettled(h.admin, entity, {});
+    expect(await quotaOf(h.admin, entity)).to.deep.equal({});
 
     const applied = await firebreak(['action', 'kafka.setClientQuota', '--with', params, '--brokers', cluster.bootstrapServers], {});
     expect(applied.code, applied.stderr).to.equal(0);
     const doc = JSON.parse(applied.stdout) as { prior: unknown; applied: unknown };
     expect(doc.prior).to.deep.equal({ entity, values: { producer_byte_rate: null } });
-    await quotaSettled(h.admin, entity, { producer_byte_rate: 1_048_576 });
+    expect(await quotaOf(h.admin, entity)).to.deep.equal({ producer_byte_rate: 1_048_576 });
 
     const reverted = await firebreak(['action', 'kafka.setClientQuota', '--revert', applied.stdout], env);
     expect(reverted.code, reverted.stderr).to.equal(0);
     expect(JSON.parse(reverted.stdout).revert.status).to.equal('reverted');
-    await quotaSettled(h.admin, entity, {});
+    expect(await quotaOf(h.admin, entity)).to.deep.equal({});
 
     const again = await firebreak(['action', 'kafka.setClientQuota', '--revert', applied.stdout], env);
     expect(JSON.parse(again.stdout).revert).to.deep.equal({ status: 'already-reverted' });
@@ -112,7 +112,7 @@ describe('firebreak action (the executable, end to end)', function () {
     const run = await firebreak(['action', 'kafka.setTopicConfig', '--revert', applied.stdout], env);
     expect(run.code).to.equal(3);
     expect(JSON.parse(run.stdout).revert.conflicts).to.deep.equal([{ resource: `topic:${topic}`, key: 'retention.ms', expected: '7200000', actual: '10800000' }]);
-    await configsSettled(h.admin, 'topic', topic, { 'retention.ms': '10800000' });
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({ 'retention.ms': '10800000' });
   });
 
   it('applies the configured safety limits: floors and protected topics from the config file', async () => {

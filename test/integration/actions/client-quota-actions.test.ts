@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { QuotaEntity } from '../../../src/actions/kafka/types.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, quotaOf, quotaSettled, rejection, type Harness } from './harness.ts';
+import { actionHarness, quotaOf, rejection, type Harness } from './harness.ts';
 
 describe('client quota actions against a real cluster', function () {
   this.timeout(60_000);
@@ -41,28 +41,28 @@ describe('client quota actions against a real cluster', function () {
       const e = entity(make());
       const plan = await h.plan('kafka.setClientQuota', { entity: e, producerByteRate: 1_048_576 });
       expect(plan.changes).to.deep.equal([{ resource: plan.changes[0]?.resource, key: 'producer_byte_rate', from: null, to: 1_048_576 }]);
-      await quotaSettled(h.admin, e, {});
+      expect(await quotaOf(h.admin, e)).to.deep.equal({});
 
       const first = await h.execute('kafka.setClientQuota', { entity: e, producerByteRate: 1_048_576 });
       expect(first.prior).to.deep.equal({ entity: e, values: { producer_byte_rate: null } });
       expect(first.applied).to.deep.equal({ entity: e, values: { producer_byte_rate: 1_048_576 } });
-      await quotaSettled(h.admin, e, { producer_byte_rate: 1_048_576 });
+      expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 1_048_576 });
 
       // A second change only touches its own key and records the first value as its prior.
       const second = await h.execute('kafka.setClientQuota', { entity: e, producerByteRate: 524_288, consumerByteRate: 2_097_152 });
       expect(second.prior).to.deep.equal({ entity: e, values: { producer_byte_rate: 1_048_576, consumer_byte_rate: null } });
-      await quotaSettled(h.admin, e, { producer_byte_rate: 524_288, consumer_byte_rate: 2_097_152 });
+      expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 524_288, consumer_byte_rate: 2_097_152 });
 
       const undoSecond = await h.revert('kafka.setClientQuota', { entity: e, producerByteRate: 524_288, consumerByteRate: 2_097_152 }, { prior: second.prior, applied: second.applied });
       expect(undoSecond.status).to.equal('reverted');
-      await quotaSettled(h.admin, e, { producer_byte_rate: 1_048_576 });
+      expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 1_048_576 });
 
       const undoFirst = await h.revert('kafka.setClientQuota', { entity: e, producerByteRate: 1_048_576 }, { prior: first.prior, applied: first.applied });
       expect(undoFirst).to.deep.equal({
         status: 'reverted',
         changes: [{ resource: plan.changes[0]?.resource, key: 'producer_byte_rate', from: 1_048_576, to: null }],
       });
-      await quotaSettled(h.admin, e, {});
+      expect(await quotaOf(h.admin, e)).to.deep.equal({});
       expect(await h.revert('kafka.setClientQuota', { entity: e, producerByteRate: 1_048_576 }, { prior: first.prior, applied: first.applied })).to.deep.equal({ status: 'already-reverted' });
     });
   }
@@ -73,10 +73,10 @@ describe('client quota actions against a real cluster', function () {
     const defaults = entity({ 'client-id': null });
     const before = await quotaOf(h.admin, defaults);
     const result = await h.execute('kafka.setClientQuota', { entity: defaults, requestPercentage: 150 });
-    await quotaSettled(h.admin, defaults, { ...before, request_percentage: 150 });
-    await quotaSettled(h.admin, named, { consumer_byte_rate: 4096 });
+    expect(await quotaOf(h.admin, defaults)).to.deep.equal({ ...before, request_percentage: 150 });
+    expect(await quotaOf(h.admin, named)).to.deep.equal({ consumer_byte_rate: 4096 });
     expect((await h.revert('kafka.setClientQuota', { entity: defaults, requestPercentage: 150 }, { prior: result.prior, applied: result.applied })).status).to.equal('reverted');
-    await quotaSettled(h.admin, defaults, before);
+    expect(await quotaOf(h.admin, defaults)).to.deep.equal(before);
   });
 
   it('leaves a quota changed behind its back alone and reports the conflict', async () => {
@@ -84,25 +84,25 @@ describe('client quota actions against a real cluster', function () {
     const result = await h.execute('kafka.setClientQuota', { entity: e, producerByteRate: 10_240, consumerByteRate: 20_480 });
     // An operator changes one of the two keys by hand.
     await h.admin.alterClientQuotas([{ entity: e, set: { producer_byte_rate: 99_999 } }]);
-    await quotaSettled(h.admin, e, { producer_byte_rate: 99_999, consumer_byte_rate: 20_480 });
+    expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 99_999, consumer_byte_rate: 20_480 });
     const outcome = await h.revert('kafka.setClientQuota', { entity: e, producerByteRate: 10_240 }, { prior: result.prior, applied: result.applied });
     expect(outcome.status).to.equal('conflict');
     expect(outcome).to.deep.include({
       conflicts: [{ resource: `quota:client-id=${e['client-id']}`, key: 'producer_byte_rate', expected: 10_240, actual: 99_999 }],
     });
     // The untouched key was restored (to "no quota"); the hand-set one kept.
-    await quotaSettled(h.admin, e, { producer_byte_rate: 99_999 });
+    expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 99_999 });
   });
 
   it('removes quota keys and restores them on revert', async () => {
     const e = entity({ user: uniqueName('user') });
     await h.admin.alterClientQuotas([{ entity: e, set: { producer_byte_rate: 3072, request_percentage: 25 } }]);
-    await quotaSettled(h.admin, e, { producer_byte_rate: 3072, request_percentage: 25 });
+    expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 3072, request_percentage: 25 });
     const result = await h.execute('kafka.removeClientQuota', { entity: e, keys: ['producerByteRate', 'consumerByteRate'] });
     expect(result.output).to.deep.equal({ entity: `user=${e.user}`, removed: { producer_byte_rate: 3072 } });
-    await quotaSettled(h.admin, e, { request_percentage: 25 });
+    expect(await quotaOf(h.admin, e)).to.deep.equal({ request_percentage: 25 });
     expect((await h.revert('kafka.removeClientQuota', { entity: e }, { prior: result.prior, applied: result.applied })).status).to.equal('reverted');
-    await quotaSettled(h.admin, e, { producer_byte_rate: 3072, request_percentage: 25 });
+    expect(await quotaOf(h.admin, e)).to.deep.equal({ producer_byte_rate: 3072, request_percentage: 25 });
   });
 
   it('refuses a byte rate below the floor in plan and execute, changing nothing', async () => {
@@ -112,6 +112,6 @@ describe('client quota actions against a real cluster', function () {
       expect(err.code).to.equal('ACTION_BELOW_FLOOR');
       expect(err.details).to.deep.include({ floor: 1024 });
     }
-    await quotaSettled(h.admin, e, {});
+    expect(await quotaOf(h.admin, e)).to.deep.equal({});
   });
 });

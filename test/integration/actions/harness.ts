@@ -1,8 +1,9 @@
 /**
  * Runs Kafka actions against the shared test cluster the way the engine does: params validated
  * by the registry, then plan / execute / revert with a real admin client. Also small helpers to
- * read live state and to wait for it (KRaft brokers learn of quota and config changes from the
- * metadata log, so a read right after a write can briefly see the old value on another broker).
+ * read live state. They read with all-brokers consistency, as the actions do: every live broker
+ * must agree, and a write made by the same admin (or by an action, which waits until every
+ * broker shows its change) is visible at once, so tests assert on a single read.
  */
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import { registerKafkaActions } from '../../../src/actions/kafka/index.ts';
@@ -44,8 +45,9 @@ export function actionHarness(cluster: Cluster, limits: SafetyLimits = TEST_LIMI
 }
 
 /**
- * Polls `read` until `accept` holds on 3 consecutive reads (reads go to a random broker, and each
- * broker catches up with the metadata log on its own); fails with the last value after `timeoutMs`.
+ * Polls `read` until `accept` holds on 3 consecutive reads; fails with the last value after
+ * `timeoutMs`. For state that changes by itself over time (a reassignment finishing), not for
+ * what a write just changed: an all-brokers read shows that at once.
  */
 export async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -59,9 +61,11 @@ export async function until<T>(read: () => Promise<T>, accept: (value: T) => boo
   }
 }
 
-/** The quota values set on exactly this entity ({} when it has none). */
+const ALL_BROKERS = { consistency: 'all-brokers' } as const;
+
+/** The quota values set on exactly this entity ({} when it has none), as every broker agrees. */
 export async function quotaOf(admin: KafkaAdmin, entity: QuotaEntity): Promise<Record<string, number>> {
-  const entries = await admin.describeClientQuotas({ entity, strict: true });
+  const entries = await admin.describeClientQuotas({ entity, strict: true }, ALL_BROKERS);
   const keys = (e: QuotaEntity) => JSON.stringify([e.user, e['client-id']]);
   return (entries.find((e) => keys(e.entity) === keys(entity) && ('user' in e.entity) === ('user' in entity) && ('client-id' in e.entity) === ('client-id' in entity))?.values ?? {}) as Record<
     string,
@@ -69,22 +73,24 @@ export async function quotaOf(admin: KafkaAdmin, entity: QuotaEntity): Promise<R
   >;
 }
 
-/** The dynamic (set on the resource) configs of a topic or broker, as key → value. */
+/** The dynamic (set on the resource) configs of a topic or broker, as key → value, as every broker agrees. */
 export async function dynamicConfigs(admin: KafkaAdmin, type: 'topic' | 'broker', name: string): Promise<Record<string, string | null>> {
-  const entries = await admin.describeConfigs({ type, name });
+  const entries = await admin.describeConfigs({ type, name }, undefined, ALL_BROKERS);
   return Object.fromEntries(entries.filter((e) => e.isDynamic).map((e) => [e.name, e.value]));
 }
 
-/**
- * Waits until reads of the entity's quota settle on `expected` (see {@link until}); fails with
- * the last value read. Every assertion on live state goes through such a wait: a single read can
- * come from a broker that has not caught up with the metadata log yet.
- */
+/** {@link dynamicConfigs}, only `keys` when given. */
+export async function configsOf(admin: KafkaAdmin, type: 'topic' | 'broker', name: string, keys?: string[]): Promise<Record<string, string | null>> {
+  const all = await dynamicConfigs(admin, type, name);
+  return keys === undefined ? all : Object.fromEntries(Object.entries(all).filter(([k]) => keys.includes(k)));
+}
+
+/** Waits until the entity's quota is `expected` (see {@link until}); fails with the last value read. */
 export function quotaSettled(admin: KafkaAdmin, entity: QuotaEntity, expected: Record<string, number>): Promise<Record<string, number>> {
   return until(() => quotaOf(admin, entity), (v) => same(v, expected), `quota ${JSON.stringify(entity)} = ${JSON.stringify(expected)}`);
 }
 
-/** Waits until reads of the dynamic configs (only `keys`, when given) settle on `expected`. */
+/** Waits until the dynamic configs (only `keys`, when given) are `expected` (see {@link until}). */
 export function configsSettled(
   admin: KafkaAdmin,
   type: 'topic' | 'broker',
@@ -92,11 +98,7 @@ export function configsSettled(
   expected: Record<string, string>,
   keys?: string[],
 ): Promise<Record<string, string | null>> {
-  const read = async () => {
-    const all = await dynamicConfigs(admin, type, name);
-    return keys === undefined ? all : Object.fromEntries(Object.entries(all).filter(([k]) => keys.includes(k)));
-  };
-  return until(read, (v) => same(v, expected), `${type} ${name} configs = ${JSON.stringify(expected)}`);
+  return until(() => configsOf(admin, type, name, keys), (v) => same(v, expected), `${type} ${name} configs = ${JSON.stringify(expected)}`);
 }
 
 function same(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

@@ -1,12 +1,8 @@
 import { expect } from 'chai';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, configsSettled, dynamicConfigs, rejection, until, type Harness } from './harness.ts';
+import { actionHarness, configsOf, rejection, type Harness } from './harness.ts';
 
 const RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
-
-function pick(configs: Record<string, string | null>, keys: string[]): Record<string, string | null> {
-  return Object.fromEntries(Object.entries(configs).filter(([k]) => keys.includes(k)));
-}
 
 describe('replication throttle action against a real cluster', function () {
   this.timeout(90_000);
@@ -28,7 +24,7 @@ describe('replication throttle action against a real cluster', function () {
     const [first] = ids as [number];
     // One broker already has a throttle rate set by hand: revert must put it back, not delete it.
     await h.admin.incrementalAlterConfigs({ type: 'broker', name: String(first) }, [{ name: 'leader.replication.throttled.rate', op: 'set', value: '77777777' }]);
-    await until(() => dynamicConfigs(h.admin, 'broker', String(first)), (c) => c['leader.replication.throttled.rate'] === '77777777', 'the hand-set rate');
+    expect(await configsOf(h.admin, 'broker', String(first), RATES)).to.deep.equal({ 'leader.replication.throttled.rate': '77777777' });
     const wildcard = await createTopic(cluster, { partitions: 2 });
     const explicit = await createTopic(cluster, { partitions: 2 });
     const params = { rateBytesPerSecond: 5_000_000, topics: [wildcard, { name: explicit, leader: ['0:1', '1:2'] }] };
@@ -41,24 +37,24 @@ describe('replication throttle action against a real cluster', function () {
     expect(result.output).to.deep.equal({ rateBytesPerSecond: 5_000_000, brokers: ids, topics: [wildcard, explicit] });
     for (const id of ids) {
       const rates = { 'leader.replication.throttled.rate': '5000000', 'follower.replication.throttled.rate': '5000000' };
-      await configsSettled(h.admin, 'broker', String(id), rates, RATES);
+      expect(await configsOf(h.admin, 'broker', String(id), RATES)).to.deep.equal(rates);
     }
-    await configsSettled(h.admin, 'topic', wildcard, {
+    expect(await configsOf(h.admin, 'topic', wildcard)).to.deep.equal({
       'leader.replication.throttled.replicas': '*',
       'follower.replication.throttled.replicas': '*',
     });
-    await configsSettled(h.admin, 'topic', explicit, { 'leader.replication.throttled.replicas': '0:1,1:2' });
+    expect(await configsOf(h.admin, 'topic', explicit)).to.deep.equal({ 'leader.replication.throttled.replicas': '0:1,1:2' });
 
     const outcome = await h.revert('kafka.setReplicationThrottle', params, { prior: result.prior, applied: result.applied });
     expect(outcome.status).to.equal('reverted');
-    await configsSettled(h.admin, 'broker', String(first), { 'leader.replication.throttled.rate': '77777777' }, RATES);
-    for (const id of ids.slice(1)) await configsSettled(h.admin, 'broker', String(id), {}, RATES);
-    await configsSettled(h.admin, 'topic', wildcard, {});
-    await configsSettled(h.admin, 'topic', explicit, {});
+    expect(await configsOf(h.admin, 'broker', String(first), RATES)).to.deep.equal({ 'leader.replication.throttled.rate': '77777777' });
+    for (const id of ids.slice(1)) expect(await configsOf(h.admin, 'broker', String(id), RATES)).to.deep.equal({});
+    expect(await configsOf(h.admin, 'topic', wildcard)).to.deep.equal({});
+    expect(await configsOf(h.admin, 'topic', explicit)).to.deep.equal({});
     expect(await h.revert('kafka.setReplicationThrottle', params, { prior: result.prior, applied: result.applied })).to.deep.equal({ status: 'already-reverted' });
 
     await h.admin.incrementalAlterConfigs({ type: 'broker', name: String(first) }, [{ name: 'leader.replication.throttled.rate', op: 'delete' }]);
-    await until(() => dynamicConfigs(h.admin, 'broker', String(first)), (c) => !('leader.replication.throttled.rate' in c), 'the hand-set rate removed');
+    expect(await configsOf(h.admin, 'broker', String(first), RATES)).to.deep.equal({});
   });
 
   it('throttles only the named brokers and refuses ones the cluster does not have', async () => {
@@ -67,8 +63,8 @@ describe('replication throttle action against a real cluster', function () {
     const params = { rateBytesPerSecond: 2_000_000, brokers: [last] };
     const result = await h.execute('kafka.setReplicationThrottle', params);
     const rates = { 'leader.replication.throttled.rate': '2000000', 'follower.replication.throttled.rate': '2000000' };
-    await configsSettled(h.admin, 'broker', String(last), rates, RATES);
-    await configsSettled(h.admin, 'broker', String(ids[0]), {}, RATES);
+    expect(await configsOf(h.admin, 'broker', String(last), RATES)).to.deep.equal(rates);
+    expect(await configsOf(h.admin, 'broker', String(ids[0]), RATES)).to.deep.equal({});
     expect((await h.revert('kafka.setReplicationThrottle', params, { prior: result.prior, applied: result.applied })).status).to.equal('reverted');
 
     const err = await rejection(h.plan('kafka.setReplicationThrottle', { rateBytesPerSecond: 2_000_000, brokers: [999] }));
@@ -82,6 +78,6 @@ describe('replication throttle action against a real cluster', function () {
       'ACTION_PROTECTED_RESOURCE',
     );
     const ids = (await h.admin.describeCluster()).brokers.map((b) => b.nodeId);
-    for (const id of ids) await configsSettled(h.admin, 'broker', String(id), {}, RATES);
+    for (const id of ids) expect(await configsOf(h.admin, 'broker', String(id), RATES)).to.deep.equal({});
   });
 });

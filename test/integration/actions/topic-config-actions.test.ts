@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, configsSettled, dynamicConfigs, rejection, until, type Harness } from './harness.ts';
+import { actionHarness, configsOf, rejection, type Harness } from './harness.ts';
 
 describe('topic config actions against a real cluster', function () {
   this.timeout(60_000);
@@ -30,7 +30,7 @@ describe('topic config actions against a real cluster', function () {
 
     const result = await h.execute('kafka.setTopicConfig', params);
     expect(result.prior).to.deep.equal({ resources: [{ type: 'topic', name: topic, configs: { 'retention.ms': '86400000', 'segment.ms': null } }] });
-    await configsSettled(h.admin, 'topic', topic, {
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({
       'max.message.bytes': '2097152',
       'retention.ms': '3600000',
       'segment.ms': '600000',
@@ -39,7 +39,7 @@ describe('topic config actions against a real cluster', function () {
     const outcome = await h.revert('kafka.setTopicConfig', params, { prior: result.prior, applied: result.applied });
     expect(outcome.status).to.equal('reverted');
     // retention.ms back to its previous dynamic value, segment.ms (not set before) removed again.
-    await configsSettled(h.admin, 'topic', topic, { 'max.message.bytes': '2097152', 'retention.ms': '86400000' });
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({ 'max.message.bytes': '2097152', 'retention.ms': '86400000' });
     expect(await h.revert('kafka.setTopicConfig', params, { prior: result.prior, applied: result.applied })).to.deep.equal({ status: 'already-reverted' });
   });
 
@@ -48,12 +48,12 @@ describe('topic config actions against a real cluster', function () {
     const params = { topic, configs: { 'retention.ms': '7200000', 'retention.bytes': '1073741824' } };
     const result = await h.execute('kafka.setTopicConfig', params);
     await h.admin.incrementalAlterConfigs({ type: 'topic', name: topic }, [{ name: 'retention.ms', op: 'set', value: '9000000' }]);
-    await until(() => dynamicConfigs(h.admin, 'topic', topic), (c) => c['retention.ms'] === '9000000', 'the hand-made change');
+    expect(await configsOf(h.admin, 'topic', topic, ['retention.ms'])).to.deep.equal({ 'retention.ms': '9000000' });
 
     const outcome = await h.revert('kafka.setTopicConfig', params, { prior: result.prior, applied: result.applied });
     expect(outcome.status).to.equal('conflict');
     expect(outcome).to.deep.include({ conflicts: [{ resource: `topic:${topic}`, key: 'retention.ms', expected: '7200000', actual: '9000000' }] });
-    await configsSettled(h.admin, 'topic', topic, { 'retention.ms': '9000000' });
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({ 'retention.ms': '9000000' });
   });
 
   it('refuses internal and protected topics, in plan and execute', async () => {
@@ -65,7 +65,7 @@ describe('topic config actions against a real cluster', function () {
         expect(err.statusCode).to.equal(403);
       }
     }
-    await configsSettled(h.admin, 'topic', protectedTopic, {});
+    expect(await configsOf(h.admin, 'topic', protectedTopic)).to.deep.equal({});
   });
 
   it('refuses a retention below the floor, in plan and execute', async () => {
@@ -75,14 +75,14 @@ describe('topic config actions against a real cluster', function () {
       expect(err.code).to.equal('ACTION_BELOW_FLOOR');
       expect(err.details).to.deep.include({ floor: 60_000 });
     }
-    await configsSettled(h.admin, 'topic', topic, {});
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({});
   });
 
   it('shows in a dry run that the broker rejects an unknown config key', async () => {
     const topic = await createTopic(cluster);
     const err = await rejection(h.plan('kafka.setTopicConfig', { topic, configs: { 'retention.msec': '3600000' } }));
     expect(err.code).to.match(/^KAFKA_/);
-    await configsSettled(h.admin, 'topic', topic, {});
+    expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({});
   });
 
   it('refuses to revert a hand-written record that targets a protected topic', async () => {

@@ -14,7 +14,7 @@ import type { ConfigEntry, ConfigOp, ConfigResource, ConfigResourceType, KafkaAd
 import { assertTopicChangeable } from './limits.ts';
 import { invalidRecord, isObject } from './quota.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
-import { awaitVisible, readCurrent } from './settle.ts';
+import { awaitVisible, readCurrent } from './live-state.ts';
 
 export interface ConfigRecordEntry {
   type: ConfigResourceType;
@@ -40,21 +40,26 @@ export function dynamicValue(entries: readonly ConfigEntry[], key: string): stri
   return entry !== undefined && entry.isDynamic ? entry.value : null;
 }
 
-/** Reads the dynamic values of `keys` on every resource of `target`, in the same shape. */
+/**
+ * Reads the dynamic values of `keys` on every resource of `target`, in the same shape, each as
+ * every live broker agrees (an all-brokers read; a broker's own configs from that broker), the
+ * resources in parallel.
+ */
 export async function readDynamicConfigs(kafka: KafkaAdmin, target: ConfigRecord): Promise<ConfigRecord> {
-  const resources: ConfigRecordEntry[] = [];
-  for (const r of target.resources) {
-    const keys = Object.keys(r.configs);
-    const entries = await kafka.describeConfigs({ type: r.type, name: r.name }, keys);
-    for (const e of entries) {
-      if (keys.includes(e.name) && e.isDynamic && e.isSensitive) {
-        throw new FirebreakError('ACTION_PRIOR_UNREADABLE', `${e.name} on ${resourceLabel(r)} is sensitive; its current value cannot be read to restore it later`, {
-          details: { resource: resourceLabel(r), key: e.name },
-        });
+  const resources = await Promise.all(
+    target.resources.map(async (r): Promise<ConfigRecordEntry> => {
+      const keys = Object.keys(r.configs);
+      const entries = await kafka.describeConfigs({ type: r.type, name: r.name }, keys, { consistency: 'all-brokers' });
+      for (const e of entries) {
+        if (keys.includes(e.name) && e.isDynamic && e.isSensitive) {
+          throw new FirebreakError('ACTION_PRIOR_UNREADABLE', `${e.name} on ${resourceLabel(r)} is sensitive; its current value cannot be read to restore it later`, {
+            details: { resource: resourceLabel(r), key: e.name },
+          });
+        }
       }
-    }
-    resources.push({ type: r.type, name: r.name, configs: Object.fromEntries(keys.map((k) => [k, dynamicValue(entries, k)])) });
-  }
+      return { type: r.type, name: r.name, configs: Object.fromEntries(keys.map((k) => [k, dynamicValue(entries, k)])) };
+    }),
+  );
   return { resources };
 }
 
@@ -76,9 +81,9 @@ export function configOps(configs: Record<string, string | null>): ConfigOp[] {
   return Object.entries(configs).map(([name, value]) => (value === null ? { name, op: 'delete' } : { name, op: 'set', value }));
 }
 
-/** The settled dynamic values of every key of `target`, to decide on (see settle.ts). */
+/** The current dynamic values of every key of `target`, to decide on (see live-state.ts). */
 export function currentConfigs(ctx: ActionContext, target: ConfigRecord): Promise<ConfigRecord> {
-  return readCurrent(ctx, target.resources.map(resourceLabel).join(', '), () => readDynamicConfigs(ctx.kafka, target));
+  return readCurrent(target.resources.map(resourceLabel).join(', '), () => readDynamicConfigs(ctx.kafka, target));
 }
 
 /** True when `live` has exactly the values of `target` for every key `target` names. */
@@ -89,7 +94,7 @@ export function configsMatch(live: ConfigRecord, target: ConfigRecord): boolean 
   });
 }
 
-/** Writes each resource's keys (IncrementalAlterConfigs), then waits until reads show them all. */
+/** Writes each resource's keys (IncrementalAlterConfigs), then waits until every broker shows them all. */
 export async function writeConfigs(ctx: ActionContext, record: ConfigRecord): Promise<void> {
   for (const r of record.resources) {
     await ctx.kafka.incrementalAlterConfigs({ type: r.type, name: r.name }, configOps(r.configs));
@@ -98,7 +103,7 @@ export async function writeConfigs(ctx: ActionContext, record: ConfigRecord): Pr
 }
 
 /**
- * Applies `target` resource by resource, then waits until reads show it. If one resource fails
+ * Applies `target` resource by resource, then waits until every broker shows it. If one resource fails
  * after others changed, the changed ones are put back to `prior` before the error is rethrown,
  * so a failed execute leaves the cluster as it found it; if that rollback fails too,
  * `ACTION_ROLLBACK_FAILED` carries both records so an operator can finish by hand.

@@ -16,6 +16,7 @@
 import type { Action, ActionContext, Plan } from '../../types.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicConfigAllowed, isProtectedTopic, retentionMsFloor } from './limits.ts';
+import { readCurrent } from './live-state.ts';
 import { TOPIC_LIST } from './schema.ts';
 
 export interface CutRetentionParams {
@@ -41,9 +42,13 @@ interface Selection {
 
 const KEY = 'retention.ms';
 
-/** The effective retention.ms of a topic (its own, or the broker's default), -1 for unlimited. */
+/**
+ * The effective retention.ms of a topic (its own, or the broker's default), -1 for unlimited, as
+ * every live broker agrees (an all-brokers read, see live-state.ts): a single broker may not have
+ * applied a recent change yet.
+ */
 async function effectiveRetentionMs(ctx: ActionContext, topic: string): Promise<number> {
-  const entries = await ctx.kafka.describeConfigs({ type: 'topic', name: topic }, [KEY]);
+  const entries = await readCurrent(`topic:${topic}`, () => ctx.kafka.describeConfigs({ type: 'topic', name: topic }, [KEY], { consistency: 'all-brokers' }));
   const value = entries.find((e) => e.name === KEY)?.value;
   const ms = value === null || value === undefined ? Number.NaN : Number(value);
   // Unreadable counts as unlimited: the cut is then decided by the floor alone.

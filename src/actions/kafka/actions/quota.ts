@@ -10,7 +10,7 @@ import { FirebreakError } from '../../../errors.ts';
 import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
 import type { KafkaAdmin, QuotaEntity, QuotaKey } from '../types.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
-import { awaitVisible, readCurrent } from './settle.ts';
+import { awaitVisible, readCurrent } from './live-state.ts';
 
 /** The quota params firebreak manages and the broker key each one sets. */
 export const QUOTA_PARAMS = {
@@ -53,21 +53,25 @@ export function sameEntity(a: QuotaEntity, b: QuotaEntity): boolean {
   return ENTITY_TYPES.every((t) => (a[t] === undefined) === (b[t] === undefined) && (a[t] ?? null) === (b[t] ?? null));
 }
 
-/** One read of each key's value on exactly `entity` (not inherited from a default); null if unset. */
+/**
+ * Each key's value on exactly `entity` (not inherited from a default), null if unset, as every
+ * live broker agrees (an all-brokers read, see live-state.ts).
+ */
 export async function readQuotaValues(kafka: KafkaAdmin, entity: QuotaEntity, keys: readonly QuotaKey[]): Promise<Record<string, number | null>> {
-  const entries = await kafka.describeClientQuotas({ entity, strict: true });
+  const entries = await kafka.describeClientQuotas({ entity, strict: true }, { consistency: 'all-brokers' });
   const own = entries.find((e) => sameEntity(e.entity, entity));
   return Object.fromEntries(keys.map((k) => [k, own?.values[k] ?? null]));
 }
 
-/** The settled values of `keys` on `entity`, to decide on (see settle.ts). */
+/** The current values of `keys` on `entity`, to decide on (see live-state.ts). */
 export function currentQuotaValues(ctx: ActionContext, entity: QuotaEntity, keys: readonly QuotaKey[]): Promise<Record<string, number | null>> {
-  return readCurrent(ctx, quotaResource(entity), () => readQuotaValues(ctx.kafka, entity, keys));
+  return readCurrent(quotaResource(entity), () => readQuotaValues(ctx.kafka, entity, keys));
 }
 
 /**
- * Sets (number) or removes (null) quota keys of one entity and waits until reads show it, so a
- * revert or plan that follows sees the new state (see settle.ts).
+ * Sets (number) or removes (null) quota keys of one entity and waits until every broker shows
+ * it, so the change is in force everywhere and a revert or plan that follows sees it (see
+ * live-state.ts).
  */
 export async function writeQuotaValues(ctx: ActionContext, entity: QuotaEntity, set: QuotaValues): Promise<void> {
   await ctx.kafka.alterClientQuotas([{ entity, set }]);
