@@ -19,6 +19,8 @@ export interface ConnectionOptions {
 
 /**
  * Opens `path` (creating the file and its parent directory when missing) and applies:
+ * - a parent directory firebreak creates gets mode 0700 (less the umask): it is usually the data
+ *   directory, which also holds the generated credentials. An existing directory keeps its mode.
  * - `journal_mode=WAL`: readers (other processes, a backup) never block the writer and the
  *   writer never blocks them; commits append to the -wal file instead of rewriting pages.
  * - `synchronous=FULL`: the WAL is fsynced at every commit. With NORMAL, WAL commits reach the
@@ -38,7 +40,7 @@ export function openConnection(options: ConnectionOptions): DatabaseSync {
   const inMemory = path === MEMORY_PATH;
   if (!inMemory) {
     try {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
+      mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new FirebreakError('STORE_FILE_ERROR', `cannot create the directory of ${path}: ${(err as Error).message}`, {
         statusCode: 503,

@@ -4,7 +4,7 @@
  * explicit `auth.disabled` runs open and says so at every start.
  */
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CREDENTIALS_FILE, resolveCredentials } from '../../../src/config/credentials.ts';
@@ -91,13 +91,18 @@ describe('first-start credentials', () => {
       proc = undefined;
     });
 
-    it('starts with generated credentials that work, and the same ones after a restart', async function () {
+    it('starts with generated credentials that work, in a data directory it creates 0700, and the same ones after a restart', async function () {
       this.timeout(120_000);
-      const env = { FIREBREAK_LISTEN: '127.0.0.1:0', FIREBREAK_DATA_DIR: dir };
+      // The store opens before the credentials are written, so it is the store that creates
+      // the data directory: its mode is what this checks.
+      const dataDir = join(dir, 'data');
+      const env = { FIREBREAK_LISTEN: '127.0.0.1:0', FIREBREAK_DATA_DIR: dataDir };
       proc = await startServe({ cwd: dir, env });
-      const file = JSON.parse(await readFile(join(dir, CREDENTIALS_FILE), 'utf8')) as CredentialsFileContent;
+      expect((await stat(dataDir)).mode & 0o777).to.equal(0o700);
+      expect((await stat(join(dataDir, 'firebreak.db'))).isFile()).to.equal(true);
+      const file = JSON.parse(await readFile(join(dataDir, CREDENTIALS_FILE), 'utf8')) as CredentialsFileContent;
       const admin = file.apiTokens[0]!.token;
-      expect(proc.output().stdout).to.include(join(dir, CREDENTIALS_FILE));
+      expect(proc.output().stdout).to.include(join(dataDir, CREDENTIALS_FILE));
       expect(proc.output().stdout).not.to.include(admin).and.not.to.include(file.webhook.token);
       expect((await fetch(`${proc.url}/api/v1/incidents`, { headers: { authorization: `Bearer ${admin}` } })).status).to.equal(200);
       expect((await fetch(`${proc.url}/api/v1/incidents`)).status).to.equal(401);
@@ -109,9 +114,12 @@ describe('first-start credentials', () => {
       expect(proc.logs.some((l) => l.msg === 'using generated credentials')).to.equal(true);
     });
 
-    it('runs without authentication only when told to, warning at every start', async function () {
+    it('runs without authentication only when told to, warning at every start, leaving an existing data directory\'s mode alone', async function () {
       this.timeout(120_000);
-      const env = { FIREBREAK_LISTEN: '127.0.0.1:0', FIREBREAK_DATA_DIR: dir, FIREBREAK_AUTH_DISABLED: 'true' };
+      const dataDir = join(dir, 'shared');
+      await mkdir(dataDir);
+      await chmod(dataDir, 0o750);
+      const env = { FIREBREAK_LISTEN: '127.0.0.1:0', FIREBREAK_DATA_DIR: dataDir, FIREBREAK_AUTH_DISABLED: 'true' };
       for (let start = 0; start < 2; start++) {
         proc = await startServe({ cwd: dir, env });
         expect(proc.logs.some((l) => l.level === 40 && String(l.msg).startsWith('authentication is DISABLED'))).to.equal(true);
@@ -119,6 +127,7 @@ describe('first-start credentials', () => {
         proc.kill('SIGTERM');
         expect((await proc.exited).code).to.equal(0);
       }
+      expect((await stat(dataDir)).mode & 0o777).to.equal(0o750);
     });
   });
 });
