@@ -6,7 +6,7 @@
  *   status [--dir D]                                    show nodes; exit 0 running, 3 not running
  *   stop-broker <id> [--dir D] [--kill]                 stop one node (SIGTERM, or SIGKILL with --kill)
  *   start-broker <id> [--dir D]                         restart a stopped node with its storage
- *   fetch [--version X.Y.Z]...                          resolve and cache jars only (CI prefetch)
+ *   fetch [--version X.Y.Z]... [--cache-dir D]          resolve and cache jars only (CI prefetch)
  *
  * Progress goes to stderr so `$(npm run -s kafka -- start | tail -1)` is the bootstrap list.
  */
@@ -21,7 +21,7 @@ const USAGE = `usage: npm run kafka -- <command> [options]
   status [--dir D]                                    show its nodes (exit 3 if not running)
   stop-broker <id> [--kill] [--dir D]                 stop one node (clean shutdown; --kill to crash it)
   start-broker <id> [--dir D]                         restart a stopped node
-  fetch [--version X.Y.Z]...                          download and cache a version's jars only`;
+  fetch [--version X.Y.Z]... [--cache-dir D]          download and cache a version's jars only (default .cache/kafka/)`;
 
 const err: ClusterLogger = { info: (msg) => process.stderr.write(`kafka: ${msg}\n`) };
 
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       brokers: { type: 'string', default: '1' },
       version: { type: 'string', multiple: true },
       dir: { type: 'string', default: '.kafka' },
+      'cache-dir': { type: 'string' },
       kill: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -116,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
     case 'fetch': {
       await checkJava();
       for (const v of values.version ?? [DEFAULT_KAFKA_VERSION]) {
-        const { entries } = await resolveClasspath(parseKafkaVersion(v), { log: (m) => err.info(m) });
+        const { entries } = await resolveClasspath(parseKafkaVersion(v), { cacheDir: values['cache-dir'], log: (m) => err.info(m) });
         err.info(`Kafka ${v}: ${entries.length} jars cached`);
       }
       return 0;
