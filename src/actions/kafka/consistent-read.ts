@@ -58,7 +58,9 @@ export async function readConsistent<T>(router: Router, scope: ConsistentScope, 
     const answers = await Promise.all(ids.map((id) => answerOf(router, spec, id, required, firstSeen)));
     const verdict = judgeAnswers(answers, spec.agreementKey);
     if (verdict.kind === 'agreed') {
-      if (required !== null) fence.satisfied(required);
+      // Every live broker was checked against the fence: later reads need not check again. A
+      // read of one broker's own configs checked only that broker.
+      if (required !== null && spec.brokerId === undefined) fence.satisfied(required);
       return verdict.state;
     }
     if (verdict.kind === 'failed') throw verdict.error;
