@@ -12,7 +12,7 @@
 import { FirebreakError } from '../../errors.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { writeJson } from '../output.ts';
-import { EXIT, type CliIo, type Command } from '../types.ts';
+import { EXIT, type Command } from '../types.ts';
 import { formatCatalogue } from './action-catalogue.ts';
 import { parseRevertDocument, resolveSettings, withActionContext } from './action-session.ts';
 

@@ -2,7 +2,6 @@
  * Rows to domain objects. A column of an unexpected type means the file was changed behind
  * firebreak's back; that is reported as STORE_QUERY_FAILED naming the column, not passed on.
  */
-import { FirebreakError } from '../../errors.ts';
 import type {
   ActionItem,
   Alert,
@@ -16,40 +15,9 @@ import type {
   TimelineKind,
 } from '../../incidents/model.ts';
 import type { AlertEvent } from '../types.ts';
+import { integer, json, text, textOrNull } from './columns.ts';
 import type { Row } from './statements.ts';
 
-function bad(column: string, value: unknown): FirebreakError {
-  return new FirebreakError('STORE_QUERY_FAILED', `column ${column} holds an unexpected value`, {
-    details: { column, type: typeof value },
-  });
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw bad(column, value);
-  return value;
-}
-
-function textOrNull(row: Row, column: string): string | null {
-  const value = row[column];
-  if (value === null) return null;
-  if (typeof value !== 'string') throw bad(column, value);
-  return value;
-}
-
-function integer(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw bad(column, value);
-  return value;
-}
-
-function json<T>(row: Row, column: string): T {
-  try {
-    return JSON.parse(text(row, column)) as T;
-  } catch (err) {
-    throw err instanceof FirebreakError ? err : bad(column, row[column]);
-  }
-}
 
 export function toIncident(row: Row): Incident {
   return {
