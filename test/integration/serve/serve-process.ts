@@ -32,15 +32,21 @@ export interface SpawnOptions {
   cwd: string;
   env: Record<string, string>;
   args?: string[];
+  /** What to run instead of `bin/firebreak serve <args>` (e.g. `npm start`); `args` is then ignored. */
+  command?: { file: string; args: string[] };
+  /** Starts it in a process group of its own, so `killGroup` can end it with its children. */
+  detached?: boolean;
 }
 
 /** Starts the process and collects its output, without waiting for anything. */
 export function spawnFirebreak(options: SpawnOptions): Omit<ServeProcess, 'url'> {
-  const child = spawn(FIREBREAK_BIN, ['serve', ...(options.args ?? [])], {
+  const command = options.command ?? { file: FIREBREAK_BIN, args: ['serve', ...(options.args ?? [])] };
+  const child = spawn(command.file, command.args, {
     cwd: options.cwd,
     // Only what the test sets, plus what the launcher needs to find Node.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.cwd, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const logs: Array<Record<string, unknown>> = [];
   let stdout = '';
@@ -105,8 +111,11 @@ export async function startServe(options: SpawnOptions): Promise<ServeProcess> {
     const listening = await proc.waitForLog((l) => l.msg === 'listening');
     return { ...proc, url: String(listening.url) };
   } catch (err) {
-    proc.kill('SIGKILL');
-    await proc.exited;
+    if (options.detached === true) await killGroup(proc);
+    else {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    }
     throw err;
   }
 }
@@ -115,5 +124,19 @@ export async function startServe(options: SpawnOptions): Promise<ServeProcess> {
 export async function ensureStopped(proc: { kill(signal: NodeJS.Signals): void; exited: Promise<Exit> } | undefined): Promise<void> {
   if (proc === undefined) return;
   proc.kill('SIGKILL');
+  await proc.exited;
+}
+
+/**
+ * SIGKILLs the process group of a process started with `detached: true` (a launcher such as npm
+ * and everything it started) if it still runs, and waits for the leader: for `afterEach`.
+ */
+export async function killGroup(proc: { child: ChildProcess; exited: Promise<Exit> } | undefined): Promise<void> {
+  if (proc === undefined || proc.child.pid === undefined) return;
+  try {
+    process.kill(-proc.child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
   await proc.exited;
 }
