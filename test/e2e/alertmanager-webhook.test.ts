@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureStopped, startServe, type ServeProcess } from '../integration/serve/serve-process.ts';
-import { eventually } from '../integration/http/harness.ts';
+import { waitFor } from '../support/eventually.ts';
 import { startAlertmanager, type Alertmanager } from './alertmanager.ts';
 
 const WEBHOOK_TOKEN = 'e2e-webhook-token-0123456789';
@@ -115,25 +115,21 @@ describe('end to end with a real Alertmanager', () => {
     }));
     await alertmanager!.pushAlerts(alerts);
 
-    const opened = await eventually(
-      async () => (await incidents()).find((i) => i.cluster === 'e2e-cluster'),
-      'the incident opened from Alertmanager',
-      60_000,
-    );
+    const opened = await waitFor('the incident opened from Alertmanager', async () => (await incidents()).find((i) => i.cluster === 'e2e-cluster'), { timeoutMs: 60_000 });
     expect(opened).to.include({ status: 'open', severity: 'critical' });
     expect(opened.key).to.equal('{}:{alertname="KafkaTopicUnderReplicated", cluster="e2e-cluster"}');
-    await eventually(
-      async () => ((await timelineKinds(opened.id)).filter((e) => e.kind === 'alert.firing').length === 3 ? true : undefined),
+    await waitFor(
       'three firing alerts on the timeline',
-      60_000,
+      async () => ((await timelineKinds(opened.id)).filter((e) => e.kind === 'alert.firing').length === 3 ? true : undefined),
+      { timeoutMs: 60_000 },
     );
 
     const endsAt = new Date().toISOString();
     await alertmanager!.pushAlerts(alerts.map((a) => ({ ...a, endsAt })));
-    const resolved = await eventually(
-      async () => (await incidents()).find((i) => i.id === opened.id && i.status === 'resolved'),
+    const resolved = await waitFor(
       'the incident resolved by Alertmanager',
-      60_000,
+      async () => (await incidents()).find((i) => i.id === opened.id && i.status === 'resolved'),
+      { timeoutMs: 60_000 },
     );
     expect(resolved.status).to.equal('resolved');
     const entries = await timelineKinds(opened.id);
@@ -150,7 +146,7 @@ describe('end to end with a real Alertmanager', () => {
         startsAt: new Date().toISOString(),
       },
     ]);
-    const opened = await eventually(async () => (await incidents()).find((i) => i.cluster === 'e2e-basic'), 'the incident from the basic-auth receiver', 60_000);
+    const opened = await waitFor('the incident from the basic-auth receiver', async () => (await incidents()).find((i) => i.cluster === 'e2e-basic'), { timeoutMs: 60_000 });
     expect(opened.status).to.equal('open');
     const metrics = await (await fetch(`${firebreak!.url}/metrics`)).text();
     expect(metrics).not.to.match(/firebreak_webhook_request_duration_seconds_count\{outcome="AUTH_/);

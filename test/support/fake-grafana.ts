@@ -18,6 +18,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually } from './eventually.ts';
 
 export interface StoredAnnotation {
   id: number;
@@ -129,13 +130,14 @@ export async function startFakeGrafana(options: { token?: string; now?: () => nu
     failNext(count, status) {
       failures = { count, status };
     },
-    async waitForCalls(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(calls)) {
-        if (Date.now() > deadline) throw new Error(`fake Grafana: condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(calls)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return calls;
+    waitForCalls(predicate, timeoutMs = 10_000) {
+      return eventually(
+        () => {
+          if (!predicate(calls)) throw new Error(`calls: ${JSON.stringify(calls)}`);
+          return calls;
+        },
+        { what: 'fake Grafana: condition', timeoutMs, intervalMs: 20 },
+      );
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -13,6 +13,7 @@ import { createGrafanaAnnotator, type GrafanaAnnotator } from '../../../src/reco
 import { withTimelineFeed } from '../../../src/record/timeline-feed.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import type { Store } from '../../../src/store/types.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { startFakeGrafana, type FakeGrafana } from '../../support/fake-grafana.ts';
 import { alert, notification } from '../../unit/incidents/payloads.ts';
 
@@ -20,16 +21,6 @@ const STARTS = '2026-03-01T09:50:00Z';
 const ENDS = '2026-03-01T10:20:00Z';
 const firing = notification([alert({ fingerprint: 'f1', startsAt: STARTS })]);
 const resolved = notification([alert({ fingerprint: 'f1', status: 'resolved', startsAt: STARTS, endsAt: ENDS })]);
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function onlyIncident(store: Store): Promise<string> {
   const page = await store.listIncidents({ limit: 10 });
@@ -90,7 +81,7 @@ describe('Grafana annotations of incident timelines (record stage) through the r
     expect(region?.tags).to.deep.equal(['firebreak', id, 'severity:critical', 'cluster:prod-eu']);
     expect(region?.text).to.contain(id);
 
-    const created = await until('annotation.created on the timeline', async () => (await store.timeline(id)).find((e) => e.kind === 'annotation.created'));
+    const created = await waitFor('annotation.created on the timeline', async () => (await store.timeline(id)).find((e) => e.kind === 'annotation.created'), { timeoutMs: 10_000 });
     expect(created.data).to.deep.include({ annotationId: 1, kind: 'region', time: new Date(STARTS).toISOString() });
     const exposition = await (await fetch(`${base}/metrics`)).text();
     expect(exposition).to.match(/^firebreak_timeline_entries_total\{kind="annotation\.created"\} 1$/m);
@@ -107,7 +98,7 @@ describe('Grafana annotations of incident timelines (record stage) through the r
     await post(firing);
     const id = await onlyIncident(store);
     expect((await store.getIncident(id))?.status).to.equal('open');
-    const failed = await until('annotation.failed', async () => (await store.timeline(id)).find((e) => e.kind === 'annotation.failed'));
+    const failed = await waitFor('annotation.failed', async () => (await store.timeline(id)).find((e) => e.kind === 'annotation.failed'), { timeoutMs: 10_000 });
     expect(failed.data).to.deep.include({ op: 'open-region', attempts: 1 });
     expect((failed.data['error'] as { code: string }).code).to.equal('GRAFANA_UNAUTHORIZED');
     expect(grafana.annotations.size).to.equal(0);

@@ -13,6 +13,7 @@ import type { ActionContext, ExecuteResult, Plan, RevertOutcome, SafetyLimits } 
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { FirebreakError } from '../../../src/errors.ts';
+import { eventually } from '../../support/eventually.ts';
 import type { Cluster } from '../../support/kafka.ts';
 
 export const TEST_LIMITS: SafetyLimits = { minQuotaByteRate: 1024, minRetentionMs: 60_000, protectedTopics: ['protected-.*'] };
@@ -45,20 +46,22 @@ export function actionHarness(cluster: Cluster, limits: SafetyLimits = TEST_LIMI
 }
 
 /**
- * Polls `read` until `accept` holds on 3 consecutive reads; fails with the last value after
- * `timeoutMs`. For state that changes by itself over time (a reassignment finishing), not for
+ * Poll options for state that changes by itself over time (a reassignment finishing): 3
+ * consecutive accepted reads, so one early good read among stale ones does not pass. Not for
  * what a write just changed: an all-brokers read shows that at once.
  */
-export async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let streak = 0;
-  for (;;) {
+export const SETTLED = { consecutive: 3 } as const;
+
+/**
+ * An {@link eventually} assertion that reads once and resolves with the value when `accept`
+ * holds, else throws with the value read, so a timeout shows the last value.
+ */
+export function accepting<T>(read: () => Promise<T>, accept: (value: T) => boolean): () => Promise<T> {
+  return async () => {
     const value = await read();
-    streak = accept(value) ? streak + 1 : 0;
-    if (streak >= 3) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    if (!accept(value)) throw new Error(`last: ${JSON.stringify(value)}`);
+    return value;
+  };
 }
 
 const ALL_BROKERS = { consistency: 'all-brokers' } as const;
@@ -85,12 +88,15 @@ export async function configsOf(admin: KafkaAdmin, type: 'topic' | 'broker', nam
   return keys === undefined ? all : Object.fromEntries(Object.entries(all).filter(([k]) => keys.includes(k)));
 }
 
-/** Waits until the entity's quota is `expected` (see {@link until}); fails with the last value read. */
+/** Waits until the entity's quota is `expected` (see {@link SETTLED}); fails with the last value read. */
 export function quotaSettled(admin: KafkaAdmin, entity: QuotaEntity, expected: Record<string, number>): Promise<Record<string, number>> {
-  return until(() => quotaOf(admin, entity), (v) => same(v, expected), `quota ${JSON.stringify(entity)} = ${JSON.stringify(expected)}`);
+  return eventually(
+    accepting(() => quotaOf(admin, entity), (v) => same(v, expected)),
+    { ...SETTLED, what: `quota ${JSON.stringify(entity)} = ${JSON.stringify(expected)}` },
+  );
 }
 
-/** Waits until the dynamic configs (only `keys`, when given) are `expected` (see {@link until}). */
+/** Waits until the dynamic configs (only `keys`, when given) are `expected` (see {@link SETTLED}). */
 export function configsSettled(
   admin: KafkaAdmin,
   type: 'topic' | 'broker',
@@ -98,7 +104,10 @@ export function configsSettled(
   expected: Record<string, string>,
   keys?: string[],
 ): Promise<Record<string, string | null>> {
-  return until(() => configsOf(admin, type, name, keys), (v) => same(v, expected), `${type} ${name} configs = ${JSON.stringify(expected)}`);
+  return eventually(
+    accepting(() => configsOf(admin, type, name, keys), (v) => same(v, expected)),
+    { ...SETTLED, what: `${type} ${name} configs = ${JSON.stringify(expected)}` },
+  );
 }
 
 function same(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

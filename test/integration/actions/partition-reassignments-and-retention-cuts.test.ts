@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, configsSettled, dynamicConfigs, until, type Harness } from './harness.ts';
+import { SETTLED, accepting, actionHarness, configsSettled, dynamicConfigs, type Harness } from './harness.ts';
 import { produce } from './kafka-clients.ts';
 import { slowReassignment } from './slow-reassignment.ts';
 
@@ -27,10 +28,12 @@ describe('kafka.partitionReassignments and kafka.cutRetention against a real clu
     await produce(cluster, topic, [0], 300, 10_000);
     const move = await slowReassignment(cluster, h.admin, topic);
     try {
-      const busy = await until(
-        async () => (await h.execute('kafka.partitionReassignments', { topics: [topic] })).output as { inProgress: boolean; addingBrokers: number[]; topics: unknown[] },
-        (o) => o.inProgress,
-        'the reassignment to show',
+      const busy = await eventually(
+        accepting(
+          async () => (await h.execute('kafka.partitionReassignments', { topics: [topic] })).output as { inProgress: boolean; addingBrokers: number[]; topics: unknown[] },
+          (o) => o.inProgress,
+        ),
+        { ...SETTLED, what: 'the reassignment to show' },
       );
       expect(busy.addingBrokers).to.deep.equal([move.target]);
       expect(busy.topics).to.deep.equal([{ topic, partitions: 1 }]);

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../../support/eventually.ts';
 
 export interface MetricsTarget {
   /** Replaces the exposition text served on /metrics. */
@@ -34,16 +35,6 @@ async function freePort(): Promise<number> {
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await attempt().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`prometheus test server: ${what} not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function instant(url: string, query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
@@ -98,10 +89,15 @@ export async function startPrometheus(initialText: string): Promise<PrometheusSe
     });
     let exited = false;
     proc.once('exit', () => (exited = true));
-    const outcome = await until('readiness', 30_000, async () => {
-      if (exited) return 'exited';
-      return (await fetch(`${url}/-/ready`)).status === 200 ? 'ready' : undefined;
-    }).catch(() => 'not ready');
+    // A refused connection while Prometheus starts is "not yet".
+    const outcome = await waitFor(
+      'prometheus readiness',
+      async () => {
+        if (exited) return 'exited';
+        return (await fetch(`${url}/-/ready`).catch(() => undefined))?.status === 200 ? 'ready' : undefined;
+      },
+      { timeoutMs: 30_000 },
+    ).catch(() => 'not ready');
     if (outcome === 'ready') child = proc;
     else if (!exited) {
       const gone = new Promise((resolve) => proc.once('exit', resolve));
@@ -119,10 +115,14 @@ export async function startPrometheus(initialText: string): Promise<PrometheusSe
     url,
     target: { serve: (t) => void (text = t), scrapes: () => scrapes },
     async awaitValue(query, value, timeoutMs = 20_000) {
-      await until(`${query} == ${value}`, timeoutMs, async () => {
-        const result = await instant(url, query);
-        return result.length === 1 && result[0]?.value[1] === value ? true : undefined;
-      });
+      await waitFor(
+        `prometheus: ${query} == ${value}`,
+        async () => {
+          const result = await instant(url, query).catch(() => undefined);
+          return result?.length === 1 && result[0]?.value[1] === value ? true : undefined;
+        },
+        { timeoutMs },
+      );
     },
     async close() {
       const exited = new Promise<void>((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', () => resolve())));
@@ -134,6 +134,10 @@ export async function startPrometheus(initialText: string): Promise<PrometheusSe
     },
   };
   // Ready is not enough: the first scrape must have landed before tests query.
-  await until('first scrape', 30_000, async () => ((await instant(url, 'up{job="firebreak-test"} == 1')).length === 1 ? true : undefined));
+  await waitFor(
+    'prometheus: first scrape',
+    async () => ((await instant(url, 'up{job="firebreak-test"} == 1').catch(() => undefined))?.length === 1 ? true : undefined),
+    { timeoutMs: 30_000 },
+  );
   return server;
 }

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import type { ConsumerGroupLagOutput } from '../../../src/actions/kafka/actions/consumer-group-lag.ts';
 import type { DescribeClusterOutput } from '../../../src/actions/kafka/actions/describe-cluster.ts';
 import type { LogDirUsageOutput } from '../../../src/actions/kafka/actions/log-dir-usage.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, until, type Harness } from './harness.ts';
+import { SETTLED, accepting, actionHarness, type Harness } from './harness.ts';
 import { consumeAndCommit, produce } from './kafka-clients.ts';
 
 describe('read-only actions against a real cluster', function () {
@@ -43,7 +44,10 @@ describe('read-only actions against a real cluster', function () {
     // 200 KiB into partition 0, 50 KiB into partition 1; three replicas of each.
     await produce(cluster, topic, [0], 200, 1024);
     await produce(cluster, topic, [1], 50, 1024);
-    const grown = await until(usage, (u) => u.partitions.length === 6 && u.partitions.every((p) => p.bytes >= (p.partition === 0 ? 200 : 50) * 1024), 'replicas on disk');
+    const grown = await eventually(
+      accepting(usage, (u) => u.partitions.length === 6 && u.partitions.every((p) => p.bytes >= (p.partition === 0 ? 200 : 50) * 1024)),
+      { ...SETTLED, what: 'replicas on disk' },
+    );
     expect(grown.topics[0]?.bytes).to.equal(grown.totalBytes);
     expect(grown.totalBytes).to.be.at.least(3 * 250 * 1024);
     expect(grown.partitions.slice(0, 3).map((p) => p.partition)).to.deep.equal([0, 0, 0]);
@@ -51,7 +55,7 @@ describe('read-only actions against a real cluster', function () {
     expect(grown.brokers.reduce((s, b) => s + b.bytes, 0)).to.equal(grown.totalBytes);
 
     await produce(cluster, topic, [1], 100, 1024);
-    const more = await until(usage, (u) => u.totalBytes >= grown.totalBytes + 3 * 100 * 1024, 'more bytes on disk');
+    const more = await eventually(accepting(usage, (u) => u.totalBytes >= grown.totalBytes + 3 * 100 * 1024), { ...SETTLED, what: 'more bytes on disk' });
     expect(more.totalBytes).to.be.greaterThan(grown.totalBytes);
   });
 
@@ -63,14 +67,14 @@ describe('read-only actions against a real cluster', function () {
     let stopped = false;
     try {
       const lag = async () => (await h.execute('kafka.consumerGroupLag', { group })).output as ConsumerGroupLagOutput;
-      const live = await until(lag, (l) => l.state === 'Stable' && l.totalLag === 18, 'group stable with its commits');
+      const live = await eventually(accepting(lag, (l) => l.state === 'Stable' && l.totalLag === 18), { ...SETTLED, what: 'group stable with its commits' });
       expect(live.members).to.equal(1);
       expect(live.partitions).to.deep.equal([0, 1, 2].map((partition) => ({ topic, partition, committedOffset: 4, logEndOffset: 10, lag: 6 })));
       expect(live.topics).to.deep.equal([{ topic, lag: 18, partitions: 3 }]);
 
       await consumer.stop();
       stopped = true;
-      const idle = await until(lag, (l) => l.state === 'Empty', 'group empty after its member left');
+      const idle = await eventually(accepting(lag, (l) => l.state === 'Empty'), { ...SETTLED, what: 'group empty after its member left' });
       expect(idle.members).to.equal(0);
       expect(idle.totalLag).to.equal(18);
     } finally {

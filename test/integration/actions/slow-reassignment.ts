@@ -4,8 +4,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
+import { eventually } from '../../support/eventually.ts';
 import type { Cluster } from '../../support/kafka.ts';
-import { configsSettled, until } from './harness.ts';
+import { SETTLED, accepting, configsSettled } from './harness.ts';
 
 const RATE_KEYS = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'];
 
@@ -41,7 +42,10 @@ export async function slowReassignment(cluster: Cluster, admin: KafkaAdmin, topi
       for (const id of throttled) {
         await admin.incrementalAlterConfigs({ type: 'broker', name: String(id) }, RATE_KEYS.map((name) => ({ name, op: 'delete' as const })));
       }
-      await until(() => admin.listPartitionReassignments([topic]), (r) => r.length === 0, `reassignment of ${topic} to finish`, 60_000);
+      await eventually(
+        accepting(() => admin.listPartitionReassignments([topic]), (r) => r.length === 0),
+        { ...SETTLED, what: `reassignment of ${topic} to finish`, timeoutMs: 60_000 },
+      );
     },
   };
 }

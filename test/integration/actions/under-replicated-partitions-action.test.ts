@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { UnderReplicatedOutput } from '../../../src/actions/kafka/actions/under-replicated-partitions.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { actionHarness, until, type Harness } from './harness.ts';
+import { SETTLED, accepting, actionHarness, type Harness } from './harness.ts';
 
 describe('under-replicated partitions action with a broker down', function () {
   this.timeout(180_000);
@@ -29,7 +30,7 @@ describe('under-replicated partitions action with a broker down', function () {
     stoppedBroker = victim;
     await cluster.stopBroker(victim);
 
-    const down = await until(urp, (u) => u.count === 3, `3 under-replicated partitions of ${topic}`, 60_000);
+    const down = await eventually(accepting(urp, (u) => u.count === 3), { ...SETTLED, what: `3 under-replicated partitions of ${topic}`, timeoutMs: 60_000 });
     expect(down.partitions.map((p) => [p.partition, p.missing, p.offline])).to.deep.equal([
       [0, [victim], false],
       [1, [victim], false],
@@ -40,7 +41,7 @@ describe('under-replicated partitions action with a broker down', function () {
 
     await cluster.startBroker(victim);
     stoppedBroker = undefined;
-    const healed = await until(urp, (u) => u.count === 0, 'ISR complete again', 90_000);
+    const healed = await eventually(accepting(urp, (u) => u.count === 0), { ...SETTLED, what: 'ISR complete again', timeoutMs: 90_000 });
     expect(healed.brokers).to.deep.equal([]);
   });
 });

@@ -4,23 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../../../scripts/kafka/cluster.ts';
 import { fetchMetadata, type Metadata } from '../../../scripts/kafka/wire.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, testKafkaVersion, useKafka } from '../../support/kafka.ts';
 
-/** Polls Metadata from one broker until `accept` holds; fails after `timeoutMs`. */
-async function metadataUntil(
-  port: number,
-  topics: string[],
-  accept: (md: Metadata) => boolean,
-  timeoutMs = 60_000,
-): Promise<Metadata> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await fetchMetadata({ host: '127.0.0.1', port }, topics).catch((err: unknown) => err);
-    if (!(last instanceof Error) && accept(last as Metadata)) return last as Metadata;
-    if (Date.now() > deadline) throw new Error(`metadata from :${port} never matched; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/**
+ * Polls Metadata from one broker until `accept` holds; fails after `timeoutMs` with the last
+ * metadata read (or the last error, while the broker does not answer).
+ */
+function metadataUntil(port: number, topics: string[], accept: (md: Metadata) => boolean, timeoutMs = 60_000): Promise<Metadata> {
+  return eventually(
+    async () => {
+      const md = await fetchMetadata({ host: '127.0.0.1', port }, topics);
+      if (!accept(md)) throw new Error(`last: ${JSON.stringify(md)}`);
+      return md;
+    },
+    { what: `metadata from :${port} to match`, timeoutMs, intervalMs: 200 },
+  );
 }
 
 const brokerIds = (md: Metadata): number[] => md.brokers.map((b) => b.nodeId).sort();

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { FirebreakError } from '../../../src/errors.ts';
 import { attachCluster, startCluster, type BrokerInfo } from '../../../scripts/kafka/cluster.ts';
 import { fetchMetadata } from '../../../scripts/kafka/wire.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { testKafkaVersion } from '../../support/kafka.ts';
-import { accepts, canListen, processExists, until } from './os-checks.ts';
+import { accepts, canListen, processExists } from './os-checks.ts';
 
 /** Asserts that none of these nodes left a process or a bound port behind. */
 async function expectNothingLeft(brokers: readonly BrokerInfo[], pids: readonly number[]): Promise<void> {
@@ -79,7 +80,7 @@ describe('local Kafka cluster lifecycle', function () {
     await attached!.stop();
 
     // This process is still the JVM's parent: its exit is reaped here, a moment after stop().
-    await until(() => cluster.brokers.every((b) => b.pid === null), 5000);
+    await waitFor('every broker pid cleared', () => cluster.brokers.every((b) => b.pid === null) || undefined, { timeoutMs: 5000, intervalMs: 50 });
     await expectNothingLeft(brokers, pids);
   });
 });

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { attachCluster } from '../../../scripts/kafka/cluster.ts';
 import { fetchMetadata, parseBootstrap } from '../../../scripts/kafka/wire.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { testKafkaVersion } from '../../support/kafka.ts';
-import { accepts, processExists, until } from './os-checks.ts';
+import { accepts, processExists } from './os-checks.ts';
 
 const CLI = resolve(import.meta.dirname, '../../../scripts/kafka/cli.ts');
 
@@ -74,7 +75,7 @@ describe('npm run kafka (CLI)', function () {
     const stop = await kafkaCli(['stop', '--dir', dir]);
     expect(stop.code, stop.stderr).to.equal(0);
     // The broker has exited; init reaps it (it is no longer our child) a moment later.
-    await until(() => !processExists(pid), 15_000, `pid ${pid} gone`);
+    await waitFor(`pid ${pid} gone`, () => !processExists(pid) || undefined, { timeoutMs: 15_000, intervalMs: 50 });
     expect(await accepts(address!.port)).to.equal(false);
 
     const after = await kafkaCli(['status', '--dir', dir]);

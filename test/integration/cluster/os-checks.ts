@@ -35,12 +35,3 @@ export function processExists(pid: number): boolean {
     return false;
   }
 }
-
-/** Polls `condition` every 50 ms; fails if it is still false after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} still false after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

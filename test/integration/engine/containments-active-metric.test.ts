@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { quotaSettled } from '../actions/harness.ts';
-import { eventually, postAlerts } from '../http/harness.ts';
+import { postAlerts } from '../http/harness.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { engineAlert, startEngineApp, type EngineApp } from './engine-app.ts';
 
@@ -44,10 +45,14 @@ describe('engine: firebreak_containments_active against a real cluster', functio
   /** Polls the gauge until it shows `expected` (bounded): the store is read at each scrape. */
   async function gaugeReaches(expected: number): Promise<void> {
     let last = NaN;
-    await eventually(async () => {
-      last = await scrape();
-      return last === expected ? true : undefined;
-    }, `${METRIC} to be ${expected}`).catch((err: Error) => {
+    await waitFor(
+      `${METRIC} to be ${expected}`,
+      async () => {
+        last = await scrape();
+        return last === expected ? true : undefined;
+      },
+      { timeoutMs: 10_000 },
+    ).catch((err: Error) => {
       throw new Error(`${err.message} (last scraped: ${last})`);
     });
   }

@@ -25,8 +25,9 @@ import { catalogFromRegistry } from '../../../src/runbooks/params.ts';
 import { RunbookSet } from '../../../src/runbooks/set.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import type { Store } from '../../../src/store/types.ts';
+import { waitFor } from '../../support/eventually.ts';
 import type { Cluster } from '../../support/kafka.ts';
-import { TEST_AUTH, TOKENS, bearer, eventually, memoryLogger } from '../http/harness.ts';
+import { TEST_AUTH, TOKENS, bearer, memoryLogger } from '../http/harness.ts';
 
 export const ENGINE_RUNBOOKS = join(import.meta.dirname, '../../fixtures/runbooks/engine');
 
@@ -102,9 +103,13 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
       return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
     },
     incidentByKey: (key) =>
-      eventually(async () => (await store.findActiveIncidentByKey(key))?.id ?? (await store.listIncidents({ limit: 500 })).items.find((i) => i.key === key)?.id, `an incident ${key}`),
+      waitFor(
+        `an incident ${key}`,
+        async () => (await store.findActiveIncidentByKey(key))?.id ?? (await store.listIncidents({ limit: 500 })).items.find((i) => i.key === key)?.id,
+        { timeoutMs: 10_000 },
+      ),
     timeline,
-    waitForEntry: (incidentId, predicate, what, timeoutMs = 45_000) => eventually(async () => (await timeline(incidentId)).find(predicate), what, timeoutMs),
+    waitForEntry: (incidentId, predicate, what, timeoutMs = 45_000) => waitFor(what, async () => (await timeline(incidentId)).find(predicate), { timeoutMs }),
     async close() {
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err === undefined ? resolve() : reject(err)));

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { eventually } from '../http/harness.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { quotaOf } from '../actions/harness.ts';
@@ -100,23 +100,33 @@ describe('engine: a run interrupted by SIGKILL', function () {
     // The step is claimed and waits on the silent broker: the moment to die.
     await Promise.race([broker.connected, first.exited.then(() => Promise.reject(new Error('serve exited early')))]);
     const key = `engine-slow-evidence{client="${client}"}`;
-    const id = await eventually(async () => {
-      const response = await fetch(`${first.url}/api/v1/incidents?limit=500`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      return ((await response.json()) as { items: Array<{ id: string; key: string }> }).items.find((i) => i.key === key)?.id;
-    }, 'the incident');
+    const id = await waitFor(
+      'the incident',
+      async () => {
+        const response = await fetch(`${first.url}/api/v1/incidents?limit=500`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        return ((await response.json()) as { items: Array<{ id: string; key: string }> }).items.find((i) => i.key === key)?.id;
+      },
+      { timeoutMs: 10_000 },
+    );
     // The alert resolves meanwhile: its run is queued behind the one in progress.
     await post(first.url, engineAlert('EngineTestSlow', client, 'resolved'));
-    await eventually(async () => ((await timeline(first.url, id)).some((e) => e.kind === 'alert.resolved') ? true : undefined), 'the resolution to be recorded');
+    await waitFor('the resolution to be recorded', async () => ((await timeline(first.url, id)).some((e) => e.kind === 'alert.resolved') ? true : undefined), {
+      timeoutMs: 10_000,
+    });
     expect((await timeline(first.url, id)).filter((e) => e.kind === 'step.started').map((e) => e.data.stepId)).to.deep.equal(['cluster']);
     first.kill('SIGKILL');
     expect((await first.exited).signal).to.equal('SIGKILL');
 
     proc = await startServe({ cwd: dir, env: env(kafka.bootstrapServers) });
     const second = proc;
-    const entries = await eventually(async () => {
-      const items = await timeline(second.url, id);
-      return items.some((e) => e.kind === 'incident.status' && e.data.to === 'recovered') ? items : undefined;
-    }, 'the queued run to recover the incident', 60_000);
+    const entries = await waitFor(
+      'the queued run to recover the incident',
+      async () => {
+        const items = await timeline(second.url, id);
+        return items.some((e) => e.kind === 'incident.status' && e.data.to === 'recovered') ? items : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     const interrupted = entries.filter((e) => e.kind === 'run.interrupted');
     expect(interrupted).to.have.length(1);
     expect(interrupted[0]!.data).to.deep.include({ stepId: 'cluster', action: 'kafka.describeCluster', mutating: false });

@@ -3,8 +3,9 @@
  * and in the gauge), approved it runs, rejected it does not, expired it does not.
  */
 import { expect } from 'chai';
-import { TOKENS, eventually, postAlerts } from '../http/harness.ts';
+import { TOKENS, postAlerts } from '../http/harness.ts';
 import { quotaOf, quotaSettled } from '../actions/harness.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { engineAlert, startEngineApp, type EngineApp } from './engine-app.ts';
 
@@ -75,7 +76,9 @@ describe('engine: approvals through the API', function () {
     const late = await h.api('POST', `/api/v1/incidents/${id}/steps/throttle/approve`);
     expect([late.status, late.body.code]).to.deep.equal([409, 'ENGINE_APPROVAL_NOT_PENDING']);
     expect(await quotaOf(h.admin!, { 'client-id': client })).to.deep.equal({});
-    await eventually(async () => ((await h.api('GET', `/api/v1/incidents/${id}`)).body.approvals.length === 0 ? true : undefined), 'no pending approval');
+    await waitFor('no pending approval', async () => ((await h.api('GET', `/api/v1/incidents/${id}`)).body.approvals.length === 0 ? true : undefined), {
+      timeoutMs: 10_000,
+    });
   });
 
   it('answers 404 for a step with no approval', async () => {

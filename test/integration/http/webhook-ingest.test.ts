@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bigNotification } from '../../unit/ingest/big-notification.ts';
-import { BASIC, bearer, eventually, postAlerts, startHarness, TOKENS, type Harness } from './harness.ts';
+import { waitFor } from '../../support/eventually.ts';
+import { BASIC, bearer, postAlerts, startHarness, TOKENS, type Harness } from './harness.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/alertmanager');
 
@@ -32,7 +33,7 @@ describe('webhook ingest', () => {
   });
 
   async function processed(id: number): Promise<void> {
-    await eventually(async () => ((await h.store.getNotification(id))?.processedAt ? true : undefined), `notification ${id} processed`);
+    await waitFor(`notification ${id} processed`, async () => ((await h.store.getNotification(id))?.processedAt ? true : undefined), { timeoutMs: 10_000 });
   }
 
   it('stores a grouped notification before answering 200, then opens one incident for the group', async () => {

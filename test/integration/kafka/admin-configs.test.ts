@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { ConfigEntry, KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import { FirebreakError } from '../../../src/errors.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor, configCommand, eventually } from './admin-support.ts';
+import { adminFor, configCommand } from './admin-support.ts';
 
 /** name → value of the configs set dynamically on the resource itself. */
 function dynamicOf(entries: ConfigEntry[]): Record<string, string | null> {
@@ -111,6 +112,6 @@ describe('Kafka admin: topic and broker configs', () => {
       const out = await configCommand(cluster, ['--describe', '--entity-type', 'topics', '--entity-name', topic]);
       expect(out).to.contain(`Dynamic configs for topic ${topic}`);
       expect(out).to.match(/retention\.ms=7200000\b/);
-    }, 60_000, 500);
+    }, { timeoutMs: 60_000, intervalMs: 500 });
   });
 });

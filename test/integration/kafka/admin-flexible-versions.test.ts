@@ -7,8 +7,8 @@ import { describeClientQuotasApi, MATCH_EXACT } from '../../../src/actions/kafka
 import { describeLogDirsApi } from '../../../src/actions/kafka/protocol/describe-log-dirs.ts';
 import { incrementalAlterConfigsApi, OP_SET, RESOURCE_TOPIC } from '../../../src/actions/kafka/protocol/incremental-alter-configs.ts';
 import { createRouter, type Router } from '../../../src/actions/kafka/routing.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { eventually } from './admin-support.ts';
 
 /** The same API pinned to one version, as if the broker accepted only that one. */
 function pinned<Req, Res>(api: KafkaApi<Req, Res>, version: number): KafkaApi<Req, Res> {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { KafkaAdmin, LogDirInfo } from '../../../src/actions/kafka/types.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor, eventually, produce } from './admin-support.ts';
+import { adminFor, produce } from './admin-support.ts';
 
 /** Bytes of `topic` per broker, summed over its partitions. */
 function topicBytes(dirs: LogDirInfo[], topic: string): Map<number, number> {

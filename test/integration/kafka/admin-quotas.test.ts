@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { KafkaAdmin, QuotaEntity, QuotaEntry } from '../../../src/actions/kafka/types.ts';
 import { FirebreakError } from '../../../src/errors.ts';
+import { eventually } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor, configCommand, eventually } from './admin-support.ts';
+import { adminFor, configCommand } from './admin-support.ts';
 
 /** The quota values of exactly `entity` (strict match), or {} when it has none. */
 async function quotasOf(admin: KafkaAdmin, entity: QuotaEntity): Promise<QuotaEntry['values']> {
@@ -120,7 +121,7 @@ describe('Kafka admin: client quotas', () => {
         const text = await configCommand(cluster, ['--describe', '--entity-type', 'clients', '--entity-name', clientId]);
         expect(text).to.contain('producer_byte_rate=123456.0');
         return text;
-      }, 60_000, 500);
+      }, { timeoutMs: 60_000, intervalMs: 500 });
       expect(out).to.contain(`client-id '${clientId}'`);
     } finally {
       await admin.alterClientQuotas([{ entity: { 'client-id': clientId }, set: { producer_byte_rate: null } }]);

@@ -1,7 +1,11 @@
 /**
  * Helpers for the Kafka module's integration tests (admin-*.test.ts): a firebreak admin on the
- * shared test cluster, a kafkajs producer for test data, polling with a deadline, and the
- * broker's own `kafka.admin.ConfigCommand` as an independent witness of what firebreak changed.
+ * shared test cluster, a kafkajs producer for test data, and the broker's own
+ * `kafka.admin.ConfigCommand` as an independent witness of what firebreak changed.
+ *
+ * The tests read back what they wrote with `eventually` (test/support/eventually.ts): KRaft
+ * brokers apply committed metadata changes asynchronously, so a read right after a write may
+ * briefly see the old value.
  */
 import { execFile } from 'node:child_process';
 import { delimiter } from 'node:path';
@@ -40,23 +44,6 @@ export async function commitOffsets(cluster: Cluster, groupId: string, topic: st
     await admin.setOffsets({ groupId, topic, partitions });
   } finally {
     await admin.disconnect();
-  }
-}
-
-/**
- * Polls `check` until it returns without throwing, at most `timeoutMs`; rethrows its last error.
- * KRaft brokers apply committed metadata changes asynchronously, so a read right after a write
- * may briefly see the old value.
- */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() >= deadline) throw e;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { KafkaAdmin, TopicInfo } from '../../../src/actions/kafka/types.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor, eventually } from './admin-support.ts';
+import { adminFor } from './admin-support.ts';
 
 function underReplicated(topic: TopicInfo): number[] {
   return topic.partitions.filter((p) => p.isr.length < p.replicas.length).map((p) => p.partition);
@@ -58,14 +59,14 @@ describe('Kafka admin: cluster and topic metadata', () => {
       const [t] = await admin.describeTopics([topic]);
       expect(underReplicated(t!)).to.deep.equal([0, 1, 2]);
       return t!;
-    }, 60_000, 250);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     for (const p of degraded.partitions) {
       expect(p.isr).to.not.include(victim);
       expect(p.replicas).to.include(victim);
       expect(p.leader).to.not.equal(victim);
       expect(p.offlineReplicas).to.deep.equal([victim]);
     }
-    await eventually(async () => expect((await admin.describeCluster()).brokers.map((b) => b.nodeId)).to.not.include(victim), 30_000);
+    await eventually(async () => expect((await admin.describeCluster()).brokers.map((b) => b.nodeId)).to.not.include(victim), { timeoutMs: 30_000 });
 
     await cluster.startBroker(victim);
     stopped = undefined;
@@ -73,6 +74,6 @@ describe('Kafka admin: cluster and topic metadata', () => {
       const [t] = await admin.describeTopics([topic]);
       expect(underReplicated(t!)).to.deep.equal([]);
       expect(t!.partitions.every((p) => p.offlineReplicas.length === 0)).to.equal(true);
-    }, 120_000, 250);
+    }, { timeoutMs: 120_000, intervalMs: 250 });
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { quotaOf, quotaSettled, until } from '../actions/harness.ts';
+import { SETTLED, accepting, quotaOf, quotaSettled } from '../actions/harness.ts';
 import { consumeAndCommit, produce } from '../actions/kafka-clients.ts';
 import { startPrometheus, type PrometheusServer } from '../actions/prometheus-server.ts';
 import { notification, reasonOf, startRunbookApp, stepTrail, type RunbookApp } from './runbook-harness.ts';
@@ -71,7 +72,10 @@ describe('shipped runbook consumer-lag, for real', function () {
     expect(throttle?.data['output']).to.deep.equal({ producerByteRate: 1_048_576, throttled: [{ clientId: producer, from: null, to: 1_048_576 }], alreadyLower: [] });
 
     await h.post(notification('resolved', { ...alert, endsAt: new Date().toISOString() }));
-    await until(() => quotaOf(h!.admin, { 'client-id': producer }), (q) => Object.keys(q).length === 0, 'the producer quota to be removed');
+    await eventually(
+      accepting(() => quotaOf(h!.admin, { 'client-id': producer }), (q) => Object.keys(q).length === 0),
+      { ...SETTLED, what: 'the producer quota to be removed' },
+    );
     entries = await h.timeline(id);
     expect(stepTrail(entries).slice(4)).to.deep.equal([
       ['revert.started', 'throttle'],

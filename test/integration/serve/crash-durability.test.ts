@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import { bigNotification } from '../../unit/ingest/big-notification.ts';
-import { eventually } from '../http/harness.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { ensureStopped, startServe, type ServeProcess } from './serve-process.ts';
 
 const WEBHOOK_TOKEN = 'durability-webhook-token-0001';
@@ -87,14 +87,14 @@ describe('serve: crash durability', () => {
     proc = await startServe({ cwd: dir, env: env() });
     const second = proc;
     // Every acknowledged notification's group shows up as an incident through the API.
-    await eventually(
+    await waitFor(
+      'an incident for every acknowledged notification',
       async () => {
         const response = await fetch(`${second.url}/api/v1/incidents?limit=500`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
         const keys = new Set(((await response.json()) as { items: Array<{ key: string }> }).items.map((i) => i.key));
         return [...acked.values()].every((k) => keys.has(k)) ? true : undefined;
       },
-      'an incident for every acknowledged notification',
-      120_000,
+      { timeoutMs: 120_000 },
     );
     const replayed = second.logs.filter((l) => l.msg === 'notification processed' && acked.has(Number(l.notificationId)));
     expect(replayed.length, 'notifications acknowledged before the kill and processed after the restart').to.be.greaterThan(0);
