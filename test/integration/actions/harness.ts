@@ -12,9 +12,9 @@ import { ActionRegistry } from '../../../src/actions/registry.ts';
 import type { ActionContext, ExecuteResult, Plan, RevertOutcome, SafetyLimits } from '../../../src/actions/types.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
-import { FirebreakError } from '../../../src/errors.ts';
 import { eventually } from '../../support/eventually.ts';
 import type { Cluster } from '../../support/kafka.ts';
+export { rejection } from '../../support/rejection.ts';
 
 export const TEST_LIMITS: SafetyLimits = { minQuotaByteRate: 1024, minRetentionMs: 60_000, protectedTopics: ['protected-.*'] };
 
@@ -118,13 +118,3 @@ function sorted(o: Record<string, unknown>): Array<[string, unknown]> {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-/** The FirebreakError a promise rejects with (fails if it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<FirebreakError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof FirebreakError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}

@@ -1,24 +1,11 @@
 import { expect } from 'chai';
-import type { ConfigEntry, KafkaAdmin } from '../../../src/actions/kafka/types.ts';
-import { FirebreakError } from '../../../src/errors.ts';
+import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor, configCommand } from './admin-support.ts';
+import { adminFor, dynamicOf, configCommand } from './admin-support.ts';
+import { rejection } from '../../support/rejection.ts';
 
-/** name → value of the configs set dynamically on the resource itself. */
-function dynamicOf(entries: ConfigEntry[]): Record<string, string | null> {
-  return Object.fromEntries(entries.filter((e) => e.isDynamic).map((e) => [e.name, e.value]));
-}
 
-async function rejection(promise: Promise<unknown>): Promise<FirebreakError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).to.be.instanceOf(FirebreakError);
-    return e as FirebreakError;
-  }
-  expect.fail('expected a FirebreakError');
-}
 
 describe('Kafka admin: topic and broker configs', () => {
   let cluster: Cluster;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { ConfigEntry, KafkaAdmin, QuotaEntity, QuotaEntry } from '../../../src/actions/kafka/types.ts';
-import { FirebreakError } from '../../../src/errors.ts';
+import type { KafkaAdmin, QuotaEntity, QuotaEntry } from '../../../src/actions/kafka/types.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { adminFor } from './admin-support.ts';
+import { adminFor, dynamicOf } from './admin-support.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const ALL = { consistency: 'all-brokers' } as const;
 
@@ -12,19 +12,7 @@ async function quotasOf(admin: KafkaAdmin, entity: QuotaEntity): Promise<QuotaEn
   return entries.find((e) => JSON.stringify(e.entity) === JSON.stringify(entity))?.values ?? {};
 }
 
-function dynamicOf(entries: ConfigEntry[]): Record<string, string | null> {
-  return Object.fromEntries(entries.filter((e) => e.isDynamic).map((e) => [e.name, e.value]));
-}
 
-async function rejection(promise: Promise<unknown>): Promise<FirebreakError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).to.be.instanceOf(FirebreakError);
-    return e as FirebreakError;
-  }
-  expect.fail('expected a FirebreakError');
-}
 
 // Each broker applies a change from the metadata log on its own, a few hundred milliseconds
 // apart; a read from one random broker right after a write often shows the old value. These

@@ -12,7 +12,7 @@ import { delimiter } from 'node:path';
 import kafkajs from 'kafkajs';
 import { parseKafkaVersion, resolveClasspath } from '../../../scripts/kafka/classpath.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
-import type { KafkaAdmin, KafkaConnectionOptions } from '../../../src/actions/kafka/types.ts';
+import type { ConfigEntry, KafkaAdmin, KafkaConnectionOptions } from '../../../src/actions/kafka/types.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import type { Cluster } from '../../support/kafka.ts';
 
@@ -59,4 +59,9 @@ export async function configCommand(cluster: Cluster, args: string[]): Promise<s
       (error, stdout, stderr) => (error ? reject(new Error(`ConfigCommand ${args.join(' ')} failed: ${stderr}`, { cause: error })) : resolve(stdout)),
     );
   });
+}
+
+/** name -> value of the configs set dynamically on the resource itself. */
+export function dynamicOf(entries: ConfigEntry[]): Record<string, string | null> {
+  return Object.fromEntries(entries.filter((e) => e.isDynamic).map((e) => [e.name, e.value]));
 }

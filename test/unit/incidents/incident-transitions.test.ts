@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import { canTransition, closeIncident, TRANSITIONS, transitionIncident } from '../../../src/incidents/lifecycle.ts';
-import { FirebreakError } from '../../../src/errors.ts';
 import type { Incident, IncidentStatus } from '../../../src/incidents/model.ts';
 import { openMemoryStore, type MemoryStore } from './memory-store.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const STATUSES: IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
 
-async function rejection(promise: Promise<unknown>): Promise<FirebreakError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(FirebreakError);
-    return err as FirebreakError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('incident transitions table', () => {
   it('allows exactly the documented transitions', () => {
