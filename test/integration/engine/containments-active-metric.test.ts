@@ -5,7 +5,6 @@
  */
 import { expect } from 'chai';
 import { quotaSettled } from '../actions/harness.ts';
-import { postAlerts } from '../http/harness.ts';
 import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { engineAlert, startEngineApp, type EngineApp } from './engine-app.ts';
@@ -26,12 +25,6 @@ describe('engine: firebreak_containments_active against a real cluster', functio
   after(async () => {
     await h?.close();
   });
-
-  async function post(body: unknown): Promise<void> {
-    const response = await postAlerts(h.baseUrl, body);
-    expect(response.status).to.equal(200);
-    await response.body?.cancel();
-  }
 
   /** The gauge's value in one scrape of /metrics (no credentials needed). */
   async function scrape(): Promise<number> {
@@ -61,13 +54,13 @@ describe('engine: firebreak_containments_active against a real cluster', functio
     expect(await scrape()).to.equal(0);
     const client = uniqueName('producer');
 
-    await post(engineAlert(LAG, client, 'firing'));
+    await h.post(engineAlert(LAG, client, 'firing'));
     const id = await h.incidentByKey(`engine-lag-throttle{client="${client}"}`);
     await h.waitForEntry(id, (e) => e.kind === 'step.succeeded' && e.data.stepId === 'throttle', 'the throttle step');
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
     await gaugeReaches(1);
 
-    await post(engineAlert(LAG, client, 'resolved'));
+    await h.post(engineAlert(LAG, client, 'resolved'));
     await h.waitForEntry(id, (e) => e.kind === 'revert.succeeded', 'the revert');
     await quotaSettled(h.admin!, { 'client-id': client }, {});
     await gaugeReaches(0);

@@ -27,7 +27,7 @@ import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { waitFor } from '../../support/eventually.ts';
 import type { Cluster } from '../../support/kafka.ts';
-import { TEST_AUTH, TOKENS, bearer, memoryLogger } from '../http/harness.ts';
+import { TEST_AUTH, TOKENS, bearer, memoryLogger, postAlerts } from '../http/harness.ts';
 
 export const ENGINE_RUNBOOKS = join(import.meta.dirname, '../../fixtures/runbooks/engine');
 
@@ -38,6 +38,8 @@ export interface EngineApp {
   /** A separate admin client for the test's own reads and changes on the cluster. */
   admin: KafkaAdmin | null;
   runbooksDir: string;
+  /** Posts an Alertmanager notification to the webhook and expects it accepted (200). */
+  post(notification: unknown): Promise<void>;
   /** Calls the API with a token (default: the responder's) and parses the JSON answer. */
   api(method: 'GET' | 'POST', path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   /** The incident of this key, once it exists. */
@@ -93,6 +95,11 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
     app,
     admin,
     runbooksDir,
+    async post(notification) {
+      const response = await postAlerts(baseUrl, notification);
+      await response.body?.cancel();
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}, expected 200`);
+    },
     async api(method, path, o = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
         method,

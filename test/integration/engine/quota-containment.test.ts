@@ -5,7 +5,6 @@
  * behind firebreak's back.
  */
 import { expect } from 'chai';
-import { postAlerts } from '../http/harness.ts';
 import { quotaSettled } from '../actions/harness.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { engineAlert, startEngineApp, stepEntries, type EngineApp } from './engine-app.ts';
@@ -27,15 +26,9 @@ describe('engine: quota containment against a real cluster', function () {
     await h?.close();
   });
 
-  async function post(body: unknown): Promise<void> {
-    const response = await postAlerts(h.baseUrl, body);
-    expect(response.status).to.equal(200);
-    await response.body?.cancel();
-  }
-
   it('sets the quota while the alert fires and removes it when it resolves; the timeline tells both', async () => {
     const client = uniqueName('producer');
-    await post(engineAlert(LAG, client, 'firing'));
+    await h.post(engineAlert(LAG, client, 'firing'));
     const id = await h.incidentByKey(key(client));
     const succeeded = await h.waitForEntry(id, (e) => e.kind === 'step.succeeded' && e.data.stepId === 'throttle', 'the throttle step');
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
@@ -43,7 +36,7 @@ describe('engine: quota containment against a real cluster', function () {
     expect(succeeded.data.prior).to.deep.equal({ entity: { 'client-id': client }, values: { producer_byte_rate: null } });
     expect((await h.api('GET', `/api/v1/incidents/${id}`)).body.incident.status).to.equal('contained');
 
-    await post(engineAlert(LAG, client, 'resolved'));
+    await h.post(engineAlert(LAG, client, 'resolved'));
     await h.waitForEntry(id, (e) => e.kind === 'incident.status' && e.data.to === 'recovered', 'recovery');
     await quotaSettled(h.admin!, { 'client-id': client }, {});
     const timeline = await h.timeline(id);
@@ -62,11 +55,11 @@ describe('engine: quota containment against a real cluster', function () {
     const client = uniqueName('producer');
     await h.admin!.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 5_000_000, consumer_byte_rate: 7_000_000 } }]);
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 5_000_000, consumer_byte_rate: 7_000_000 });
-    await post(engineAlert(LAG, client, 'firing'));
+    await h.post(engineAlert(LAG, client, 'firing'));
     const id = await h.incidentByKey(key(client));
     await h.waitForEntry(id, (e) => e.kind === 'step.succeeded' && e.data.stepId === 'throttle', 'the throttle step');
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 1_048_576, consumer_byte_rate: 7_000_000 });
-    await post(engineAlert(LAG, client, 'resolved'));
+    await h.post(engineAlert(LAG, client, 'resolved'));
     await h.waitForEntry(id, (e) => e.kind === 'revert.succeeded', 'the revert');
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 5_000_000, consumer_byte_rate: 7_000_000 });
   });
@@ -74,7 +67,7 @@ describe('engine: quota containment against a real cluster', function () {
   it('runs each step once when the same notification arrives three times', async () => {
     const client = uniqueName('producer');
     const body = engineAlert(LAG, client, 'firing');
-    for (let i = 0; i < 3; i++) await post(body);
+    for (let i = 0; i < 3; i++) await h.post(body);
     const id = await h.incidentByKey(key(client));
     await h.waitForEntry(id, (e) => e.kind === 'run.finished', 'the run to finish');
     await h.app.pipeline.idle();
@@ -88,13 +81,13 @@ describe('engine: quota containment against a real cluster', function () {
 
   it('blocks a re-fire inside the cooldown, with reason cooldown, and leaves the broker alone', async () => {
     const client = uniqueName('producer');
-    await post(engineAlert(LAG, client, 'firing', '2026-03-01T10:00:00Z'));
+    await h.post(engineAlert(LAG, client, 'firing', '2026-03-01T10:00:00Z'));
     const id = await h.incidentByKey(key(client));
     await h.waitForEntry(id, (e) => e.kind === 'step.succeeded' && e.data.stepId === 'throttle', 'the throttle step');
-    await post(engineAlert(LAG, client, 'resolved', '2026-03-01T10:00:00Z'));
+    await h.post(engineAlert(LAG, client, 'resolved', '2026-03-01T10:00:00Z'));
     await h.waitForEntry(id, (e) => e.kind === 'revert.succeeded', 'the revert');
     await quotaSettled(h.admin!, { 'client-id': client }, {});
-    await post(engineAlert(LAG, client, 'firing', '2026-03-01T10:30:00Z'));
+    await h.post(engineAlert(LAG, client, 'firing', '2026-03-01T10:30:00Z'));
     const blocked = await h.waitForEntry(id, (e) => e.kind === 'step.blocked', 'the blocked step');
     expect(blocked.data).to.deep.include({ stepId: 'throttle' });
     expect(blocked.data.decision).to.deep.include({ verdict: 'block', reason: 'cooldown' });
@@ -104,14 +97,14 @@ describe('engine: quota containment against a real cluster', function () {
 
   it('does not clobber a value changed behind its back: the revert reports a conflict', async () => {
     const client = uniqueName('producer');
-    await post(engineAlert(LAG, client, 'firing'));
+    await h.post(engineAlert(LAG, client, 'firing'));
     const id = await h.incidentByKey(key(client));
     await h.waitForEntry(id, (e) => e.kind === 'step.succeeded' && e.data.stepId === 'throttle', 'the throttle step');
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
     // An operator raises the quota by hand during the incident.
     await h.admin!.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 3_000_000 } }]);
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 3_000_000 });
-    await post(engineAlert(LAG, client, 'resolved'));
+    await h.post(engineAlert(LAG, client, 'resolved'));
     const conflict = await h.waitForEntry(id, (e) => e.kind === 'revert.conflict', 'the conflict');
     expect(conflict.data.conflicts).to.deep.equal([{ resource: `quota:client-id=${client}`, key: 'producer_byte_rate', expected: 1_048_576, actual: 3_000_000 }]);
     await quotaSettled(h.admin!, { 'client-id': client }, { producer_byte_rate: 3_000_000 });
