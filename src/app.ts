@@ -25,6 +25,7 @@ import { buildOpenApiDocument } from './http/openapi.ts';
 import { requestLogging } from './http/request-context.ts';
 import { registerEngineRoutes } from './http/routes/engine.ts';
 import { registerIncidentRoutes } from './http/routes/incidents.ts';
+import { registerResponderRoutes } from './http/routes/responders.ts';
 import { registerSystemRoutes } from './http/routes/system.ts';
 import { registerWebhookRoute } from './http/routes/webhook.ts';
 import { createPipeline, type Pipeline, type PostProcessHook } from './ingest/pipeline.ts';
@@ -32,6 +33,7 @@ import { createWebhookValidator } from './ingest/validate.ts';
 import { processNotification, type ProcessOptions } from './incidents/process.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { configuredGrafanaAnnotator } from './record/grafana-annotations.ts';
+import { createLiveFeed, type LiveFeed } from './record/live-feed.ts';
 import { withTimelineFeed, type TimelineRecorder } from './record/timeline-feed.ts';
 import type { Store } from './store/types.ts';
 
@@ -71,6 +73,8 @@ export interface App {
   store: Store;
   /** The runbook engine, when one was given. */
   engine: Engine | null;
+  /** Every committed timeline entry, for event streams (API, console). */
+  live: LiveFeed;
   /** Starts processing, beginning with every stored notification not yet processed. */
   start(): void;
   /** Makes `/readyz` answer 503 from now on: the first step of a shutdown. */
@@ -91,8 +95,9 @@ export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? createMetrics();
   // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
   const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger, metrics });
-  const recorders = [...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator])];
-  const store = recorders.length === 0 ? deps.store : withTimelineFeed(deps.store, recorders, logger);
+  const live = createLiveFeed();
+  const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator])];
+  const store = withTimelineFeed(deps.store, recorders, logger);
   metrics.observeIncidents(() => store.countIncidentsByStatus());
   const engine = deps.engine?.({ store, metrics }) ?? null;
   const processOptions: ProcessOptions =
@@ -132,6 +137,7 @@ export function createApp(deps: AppDeps): App {
     bodyLimit: deps.config.limits.webhookBodyBytes,
   });
   registerIncidentRoutes(app, { store, clock, metrics, auth, bodyLimit: deps.config.limits.apiBodyBytes });
+  registerResponderRoutes(app, { store, clock, metrics, auth, feed: live, bodyLimit: deps.config.limits.apiBodyBytes });
   registerEngineRoutes(app, { engine, auth, logger, bodyLimit: deps.config.limits.apiBodyBytes });
   app.use(notFoundHandler);
   app.use(errorHandler);
@@ -142,6 +148,7 @@ export function createApp(deps: AppDeps): App {
     metrics,
     store,
     engine,
+    live,
     start() {
       pipeline.kick();
       // Recovery of runs a previous process left half-done comes first; runs start after it.
@@ -149,9 +156,12 @@ export function createApp(deps: AppDeps): App {
     },
     drain() {
       accepting = false;
+      // Event streams never end by themselves: end them so the server can close.
+      live.close();
     },
     async stop(graceMs) {
       accepting = false;
+      live.close();
       const started = Date.now();
       await pipeline.close(graceMs);
       await engine?.close(Math.max(0, graceMs - (Date.now() - started)));

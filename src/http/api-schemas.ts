@@ -76,3 +76,24 @@ export const POSTMORTEM_QUERY: Record<string, unknown> = {
     format: { enum: ['markdown', 'json'], default: 'markdown' },
   },
 };
+
+/** Body of `POST /api/v1/incidents/:id/status-updates`. */
+export const STATUS_UPDATE_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['known', 'doing'],
+  properties: {
+    known: { ...text(4_000), description: 'What we know: the impact and what is understood so far.' },
+    doing: { ...text(4_000), description: 'What we do about it.' },
+    nextUpdateAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }], description: 'When the next update comes (RFC 3339).' },
+  },
+};
+
+/** Query of `GET /api/v1/incidents/:id/events`. */
+export const EVENTS_QUERY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    afterId: { type: 'integer', minimum: 0, description: 'Replay entries after this id first; `Last-Event-ID` wins when sent.' },
+  },
+};

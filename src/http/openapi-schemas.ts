@@ -52,7 +52,19 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
   },
   IncidentPage: {
     type: 'object',
-    properties: { items: { type: 'array', items: ref('Incident') }, nextCursor: nullable({ type: 'string' }) },
+    properties: {
+      items: {
+        type: 'array',
+        items: {
+          allOf: [ref('Incident')],
+          properties: {
+            pendingApprovals: { type: 'integer', description: 'Steps waiting for an approval.' },
+            containmentsInForce: { type: 'integer', description: 'Changes firebreak made that are still in place.' },
+          },
+        },
+      },
+      nextCursor: nullable({ type: 'string' }),
+    },
   },
   Alert: {
     type: 'object',
@@ -79,6 +91,26 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       roles: { type: 'array', items: ref('RoleAssignment') },
       actionItems: { type: 'array', items: ref('ActionItem') },
       approvals: { type: 'array', items: ref('Approval'), description: 'Steps waiting for a responder to approve or reject them.' },
+      containments: { type: 'array', items: ref('Containment'), description: 'Changes firebreak made that are still in place, newest first.' },
+    },
+  },
+  Containment: {
+    type: 'object',
+    description: 'A change still in place, with the prior state a revert restores.',
+    properties: {
+      claimId: { type: 'integer' },
+      stepId: { type: 'string' },
+      runbook: { type: 'string' },
+      action: { type: 'string' },
+      params: { type: 'object' },
+      plan: { description: 'The changes as planned: resource, key, from, to.' },
+      prior: { description: 'What the action recorded before changing anything.' },
+      applied: {},
+      appliedAt: time,
+      revert: { type: 'string' },
+      status: { enum: ['succeeded', 'interrupted'] },
+      revertStatus: nullable({ type: 'string' }),
+      revertDetail: {},
     },
   },
   TimelineEntry: {

@@ -6,6 +6,7 @@
  */
 import { ACTION_ITEM_BODY, CLOSE_BODY, LIST_INCIDENTS_QUERY, NOTE_BODY, ROLE_BODY, TIMELINE_QUERY } from './api-schemas.ts';
 import { ENGINE_PATHS, ENGINE_SCHEMAS } from './openapi-engine.ts';
+import { RESPONDER_PATHS } from './openapi-responders.ts';
 import { COMPONENT_SCHEMAS } from './openapi-schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -187,6 +188,7 @@ export function buildOpenApiDocument(version: string): Json {
         },
       },
       ...ENGINE_PATHS,
+      ...RESPONDER_PATHS,
     },
     components: {
       securitySchemes: {

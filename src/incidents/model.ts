@@ -97,8 +97,12 @@ export type TimelineKind =
   | 'note'
   | 'role.assigned'
   | 'action-item.added'
+  /** A status update for stakeholders (what we know, what we do, next update at). */
+  | 'status.update'
   | 'annotation.created'
-  | 'annotation.failed';
+  | 'annotation.failed'
+  /** A notification to a chat target that could not be delivered (src/record/notifier.ts). */
+  | 'notification.failed';
 
 export interface TimelineEntry {
   id: number;

@@ -6,7 +6,10 @@ import type { Command } from '../types.ts';
 import { serveCommand } from '../serve.ts';
 import { validateCommand } from '../validate.ts';
 import { actionCommand } from './action.ts';
+import { approvalsCommand } from './approvals.ts';
 import { approveCommand, rejectCommand } from './approve.ts';
+import { incidentCommand } from './incident.ts';
+import { incidentsCommand } from './incidents.ts';
 import { pauseCommand } from './pause.ts';
 import { resumeCommand } from './resume.ts';
 import { revertCommand } from './revert.ts';
@@ -17,6 +20,9 @@ export const COMMANDS: readonly Command[] = [
   actionCommand,
   validateCommand,
   simulateCommand,
+  incidentsCommand,
+  incidentCommand,
+  approvalsCommand,
   pauseCommand,
   resumeCommand,
   revertCommand,

@@ -1,0 +1,161 @@
+/**
+ * What a responder needs to see of incidents, read from the store: the list with what needs a
+ * person (approvals waiting, containments in force), one incident in full, and every approval
+ * waiting across incidents. Shared by the API, the console and the CLI (through the API), so they
+ * all show the same thing.
+ */
+import { inPlace } from '../engine/history.ts';
+import type { Approval, StepClaim } from '../store/engine-types.ts';
+import type { AlertEvent, IncidentQuery, Page, Store } from '../store/types.ts';
+import { currentStates } from './alert-state.ts';
+import { incidentNotFound } from './errors.ts';
+import { computeFigures, type IncidentFigures } from './figures.ts';
+import type { ActionItem, Alert, Incident, RoleAssignment, TimelineEntry } from './model.ts';
+
+export interface IncidentSummary extends Incident {
+  /** Steps of this incident waiting for a person's approval. */
+  pendingApprovals: number;
+  /** Changes firebreak made in this incident that are still in place. */
+  containmentsInForce: number;
+}
+
+/** A change still in place, with what it replaced: what a revert would restore. */
+export interface Containment {
+  claimId: number;
+  stepId: string;
+  runbook: string;
+  action: string;
+  params: Record<string, unknown>;
+  /** The changes as planned (`plan.changes`: resource, key, from, to), when recorded. */
+  plan: unknown;
+  prior: unknown;
+  applied: unknown;
+  appliedAt: string;
+  /** `on-resolve`, `manual`, `never`, ... as the step said when it ran. */
+  revert: string;
+  /** `succeeded`, or `interrupted` (its outcome is unknown: treated as in place). */
+  status: string;
+  /** `failed` when a revert was tried and failed (it may be tried again), else null. */
+  revertStatus: string | null;
+  revertDetail: unknown;
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  figures: IncidentFigures;
+  alerts: Alert[];
+  roles: RoleAssignment[];
+  actionItems: ActionItem[];
+  /** Pending approvals, oldest request first. */
+  approvals: Approval[];
+  /** Changes in place, newest first. */
+  containments: Containment[];
+}
+
+/** An approval waiting, with the incident it belongs to and who is expected to decide. */
+export interface WaitingApproval extends Approval {
+  incident: Pick<Incident, 'id' | 'title' | 'status' | 'severity' | 'cluster'>;
+  /** The incident's commander when one is assigned; otherwise any responder may decide. */
+  commander: string | null;
+}
+
+/** Page size used when a whole timeline is read. */
+const TIMELINE_PAGE = 500;
+
+export async function wholeTimeline(store: Store, incidentId: string): Promise<TimelineEntry[]> {
+  const entries: TimelineEntry[] = [];
+  for (;;) {
+    const last = entries.at(-1);
+    const page = await store.timeline(incidentId, { limit: TIMELINE_PAGE, ...(last === undefined ? {} : { afterId: last.id }) });
+    entries.push(...page);
+    if (page.length < TIMELINE_PAGE) return entries;
+  }
+}
+
+export function containmentOf(claim: StepClaim): Containment {
+  return {
+    claimId: claim.id,
+    stepId: claim.stepId,
+    runbook: claim.runbook,
+    action: claim.action,
+    params: claim.params,
+    plan: claim.plan,
+    prior: claim.prior,
+    applied: claim.applied,
+    appliedAt: claim.finishedAt ?? claim.claimedAt,
+    revert: claim.revert,
+    status: claim.status,
+    revertStatus: claim.revertStatus,
+    revertDetail: claim.revertDetail,
+  };
+}
+
+/** Changes of an incident still in place, newest first. */
+export async function containmentsInForce(store: Store, incidentId: string): Promise<Containment[]> {
+  const claims = await store.stepClaims({ incidentId });
+  return claims.filter(inPlace).reverse().map(containmentOf);
+}
+
+/** A page of incidents (newest opened first) with their approval and containment counts. */
+export async function listIncidentSummaries(store: Store, query: IncidentQuery): Promise<Page<IncidentSummary>> {
+  const page = await store.listIncidents(query);
+  const items = await Promise.all(
+    page.items.map(async (incident): Promise<IncidentSummary> => {
+      const [approvals, claims] = await Promise.all([store.approvals({ incidentId: incident.id, state: ['pending'] }), store.stepClaims({ incidentId: incident.id })]);
+      return { ...incident, pendingApprovals: approvals.length, containmentsInForce: claims.filter(inPlace).length };
+    }),
+  );
+  return { items, nextCursor: page.nextCursor };
+}
+
+/**
+ * What needs a person first: incidents with approvals waiting, then those with containments in
+ * force, then the rest; newest opened first within each (a stable sort of a newest-first list).
+ */
+export function byAttention<T extends Pick<IncidentSummary, 'pendingApprovals' | 'containmentsInForce' | 'status'>>(items: readonly T[]): T[] {
+  const rank = (i: T) => (i.pendingApprovals > 0 ? 0 : i.containmentsInForce > 0 ? 1 : i.status === 'open' ? 2 : 3);
+  return [...items].sort((a, b) => rank(a) - rank(b));
+}
+
+export async function incidentDetail(store: Store, incidentId: string, timeline?: readonly TimelineEntry[]): Promise<IncidentDetail> {
+  const incident = await store.getIncident(incidentId);
+  if (incident === null) throw incidentNotFound(incidentId);
+  const [entries, events, roles, actionItems, approvals, containments] = await Promise.all([
+    timeline === undefined ? wholeTimeline(store, incidentId) : Promise.resolve(timeline),
+    store.alertEvents(incidentId),
+    store.roles(incidentId),
+    store.actionItems(incidentId),
+    store.approvals({ incidentId, state: ['pending'] }),
+    containmentsInForce(store, incidentId),
+  ]);
+  return {
+    incident,
+    figures: computeFigures(incident, entries),
+    alerts: alertsOf(events),
+    roles,
+    actionItems,
+    approvals,
+    containments,
+  };
+}
+
+export function alertsOf(events: readonly AlertEvent[]): Alert[] {
+  return [...currentStates(events.map((e) => e.alert)).values()];
+}
+
+/** Every approval waiting, the one expiring first at the top. */
+export async function waitingApprovals(store: Store): Promise<WaitingApproval[]> {
+  const pending = await store.approvals({ state: ['pending'] });
+  const incidents = new Map<string, { incident: Incident | null; roles: RoleAssignment[] }>();
+  for (const id of new Set(pending.map((a) => a.incidentId))) {
+    incidents.set(id, { incident: await store.getIncident(id), roles: await store.roles(id) });
+  }
+  const waiting: WaitingApproval[] = [];
+  for (const approval of pending) {
+    const found = incidents.get(approval.incidentId);
+    if (found?.incident === null || found === undefined) continue;
+    const { id, title, status, severity, cluster } = found.incident;
+    waiting.push({ ...approval, incident: { id, title, status, severity, cluster }, commander: found.roles.find((r) => r.role === 'commander')?.person ?? null });
+  }
+  return waiting.sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || a.id - b.id);
+}
