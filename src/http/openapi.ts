@@ -73,11 +73,24 @@ export function buildOpenApiDocument(version: string): Json {
               description: 'Stored; it will be processed.',
               content: json({
                 type: 'object',
-                required: ['status', 'notificationId', 'alerts'],
-                properties: { status: { const: 'accepted' }, notificationId: { type: 'integer' }, alerts: { type: 'integer' } },
+                required: ['status', 'notificationId', 'alerts', 'rejected'],
+                properties: {
+                  status: { const: 'accepted' },
+                  notificationId: { type: 'integer' },
+                  alerts: { type: 'integer', description: 'Alerts that will be processed.' },
+                  rejected: {
+                    type: 'array',
+                    description: 'Alerts left out because they cannot be read; the others are processed.',
+                    items: {
+                      type: 'object',
+                      required: ['index', 'fingerprint', 'path', 'message'],
+                      properties: { index: { type: 'integer' }, fingerprint: nullable({ type: 'string' }), path: { type: 'string' }, message: { type: 'string' } },
+                    },
+                  },
+                },
               }),
             },
-            '400': errorResponse('Not a valid v4 payload.', ['WEBHOOK_INVALID_JSON', 'WEBHOOK_INVALID_PAYLOAD', 'WEBHOOK_UNSUPPORTED_VERSION']),
+            '400': errorResponse('Not a valid v4 payload.', ['WEBHOOK_INVALID_JSON', 'WEBHOOK_PAYLOAD_TOO_DEEP', 'WEBHOOK_INVALID_PAYLOAD', 'WEBHOOK_UNSUPPORTED_VERSION']),
             ...AUTH_ERRORS,
             '413': errorResponse('Body larger than limits.webhookBodyBytes.', ['WEBHOOK_PAYLOAD_TOO_LARGE']),
             '415': errorResponse('Not application/json.', ['WEBHOOK_UNSUPPORTED_MEDIA_TYPE']),

@@ -45,7 +45,10 @@ export interface StoredNotification {
   /** The body exactly as parsed from the request. */
   payload: unknown;
   processedAt: string | null;
-  /** Set when processing failed permanently (stable error code + message). */
+  /**
+   * Set when processing failed permanently, or left alerts out that cannot be read (stable error
+   * code + message: `INCIDENT_INVALID_NOTIFICATION: ...`, `INCIDENT_ALERT_REJECTED: ...`).
+   */
   error: string | null;
 }
 

@@ -24,7 +24,7 @@ import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { currentStates, isSameState, isStale } from './alert-state.ts';
 import { alertName, alertSummary, escalateSeverity, incidentTitle } from './describe.ts';
 import { transitionIncident } from './lifecycle.ts';
-import { normalizeNotification, toIso } from './normalize.ts';
+import { describeRejection, readNotification, toIso, type RejectedAlert } from './normalize.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AlertEvent, Store, StoreTx } from '../store/types.ts';
@@ -67,7 +67,9 @@ const ACTOR = 'alertmanager';
  *
  * A body that cannot be read as a v4 notification is a permanent failure: the notification is
  * marked processed with the error (`CODE: message`) and the INCIDENT_INVALID_NOTIFICATION error
- * is rethrown. Store errors are rethrown as they are; nothing of the notification is kept.
+ * is rethrown. An alert that cannot be read is left out, alone: the others are processed, and
+ * the notification's `error` lists it (`INCIDENT_ALERT_REJECTED: ...`). Store errors are
+ * rethrown as they are; nothing of the notification is kept.
  */
 export async function processNotification(
   deps: { store: Store; clock: Clock; logger: Logger },
@@ -76,8 +78,9 @@ export async function processNotification(
 ): Promise<ProcessResult> {
   const { store, clock, logger } = deps;
   let notification: Notification;
+  let rejected: RejectedAlert[];
   try {
-    notification = normalizeNotification(stored.payload);
+    ({ notification, rejected } = readNotification(stored.payload));
   } catch (err) {
     const error = toFirebreakError(err);
     await store.transaction((tx) => tx.markNotificationProcessed(stored.id, toIso(clock.now()), `${error.code}: ${error.message}`));
@@ -90,11 +93,14 @@ export async function processNotification(
     await run.settleStatuses();
     const now = toIso(clock.now());
     for (const id of run.touched.keys()) await tx.updateIncident(id, { updatedAt: now });
-    await tx.markNotificationProcessed(stored.id, now, null);
+    await tx.markNotificationProcessed(stored.id, now, rejectionNote(rejected));
     const processed = await run.result();
     if (options.withinTransaction !== undefined) await options.withinTransaction(tx, processed, notification);
     return processed;
   });
+  if (rejected.length > 0) {
+    logger.warn({ notificationId: stored.id, rejected: rejected.map(describeRejection) }, 'alerts that cannot be read were left out; the others were processed');
+  }
   logger.info(
     { notificationId: stored.id, duplicates: result.duplicates, incidents: result.incidents.map((i) => `${i.id}:${i.status}`) },
     'notification processed',
@@ -306,6 +312,14 @@ class NotificationRun {
     await this.#tx.appendTimeline({ incidentId, actor: ACTOR, ...entry });
     this.#timeline.push({ kind: entry.kind });
   }
+}
+
+/** What the notification's `error` records about alerts left out (null when none was). */
+function rejectionNote(rejected: RejectedAlert[]): string | null {
+  if (rejected.length === 0) return null;
+  const listed = rejected.slice(0, 10).map(describeRejection).join('; ');
+  const more = rejected.length > 10 ? `; and ${rejected.length - 10} more` : '';
+  return `INCIDENT_ALERT_REJECTED: ${rejected.length} alert${rejected.length === 1 ? '' : 's'} left out: ${listed}${more}`;
 }
 
 /** The latest of ISO times, or null for none. */

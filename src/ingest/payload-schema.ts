@@ -6,6 +6,11 @@
  * lenient on the rest: additional properties are allowed everywhere because newer Alertmanager
  * releases add fields (`notification_reason`, `routeLabels`, ...), and a receiver that rejected
  * them would drop alerts on an upgrade (Alertmanager does not retry a 4xx).
+ *
+ * Ingest checks the envelope with {@link WEBHOOK_ENVELOPE_SCHEMA} and reads each alert with
+ * `readNotification` (src/incidents/normalize.ts), the function processing uses, so one bad alert
+ * is rejected alone. {@link WEBHOOK_ALERT_SCHEMA} describes what that function accepts, for the
+ * OpenAPI document; a unit test keeps the two in agreement.
  */
 
 const stringMap = {
@@ -25,7 +30,10 @@ export const WEBHOOK_ALERT_SCHEMA: Record<string, unknown> = {
     status: { enum: ['firing', 'resolved'] },
     labels: stringMap,
     annotations: optionalStringMap,
-    startsAt: time,
+    startsAt: {
+      ...time,
+      description: 'When the alert started firing. Go\'s zero time (0001-01-01T00:00:00Z, "unset") is rejected: it cannot tell one firing episode from another.',
+    },
     /** `0001-01-01T00:00:00Z` (Go's zero time) means unset. */
     endsAt: { anyOf: [time, { type: 'null' }] },
     generatorURL: { anyOf: [{ type: 'string' }, { type: 'null' }] },
@@ -33,21 +41,37 @@ export const WEBHOOK_ALERT_SCHEMA: Record<string, unknown> = {
   },
 };
 
-export const WEBHOOK_PAYLOAD_SCHEMA: Record<string, unknown> = {
+const ENVELOPE_PROPERTIES = {
+  version: { const: '4' },
+  groupKey: { type: 'string', minLength: 1 },
+  truncatedAlerts: { type: 'integer', minimum: 0 },
+  status: { enum: ['firing', 'resolved'] },
+  receiver: { type: 'string' },
+  groupLabels: optionalStringMap,
+  commonLabels: optionalStringMap,
+  commonAnnotations: optionalStringMap,
+  externalURL: { type: 'string' },
+};
+
+/** The body around the alerts: refused whole when it does not match. */
+export const WEBHOOK_ENVELOPE_SCHEMA: Record<string, unknown> = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  title: 'Alertmanager webhook payload, version 4',
+  title: 'Alertmanager webhook payload, version 4 (envelope)',
   type: 'object',
   required: ['version', 'groupKey', 'status', 'receiver', 'alerts'],
+  properties: { ...ENVELOPE_PROPERTIES, alerts: { type: 'array' } },
+};
+
+/** The whole body, as the OpenAPI document publishes it. */
+export const WEBHOOK_PAYLOAD_SCHEMA: Record<string, unknown> = {
+  ...WEBHOOK_ENVELOPE_SCHEMA,
+  title: 'Alertmanager webhook payload, version 4',
   properties: {
-    version: { const: '4' },
-    groupKey: { type: 'string', minLength: 1 },
-    truncatedAlerts: { type: 'integer', minimum: 0 },
-    status: { enum: ['firing', 'resolved'] },
-    receiver: { type: 'string' },
-    groupLabels: optionalStringMap,
-    commonLabels: optionalStringMap,
-    commonAnnotations: optionalStringMap,
-    externalURL: { type: 'string' },
-    alerts: { type: 'array', items: WEBHOOK_ALERT_SCHEMA },
+    ...ENVELOPE_PROPERTIES,
+    alerts: {
+      type: 'array',
+      items: WEBHOOK_ALERT_SCHEMA,
+      description: 'Each alert is read on its own: one that does not match is rejected alone (listed in the answer\'s `rejected`) and the others are processed. A notification none of whose alerts can be read is refused (400).',
+    },
   },
 };

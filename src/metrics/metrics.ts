@@ -21,8 +21,11 @@ export interface ProcessedCounts {
 export interface Metrics {
   /** Registry to scrape, and to register further metrics on. */
   readonly registry: Registry;
-  /** An accepted (stored) notification, its alerts by status, and how many Alertmanager left out. */
-  notificationAccepted(status: string, alerts: { firing: number; resolved: number }, truncated?: number): void;
+  /**
+   * An accepted (stored) notification, the alerts it will process by status, how many Alertmanager
+   * left out, and how many were rejected because they cannot be read.
+   */
+  notificationAccepted(status: string, alerts: { firing: number; resolved: number }, truncated?: number, rejected?: number): void;
   /** One webhook request finished with `outcome` (`ok` or the error code) after `seconds`. */
   webhookRequest(outcome: string, seconds: number): void;
   /** Duplicates and timeline entries of one processed notification. */
@@ -89,6 +92,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const alertsTruncated = new Counter({
     name: 'firebreak_alerts_truncated_total',
     help: 'Alerts Alertmanager left out of notifications (truncatedAlerts, max_alerts); firebreak never sees them.',
+    registers,
+  });
+  const alertsRejected = new Counter({
+    name: 'firebreak_alerts_rejected_total',
+    help: 'Alerts left out of accepted notifications because they cannot be read (the rest of their notification is processed).',
     registers,
   });
   const webhookDuration = new Histogram({
@@ -213,9 +221,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   return {
     registry,
-    notificationAccepted(status, alerts, truncated = 0) {
+    notificationAccepted(status, alerts, truncated = 0, rejected = 0) {
       notificationsReceived.inc({ status });
       if (truncated > 0) alertsTruncated.inc(truncated);
+      if (rejected > 0) alertsRejected.inc(rejected);
       if (alerts.firing > 0) alertsReceived.inc({ status: 'firing' }, alerts.firing);
       if (alerts.resolved > 0) alertsReceived.inc({ status: 'resolved' }, alerts.resolved);
     },

@@ -39,7 +39,7 @@ export function registerWebhookRoute(app: Express, deps: WebhookRouteDeps): void
       const accepted = await acceptNotification(deps, req.body, context.logger);
       // Links this request (reqId) to the processing log lines, which carry notificationId.
       context.fields.notificationId = accepted.notification.id;
-      res.status(200).json({ status: 'accepted', notificationId: accepted.notification.id, alerts: accepted.alerts });
+      res.status(200).json({ status: 'accepted', notificationId: accepted.notification.id, alerts: accepted.alerts, rejected: accepted.rejected });
     },
   );
 }

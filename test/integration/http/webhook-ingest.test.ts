@@ -109,6 +109,40 @@ describe('webhook ingest', () => {
     expect(metrics).to.include('firebreak_notifications_received_total{status="firing"} 3');
   });
 
+  it('processes the readable alerts of a notification and lists the one it leaves out', async () => {
+    const body = JSON.parse(fixture('grouped-firing.json')) as { alerts: Array<Record<string, unknown>> };
+    body.alerts[1]!.startsAt = '2016-12-31T23:59:60Z';
+    body.alerts[2]!.startsAt = '0001-01-01T00:00:00Z';
+    const response = await postAlerts(h.baseUrl, body);
+    expect(response.status).to.equal(200);
+    const answer = (await response.json()) as { notificationId: number; alerts: number; rejected: Array<Record<string, unknown>> };
+    expect(answer.alerts).to.equal(2);
+    expect(answer.rejected).to.have.length(1);
+    expect(answer.rejected[0]).to.include({ index: 2, fingerprint: body.alerts[2]!.fingerprint, path: '/alerts/2/startsAt' });
+    await processed(answer.notificationId);
+    const stored = await h.store.getNotification(answer.notificationId);
+    expect(stored?.error).to.match(/^INCIDENT_ALERT_REJECTED: 1 alert left out: \/alerts\/2\/startsAt is unset/);
+    const [incident] = (await h.store.listIncidents({ limit: 10 })).items;
+    const firing = (await h.store.timeline(incident!.id)).filter((e) => e.kind === 'alert.firing');
+    expect(firing.map((e) => (e.data as { fingerprint: string }).fingerprint)).to.deep.equal([body.alerts[0]!.fingerprint, body.alerts[1]!.fingerprint]);
+    expect((firing[1]!.data as { startsAt: string }).startsAt).to.equal('2016-12-31T23:59:59.999Z');
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(metrics).to.include('firebreak_alerts_rejected_total 1');
+    expect(metrics).to.include('firebreak_alerts_received_total{status="firing"} 2');
+  });
+
+  it('refuses a body nested 10,000 levels deep with 400 WEBHOOK_PAYLOAD_TOO_DEEP, not a store error', async () => {
+    const body = JSON.parse(fixture('grouped-firing.json')) as { alerts: Array<Record<string, unknown>> };
+    const deep = `${'{"x":'.repeat(10_000)}{}${'}'.repeat(10_000)}`;
+    const text = JSON.stringify(body).replace('"fingerprint":', `"nested":${deep},"fingerprint":`);
+    const response = await postAlerts(h.baseUrl, text);
+    const error = await errorOf(response);
+    expect(error).to.include({ statusCode: 400, code: 'WEBHOOK_PAYLOAD_TOO_DEEP' });
+    expect(await h.store.unprocessedNotifications(10)).to.deep.equal([]);
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(metrics).not.to.match(/firebreak_store_errors_total\{operation="appendNotification"\} [1-9]/);
+  });
+
   describe('refuses bad input with a stable code (fixtures in test/fixtures/alertmanager/invalid)', () => {
     const cases = readdirSync(join(FIXTURES, 'invalid'))
       .filter((f) => f.endsWith('.body.json'))

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { normalizeNotification } from '../../../src/incidents/normalize.ts';
+import { normalizeNotification, readNotification } from '../../../src/incidents/normalize.ts';
 import { FirebreakError } from '../../../src/errors.ts';
 import { alert, notification, ZERO_TIME } from './payloads.ts';
 
@@ -49,20 +49,36 @@ describe('normalizeNotification', () => {
     expect(n.status).to.equal('firing');
   });
 
-  it('rejects what it cannot read with INCIDENT_INVALID_NOTIFICATION naming the field', () => {
+  it('refuses an envelope it cannot read with INCIDENT_INVALID_NOTIFICATION naming the field', () => {
     const cases: Array<[unknown, string]> = [
-      [null, 'payload'],
-      [{ ...notification([]), version: '3' }, 'version'],
-      [{ ...notification([]), alerts: {} }, 'alerts'],
-      [notification([{ ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), status: 'pending' }]), 'alerts[0].status'],
-      [notification([{ ...alert({ fingerprint: 'a1', startsAt: 'yesterday' }) }]), 'alerts[0].startsAt'],
-      [notification([{ ...alert({ fingerprint: 'a1', startsAt: ZERO_TIME }) }]), 'alerts[0].startsAt'],
-      [notification([{ ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), labels: { n: 1 } }]), 'alerts[0].labels.n'],
+      [null, ''],
+      [{ ...notification([]), version: '3' }, '/version'],
+      [{ ...notification([]), alerts: {} }, '/alerts'],
+      [{ ...notification([]), groupKey: 7 }, '/groupKey'],
+      [{ ...notification([]), commonLabels: { n: 1 } }, '/commonLabels/n'],
     ];
     for (const [payload, field] of cases) {
       expect(() => normalizeNotification(payload), field)
         .to.throw(FirebreakError)
         .that.satisfies((e: FirebreakError) => e.code === 'INCIDENT_INVALID_NOTIFICATION' && e.details?.field === field && e.retriable === false);
     }
+  });
+
+  it('leaves out, alone, each alert it cannot read, naming the field, and keeps the others', () => {
+    const good = alert({ fingerprint: 'ok', startsAt: '2026-03-01T10:00:00Z' });
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ ...alert({ fingerprint: 'a1', startsAt: '2026-03-01T10:00:00Z' }), status: 'pending' }, '/alerts/1/status'],
+      [alert({ fingerprint: 'a2', startsAt: 'yesterday' }), '/alerts/2/startsAt'],
+      [alert({ fingerprint: 'a3', startsAt: ZERO_TIME }), '/alerts/3/startsAt'],
+      [{ ...alert({ fingerprint: 'a4', startsAt: '2026-03-01T10:00:00Z' }), labels: { n: 1 } }, '/alerts/4/labels/n'],
+    ];
+    const read = readNotification(notification([good, ...bad.map(([a]) => a)]));
+    expect(read.notification.alerts.map((a) => a.fingerprint)).to.deep.equal(['ok']);
+    expect(read.rejected.map((r) => [r.index, r.fingerprint, r.path])).to.deep.equal(bad.map(([a, path], i) => [i + 1, a.fingerprint, path]));
+  });
+
+  it('reads a leap second as the last millisecond of its minute', () => {
+    const n = normalizeNotification(notification([alert({ fingerprint: 'a1', startsAt: '2016-12-31T23:59:60Z', endsAt: '2017-01-01T00:59:60.250+01:00', status: 'resolved' })]));
+    expect(n.alerts[0]).to.include({ startsAt: '2016-12-31T23:59:59.999Z', endsAt: '2016-12-31T23:59:59.999Z' });
   });
 });

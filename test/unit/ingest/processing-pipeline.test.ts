@@ -105,7 +105,7 @@ describe('processing pipeline', () => {
   });
 
   it('does not retry a notification the processor recorded as permanently failed', async () => {
-    const bad = await append({ version: '4', groupKey: 'g', status: 'firing', receiver: 'r', alerts: [{ status: 'firing' }] });
+    const bad = await append({ version: '4', groupKey: 'g', status: 'firing', receiver: 'r', alerts: {} });
     let calls = 0;
     const real = realProcessor();
     const { pipeline: p } = pipeline({

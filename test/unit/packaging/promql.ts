@@ -11,6 +11,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
+import { Histogram } from 'prom-client';
+import { createMetrics } from '../../../src/metrics/metrics.ts';
 
 /** The repository root. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
@@ -28,29 +30,13 @@ export function repoFiles(folder: string, suffix: string): string[] {
     .map((name) => `${folder}/${name}`);
 }
 
-/** firebreak's own metrics (what GET /metrics serves), by family name. */
-export const FIREBREAK_METRICS: readonly string[] = [
-  'firebreak_notifications_received_total',
-  'firebreak_alerts_received_total',
-  'firebreak_alerts_duplicate_total',
-  'firebreak_webhook_request_duration_seconds',
-  'firebreak_incidents',
-  'firebreak_timeline_entries_total',
-  'firebreak_store_errors_total',
-  'firebreak_notifications_pending',
-  'firebreak_automation_paused',
-  'firebreak_approvals_pending',
-  'firebreak_containments_active',
-  'firebreak_runbook_runs_total',
-  'firebreak_guard_decisions_total',
-  'firebreak_step_duration_seconds',
-];
+/** firebreak's own metrics (what GET /metrics serves), by family name, read from a real registry. */
+const SERVED = createMetrics({ processMetrics: false }).registry.getMetricsAsArray();
+
+export const FIREBREAK_METRICS: readonly string[] = SERVED.map((m) => m.name).sort();
 
 /** Histogram families among {@link FIREBREAK_METRICS}; they are queried as `_bucket/_sum/_count`. */
-export const FIREBREAK_HISTOGRAMS: readonly string[] = [
-  'firebreak_webhook_request_duration_seconds',
-  'firebreak_step_duration_seconds',
-];
+export const FIREBREAK_HISTOGRAMS: readonly string[] = SERVED.filter((m) => m instanceof Histogram).map((m) => m.name);
 
 /** Every series name firebreak serves: the families plus the histograms' series. */
 export function firebreakSeriesNames(): Set<string> {
