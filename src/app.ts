@@ -33,13 +33,17 @@ import { createWebhookValidator } from './ingest/validate.ts';
 import { processNotification, type ProcessOptions } from './incidents/process.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { configuredGrafanaAnnotator } from './record/grafana-annotations.ts';
+import { configuredNotifier } from './record/notifier.ts';
 import { createLiveFeed, type LiveFeed } from './record/live-feed.ts';
 import { withTimelineFeed, type TimelineRecorder } from './record/timeline-feed.ts';
 import type { Store } from './store/types.ts';
 
 export interface AppDeps {
-  /** `grafana`, when given and configured, turns on Grafana annotations of incident timelines. */
-  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana'>>;
+  /**
+   * `grafana`, when given and configured, turns on Grafana annotations of incident timelines;
+   * `notify` with subscriptions turns on event notifications (links absolute under `publicUrl`).
+   */
+  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl'>>;
   /** Credentials to enforce (src/config/credentials.ts resolves them). */
   auth: AuthSettings;
   store: Store;
@@ -87,7 +91,7 @@ export interface App {
   stop(graceMs: number): Promise<void>;
 }
 
-/** Longest a shutdown waits for queued Grafana annotations. */
+/** Longest a shutdown waits for queued Grafana annotations and notifications. */
 const ANNOTATION_GRACE_MS = 2_000;
 
 export function createApp(deps: AppDeps): App {
@@ -95,8 +99,10 @@ export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? createMetrics();
   // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
   const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger, metrics });
+  // The notifier appends `notification.failed` through the plain store too.
+  const notifier = configuredNotifier(deps.config.notify, { store: deps.store, clock, logger, metrics, publicUrl: deps.config.publicUrl ?? null });
   const live = createLiveFeed();
-  const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator])];
+  const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator]), ...(notifier === null ? [] : [notifier])];
   const store = withTimelineFeed(deps.store, recorders, logger);
   metrics.observeIncidents(() => store.countIncidentsByStatus());
   const engine = deps.engine?.({ store, metrics }) ?? null;
@@ -166,7 +172,7 @@ export function createApp(deps: AppDeps): App {
       await pipeline.close(graceMs);
       await engine?.close(Math.max(0, graceMs - (Date.now() - started)));
       // Annotations are best effort: a short wait for the last ones (a resolution's timeEnd).
-      await annotator?.close(Math.min(graceMs, ANNOTATION_GRACE_MS));
+      await Promise.all([annotator?.close(Math.min(graceMs, ANNOTATION_GRACE_MS)), notifier?.close(Math.min(graceMs, ANNOTATION_GRACE_MS))]);
     },
   };
 }

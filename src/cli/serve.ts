@@ -94,6 +94,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (config.auth.disabled) {
     logger.warn('authentication is DISABLED (auth.disabled: true): anyone who can reach this server can post alerts and use the API');
   }
+  if (config.publicUrl === null && Object.values(config.notify.subscriptions).some((events) => events.length > 0)) {
+    logger.warn('notifications are subscribed but publicUrl is not set: their links to the incident page are paths, without a button in Slack');
+  }
   // The store first: a store that cannot be used fails the start before anything is written.
   const store = await openConfiguredStore(config, logger, clock);
   let auth: AuthSettings;

@@ -41,6 +41,9 @@ export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_GRAFANA_URL', path: ['grafana', 'url'], parse: asString },
   { variable: 'FIREBREAK_GRAFANA_TOKEN', path: ['grafana', 'token'], parse: asString, fromFile: true },
   { variable: 'FIREBREAK_NOTIFY_TARGETS', path: ['notify', 'targets'], parse: asJsonObject, fromFile: true },
+  { variable: 'FIREBREAK_NOTIFY_SUBSCRIPTIONS', path: ['notify', 'subscriptions'], parse: asJsonObject },
+  { variable: 'FIREBREAK_PUBLIC_URL', path: ['publicUrl'], parse: asString },
+  { variable: 'FIREBREAK_CONSOLE_SESSION_TTL_MS', path: ['console', 'sessionTtlMs'], parse: asInteger },
   { variable: 'FIREBREAK_HTTP_ALLOW_HOSTS', path: ['http', 'allowHosts'], parse: asList },
 ];
 

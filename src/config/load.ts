@@ -187,6 +187,13 @@ function withDefaults(input: ConfigInput): Config {
         Object.entries((notify.targets as Config['notify']['targets'] | undefined) ?? {}).map(([name, t]) => [name, { url: t.url, kind: t.kind }]),
       ),
       timeoutMs: (notify.timeoutMs as number | undefined) ?? DEFAULTS.notifyTimeoutMs,
+      subscriptions: Object.fromEntries(
+        Object.entries((notify.subscriptions as Config['notify']['subscriptions'] | undefined) ?? {}).map(([name, events]) => [name, [...events]]),
+      ),
+    },
+    publicUrl: typeof input.publicUrl === 'string' ? input.publicUrl.replace(/\/+$/, '') : null,
+    console: {
+      sessionTtlMs: (section(input, 'console').sessionTtlMs as number | undefined) ?? DEFAULTS.sessionTtlMs,
     },
     http: {
       allowHosts: [...((http.allowHosts as string[] | undefined) ?? [])],
@@ -232,6 +239,12 @@ function checkConsistency(config: Config): void {
     names.add(entry.name);
     tokens.add(entry.token);
   });
+  for (const target of Object.keys(config.notify.subscriptions)) {
+    if (!Object.hasOwn(config.notify.targets, target)) {
+      const known = Object.keys(config.notify.targets).sort();
+      fail(`/notify/subscriptions/${target}`, `no notification target "${target}" is configured (notify.targets${known.length === 0 ? ' is empty' : `: ${known.join(', ')}`})`);
+    }
+  }
 }
 
 function fail(path: string, message: string): never {

@@ -6,6 +6,10 @@
 import type { NotifyTarget, SafetyLimits } from '../actions/types.ts';
 import type { EngineLimits } from '../engine/settings.ts';
 
+/** Events the notifier sends to subscribed targets (docs/console.md#notifications). */
+export const NOTIFICATION_EVENTS = ['approval-requested', 'containment-applied', 'containment-released', 'escalated', 'resolved', 'status-update'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
 /** Operator roles, each including the ones before it: viewer < responder < admin. */
 export const ROLES = ['viewer', 'responder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -75,8 +79,21 @@ export interface Config {
     /** Mirror incident timelines as annotations (when url and token are set). */
     annotations: boolean;
   };
-  /** Where `notify` may post, by name. */
-  notify: { targets: Record<string, NotifyTarget>; timeoutMs: number };
+  /**
+   * Where `notify` may post, by name; and which events each target receives without any runbook
+   * step (`subscriptions`: target name -> events, see src/record/notification-events.ts).
+   */
+  notify: { targets: Record<string, NotifyTarget>; timeoutMs: number; subscriptions: Record<string, NotificationEvent[]> };
+  /**
+   * The URL people reach this server at (`https://firebreak.example.com`), without a trailing
+   * slash; links in notifications are absolute with it. null: links are paths only.
+   */
+  publicUrl: string | null;
+  /** The web console served at `/`. */
+  console: {
+    /** How long a console session lasts after sign-in, ms. */
+    sessionTtlMs: number;
+  };
   /** Hosts `http.request` may call (`host` or `host:port`, `*.` for subdomains). */
   http: { allowHosts: string[]; timeoutMs: number };
   /** The runbook engine: default cooldown and rate limit, per-incident caps, step timeout. */
@@ -118,6 +135,7 @@ export const DEFAULTS = {
   httpTimeoutMs: 10_000,
   engineConcurrency: 4,
   approvalCheckMs: 5_000,
+  sessionTtlMs: 12 * 3_600_000,
 } as const;
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
@@ -233,6 +251,19 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
           },
         },
         timeoutMs: requestTimeout,
+        subscriptions: {
+          type: 'object',
+          propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+          additionalProperties: { type: 'array', uniqueItems: true, items: { enum: [...NOTIFICATION_EVENTS] } },
+        },
+      },
+    },
+    publicUrl: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000 },
       },
     },
     engine: {

@@ -14,7 +14,7 @@ import { createActionRegistry } from '../../../src/actions/catalogue.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import { createApp, type App } from '../../../src/app.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
@@ -52,6 +52,9 @@ export interface EngineApp {
 
 export interface EngineAppOptions {
   mode?: EngineConfig['mode'];
+  /** Notification targets and subscriptions (event notifications), and the public URL for links. */
+  notify?: Config['notify'];
+  publicUrl?: string;
   /** Default: the fixture runbooks. */
   runbooksDir?: string;
 }
@@ -75,7 +78,11 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
     engine: { ...DEFAULT_ENGINE_LIMITS },
   };
   const app = createApp({
-    config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 5_000 } },
+    config: {
+      limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 5_000 },
+      ...(options.notify === undefined ? {} : { notify: options.notify }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    },
     auth: TEST_AUTH,
     store,
     clock: systemClock,
