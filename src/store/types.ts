@@ -69,6 +69,20 @@ export interface AlertEvent {
 export type NewIncident = Omit<Incident, 'id' | 'updatedAt'>;
 
 /**
+ * A signed-in console browser (src/console/sessions.ts). The store keeps the SHA-256 of the
+ * session id, never the id itself, and of the operator token it was signed in with.
+ */
+export interface ConsoleSession {
+  idHash: string;
+  /** The operator token's name: the actor of what is done in this session. */
+  operator: string;
+  role: 'viewer' | 'responder' | 'admin';
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
  * Operations that run inside one transaction. Processing one notification (dedupe, open or
  * update incidents, append timeline entries, mark processed) is one transaction, so a crash
  * mid-way leaves it unprocessed and it is replayed whole at the next start.
@@ -182,4 +196,15 @@ export interface Store extends StoreTx {
 
   /** Pending approvals and reversible changes in place, for the engine's gauges. */
   engineCounts(): Promise<EngineCounts>;
+
+  // Console sessions, shared by every replica using the store.
+
+  /** Records a new session; STORE_CONFLICT when one with the same id hash exists. */
+  createSession(session: ConsoleSession): Promise<void>;
+  /** The session with this id hash, or null when there is none or it expired at or before `now`. */
+  session(idHash: string, now: string): Promise<ConsoleSession | null>;
+  /** Ends a session (sign-out); true when it existed. */
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Removes the sessions expired at or before `now`; returns how many. */
+  deleteExpiredSessions(now: string): Promise<number>;
 }

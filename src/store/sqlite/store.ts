@@ -30,6 +30,7 @@ import { EngineOperations } from './engine-operations.ts';
 import { IncidentOperations } from './incident-operations.ts';
 import { LedgerOperations } from './ledger-operations.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations, type Migration } from './migrate.ts';
+import { SessionOperations } from './session-operations.ts';
 import { Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -73,6 +74,7 @@ class SqliteStore implements Store {
   readonly #incidents: IncidentOperations;
   readonly #ledger: LedgerOperations;
   readonly #engine: EngineOperations;
+  readonly #sessions: SessionOperations;
   readonly #mutex = new Mutex();
   readonly #context = new AsyncLocalStorage<TxState>();
   #closing: Promise<void> | undefined;
@@ -86,6 +88,7 @@ class SqliteStore implements Store {
     this.#incidents = new IncidentOperations(sql, clock, createIncidentIdGenerator(clock));
     this.#ledger = new LedgerOperations(sql, this.#incidents);
     this.#engine = new EngineOperations(sql);
+    this.#sessions = new SessionOperations(sql);
   }
 
   /** Queues `fn` behind every earlier call; rejects at once when called from inside a transaction. */
@@ -275,4 +278,9 @@ class SqliteStore implements Store {
   markFollowUpsAdded: Store['markFollowUpsAdded'] = (incidentId, runbook) =>
     this.#write(() => this.#engine.markFollowUpsAdded(incidentId, runbook));
   engineCounts: Store['engineCounts'] = () => this.#read(() => this.#engine.engineCounts());
+
+  createSession: Store['createSession'] = (session) => this.#write(() => this.#sessions.createSession(session));
+  session: Store['session'] = (idHash, now) => this.#read(() => this.#sessions.session(idHash, now));
+  deleteSession: Store['deleteSession'] = (idHash) => this.#write(() => this.#sessions.deleteSession(idHash));
+  deleteExpiredSessions: Store['deleteExpiredSessions'] = (now) => this.#write(() => this.#sessions.deleteExpiredSessions(now));
 }

@@ -9,6 +9,7 @@ import type { ContractContext } from './contract-fixtures.ts';
 import { engineContract } from './contract-engine.ts';
 import { incidentsContract } from './contract-incidents.ts';
 import { journalContract } from './contract-journal.ts';
+import { sessionsContract } from './contract-sessions.ts';
 import { timelineContract } from './contract-timeline.ts';
 import { transactionsContract } from './contract-transactions.ts';
 
@@ -44,5 +45,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     timelineContract(ctx);
     transactionsContract(ctx);
     engineContract(ctx);
+    sessionsContract(ctx);
   });
 }
