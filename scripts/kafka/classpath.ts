@@ -106,8 +106,11 @@ export async function checkJava(): Promise<number> {
   return major;
 }
 
-/** The generated POM: the broker plus the logging backend its major version needs. */
-export function renderPom(version: KafkaVersion): string {
+/**
+ * The generated POM: the broker, the logging backend its major version needs, and `extras`
+ * (Maven coordinates `group:artifact:version`, e.g. a broker plugin such as a quota callback).
+ */
+export function renderPom(version: KafkaVersion, extras: readonly string[] = []): string {
   const dep = (g: string, a: string, v: string): string =>
     `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
   const logging =
@@ -129,30 +132,56 @@ export function renderPom(version: KafkaVersion): string {
     '  <dependencies>',
     dep('org.apache.kafka', 'kafka_2.13', version.text),
     ...logging,
+    ...extras.map((coordinate) => {
+      const [g, a, v] = parseCoordinate(coordinate);
+      return dep(g, a, v);
+    }),
     '  </dependencies>',
     '</project>',
     '',
   ].join('\n');
 }
 
+/** `group:artifact:version` split in three; KAFKA_LOCAL_BAD_OPTIONS for anything else. */
+export function parseCoordinate(coordinate: string): [string, string, string] {
+  const parts = coordinate.split(':');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9._-]+$/.test(p))) {
+    throw new FirebreakError('KAFKA_LOCAL_BAD_OPTIONS', `"${coordinate}" is not a Maven coordinate group:artifact:version`, {
+      details: { coordinate },
+    });
+  }
+  return parts as [string, string, string];
+}
+
 /**
- * Returns the broker classpath entries for `version`, resolving them with Maven on first use and
- * reading `<cacheDir>/<version>/classpath.txt` afterwards (re-resolving if a jar went missing,
- * e.g. after the Maven repository was cleaned).
+ * The cache directory of one classpath: `<version>` for the broker alone, `<version>+<extras>`
+ * (artifact ids and versions, sorted) when extra artifacts join it.
+ */
+export function classpathDirName(version: KafkaVersion, extras: readonly string[] = []): string {
+  if (extras.length === 0) return version.text;
+  const tags = extras.map((c) => parseCoordinate(c)).map(([, a, v]) => `${a}-${v}`).sort();
+  return `${version.text}+${tags.join('+')}`;
+}
+
+/**
+ * Returns the broker classpath entries for `version` (plus `extras`, Maven coordinates), resolving
+ * them with Maven on first use and reading `<cacheDir>/<version>[+extras]/classpath.txt`
+ * afterwards (re-resolving if a jar went missing, e.g. after the Maven repository was cleaned).
  */
 export async function resolveClasspath(
   version: KafkaVersion,
-  options: { cacheDir?: string; log?: (msg: string) => void } = {},
+  options: { cacheDir?: string; log?: (msg: string) => void; extras?: readonly string[] } = {},
 ): Promise<{ entries: string[]; file: string }> {
-  const dir = join(options.cacheDir ?? DEFAULT_CACHE_DIR, version.text);
+  const extras = options.extras ?? [];
+  const dir = join(options.cacheDir ?? DEFAULT_CACHE_DIR, classpathDirName(version, extras));
   const file = join(dir, 'classpath.txt');
   if (existsSync(file)) {
     const entries = splitClasspath(await readFile(file, 'utf8'));
     if (entries.length > 0 && entries.every((e) => existsSync(e))) return { entries, file };
   }
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'pom.xml'), renderPom(version));
-  options.log?.(`resolving Kafka ${version.text} jars with Maven (once per version)...`);
+  await writeFile(join(dir, 'pom.xml'), renderPom(version, extras));
+  options.log?.(`resolving Kafka ${version.text} jars${extras.length === 0 ? '' : ` with ${extras.join(', ')}`} with Maven (once per version)...`);
   const tmp = `${file}.${process.pid}.tmp`;
   let result: RunResult;
   try {

@@ -6,7 +6,9 @@
  *   status [--dir D]                                    show nodes; exit 0 running, 3 not running
  *   stop-broker <id> [--dir D] [--kill]                 stop one node (SIGTERM, or SIGKILL with --kill)
  *   start-broker <id> [--dir D]                         restart a stopped node with its storage
- *   fetch [--version X.Y.Z]... [--cache-dir D]          resolve and cache jars only (CI prefetch)
+ *   fetch [--version X.Y.Z]... [--with G:A:V]... [--cache-dir D]
+ *                                                       resolve and cache jars only (CI prefetch);
+ *                                                       --with also caches the broker plus that artifact
  *
  * Progress goes to stderr so `$(npm run -s kafka -- start | tail -1)` is the bootstrap list.
  */
@@ -21,7 +23,9 @@ const USAGE = `usage: npm run kafka -- <command> [options]
   status [--dir D]                                    show its nodes (exit 3 if not running)
   stop-broker <id> [--kill] [--dir D]                 stop one node (clean shutdown; --kill to crash it)
   start-broker <id> [--dir D]                         restart a stopped node
-  fetch [--version X.Y.Z]... [--cache-dir D]          download and cache a version's jars only (default .cache/kafka/)`;
+  fetch [--version X.Y.Z]... [--with G:A:V]... [--cache-dir D]
+                                                      download and cache a version's jars only (default .cache/kafka/);
+                                                      --with: also the broker with that extra artifact (a broker plugin)`;
 
 const err: ClusterLogger = { info: (msg) => process.stderr.write(`kafka: ${msg}\n`) };
 
@@ -52,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'string', multiple: true },
       dir: { type: 'string', default: '.kafka' },
       'cache-dir': { type: 'string' },
+      with: { type: 'string', multiple: true },
       kill: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,6 +124,10 @@ async function main(argv: string[]): Promise<number> {
       for (const v of values.version ?? [DEFAULT_KAFKA_VERSION]) {
         const { entries } = await resolveClasspath(parseKafkaVersion(v), { cacheDir: values['cache-dir'], log: (m) => err.info(m) });
         err.info(`Kafka ${v}: ${entries.length} jars cached`);
+        for (const extra of values.with ?? []) {
+          const withExtra = await resolveClasspath(parseKafkaVersion(v), { cacheDir: values['cache-dir'], log: (m) => err.info(m), extras: [extra] });
+          err.info(`Kafka ${v} with ${extra}: ${withExtra.entries.length} jars cached`);
+        }
       }
       return 0;
     }

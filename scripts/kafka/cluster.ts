@@ -84,7 +84,19 @@ export interface StartClusterOptions {
   cacheDir?: string;
   /** Bound on waiting for the nodes to serve. Default 120 s. */
   startTimeoutMs?: number;
+  /**
+   * Extra jars on every node's classpath, as Maven coordinates (`group:artifact:version`,
+   * resolved with their dependencies): broker plugins such as a client quota callback.
+   */
+  extraArtifacts?: readonly string[];
+  /**
+   * Extra lines of every node's server.properties (override the defaults of the same name), or a
+   * function of the node's ports giving them (for a plugin that must know the cluster's address).
+   */
+  brokerProperties?: BrokerProperties | ((node: { nodeId: number; port: number; bootstrapServers: string }) => BrokerProperties);
 }
+
+export type BrokerProperties = Readonly<Record<string, string | number | boolean>>;
 
 const START_ATTEMPTS = 3;
 const silent: ClusterLogger = { info: () => undefined };
@@ -112,9 +124,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     );
   }
   await checkJava();
-  const classpath = await resolveClasspath(version, { cacheDir: options.cacheDir, log: (m) => logger.info(m) });
+  const classpath = await resolveClasspath(version, { cacheDir: options.cacheDir, log: (m) => logger.info(m), extras: options.extraArtifacts ?? [] });
   for (let attempt = 1; ; attempt++) {
-    const cluster = await prepare(dir, version, count, classpath, options.persistent ?? false, logger);
+    const cluster = await prepare(dir, version, count, classpath, options.persistent ?? false, logger, options.brokerProperties ?? {});
     try {
       for (const n of cluster.state.nodes) await cluster.cluster.spawnNode(n.nodeId);
       await cluster.cluster.waitUntilServing({ timeoutMs: options.startTimeoutMs });
@@ -140,6 +152,7 @@ async function prepare(
   classpath: { entries: string[]; file: string },
   persistent: boolean,
   logger: ClusterLogger,
+  extraProperties: NonNullable<StartClusterOptions['brokerProperties']>,
 ): Promise<{ cluster: LocalCluster; state: ClusterState }> {
   await mkdir(dir, { recursive: true });
   for (const entry of await readdir(dir)) {
@@ -153,12 +166,13 @@ async function prepare(
     controllerPort: ports[2 * i + 1]!,
   }));
   const clusterId = newClusterId();
+  const bootstrapServers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   logger.info(`formatting ${count} Kafka ${version.text} node(s) in ${dir}`);
   await Promise.all(
     nodes.map(async (node) => {
       const paths = nodePaths(dir, node.nodeId, version.logging);
       await mkdir(paths.logs, { recursive: true });
-      await writeFile(paths.properties, renderServerProperties(node, nodes, paths));
+      await writeFile(paths.properties, renderServerProperties(node, nodes, paths, typeof extraProperties === 'function' ? extraProperties({ nodeId: node.nodeId, port: node.port, bootstrapServers }) : extraProperties));
       await writeFile(paths.loggingConfig, renderLoggingConfig(version.logging, paths));
       await formatStorage(classpath.entries, version, paths, clusterId);
     }),

@@ -67,8 +67,14 @@ function propValue(v: string | number | boolean): string {
 /**
  * server.properties of one node. Internal topics get RF = min(3, nodes) so a 1-node cluster
  * works and a 3-node cluster survives one stopped broker; min ISR 1 keeps writes possible then.
+ * `extra` lines replace the default of the same name or are added at the end.
  */
-export function renderServerProperties(node: NodePorts, all: readonly NodePorts[], paths: NodePaths): string {
+export function renderServerProperties(
+  node: NodePorts,
+  all: readonly NodePorts[],
+  paths: NodePaths,
+  extra: Readonly<Record<string, string | number | boolean>> = {},
+): string {
   const rf = Math.min(3, all.length);
   const props: Array<[string, string | number | boolean]> = [
     ['process.roles', 'broker,controller'],
@@ -99,7 +105,8 @@ export function renderServerProperties(node: NodePorts, all: readonly NodePorts[
     ['log.retention.check.interval.ms', 1000],
     ['log.initial.task.delay.ms', 0],
   ];
-  return props.map(([k, v]) => `${k}=${propValue(v)}`).join('\n') + '\n';
+  const merged = [...props.filter(([k]) => !(k in extra)), ...Object.entries(extra)];
+  return merged.map(([k, v]) => `${k}=${propValue(v)}`).join('\n') + '\n';
 }
 
 /** Logging config: INFO to `logs/server.log` only, nothing on the console. */

@@ -24,11 +24,15 @@
  * 13. `cap-topics`, `cap-clients` (block): the incident would change more distinct topics or
  *     clients than allowed.
  * 14. `floor` (block): a quota or retention below its floor.
- * 15. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
+ * 15. `quota-callback` (block): a broker runs a custom `client.quota.callback.class`, so a quota
+ *     would be stored and change nothing.
+ * 16. `broker-rejected` (block): asked to validate the change (`validateOnly`), the broker
+ *     refused it; the detail carries its message.
+ * 17. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
  *     recorded, not executed (and no approval is requested for it).
- * 16. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
+ * 18. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
  *     (wait-approval): steps with `approval: required` need a granted approval.
- * 17. `allowed` (run).
+ * 19. `allowed` (run).
  *
  * Effective limits: the runbook's `cooldown` and `maxRunsPerHour` replace the global defaults;
  * caps take the smaller, floors the larger of global and runbook values; protected topics are
@@ -176,6 +180,16 @@ export const floor: Guard = (input) => {
   return null;
 };
 
+export const quotaCallback: Guard = ({ plan }) =>
+  plan?.quotaCallback === undefined
+    ? null
+    : decision('block', 'quota-callback', `the brokers run the custom quota callback ${plan.quotaCallback} (client.quota.callback.class): a quota set through the admin API would change nothing`);
+
+export const brokerRejected: Guard = ({ plan }) =>
+  plan?.brokerRejected === undefined
+    ? null
+    : decision('block', 'broker-rejected', `the broker rejects the change (${plan.brokerRejected.code}): ${plan.brokerRejected.message}`);
+
 export const modeDryRun: Guard = ({ settings }) =>
   settings.mode === 'dry-run' ? decision('dry-run', 'mode-dry-run', 'dry-run mode: planned and recorded, not executed') : null;
 
@@ -210,6 +224,8 @@ export const GUARD_ORDER: ReadonlyArray<{ name: string; guard: Guard }> = [
   { name: 'cap-topics', guard: capTopics },
   { name: 'cap-clients', guard: capClients },
   { name: 'floor', guard: floor },
+  { name: 'quota-callback', guard: quotaCallback },
+  { name: 'broker-rejected', guard: brokerRejected },
   { name: 'mode-dry-run', guard: modeDryRun },
   { name: 'approval', guard: approval },
 ];

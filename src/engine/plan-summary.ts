@@ -3,9 +3,11 @@
  * quota entities it touches and the values with floors it would set.
  *
  * Actions enforce the hard limits themselves and refuse to plan a change below a floor or on a
- * protected topic (ACTION_BELOW_FLOOR, ACTION_PROTECTED_RESOURCE). Such a refusal still says
- * exactly what was asked, so it becomes a summary too, and the guards report the precise reason
- * (`floor`, `protected-resource`) instead of `plan-unavailable`.
+ * protected topic (ACTION_BELOW_FLOOR, ACTION_PROTECTED_RESOURCE), a quota that a broker's custom
+ * quota callback would ignore (ACTION_QUOTA_CALLBACK), or a change the broker rejects when asked
+ * to validate it (ACTION_BROKER_REJECTED). Such a refusal still says exactly what was asked, so it
+ * becomes a summary too, and the guards report the precise reason (`floor`,
+ * `protected-resource`, `quota-callback`, `broker-rejected`) instead of `plan-unavailable`.
  */
 import type { Plan } from '../actions/types.ts';
 import type { FirebreakError } from '../errors.ts';
@@ -64,8 +66,18 @@ export function summarizeRefusal(error: FirebreakError): PlanSummary | null {
   const resource = typeof details.resource === 'string' ? details.resource : '';
   const summary: PlanSummary = { topics: [], clients: [], quotaByteRates: [], retentionMs: [] };
   if (resource.startsWith('topic:')) summary.topics.push(resource.slice('topic:'.length));
-  if (resource.startsWith('quota:')) summary.clients.push(resource.slice('quota:'.length));
+  for (const part of resource.split(', ')) {
+    if (part.startsWith('quota:')) summary.clients.push(part.slice('quota:'.length));
+  }
   if (error.code === 'ACTION_PROTECTED_RESOURCE') return summary.topics.length > 0 ? summary : null;
+  if (error.code === 'ACTION_QUOTA_CALLBACK' && typeof details.quotaCallbackClass === 'string') {
+    return { ...summary, quotaCallback: details.quotaCallbackClass };
+  }
+  if (error.code === 'ACTION_BROKER_REJECTED') {
+    const code = typeof details.brokerCode === 'string' ? details.brokerCode : error.code;
+    const message = typeof details.brokerMessage === 'string' ? details.brokerMessage : error.message;
+    return { ...summary, brokerRejected: { code, message } };
+  }
   if (error.code === 'ACTION_BELOW_FLOOR' && typeof details.key === 'string') {
     addValue(summary, details.key, details.value);
     return summary.quotaByteRates.length + summary.retentionMs.length > 0 ? summary : null;

@@ -206,3 +206,36 @@ async function attachExternal(bootstrapServers: string): Promise<Cluster> {
     stop: async () => undefined,
   };
 }
+
+/** The Strimzi quota plugin from Maven Central: a real custom `client.quota.callback.class`. */
+export const STRIMZI_QUOTA_PLUGIN = 'io.strimzi:kafka-quotas-plugin:0.3.1';
+export const STRIMZI_QUOTA_CALLBACK = 'io.strimzi.kafka.quotas.StaticQuotaCallback';
+
+/**
+ * A 1-broker cluster of the tested Kafka version (its own, not the shared one) whose broker runs
+ * the Strimzi quota plugin as its `client.quota.callback.class`. `dispose()` stops it and removes
+ * its directory.
+ */
+export async function startQuotaCallbackCluster(): Promise<{ cluster: Cluster; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'firebreak-kafka-callback-'));
+  const cluster = await startCluster({
+    dir,
+    brokers: 1,
+    version: testKafkaVersion(),
+    startTimeoutMs: 180_000,
+    extraArtifacts: [STRIMZI_QUOTA_PLUGIN],
+    brokerProperties: ({ bootstrapServers }) => ({
+      'client.quota.callback.class': STRIMZI_QUOTA_CALLBACK,
+      // The plugin's own admin client reads the cluster's disk usage from here.
+      'client.quota.callback.static.kafka.admin.bootstrap.servers': bootstrapServers,
+    }),
+    logger: { info: (msg) => process.stderr.write(`      [kafka+callback] ${msg}\n`) },
+  });
+  return {
+    cluster,
+    dispose: async () => {
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -32,6 +32,8 @@ export const GUARD_REASONS = [
   'cap-topics',
   'cap-clients',
   'floor',
+  'quota-callback',
+  'broker-rejected',
   'approval-required',
   'approval-pending',
   'approval-rejected',
@@ -69,6 +71,10 @@ export interface PlanSummary {
   quotaByteRates: number[];
   /** retention.ms values it would set. */
   retentionMs: number[];
+  /** The custom `client.quota.callback.class` that makes the quotas of this change no-ops. */
+  quotaCallback?: string;
+  /** The broker refused the change when asked to validate it (`validateOnly`): its code and message. */
+  brokerRejected?: { code: string; message: string };
 }
 
 export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'aborted' | 'blocked';

@@ -81,7 +81,8 @@ describe('topic config actions against a real cluster', function () {
   it('shows in a dry run that the broker rejects an unknown config key', async () => {
     const topic = await createTopic(cluster);
     const err = await rejection(h.plan('kafka.setTopicConfig', { topic, configs: { 'retention.msec': '3600000' } }));
-    expect(err.code).to.match(/^KAFKA_/);
+    expect(err.code).to.equal('ACTION_BROKER_REJECTED');
+    expect(err.details?.['brokerCode']).to.match(/^KAFKA_/);
     expect(await configsOf(h.admin, 'topic', topic)).to.deep.equal({});
   });
 

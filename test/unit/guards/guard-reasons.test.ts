@@ -33,6 +33,8 @@ const CASES: Array<{ reason: (typeof GUARD_REASONS)[number]; verdict: (typeof GU
   { reason: 'cap-topics', verdict: 'block', input: { policy: { maxTopicsPerIncident: 1 }, plan: { topics: ['a', 'b'] } } },
   { reason: 'cap-clients', verdict: 'block', input: { settings: { limits: { maxClientsPerIncident: 1 } }, history: { touched: { topics: [], clients: ['client-id=other'] } } } },
   { reason: 'floor', verdict: 'block', input: { plan: { quotaByteRates: [1024] } } },
+  { reason: 'quota-callback', verdict: 'block', input: { plan: { quotaCallback: 'io.strimzi.kafka.quotas.StaticQuotaCallback' } } },
+  { reason: 'broker-rejected', verdict: 'block', input: { plan: { brokerRejected: { code: 'KAFKA_INVALID_CONFIG', message: 'Unknown topic config name: retention.mss' } } } },
   { reason: 'approval-required', verdict: 'wait-approval', input: { step: { approval: 'required', approvalTimeoutMs: HOUR } } },
   {
     reason: 'approval-pending',
@@ -92,6 +94,8 @@ describe('guard order', () => {
       'cap-topics',
       'cap-clients',
       'floor',
+      'quota-callback',
+      'broker-rejected',
       'mode-dry-run',
       'approval',
     ]);
@@ -104,6 +108,9 @@ describe('guard order', () => {
     ['cooldown before the caps', { history: { runs: runsAgo(clock, MINUTE) }, policy: { maxTopicsPerIncident: 1 }, plan: { topics: ['a', 'b'] } }, 'cooldown'],
     ['protected before the caps', { plan: { topics: ['__transaction_state', 'a', 'b'] }, policy: { maxTopicsPerIncident: 1 } }, 'protected-resource'],
     ['a floor before dry-run: dry-run shows what enforce would block', { settings: { mode: 'dry-run' }, plan: { quotaByteRates: [1] } }, 'floor'],
+    ['a quota callback before dry-run: a dry run shows the quota would be a no-op', { settings: { mode: 'dry-run' }, plan: { quotaCallback: 'x.Callback' } }, 'quota-callback'],
+    ['a broker rejection before dry-run: a dry run shows the broker refuses it', { settings: { mode: 'dry-run' }, plan: { brokerRejected: { code: 'KAFKA_POLICY_VIOLATION', message: 'no' } } }, 'broker-rejected'],
+    ['a floor before a quota callback: the request itself is out of bounds', { plan: { quotaByteRates: [1], quotaCallback: 'x.Callback' } }, 'floor'],
     ['dry-run before approval: nothing to approve when nothing executes', { settings: { mode: 'dry-run' }, step: { approval: 'required', approvalTimeoutMs: HOUR } }, 'mode-dry-run'],
     ['another active run before read-only', { step: { mutating: false, phase: 'identification' }, history: { runs: [{ id: 'x', startedAt: 0, finishedAt: null, outcome: 'running' }] } }, 'run-active'],
   ];

@@ -11,6 +11,7 @@
 import { FirebreakError, toFirebreakError } from '../../../errors.ts';
 import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
 import type { ConfigEntry, ConfigOp, ConfigResource, ConfigResourceType, KafkaAdmin } from '../types.ts';
+import { validateOnBroker } from './broker-validation.ts';
 import { assertTopicChangeable } from './limits.ts';
 import { invalidRecord, isObject } from './quota.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
@@ -92,6 +93,19 @@ export function configsMatch(live: ConfigRecord, target: ConfigRecord): boolean 
     const l = live.resources.find((r) => r.type === t.type && r.name === t.name);
     return Object.entries(t.configs).every(([k, v]) => (l?.configs[k] ?? null) === v);
   });
+}
+
+/**
+ * Asks the brokers to validate `target` without applying it (IncrementalAlterConfigs with
+ * validateOnly, resource by resource): `ACTION_BROKER_REJECTED` with the broker's message when one
+ * would be refused (see broker-validation.ts).
+ */
+export async function validateConfigRecord(ctx: ActionContext, target: ConfigRecord): Promise<void> {
+  for (const r of target.resources) {
+    const ops = configOps(r.configs);
+    if (ops.length === 0) continue;
+    await validateOnBroker(resourceLabel(r), () => ctx.kafka.incrementalAlterConfigs({ type: r.type, name: r.name }, ops, { validateOnly: true }));
+  }
 }
 
 /** Writes each resource's keys (IncrementalAlterConfigs), then waits until every broker shows them all. */

@@ -14,7 +14,7 @@
  * separately (a topic someone changed since is left alone and reported as a conflict).
  */
 import type { Action, ActionContext, Plan } from '../../types.ts';
-import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
+import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicConfigAllowed, isProtectedTopic, retentionMsFloor } from './limits.ts';
 import { readCurrent } from './live-state.ts';
 import { TOPIC_LIST } from './schema.ts';
@@ -104,6 +104,7 @@ export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
     const { target, changed, skipped } = await select(ctx, params);
     const current = await currentConfigs(ctx, target);
     const changes = configChanges(current, target);
+    await validateConfigRecord(ctx, target);
     const floor = retentionMsFloor(ctx.limits);
     const skippedText = skipped.length === 0 ? '' : `; skipped ${skipped.map((s) => `${s.topic} (${s.reason})`).join(', ')}`;
     return {

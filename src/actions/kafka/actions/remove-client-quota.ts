@@ -17,6 +17,8 @@ import {
   type QuotaParamName,
   type QuotaRecord,
 } from './quota.ts';
+import { validateOnBroker } from './broker-validation.ts';
+import { assertQuotasCanAct } from './quota-callback.ts';
 import { QUOTA_ENTITY } from './schema.ts';
 
 export interface RemoveClientQuotaParams {
@@ -62,9 +64,11 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async plan(ctx, params): Promise<Plan> {
     const keys = quotaKeys(params);
+    await assertQuotasCanAct(ctx, quotaResource(params.entity));
     const current = await currentQuotaValues(ctx, params.entity, keys);
     const changes = quotaChanges(params.entity, current, removal(keys));
     const label = entityLabel(params.entity);
+    await validateOnBroker(quotaResource(params.entity), () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: removal(keys) }], { validateOnly: true }));
     return {
       summary: changes.length === 0 ? `quota ${label} has none of ${keys.join(', ')}` : `remove quota ${label}: ${changes.map((c) => c.key).join(', ')}`,
       changes,
@@ -74,6 +78,7 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async execute(ctx, params) {
     const keys = quotaKeys(params);
+    await assertQuotasCanAct(ctx, quotaResource(params.entity));
     const current = await currentQuotaValues(ctx, params.entity, keys);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };

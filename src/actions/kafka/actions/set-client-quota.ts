@@ -5,7 +5,9 @@
  */
 import type { Action, Plan, SafetyLimits } from '../../types.ts';
 import type { QuotaEntity } from '../types.ts';
+import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
+import { assertQuotasCanAct } from './quota-callback.ts';
 import {
   BYTE_RATE_KEYS,
   QUOTA_PARAMS,
@@ -67,9 +69,11 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
 
   async plan(ctx, params): Promise<Plan> {
     const target = clientQuotaTarget(params, ctx.limits);
+    await assertQuotasCanAct(ctx, quotaResource(params.entity));
     const current = await currentQuotaValues(ctx, params.entity, Object.keys(target) as ManagedQuotaKey[]);
     const changes = quotaChanges(params.entity, current, target);
     const label = entityLabel(params.entity);
+    await validateOnBroker(quotaResource(params.entity), () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: target }], { validateOnly: true }));
     return {
       summary: changes.length === 0 ? `quota ${label} already as requested` : `set quota ${label}: ${describe(changes)}`,
       changes,
@@ -80,6 +84,7 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
   async execute(ctx, params) {
     const target = clientQuotaTarget(params, ctx.limits);
     const keys = Object.keys(target) as ManagedQuotaKey[];
+    await assertQuotasCanAct(ctx, quotaResource(params.entity));
     // Prior state first, including "no quota" (null), so revert can remove what was not there.
     const current = await currentQuotaValues(ctx, params.entity, keys);
     const prior: QuotaRecord = { entity: params.entity, values: current };

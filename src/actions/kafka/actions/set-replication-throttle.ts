@@ -7,7 +7,7 @@
  */
 import { FirebreakError } from '../../../errors.ts';
 import type { Action, ActionContext, Plan } from '../../types.ts';
-import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
+import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertByteRateAllowed, assertTopicChangeable } from './limits.ts';
 import { BROKER_ID, TOPIC_NAME } from './schema.ts';
 
@@ -121,6 +121,7 @@ export const setReplicationThrottle: Action<SetReplicationThrottleParams, SetRep
     const target = throttleTarget(params, await brokerIds(ctx, params), ctx.limits);
     const current = await currentConfigs(ctx, target);
     const changes = configChanges(current, target);
+    await validateConfigRecord(ctx, target);
     return {
       summary: `throttle replication to ${params.rateBytesPerSecond} B/s on ${target.resources.filter((r) => r.type === 'broker').length} broker(s)` +
         (topicNames(params).length > 0 ? ` for ${topicNames(params).join(', ')}` : ''),

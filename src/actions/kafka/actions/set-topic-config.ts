@@ -4,7 +4,7 @@
  * retention is never set below the floor.
  */
 import type { Action, ActionContext, Plan } from '../../types.ts';
-import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, type ConfigRecord } from './config-record.ts';
+import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicChangeable, assertTopicConfigAllowed } from './limits.ts';
 import { TOPIC_NAME } from './schema.ts';
 
@@ -52,7 +52,7 @@ export const setTopicConfig: Action<SetTopicConfigParams, SetTopicConfigOutput> 
     const target = topicConfigTarget(params, ctx.limits);
     const current = await currentConfigs(ctx, target);
     // The broker checks key names and values without applying them: a dry run shows a typo.
-    await ctx.kafka.incrementalAlterConfigs({ type: 'topic', name: params.topic }, opsOf(target), { validateOnly: true });
+    await validateConfigRecord(ctx, target);
     const changes = configChanges(current, target);
     return {
       summary: changes.length === 0
@@ -77,8 +77,3 @@ export const setTopicConfig: Action<SetTopicConfigParams, SetTopicConfigOutput> 
     return revertConfigRecord(ctx, record);
   },
 };
-
-function opsOf(target: ConfigRecord): Array<{ name: string; op: 'set'; value: string }> {
-  const configs = target.resources[0]?.configs ?? {};
-  return Object.entries(configs).map(([name, value]) => ({ name, op: 'set', value: String(value) }));
-}

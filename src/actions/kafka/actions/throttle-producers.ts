@@ -16,7 +16,9 @@
 import { FirebreakError } from '../../../errors.ts';
 import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
 import type { QuotaEntity } from '../types.ts';
+import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
+import { assertQuotasCanAct } from './quota-callback.ts';
 import { currentQuotaValues, entityLabel, invalidRecord, isObject, quotaChanges, quotaResource, revertQuotaRecord, writeQuotaValues, type QuotaRecord } from './quota.ts';
 
 export interface ThrottleProducersParams {
@@ -63,6 +65,7 @@ async function select(ctx: ActionContext, params: ThrottleProducersParams): Prom
     });
   }
   for (const id of params.clientIds) assertByteRateAllowed(quotaResource(entity(id)), KEY, params.producerByteRate, ctx.limits);
+  await assertQuotasCanAct(ctx, params.clientIds.map((id) => quotaResource(entity(id))).join(', '));
   const selection: Selection = {
     prior: { clients: [] },
     applied: { clients: [] },
@@ -113,7 +116,12 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
   },
 
   async plan(ctx, params): Promise<Plan> {
-    const { changes, output } = await select(ctx, params);
+    const { applied, changes, output } = await select(ctx, params);
+    if (applied.clients.length > 0) {
+      await validateOnBroker(applied.clients.map((c) => quotaResource(c.entity)).join(', '), () =>
+        ctx.kafka.alterClientQuotas(applied.clients.map((c) => ({ entity: c.entity, set: c.values })), { validateOnly: true }),
+      );
+    }
     const kept = output.alreadyLower.length === 0 ? '' : `; already at or below: ${output.alreadyLower.map((c) => `${c.clientId} (${c.quota})`).join(', ')}`;
     return {
       summary:

@@ -1,0 +1,57 @@
+/**
+ * Whether client quotas can act on this cluster. A broker started with a custom
+ * `client.quota.callback.class` (KIP-257; for example the Strimzi quota plugin, common in managed
+ * Kafka services) hands every quota decision to that class: quotas written with
+ * AlterClientQuotas are stored and reported, and change nothing. Only one callback can be active
+ * per broker.
+ *
+ * The quota actions ask {@link assertQuotasCanAct} in `plan` and `execute` (never in `revert`:
+ * restoring the prior state is always allowed), so the refusal shows in plan, dry-run, enforce
+ * and `firebreak action` alike, naming the class; the engine turns it into the guard reason
+ * `quota-callback`.
+ */
+import { FirebreakError } from '../../../errors.ts';
+import type { ActionContext } from '../../types.ts';
+
+export const QUOTA_CALLBACK_KEY = 'client.quota.callback.class';
+
+/** A broker that runs a custom quota callback. */
+export interface QuotaCallback {
+  brokerId: number;
+  className: string;
+}
+
+/**
+ * The brokers that run a custom quota callback (each broker asked for its own config, in
+ * parallel); empty when every broker uses Kafka's built-in quotas.
+ */
+export async function quotaCallbacks(ctx: ActionContext): Promise<QuotaCallback[]> {
+  const { brokers } = await ctx.kafka.describeCluster();
+  const found = await Promise.all(
+    brokers.map(async ({ nodeId }) => {
+      const entries = await ctx.kafka.describeConfigs({ type: 'broker', name: String(nodeId) }, [QUOTA_CALLBACK_KEY]);
+      const value = entries.find((e) => e.name === QUOTA_CALLBACK_KEY)?.value ?? null;
+      return value === null || value.trim() === '' ? null : { brokerId: nodeId, className: value.trim() };
+    }),
+  );
+  return found.filter((c): c is QuotaCallback => c !== null);
+}
+
+/**
+ * Throws `ACTION_QUOTA_CALLBACK` (409) when any broker runs a custom quota callback: a quota
+ * firebreak set would be a silent no-op there. `resource` names the quota for the message.
+ */
+export async function assertQuotasCanAct(ctx: ActionContext, resource: string): Promise<void> {
+  const callbacks = await quotaCallbacks(ctx);
+  const first = callbacks[0];
+  if (first === undefined) return;
+  const classes = [...new Set(callbacks.map((c) => c.className))];
+  throw new FirebreakError(
+    'ACTION_QUOTA_CALLBACK',
+    `${resource}: broker${callbacks.length > 1 ? 's' : ''} ${callbacks.map((c) => c.brokerId).join(', ')} run${callbacks.length > 1 ? '' : 's'} the custom quota callback ${classes.join(', ')} (${QUOTA_CALLBACK_KEY}); client quotas set through the admin API have no effect there, so firebreak does not set them`,
+    {
+      statusCode: 409,
+      details: { resource, quotaCallbackClass: first.className, brokers: callbacks },
+    },
+  );
+}
