@@ -14,7 +14,7 @@
  * Logs are pino JSON lines on stdout, one per request plus lifecycle events; secrets are never
  * logged (the path of a generated credentials file is).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createActionRegistry } from '../actions/catalogue.ts';
 import type { ActionRegistry } from '../actions/registry.ts';
@@ -25,6 +25,7 @@ import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
+import { createHttpServer } from '../http/server.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
@@ -111,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 
   const app = createApp({ config, auth, store, clock, logger, engine: engine.factory });
-  const server = createServer(app.express);
+  const server = createHttpServer(app.express);
   // Processing starts before listening: stored notifications are replayed first, in order.
   app.start();
 

@@ -64,7 +64,7 @@ export const TIMELINE_QUERY: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    afterId: { type: 'integer', minimum: 0 },
+    afterId: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
 };
@@ -94,6 +94,6 @@ export const EVENTS_QUERY: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    afterId: { type: 'integer', minimum: 0, description: 'Replay entries after this id first; `Last-Event-ID` wins when sent.' },
+    afterId: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Replay entries after this id first; `Last-Event-ID` wins when sent.' },
   },
 };

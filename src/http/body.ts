@@ -29,9 +29,10 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       next();
       return;
     }
-    if (matched === false) {
+    const charset = charsetOf(req.get('content-type') ?? '');
+    if (matched === false || (charset !== null && !/^utf-?8$/i.test(charset))) {
       const given = req.get('content-type') ?? 'none';
-      next(httpError(415, `${codePrefix}_UNSUPPORTED_MEDIA_TYPE`, `Content-Type must be application/json, got ${given}`));
+      next(httpError(415, `${codePrefix}_UNSUPPORTED_MEDIA_TYPE`, `Content-Type must be application/json (UTF-8), got ${given}`));
       return;
     }
     parse(req, res, (err?: unknown) => {
@@ -42,6 +43,12 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       next(translate(err, codePrefix, limit));
     });
   };
+}
+
+/** The charset parameter of a Content-Type, unquoted, or null when there is none. */
+function charsetOf(contentType: string): string | null {
+  const m = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  return m === null ? null : (m[1] ?? m[2] ?? '');
 }
 
 function translate(err: unknown, codePrefix: string, limit: number): unknown {

@@ -54,8 +54,37 @@ export function sendError(res: Response, err: unknown): void {
   res.status(body.statusCode).json(body);
 }
 
-/** Catch-all for routes that do not exist. */
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/** The methods routed for `path` (HEAD goes with GET), sorted; empty when the path is unknown. */
+export function routedMethods(req: Request): string[] {
+  const stack = (req.app as unknown as { router: { stack: RouteLayer[] } }).router.stack;
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (layer.route === undefined || !layer.match(req.path)) continue;
+    for (const [method, enabled] of Object.entries(layer.route.methods)) {
+      if (!enabled || method === '_all') continue;
+      methods.add(method.toUpperCase());
+      if (method === 'get') methods.add('HEAD');
+    }
+  }
+  return [...methods].sort();
+}
+
+/**
+ * Catch-all for requests no route answered: 405 METHOD_NOT_ALLOWED with an `Allow` header when
+ * the path exists for other methods, else 404 NOT_FOUND.
+ */
 export function notFoundHandler(req: Request, res: Response): void {
+  const allowed = routedMethods(req);
+  if (allowed.length > 0) {
+    res.setHeader('Allow', allowed.join(', '));
+    sendError(res, httpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ')}`, { allowed }));
+    return;
+  }
   sendError(res, httpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
 }
 

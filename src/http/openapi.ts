@@ -57,7 +57,8 @@ export function buildOpenApiDocument(version: string): Json {
       version,
       description:
         'Alertmanager webhook receiver and runbook engine for Apache Kafka incidents. Every error ' +
-        'answer has the body {statusCode, code, error, message}; clients match on `code`.',
+        'answer has the body {statusCode, code, error, message}; clients match on `code`. A method a ' +
+        'path does not take answers 405 METHOD_NOT_ALLOWED with an Allow header.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: {
@@ -103,7 +104,7 @@ export function buildOpenApiDocument(version: string): Json {
           parameters: queryParameters(LIST_INCIDENTS_QUERY),
           responses: {
             '200': { description: 'A page of incidents.', content: json(ref('IncidentPage')) },
-            '400': errorResponse('Bad query.', ['API_INVALID_QUERY', 'STORE_INVALID_QUERY']),
+            '400': errorResponse('Bad query (cursor included).', ['API_INVALID_QUERY']),
             ...AUTH_ERRORS,
             ...STORE_ERRORS,
           },

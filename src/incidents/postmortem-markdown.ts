@@ -3,6 +3,13 @@
  * Table cells are escaped (`|`, newlines, `<`), code fences are longer than any backtick run
  * they enclose, and a section with nothing to show carries a prompt saying how to fill it.
  * The output depends only on its input (no clock, no locale).
+ *
+ * Text from outside (labels, annotations, notes, names) can shape nothing but itself: raw HTML
+ * is neutralised, a line that would start a block (a heading, a code fence, a thematic break or
+ * setext underline, a quote or a list) has its marker escaped, and a link or image whose
+ * destination is not http(s) or mailto (`javascript:`, `data:`, entity-encoded tricks) is not a
+ * link. So a note cannot add a section to the report, swallow the rest of it in a code block, or
+ * plant a script link.
  */
 import type { Authored, Postmortem } from './postmortem.ts';
 
@@ -131,12 +138,28 @@ export function cell(text: string): string {
     .replace(/\r\n|\r|\n/g, '<br>');
 }
 
+/** Link destinations that stay links: web pages and mail addresses. */
+const SAFE_DESTINATION = /^\s*(https?:\/\/|mailto:)/i;
+
 /**
- * Neutralises raw HTML (the rest stays Markdown). A backslash before punctuation is doubled so
- * it shows as written and cannot pair with an escaped pipe; elsewhere it is left as it reads.
+ * Neutralises raw HTML and links that do not lead to a web page (the rest stays Markdown). A
+ * backslash before punctuation is doubled so it shows as written and cannot pair with an escaped
+ * pipe; elsewhere it is left as it reads.
  */
 function inline(text: string): string {
-  return text.replace(/\\(?=[!-/:-@[-`{-~])/g, '\\\\').replace(/</g, '&lt;');
+  return text
+    .replace(/\\(?=[!-/:-@[-`{-~])/g, '\\\\')
+    .replace(/</g, '&lt;')
+    .replace(/\]\(/g, (found, offset: number, whole: string) => (SAFE_DESTINATION.test(whole.slice(offset + 2)) ? found : ']\\('))
+    .replace(/\[([^\]\n]*)\]:/g, '\\[$1]:');
+}
+
+/** A line that would open a Markdown block: heading, fence, break or underline, quote, list. */
+const BLOCK_START = /^(\s*)([#`~=*_>+-]|\d{1,9}(?=[.)]))/;
+
+/** Escapes the marker of a line that would open a block, so the line reads as text. */
+function literalLine(line: string): string {
+  return line.replace(BLOCK_START, (_found, space: string, marker: string) => (/\d/.test(marker) ? `${space}${marker}\\` : `${space}\\${marker}`));
 }
 
 function oneLineText(text: string): string {
@@ -156,7 +179,7 @@ function prompt(text: string): string {
 function paragraph(text: string): string {
   return inline(text)
     .split(/\r\n|\r|\n/)
-    .map((l) => l.trimEnd())
+    .map((l) => literalLine(l.trimEnd()))
     .join('  \n');
 }
 

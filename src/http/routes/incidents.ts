@@ -13,6 +13,8 @@ import { addActionItem, addNote, assignRole } from '../../incidents/operations.t
 import { incidentDetail, listIncidentSummaries } from '../../incidents/overview.ts';
 import { buildPostmortem, renderPostmortemMarkdown } from '../../incidents/postmortem.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+import { toIso } from '../../incidents/normalize.ts';
+import { decodeCursor } from '../../store/query.ts';
 import type { Store } from '../../store/types.ts';
 import {
   ACTION_ITEM_BODY,
@@ -25,6 +27,7 @@ import {
 } from '../api-schemas.ts';
 import { actorOf, type Authenticator } from '../auth.ts';
 import { jsonBody } from '../body.ts';
+import { httpError } from '../errors.ts';
 import { bodyValidator, queryValidator } from '../validation.ts';
 
 export interface IncidentRoutesDeps {
@@ -37,6 +40,16 @@ export interface IncidentRoutesDeps {
 }
 
 const BASE = '/api/v1/incidents';
+
+/** The cursor as given, when it is one this server issued; API_INVALID_QUERY otherwise. */
+function issuedCursor(cursor: string): string {
+  try {
+    decodeCursor(cursor);
+  } catch {
+    throw httpError(400, 'API_INVALID_QUERY', 'invalid query: /cursor is not one this server issued; pass the nextCursor of the previous page', { path: '/cursor' });
+  }
+  return cursor;
+}
 
 export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): void {
   const { store, clock, metrics, auth } = deps;
@@ -60,9 +73,10 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
     const page = await listIncidentSummaries(store, {
       limit: q.limit,
       ...(q.status === undefined || q.status.length === 0 ? {} : { status: q.status }),
-      ...(q.since === undefined ? {} : { since: q.since }),
-      ...(q.until === undefined ? {} : { until: q.until }),
-      ...(q.cursor === undefined ? {} : { cursor: q.cursor }),
+      // Canonical times: a leap second is valid RFC 3339 (the schema) but not to Date.parse.
+      ...(q.since === undefined ? {} : { since: toIso(q.since) }),
+      ...(q.until === undefined ? {} : { until: toIso(q.until) }),
+      ...(q.cursor === undefined ? {} : { cursor: issuedCursor(q.cursor) }),
     });
     res.json(page);
   });
@@ -108,6 +122,8 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
       res.json(postmortem);
       return;
     }
+    // The report quotes labels and notes: never let a browser guess it is HTML.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.type('text/markdown; charset=utf-8').send(renderPostmortemMarkdown(postmortem));
   });
 }

@@ -4,7 +4,7 @@
  * stops the server, the pipeline and the store and removes the directory.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { AuthSettings } from '../../../src/config/credentials.ts';
 import { DEFAULTS } from '../../../src/config/schema.ts';
 import { systemClock, type Clock } from '../../../src/core/clock.ts';
 import { createLogger, type Logger } from '../../../src/core/logger.ts';
+import { createHttpServer } from '../../../src/http/server.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import type { Store } from '../../../src/store/types.ts';
 
@@ -90,7 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
   });
   app.start();
-  const server: Server = createServer(app.express);
+  const server: Server = createHttpServer(app.express);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

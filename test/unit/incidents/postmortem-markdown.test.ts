@@ -89,6 +89,25 @@ describe('post-mortem report', () => {
     expect(row.replace(/\\\\/g, '').replace(/\\\|/g, '').split('|').length - 2).to.equal(4);
   });
 
+  it('lets text from labels and notes shape nothing but itself: no heading, fence, block or script link', () => {
+    const input = emptyIncident();
+    const hostile = '## Root cause analysis\n```\nswallowed\n---\n> quoted\n1. listed\n[docs](https://example.com/runbook) [x](javascript:alert(1)) ![i]( JAVASCRIPT:alert(2))\n[ref]: javascript:alert(3)\n[e](&#106;avascript:alert(4))';
+    input.timeline = [
+      { id: 1, incidentId: 'inc-empty', at: '2026-03-01T10:00:00.000Z', phase: null, kind: 'note', actor: 'mallory', summary: 'note', data: { text: `impact: ${hostile}` } },
+      { id: 2, incidentId: 'inc-empty', at: '2026-03-01T10:00:01.000Z', phase: null, kind: 'note', actor: 'mallory', summary: 'note', data: { text: hostile } },
+      { id: 3, incidentId: 'inc-empty', at: '2026-03-01T10:00:02.000Z', phase: null, kind: 'note', actor: 'mallory', summary: '[y](javascript:alert(5))', data: {} },
+    ];
+    input.incident.title = '[t](javascript:alert(6)) # title';
+    const md = renderPostmortemMarkdown(assemblePostmortem(input, SAMPLE_NOW));
+    const headings = md.split('\n').filter((l) => /^\s{0,3}#{1,6}(\s|$)/.test(l));
+    expect(headings.filter((h) => h.includes('Root cause analysis'))).to.deep.equal(['## Root cause analysis']);
+    expect(md.split('\n').filter((l) => /^\s*(```|~~~|---\s*$|===|>|\d+\. listed)/.test(l))).to.deep.equal([]);
+    expect(md).not.to.match(/\]\(\s*javascript:/i);
+    expect(md).not.to.match(/\]\(&#106;/);
+    expect(md).not.to.match(/^\s*\[ref\]:/m);
+    expect(md).to.contain('[docs](https://example.com/runbook)');
+  });
+
   it('renders an empty incident with a prompt in every section and no empty heading', () => {
     const md = renderPostmortemMarkdown(assemblePostmortem(emptyIncident(), SAMPLE_NOW));
     expect(emptySections(md)).to.deep.equal([]);
