@@ -28,7 +28,7 @@ import {
 } from '../engine-types.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { valueTime } from '../query.ts';
-import { toApproval, toAutomation, toClaim, toRun } from './engine-rows.ts';
+import { toApproval, toAutomation, toClaim, toRun } from '../rows/engine-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 

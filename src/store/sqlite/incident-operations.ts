@@ -15,7 +15,7 @@ import type {
 import { invalidValue, notFound } from '../errors.ts';
 import { isIncidentStatus, isRoleName, valueTime } from '../query.ts';
 import type { AlertEvent, NewIncident } from '../types.ts';
-import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from './rows.ts';
+import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 

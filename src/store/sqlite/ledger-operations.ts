@@ -25,7 +25,7 @@ import {
 } from '../query.ts';
 import type { IncidentQuery, Page } from '../types.ts';
 import type { IncidentOperations } from './incident-operations.ts';
-import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from './rows.ts';
+import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
 import type { Statements } from './statements.ts';
 
 export class LedgerOperations {

@@ -9,61 +9,21 @@
  * run inside a transaction (journal_mode, foreign_keys); connection settings live in
  * connection.ts. A released migration is never edited: add a new one.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { migrationFailed, schemaTooNew } from '../errors.ts';
+import { loadMigrations as loadFrom, type Migration } from '../migration-files.ts';
 import { mapSqliteError } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 
-export interface Migration {
-  version: number;
-  /** File name without the number and extension, e.g. `init`. */
-  name: string;
-  sql: string;
-  /** sha256 of the file, recorded to notice a released migration edited afterwards. */
-  checksum: string;
-}
-
-const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+export type { Migration } from '../migration-files.ts';
 
 /** The migrations shipped next to this module. */
 export const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
-/**
- * Reads and checks the migration files of `dir`: names match `NNN_name.sql`, versions run
- * 1, 2, 3... without gaps or repeats. STORE_MIGRATION_FAILED otherwise.
- */
+/** The SQLite migrations (or those of `dir`), checked as {@link loadFrom} describes. */
 export function loadMigrations(dir: URL = MIGRATIONS_DIR): Migration[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
-  } catch (err) {
-    throw migrationFailed(`cannot read the migrations directory: ${(err as Error).message}`, {}, err);
-  }
-  const migrations = files.map((file): Migration => {
-    const match = FILE_PATTERN.exec(file);
-    if (match === null) {
-      throw migrationFailed(`migration file ${file} is not named NNN_name.sql`, { file });
-    }
-    const sql = readFileSync(new URL(file, dir), 'utf8');
-    return {
-      version: Number(match[1]),
-      name: match[2] as string,
-      sql,
-      checksum: createHash('sha256').update(sql).digest('hex'),
-    };
-  });
-  migrations.sort((a, b) => a.version - b.version);
-  migrations.forEach((m, index) => {
-    if (m.version !== index + 1) {
-      throw migrationFailed(`migration versions must run 1, 2, 3... without gaps; found ${m.version} at ${index + 1}`, {
-        version: m.version,
-      });
-    }
-  });
-  return migrations;
+  return loadFrom(dir);
 }
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,9 +1,12 @@
 /**
- * Typed readers of SQLite result columns. A value of the wrong type means the schema and the code
- * disagree: it fails loudly with STORE_QUERY_FAILED instead of leaking a wrong type upwards.
+ * Typed readers of result columns, shared by every SQL backend. A value of the wrong type means
+ * the schema and the code disagree: it fails loudly with STORE_QUERY_FAILED instead of leaking a
+ * wrong type upwards.
  */
 import { FirebreakError } from '../../errors.ts';
-import type { Row } from './statements.ts';
+
+/** One result row as a driver returns it, by column name. */
+export type Row = Readonly<Record<string, unknown>>;
 
 function bad(column: string, value: unknown): FirebreakError {
   return new FirebreakError('STORE_QUERY_FAILED', `column ${column} holds an unexpected value`, {
@@ -36,4 +39,12 @@ export function json<T>(row: Row, column: string): T {
   } catch (err) {
     throw err instanceof FirebreakError ? err : bad(column, row[column]);
   }
+}
+
+/** A yes/no column: SQLite keeps 0/1, PostgreSQL a boolean. */
+export function flag(row: Row, column: string): boolean {
+  const value = row[column];
+  if (typeof value === 'boolean') return value;
+  if (value === 0 || value === 1) return value === 1;
+  throw bad(column, value);
 }

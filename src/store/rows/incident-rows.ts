@@ -1,5 +1,5 @@
 /**
- * Rows to domain objects. A column of an unexpected type means the file was changed behind
+ * Rows to domain objects, for every SQL backend. A column of an unexpected type means the data was changed behind
  * firebreak's back; that is reported as STORE_QUERY_FAILED naming the column, not passed on.
  */
 import type {
@@ -15,9 +15,7 @@ import type {
   TimelineKind,
 } from '../../incidents/model.ts';
 import type { AlertEvent } from '../types.ts';
-import { integer, json, text, textOrNull } from './columns.ts';
-import type { Row } from './statements.ts';
-
+import { type Row, integer, json, text, textOrNull } from './columns.ts';
 
 export function toIncident(row: Row): Incident {
   return {

@@ -1,13 +1,11 @@
 /**
- * Rows of the engine's tables to domain objects (see rows.ts for the conventions: a column of an
+ * Rows of the engine's tables to domain objects (see incident-rows.ts for the conventions: a column of an
  * unexpected type is STORE_QUERY_FAILED naming the column).
  */
 import type { RevertMode } from '../../actions/types.ts';
 import type { Alert, AlertStatus } from '../../incidents/model.ts';
 import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, RevertStatus, RunStatus, StepClaim } from '../engine-types.ts';
-import { integer, json, text, textOrNull } from './columns.ts';
-import type { Row } from './statements.ts';
-
+import { type Row, flag, integer, json, text, textOrNull } from './columns.ts';
 
 export function toRun(row: Row): EngineRun {
   return {
@@ -24,7 +22,7 @@ export function toRun(row: Row): EngineRun {
     startedAt: textOrNull(row, 'started_at'),
     finishedAt: textOrNull(row, 'finished_at'),
     steps: json<EngineRun['steps']>(row, 'steps'),
-    acted: integer(row, 'acted') === 1,
+    acted: flag(row, 'acted'),
     detail: textOrNull(row, 'detail'),
   };
 }
@@ -39,7 +37,7 @@ export function toClaim(row: Row): StepClaim {
     episode: text(row, 'episode'),
     runId: integer(row, 'run_id'),
     action: text(row, 'action'),
-    mutating: integer(row, 'mutating') === 1,
+    mutating: flag(row, 'mutating'),
     revert: text(row, 'revert') as RevertMode,
     params: json<Record<string, unknown>>(row, 'params'),
     plan: json<unknown>(row, 'plan'),
@@ -78,7 +76,7 @@ export function toApproval(row: Row): Approval {
 
 export function toAutomation(row: Row): AutomationState {
   return {
-    paused: integer(row, 'paused') === 1,
+    paused: flag(row, 'paused'),
     changedBy: textOrNull(row, 'changed_by'),
     changedAt: textOrNull(row, 'changed_at'),
     reason: textOrNull(row, 'reason'),
