@@ -28,30 +28,13 @@ import {
 } from '../engine-types.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { valueTime } from '../query.ts';
+import { jsonText, oneOf, REVERT_MODES, TRIGGERS } from '../values.ts';
 import { toApproval, toAutomation, toClaim, toRun } from '../rows/engine-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 
-function jsonText(value: unknown, field: string): string {
-  let out: string | undefined;
-  try {
-    out = JSON.stringify(value === undefined ? null : value);
-  } catch (err) {
-    throw invalidValue(`${field} cannot be serialised as JSON: ${(err as Error).message}`, { field });
-  }
-  if (out === undefined) throw invalidValue(`${field} cannot be serialised as JSON`, { field });
-  return out;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw invalidValue(`unknown ${field} ${String(value)}`, { field });
-  }
-  return value as T;
-}
-
 function trigger(value: unknown): 'firing' | 'resolved' {
-  return oneOf(value, ['firing', 'resolved'] as const, 'trigger');
+  return oneOf(value, TRIGGERS, 'trigger');
 }
 
 /** `WHERE a = ? AND b IN (?, ?)` from optional filters. */
@@ -143,7 +126,7 @@ export class EngineOperations {
         claim.runId,
         claim.action,
         claim.mutating ? 1 : 0,
-        oneOf(claim.revert, ['on-resolve', 'manual', 'never'] as const, 'revert mode'),
+        oneOf(claim.revert, REVERT_MODES, 'revert mode'),
         jsonText(claim.params, 'params'),
         jsonText(claim.plan, 'plan'),
         claim.claimedAt,

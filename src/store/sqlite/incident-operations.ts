@@ -3,7 +3,6 @@
  * action items, marking notifications processed. The caller (SqliteStore) decides whether a call
  * runs inside an explicit transaction; these methods never open or close one.
  */
-import type { SQLInputValue } from 'node:sqlite';
 import type { Clock } from '../../core/clock.ts';
 import type {
   ActionItem,
@@ -13,7 +12,8 @@ import type {
   TimelineEntry,
 } from '../../incidents/model.ts';
 import { invalidValue, notFound } from '../errors.ts';
-import { isIncidentStatus, isRoleName, valueTime } from '../query.ts';
+import { isRoleName } from '../query.ts';
+import { incidentValues, jsonText, patchedIncident } from '../values.ts';
 import type { AlertEvent, NewIncident } from '../types.ts';
 import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, sqliteCode } from './sqlite-errors.ts';
@@ -24,41 +24,6 @@ const ID_ATTEMPTS = 5;
 
 /** Internal signal: the drawn id already exists, draw another. Never escapes this module. */
 const COLLISION = new Error('incident id collision');
-
-function jsonText(value: unknown, field: string): string {
-  let out: string | undefined;
-  try {
-    out = JSON.stringify(value);
-  } catch (err) {
-    throw invalidValue(`${field} cannot be serialised as JSON: ${(err as Error).message}`, { field });
-  }
-  if (out === undefined) throw invalidValue(`${field} cannot be serialised as JSON`, { field });
-  return out;
-}
-
-function incidentParams(incident: Incident): SQLInputValue[] {
-  if (!isIncidentStatus(incident.status)) {
-    throw invalidValue(`unknown incident status ${String(incident.status)}`, { field: 'status' });
-  }
-  return [
-    incident.id,
-    incident.key,
-    incident.title,
-    incident.severity ?? null,
-    incident.cluster ?? null,
-    incident.status,
-    incident.runbook ?? null,
-    jsonText(incident.labels ?? {}, 'labels'),
-    incident.startedAt,
-    incident.openedAt,
-    valueTime(incident.openedAt, 'openedAt'),
-    incident.containedAt ?? null,
-    incident.resolvedAt ?? null,
-    incident.recoveredAt ?? null,
-    incident.closedAt ?? null,
-    incident.updatedAt,
-  ];
-}
 
 export class IncidentOperations {
   readonly #sql: Statements;
@@ -150,7 +115,7 @@ export class IncidentOperations {
         this.#sql.run(
           'createIncident',
           `INSERT INTO incidents (${INCIDENT_COLUMNS}) VALUES (${Array(16).fill('?').join(', ')})`,
-          incidentParams({ ...incident, id, updatedAt }),
+          incidentValues({ ...incident, id, updatedAt }),
           collided,
         );
       } catch (err) {
@@ -164,15 +129,8 @@ export class IncidentOperations {
   updateIncident(id: string, patch: Partial<Omit<Incident, 'id'>>): Incident {
     const current = this.getIncident(id);
     if (current === null) throw notFound('incident', id);
-    const next: Incident = { ...current };
-    for (const [field, value] of Object.entries(patch)) {
-      // An explicit `undefined` means "not patched", so spreads of optional values are safe.
-      if (value !== undefined && field !== 'id' && field in current) {
-        (next as unknown as Record<string, unknown>)[field] = value;
-      }
-    }
-    if (patch.updatedAt === undefined) next.updatedAt = new Date(this.#clock.now()).toISOString();
-    const [, ...values] = incidentParams(next);
+    const next = patchedIncident(current, patch, this.#clock);
+    const [, ...values] = incidentValues(next);
     this.#sql.run(
       'updateIncident',
       `UPDATE incidents SET key = ?, title = ?, severity = ?, cluster = ?, status = ?, runbook = ?, labels = ?,
