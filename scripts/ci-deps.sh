@@ -13,6 +13,7 @@ requirements=(
   "command -v promtool|prometheus"                                                        # alert rule tests (promtool), prometheus.query tests
   "command -v prometheus-alertmanager|prometheus-alertmanager"                            # webhook end-to-end tests
   "command -v prometheus|prometheus"                                                      # prometheus.query integration tests (a real server)
+  "ls /usr/lib/postgresql/*/bin/initdb|postgresql"                                        # PostgreSQL store tests (a private server per run)
 )
 
 need=()
@@ -25,6 +26,11 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   echo "ci-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # The tests start their own PostgreSQL server: the package needs no cluster or service of its own.
+  if [[ " ${need[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
+  fi
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
 fi

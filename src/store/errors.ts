@@ -9,6 +9,7 @@ export type StoreErrorCode =
   | 'NOT_FOUND'
   | 'STORE_UNAVAILABLE'
   | 'STORE_FILE_ERROR'
+  | 'STORE_INVALID_URL'
   | 'STORE_CLOSED'
   | 'STORE_CONSTRAINT'
   | 'STORE_INVALID_QUERY'

@@ -1,0 +1,123 @@
+/**
+ * The SQL behind the Store-only members: the notification journal, incident listing and counts,
+ * and reading timelines, roles and action items.
+ */
+import type { ActionItem, Incident, IncidentStatus, RoleAssignment, StoredNotification, TimelineEntry } from '../../incidents/model.ts';
+import { invalidQuery, invalidValue } from '../errors.ts';
+import {
+  INCIDENT_STATUSES,
+  ROLE_NAMES,
+  checkAfterId,
+  checkLimit,
+  checkPositiveLimit,
+  decodeCursor,
+  encodeCursor,
+  isIncidentStatus,
+  queryTime,
+} from '../query.ts';
+import { integer, text } from '../rows/columns.ts';
+import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
+import type { IncidentQuery, Page } from '../types.ts';
+import type { IncidentOperations } from './incident-operations.ts';
+import type { Sql } from './sql.ts';
+
+export class LedgerOperations {
+  readonly #incidents: IncidentOperations;
+
+  constructor(incidents: IncidentOperations) {
+    this.#incidents = incidents;
+  }
+
+  /** One INSERT, committed on its own: it does not wait for the transaction lock (see store.ts). */
+  async appendNotification(sql: Sql, payload: unknown, receivedAt: string): Promise<StoredNotification> {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(payload);
+    } catch (err) {
+      throw invalidValue(`notification payload cannot be serialised as JSON: ${(err as Error).message}`);
+    }
+    if (json === undefined) throw invalidValue('notification payload cannot be serialised as JSON');
+    const { rows } = await sql.query('appendNotification', 'INSERT INTO notifications (received_at, payload) VALUES ($1, $2) RETURNING id', [receivedAt, json]);
+    return { id: integer(rows[0] ?? {}, 'id'), receivedAt, payload: JSON.parse(json), processedAt: null, error: null };
+  }
+
+  async unprocessedNotifications(sql: Sql, limit: number): Promise<StoredNotification[]> {
+    const { rows } = await sql.query('unprocessedNotifications', 'SELECT * FROM notifications WHERE processed_at IS NULL ORDER BY id LIMIT $1', [checkPositiveLimit(limit)]);
+    return rows.map(toNotification);
+  }
+
+  async getNotification(sql: Sql, id: number): Promise<StoredNotification | null> {
+    const { rows } = await sql.query('getNotification', 'SELECT * FROM notifications WHERE id = $1', [id]);
+    return rows[0] === undefined ? null : toNotification(rows[0]);
+  }
+
+  /** Newest opened first, ties broken by id; the keyset cursor (openedAt, id) resumes exactly after the last item. */
+  async listIncidents(sql: Sql, query: IncidentQuery): Promise<Page<Incident>> {
+    const limit = checkLimit(query.limit);
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown) => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (query.status !== undefined) {
+      if (!Array.isArray(query.status) || query.status.length === 0) {
+        throw invalidQuery('status must be a non-empty list of incident statuses', { field: 'status' });
+      }
+      for (const status of query.status) {
+        if (!isIncidentStatus(status)) throw invalidQuery(`unknown incident status ${String(status)}`, { field: 'status', value: status });
+      }
+      where.push(`status = ANY(${param([...new Set(query.status)])})`);
+    }
+    if (query.since !== undefined) where.push(`opened_ms >= ${param(queryTime(query.since, 'since'))}`);
+    if (query.until !== undefined) where.push(`opened_ms < ${param(queryTime(query.until, 'until'))}`);
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      const ms = param(after.openedMs);
+      where.push(`(opened_ms < ${ms} OR (opened_ms = ${ms} AND id < ${param(after.id)}))`);
+    }
+    const { rows } = await sql.query(
+      'listIncidents',
+      `SELECT ${INCIDENT_COLUMNS} FROM incidents
+       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ORDER BY opened_ms DESC, id DESC LIMIT ${param(limit + 1)}`,
+      values,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor({ openedMs: integer(last, 'opened_ms'), id: text(last, 'id') }) : null;
+    return { items: page.map(toIncident), nextCursor };
+  }
+
+  async countIncidentsByStatus(sql: Sql): Promise<Record<IncidentStatus, number>> {
+    const counts = Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, 0])) as Record<IncidentStatus, number>;
+    const { rows } = await sql.query('countIncidentsByStatus', 'SELECT status, COUNT(*) AS n FROM incidents GROUP BY status');
+    for (const row of rows) {
+      if (isIncidentStatus(row.status)) counts[row.status] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** Without a limit, the whole rest of the timeline (the post-mortem reads it all). */
+  async timeline(sql: Sql, incidentId: string, options: { afterId?: number; limit?: number } = {}): Promise<TimelineEntry[]> {
+    const afterId = options.afterId === undefined ? 0 : checkAfterId(options.afterId);
+    // LIMIT NULL is no limit.
+    const limit = options.limit === undefined ? null : checkPositiveLimit(options.limit);
+    await this.#incidents.requireIncident(sql, incidentId);
+    const { rows } = await sql.query('timeline', 'SELECT * FROM timeline WHERE incident_id = $1 AND id > $2 ORDER BY id LIMIT $3', [incidentId, afterId, limit]);
+    return rows.map(toTimelineEntry);
+  }
+
+  /** Current holders, in the fixed order commander, tech-lead, communications, scribe. */
+  async roles(sql: Sql, incidentId: string): Promise<RoleAssignment[]> {
+    await this.#incidents.requireIncident(sql, incidentId);
+    const { rows } = await sql.query('roles', 'SELECT * FROM incident_roles WHERE incident_id = $1', [incidentId]);
+    return rows.map(toRoleAssignment).sort((a, b) => ROLE_NAMES.indexOf(a.role) - ROLE_NAMES.indexOf(b.role));
+  }
+
+  async actionItems(sql: Sql, incidentId: string): Promise<ActionItem[]> {
+    await this.#incidents.requireIncident(sql, incidentId);
+    const { rows } = await sql.query('actionItems', 'SELECT * FROM action_items WHERE incident_id = $1 ORDER BY id', [incidentId]);
+    return rows.map(toActionItem);
+  }
+}
