@@ -26,7 +26,7 @@ import type { Clock } from '../core/clock.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
 import { createHttpServer } from '../http/server.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
+import { describeStore, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs } from './args.ts';
@@ -76,16 +76,9 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(colon + 1)) };
 }
 
-/** Opens the configured store. Only SQLite exists so far. */
-export async function openConfiguredStore(config: Pick<Config, 'store'>, logger: Logger, clock: Clock): Promise<Store> {
-  if (/^postgres(ql)?:\/\//i.test(config.store)) {
-    throw new FirebreakError(
-      'CONFIG_STORE_UNSUPPORTED',
-      'a PostgreSQL store is not supported yet; set store (FIREBREAK_STORE) to a SQLite file path',
-      { details: { path: '/store' } },
-    );
-  }
-  return openSqliteStore({ path: config.store, logger, clock });
+/** Opens the configured store: a SQLite file, or PostgreSQL for a `postgres://` URL. */
+export function openConfiguredStore(config: Pick<Config, 'store' | 'postgres'>, logger: Logger, clock: Clock): Promise<Store> {
+  return openStore(config, logger, clock);
 }
 
 /** Starts everything and resolves once the server listens. */
@@ -130,7 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
-  logger.info({ url, port: bound, mode: config.mode, store: config.store, runbooks: config.runbooks }, 'listening');
+  logger.info({ url, port: bound, mode: config.mode, store: describeStore(config.store), runbooks: config.runbooks }, 'listening');
 
   let closing: Promise<void> | null = null;
   return {

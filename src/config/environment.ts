@@ -23,7 +23,12 @@ interface EnvSetting {
 /** Every environment variable firebreak reads, in documentation order. */
 export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_LISTEN', path: ['listen'], parse: asString },
-  { variable: 'FIREBREAK_STORE', path: ['store'], parse: asString },
+  { variable: 'FIREBREAK_STORE', path: ['store'], parse: asString, fromFile: true },
+  { variable: 'FIREBREAK_POSTGRES_POOL_SIZE', path: ['postgres', 'poolSize'], parse: asInteger },
+  { variable: 'FIREBREAK_POSTGRES_TLS_MODE', path: ['postgres', 'tls', 'mode'], parse: asString },
+  { variable: 'FIREBREAK_POSTGRES_TLS_CA', path: ['postgres', 'tls', 'caFile'], parse: asString },
+  { variable: 'FIREBREAK_POSTGRES_TLS_CERT', path: ['postgres', 'tls', 'certFile'], parse: asString },
+  { variable: 'FIREBREAK_POSTGRES_TLS_KEY', path: ['postgres', 'tls', 'keyFile'], parse: asString },
   { variable: 'FIREBREAK_DATA_DIR', path: ['dataDir'], parse: asString },
   { variable: 'FIREBREAK_MODE', path: ['mode'], parse: asString },
   { variable: 'FIREBREAK_RUNBOOKS', path: ['runbooks'], parse: asString },

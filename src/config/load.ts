@@ -147,11 +147,24 @@ function withDefaults(input: ConfigInput): Config {
   const notify = section(input, 'notify');
   const http = section(input, 'http');
   const engine = section(input, 'engine');
+  const postgres = section(input, 'postgres');
+  const tls = section(postgres, 'tls');
   const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
   const config: Config = {
     listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
     store: (input.store as string | undefined) ?? posix.join(dataDir, DEFAULTS.storeFileName),
     dataDir,
+    postgres: {
+      poolSize: (postgres.poolSize as number | undefined) ?? DEFAULTS.postgresPoolSize,
+      connectTimeoutMs: (postgres.connectTimeoutMs as number | undefined) ?? DEFAULTS.postgresConnectTimeoutMs,
+      lockTimeoutMs: (postgres.lockTimeoutMs as number | undefined) ?? DEFAULTS.postgresLockTimeoutMs,
+      tls: {
+        mode: (tls.mode as Config['postgres']['tls']['mode'] | undefined) ?? 'disable',
+        caFile: (tls.caFile as string | undefined) ?? null,
+        certFile: (tls.certFile as string | undefined) ?? null,
+        keyFile: (tls.keyFile as string | undefined) ?? null,
+      },
+    },
     mode: (input.mode as Config['mode'] | undefined) ?? DEFAULTS.mode,
     runbooks: (input.runbooks as string | undefined) ?? DEFAULTS.runbooks,
     logLevel: (input.logLevel as Config['logLevel'] | undefined) ?? DEFAULTS.logLevel,
@@ -244,6 +257,11 @@ function checkConsistency(config: Config): void {
       const known = Object.keys(config.notify.targets).sort();
       fail(`/notify/subscriptions/${target}`, `no notification target "${target}" is configured (notify.targets${known.length === 0 ? ' is empty' : `: ${known.join(', ')}`})`);
     }
+  }
+  const { tls } = config.postgres;
+  if ((tls.certFile === null) !== (tls.keyFile === null)) fail('/postgres/tls', 'certFile and keyFile go together');
+  if (tls.mode === 'disable' && (tls.caFile !== null || tls.certFile !== null)) {
+    fail('/postgres/tls/mode', 'certificate files are set but mode is disable; set mode to verify-full (or require)');
   }
 }
 

@@ -37,8 +37,24 @@ export interface BasicAuthCredentials {
 export interface Config {
   /** `host:port` the HTTP server listens on; port 0 asks the OS for a free port. */
   listen: string;
-  /** SQLite file path, or a `postgres://` URL (accepted, not supported yet). */
+  /** SQLite file path, or a `postgres://` URL (several replicas on one PostgreSQL database). */
   store: string;
+  /** Settings of a PostgreSQL store (ignored for SQLite). */
+  postgres: {
+    /** Connections per replica. */
+    poolSize: number;
+    /** Give up connecting after this long, ms. */
+    connectTimeoutMs: number;
+    /** How long a write waits for another replica's transaction before a retriable 503, ms. */
+    lockTimeoutMs: number;
+    tls: {
+      mode: 'disable' | 'require' | 'verify-full';
+      /** Files (PEM) of the CA to trust, and of a client certificate and key. */
+      caFile: string | null;
+      certFile: string | null;
+      keyFile: string | null;
+    };
+  };
   /** Directory for the default store and generated credentials. */
   dataDir: string;
   mode: Mode;
@@ -134,6 +150,9 @@ export const DEFAULTS = {
   notifyTimeoutMs: 5_000,
   httpTimeoutMs: 10_000,
   engineConcurrency: 4,
+  postgresPoolSize: 10,
+  postgresConnectTimeoutMs: 5_000,
+  postgresLockTimeoutMs: 10_000,
   approvalCheckMs: 5_000,
   sessionTtlMs: 12 * 3_600_000,
 } as const;
@@ -163,6 +182,25 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
     listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$' },
     store: { type: 'string', minLength: 1 },
     dataDir: { type: 'string', minLength: 1 },
+    postgres: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        poolSize: { type: 'integer', minimum: 2, maximum: 200 },
+        connectTimeoutMs: { type: 'integer', minimum: 100, maximum: 120_000 },
+        lockTimeoutMs: { type: 'integer', minimum: 100, maximum: 300_000 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            mode: { enum: ['disable', 'require', 'verify-full'] },
+            caFile: { type: 'string', minLength: 1 },
+            certFile: { type: 'string', minLength: 1 },
+            keyFile: { type: 'string', minLength: 1 },
+          },
+        },
+      },
+    },
     mode: { enum: [...MODES] },
     runbooks: { type: 'string', minLength: 1 },
     logLevel: { enum: [...LOG_LEVELS] },

@@ -22,10 +22,16 @@ describe('serve: start failures', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a PostgreSQL store for now with CONFIG_STORE_UNSUPPORTED, before writing anything', async () => {
-    proc = spawnFirebreak({ cwd: dir, env: { FIREBREAK_DATA_DIR: join(dir, 'data'), FIREBREAK_STORE: 'postgres://firebreak@127.0.0.1/firebreak' } });
+  it('fails with STORE_UNAVAILABLE when its PostgreSQL cannot be reached, before writing anything and without the password', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), FIREBREAK_STORE: `postgres://firebreak:pw-not-logged@127.0.0.1:${port}/firebreak` };
+    proc = spawnFirebreak({ cwd: dir, env });
     expect((await proc.exited).code).to.equal(1);
-    expect(proc.output().stderr).to.match(/^error CONFIG_STORE_UNSUPPORTED: a PostgreSQL store is not supported yet/m);
+    expect(proc.output().stderr).to.match(/^error STORE_UNAVAILABLE: open postgres:\/\/firebreak:\*\*\*@127\.0\.0\.1:\d+\/firebreak: .*ECONNREFUSED/m);
+    expect(proc.output().stderr + proc.output().stdout).to.not.include('pw-not-logged');
     expect(await readdir(dir)).to.deep.equal([]);
   });
 

@@ -183,9 +183,36 @@ describe('loadConfig', () => {
     expect(err.message).to.equal('environment FIREBREAK_AUTH_DISABLED: must be true or false');
   });
 
-  it('accepts a postgres URL as the store (opening it is refused later, not here)', () => {
+  it('accepts a postgres URL as the store, with pool and TLS settings and their defaults', () => {
     const config = loadConfig({ env: { FIREBREAK_STORE: 'postgres://firebreak@db/firebreak' }, argv: [], readFile: files({}) });
     expect(config.store).to.equal('postgres://firebreak@db/firebreak');
+    expect(config.postgres).to.deep.equal({
+      poolSize: 10,
+      connectTimeoutMs: 5000,
+      lockTimeoutMs: 10000,
+      tls: { mode: 'disable', caFile: null, certFile: null, keyFile: null },
+    });
+    const tls = loadConfig({
+      env: {
+        FIREBREAK_STORE_FILE: '/run/secrets/store-url',
+        FIREBREAK_POSTGRES_POOL_SIZE: '4',
+        FIREBREAK_POSTGRES_TLS_MODE: 'verify-full',
+        FIREBREAK_POSTGRES_TLS_CA: '/etc/firebreak/ca.pem',
+      },
+      argv: [],
+      readFile: files({ '/run/secrets/store-url': 'postgres://firebreak:pw@db/firebreak\n' }),
+    });
+    expect(tls.store).to.equal('postgres://firebreak:pw@db/firebreak');
+    expect(tls.postgres).to.deep.include({ poolSize: 4, tls: { mode: 'verify-full', caFile: '/etc/firebreak/ca.pem', certFile: null, keyFile: null } });
+  });
+
+  it('refuses PostgreSQL TLS settings that cannot work together', () => {
+    const half = loadError(() => loadConfig({ env: { FIREBREAK_POSTGRES_TLS_MODE: 'verify-full', FIREBREAK_POSTGRES_TLS_CERT: '/c.pem' }, argv: [], readFile: files({}) }));
+    expect(half.message).to.equal('config /postgres/tls: certFile and keyFile go together');
+    const off = loadError(() => loadConfig({ env: { FIREBREAK_POSTGRES_TLS_CA: '/ca.pem' }, argv: [], readFile: files({}) }));
+    expect(off.details).to.include({ path: '/postgres/tls/mode' });
+    const mode = loadError(() => loadConfig({ env: { FIREBREAK_POSTGRES_TLS_MODE: 'prefer' }, argv: [], readFile: files({}) }));
+    expect(mode.message).to.match(/^environment FIREBREAK_POSTGRES_TLS_MODE: /);
   });
 
   it('validates listen addresses, IPv6 included', () => {
