@@ -32,6 +32,7 @@ import { LedgerOperations } from './ledger-operations.ts';
 import { LOCK_NAMESPACE, TRANSACTION_LOCK } from './locks.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations } from './migrate.ts';
 import { createPool, redactUrl, type PoolOptions } from './pool.ts';
+import { SessionOperations } from './session-operations.ts';
 import { sqlOn, type Sql } from './sql.ts';
 
 export interface PostgresStoreOptions extends PoolOptions {
@@ -76,6 +77,7 @@ export class PostgresStore implements Store {
   readonly #incidents: IncidentOperations;
   readonly #ledger: LedgerOperations;
   readonly #engine: EngineOperations;
+  readonly #sessions = new SessionOperations();
   readonly #context = new AsyncLocalStorage<TxState>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
@@ -272,4 +274,9 @@ export class PostgresStore implements Store {
   setAutomation: Store['setAutomation'] = (state) => this.#write((sql) => this.#engine.setAutomation(sql, state));
   markFollowUpsAdded: Store['markFollowUpsAdded'] = (incidentId, runbook) => this.#write((sql) => this.#engine.markFollowUpsAdded(sql, incidentId, runbook));
   engineCounts: Store['engineCounts'] = () => this.#read((sql) => this.#engine.engineCounts(sql));
+
+  createSession: Store['createSession'] = (session) => this.#write((sql) => this.#sessions.createSession(sql, session));
+  session: Store['session'] = (idHash, now) => this.#read((sql) => this.#sessions.session(sql, idHash, now));
+  deleteSession: Store['deleteSession'] = (idHash) => this.#write((sql) => this.#sessions.deleteSession(sql, idHash));
+  deleteExpiredSessions: Store['deleteExpiredSessions'] = (now) => this.#write((sql) => this.#sessions.deleteExpiredSessions(sql, now));
 }

@@ -2,20 +2,9 @@
  * Console sessions in SQLite (migration 003). Like the other operation classes, these never open
  * or close a transaction: the store decides.
  */
+import { toSession } from '../rows/session-rows.ts';
 import type { ConsoleSession } from '../types.ts';
-import { text } from './columns.ts';
-import type { Row, Statements } from './statements.ts';
-
-function toSession(row: Row): ConsoleSession {
-  return {
-    idHash: text(row, 'id_hash'),
-    operator: text(row, 'operator'),
-    role: text(row, 'role') as ConsoleSession['role'],
-    tokenHash: text(row, 'token_hash'),
-    createdAt: text(row, 'created_at'),
-    expiresAt: text(row, 'expires_at'),
-  };
-}
+import type { Statements } from './statements.ts';
 
 export class SessionOperations {
   readonly #sql: Statements;
