@@ -14,6 +14,7 @@ import { pauseCommand } from './pause.ts';
 import { resumeCommand } from './resume.ts';
 import { revertCommand } from './revert.ts';
 import { simulateCommand } from './simulate.ts';
+import { storeCommand } from './store.ts';
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   revertCommand,
   approveCommand,
   rejectCommand,
+  storeCommand,
 ];
