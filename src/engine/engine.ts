@@ -7,7 +7,6 @@
 import type { StoreTx } from '../store/types.ts';
 import type { Alert, Notification, TimelineKind } from '../incidents/model.ts';
 import type { ProcessResult } from '../incidents/process.ts';
-import { ParamsValidator } from '../runbooks/params.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
 import type { Approval, AutomationState } from '../store/engine-types.ts';
@@ -58,7 +57,6 @@ export function createEngine(deps: EngineDeps): Engine {
     sleep: deps.sleep ?? realSleep,
     concurrency: deps.concurrency ?? 4,
     templates: new TemplateEngine(),
-    validator: new ParamsValidator(),
     stop: controller.signal,
   };
   const worker = new EngineWorker(rt);

@@ -7,7 +7,7 @@
 import type { ActionRegistry } from '../actions/registry.ts';
 import type { Action, Plan } from '../actions/types.ts';
 import { toFirebreakError, type FirebreakError } from '../errors.ts';
-import { catalogFromRegistry, renderStepParams, type ParamsValidator } from '../runbooks/params.ts';
+import { catalogFromRegistry, renderStepParams } from '../runbooks/params.ts';
 import type { TemplateContext, TemplateEngine } from '../runbooks/template.ts';
 import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 import { decide, type GuardDecision, type GuardInput, type GuardStep, type PlanSummary } from './guards.ts';
@@ -16,7 +16,6 @@ import { summarizePlan, summarizeRefusal } from './plan-summary.ts';
 export interface EvaluateDeps {
   registry: ActionRegistry;
   templates: TemplateEngine;
-  validator: ParamsValidator;
   /**
    * Plans a mutating step (reads live state, changes nothing). Null when no plan can be made
    * (a simulation without a cluster): the guards then see no plan.
@@ -77,7 +76,11 @@ export async function evaluateStep(
     }
   }
   try {
-    out.params = renderStepParams(step, context, { templates: deps.templates, validator: deps.validator, catalog: catalogFromRegistry(deps.registry) });
+    out.params = renderStepParams(step, context, {
+      templates: deps.templates,
+      catalog: catalogFromRegistry(deps.registry),
+      validateParams: (action, params) => deps.registry.validateParams(action, params),
+    });
   } catch (err) {
     out.error = toFirebreakError(err);
     return out;

@@ -11,7 +11,6 @@ import type { Logger } from '../core/logger.ts';
 import type { NewTimelineEntry, TimelineEntry } from '../incidents/model.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { ParamsValidator } from '../runbooks/params.ts';
 import type { RunbookSet } from '../runbooks/set.ts';
 import type { TemplateEngine } from '../runbooks/template.ts';
 import type { Store, StoreTx } from '../store/types.ts';
@@ -44,7 +43,6 @@ export interface EngineDeps {
 export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs'>> {
   actionContext: ActionContextExtras;
   templates: TemplateEngine;
-  validator: ParamsValidator;
   /** Aborted when the engine stops. */
   stop: AbortSignal;
 }

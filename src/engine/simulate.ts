@@ -19,7 +19,6 @@ import { toFirebreakError, type FirebreakError } from '../errors.ts';
 import { incidentTitle } from '../incidents/describe.ts';
 import type { Alert, Incident, Notification } from '../incidents/model.ts';
 import { normalizeNotification, toIso } from '../incidents/normalize.ts';
-import { ParamsValidator } from '../runbooks/params.ts';
 import { incidentKey, matchingRunbooks, unmatchedIncidentKey } from '../runbooks/select.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
 import type { Runbook } from '../runbooks/types.ts';
@@ -126,17 +125,16 @@ export async function simulateNotification(deps: SimulationDeps, payload: unknow
   const notification = normalizeNotification(payload);
   const paused = deps.paused ?? false;
   const templates = new TemplateEngine();
-  const validator = new ParamsValidator();
   const alerts: SimulatedAlert[] = [];
   for (const alert of notification.alerts) {
-    alerts.push(await simulateAlert(deps, { templates, validator, paused }, notification, alert));
+    alerts.push(await simulateAlert(deps, { templates, paused }, notification, alert));
   }
   return { mode: deps.config.mode, paused, groupKey: notification.groupKey, alerts };
 }
 
 async function simulateAlert(
   deps: SimulationDeps,
-  shared: { templates: TemplateEngine; validator: ParamsValidator; paused: boolean },
+  shared: { templates: TemplateEngine; paused: boolean },
   notification: Notification,
   alert: Alert,
 ): Promise<SimulatedAlert> {
@@ -180,7 +178,6 @@ async function simulateAlert(
   const evaluateDeps: EvaluateDeps = {
     registry: deps.registry,
     templates: shared.templates,
-    validator: shared.validator,
     plan:
       kafka === null
         ? null
@@ -225,7 +222,7 @@ async function simulateAlert(
     const simulated = base.steps[base.steps.length - 1] as SimulatedStep;
     if (!step.mutating && kafka !== null && evaluation.params !== null && evaluation.decision?.verdict === 'run' && deps.gatherEvidence?.(step.action) === true) {
       try {
-        const params = deps.registry.validateParams(step.action, evaluation.params);
+        const params = evaluation.params;
         const context = { ...deps.actionContext, kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits };
         simulated.output = (await deps.registry.get(step.action).execute(context, params)).output ?? null;
         states[step.id] = { status: 'succeeded', output: simulated.output };

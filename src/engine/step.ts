@@ -60,7 +60,6 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
     {
       registry: rt.registry,
       templates: rt.templates,
-      validator: rt.validator,
       plan: (action, params) =>
         withTimeout((signal) => action.plan(actionContext(rt, limits, signal, logger), params), timeoutMs, () => stepTimeout(step.id, step.action, timeoutMs, false), rt.stop),
     },

@@ -6,7 +6,9 @@
  *    `oneOf` above one), while literal mistakes (a missing key, an unknown key, a string where a
  *    number belongs) fail the load;
  * 2. when the step runs, on the rendered parameters ({@link renderStepParams}): everything is
- *    checked.
+ *    checked by the action's own validator, the action registry's (`validateParams`), which
+ *    also fills in the schema's defaults: the engine, `firebreak simulate` and `firebreak action`
+ *    hand an action exactly the same parameters.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
@@ -65,7 +67,11 @@ const STRUCTURAL = new Set([
   'type',
 ]);
 
-/** Compiles action parameter schemas once each and checks parameters against them. */
+/**
+ * Compiles action parameter schemas once each and checks parameters as written in a runbook
+ * (load time, templated values left out). Rendered parameters are checked by the action
+ * registry's validator instead ({@link RenderDeps.validateParams}).
+ */
 export class ParamsValidator {
   readonly #ajv: Ajv2020;
   readonly #compiled = new WeakMap<object, ValidateFunction>();
@@ -83,12 +89,6 @@ export class ParamsValidator {
       this.#compiled.set(schema, fn);
     }
     return fn;
-  }
-
-  /** Every problem of `params` against `schema`. */
-  validate(schema: Record<string, unknown>, params: unknown): ParamProblem[] {
-    const fn = this.#compile(schema);
-    return fn(params) ? [] : describe(fn.errors ?? []);
   }
 
   /** Problems of parameters as written, ignoring what templates may still change. */
@@ -187,13 +187,24 @@ function describe(errors: ErrorObject[]): ParamProblem[] {
 
 export interface RenderDeps {
   templates: TemplateEngine;
-  validator: ParamsValidator;
   catalog: ActionCatalog;
+  /**
+   * The action's validator (the action registry's `validateParams`): returns a copy of the
+   * parameters with the schema's defaults filled in, or throws ACTION_PARAMS_INVALID.
+   */
+  validateParams(action: string, params: unknown): unknown;
+}
+
+/** The registry's parameter error, as the loader's problems (pointer `` for the object itself). */
+function paramProblems(err: FirebreakError): ParamProblem[] {
+  const errors = (err.details?.errors ?? []) as Array<{ path: string; message: string }>;
+  return errors.map((e) => ({ pointer: e.path === '/' ? '' : e.path, message: e.message }));
 }
 
 /**
- * Renders a step's `with` on the given data and validates the result against the action's
- * parameter schema. The engine calls it right before planning a step.
+ * Renders a step's `with` on the given data and validates the result with the action's own
+ * validator, which fills in the schema's defaults. The engine calls it right before planning a
+ * step; the result is what the action receives.
  *
  * @throws FirebreakError RUNBOOK_TEMPLATE (undefined variable, render error; details carry
  *   `step` and `variable`), RUNBOOK_INVALID_PARAMS (rendered values break the schema; details
@@ -220,13 +231,16 @@ export function renderStepParams(step: RunbookStep, context: TemplateContext, de
     }
     throw err;
   }
-  const problems = deps.validator.validate(action.paramsSchema, rendered);
-  if (problems.length > 0) {
+  try {
+    return deps.validateParams(step.action, rendered) as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof FirebreakError) || err.code !== 'ACTION_PARAMS_INVALID') throw err;
+    const problems = paramProblems(err);
     const text = problems.map((p) => `${p.pointer === '' ? '' : `${displayPath(p.pointer)}: `}${p.message}`).join('; ');
     throw new FirebreakError('RUNBOOK_INVALID_PARAMS', `step "${step.id}": rendered parameters for ${step.action} are invalid: ${text}`, {
       statusCode: 422,
+      cause: err,
       details: { step: step.id, action: step.action, problems },
     });
   }
-  return rendered as Record<string, unknown>;
 }

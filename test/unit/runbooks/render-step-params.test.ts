@@ -2,13 +2,21 @@
 import { expect } from 'chai';
 import { FirebreakError } from '../../../src/errors.ts';
 import { loadRunbookSources } from '../../../src/runbooks/load.ts';
+import { createActionRegistry } from '../../../src/actions/catalogue.ts';
 import { ParamsValidator, renderStepParams } from '../../../src/runbooks/params.ts';
 import { TemplateEngine, type TemplateContext } from '../../../src/runbooks/template.ts';
 import type { Runbook, RunbookStep } from '../../../src/runbooks/types.ts';
 import { TestCatalog } from './support/test-catalog.ts';
 
 const catalog = new TestCatalog();
-const deps = { catalog, templates: new TemplateEngine(), validator: new ParamsValidator() };
+/** Rendered parameters are checked by the real action registry, which fills in defaults. */
+const registry = createActionRegistry();
+const deps = {
+  catalog,
+  templates: new TemplateEngine(),
+  validator: new ParamsValidator(),
+  validateParams: (action: string, params: unknown) => registry.validateParams(action, params),
+};
 
 const RUNBOOK = `
 name: lag
