@@ -84,3 +84,63 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
     clearTimeout(timer);
   }
 }
+
+/**
+ * A producer writing `perSecond` small messages per second, spread over `partitions` (round
+ * robin), until `stop()`; `sent()` counts the acknowledged ones.
+ */
+export async function produceSteadily(cluster: Cluster, topic: string, partitions: number[], perSecond: number): Promise<{ stop: () => Promise<void>; sent: () => number }> {
+  const producer = kafka(cluster, 'firebreak-test-steady-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  let stopped = false;
+  let sent = 0;
+  const tickMs = 100;
+  const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
+  const loop = (async () => {
+    let i = 0;
+    while (!stopped) {
+      const started = Date.now();
+      const messages = Array.from({ length: perTick }, () => ({ partition: partitions[i++ % partitions.length] as number, value: 'x'.repeat(100) }));
+      await producer.send({ topic, acks: -1, messages });
+      sent += messages.length;
+      await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - started))));
+    }
+  })();
+  return {
+    sent: () => sent,
+    stop: async () => {
+      stopped = true;
+      await loop.catch(() => undefined);
+      await producer.disconnect();
+    },
+  };
+}
+
+/**
+ * A member of `group` on `topic` that handles each message in `perMessageMs` and commits what it
+ * handled every `commitEveryMs` (0: never commits); the partitions in `paused` are never read.
+ * Resolves once the member has its assignment.
+ */
+export async function consumeSlowly(
+  cluster: Cluster,
+  group: string,
+  topic: string,
+  options: { perMessageMs: number; commitEveryMs: number; paused?: number[] },
+): Promise<{ stop: () => Promise<void> }> {
+  const consumer: Consumer = kafka(cluster, 'firebreak-test-slow-consumer').consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  await consumer.connect();
+  let assigned!: () => void;
+  const joined = new Promise<void>((resolve) => (assigned = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => assigned());
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: options.commitEveryMs > 0,
+    autoCommitInterval: options.commitEveryMs > 0 ? options.commitEveryMs : null,
+    eachMessage: async () => {
+      if (options.perMessageMs > 0) await new Promise((r) => setTimeout(r, options.perMessageMs));
+    },
+  });
+  if (options.paused !== undefined && options.paused.length > 0) consumer.pause([{ topic, partitions: options.paused }]);
+  await withTimeout(joined, 30_000, `group ${group} joining`);
+  return { stop: () => consumer.disconnect() };
+}

@@ -4,7 +4,7 @@ import type { DescribeClusterOutput } from '../../../src/actions/kafka/actions/d
 import type { LogDirUsageOutput } from '../../../src/actions/kafka/actions/log-dir-usage.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { SETTLED, accepting, actionHarness, type Harness } from './harness.ts';
+import { SETTLED, accepting, rejection, actionHarness, type Harness } from './harness.ts';
 import { consumeAndCommit, produce } from './kafka-clients.ts';
 
 describe('read-only actions against a real cluster', function () {
@@ -66,11 +66,11 @@ describe('read-only actions against a real cluster', function () {
     const consumer = await consumeAndCommit(cluster, group, topic, 3, 4);
     let stopped = false;
     try {
-      const lag = async () => (await h.execute('kafka.consumerGroupLag', { group })).output as ConsumerGroupLagOutput;
+      const lag = async () => (await h.execute('kafka.consumerGroupLag', { group, sample: '1s', samples: 2 })).output as ConsumerGroupLagOutput;
       const live = await eventually(accepting(lag, (l) => l.state === 'Stable' && l.totalLag === 18), { ...SETTLED, what: 'group stable with its commits' });
       expect(live.members).to.equal(1);
       expect(live.partitions).to.deep.equal([0, 1, 2].map((partition) => ({ topic, partition, committedOffset: 4, logEndOffset: 10, lag: 6 })));
-      expect(live.topics).to.deep.equal([{ topic, lag: 18, partitions: 3 }]);
+      expect(live.topics.map((t) => ({ topic: t.topic, lag: t.lag, partitions: t.partitions, class: t.class }))).to.deep.equal([{ topic, lag: 18, partitions: 3, class: 'stalled' }]);
 
       await consumer.stop();
       stopped = true;
@@ -82,8 +82,8 @@ describe('read-only actions against a real cluster', function () {
     }
   });
 
-  it('reports a group nobody knows as Dead with no lag', async () => {
-    const { output } = await h.execute('kafka.consumerGroupLag', { group: uniqueName('nobody') });
-    expect(output).to.deep.include({ state: 'Dead', members: 0, totalLag: 0, partitions: [] });
+  it('refuses a group nobody knows with ACTION_GROUP_NOT_FOUND instead of reporting no lag', async () => {
+    const err = await rejection(h.execute('kafka.consumerGroupLag', { group: uniqueName('nobody'), sample: '1s' }));
+    expect(err.code).to.equal('ACTION_GROUP_NOT_FOUND');
   });
 });

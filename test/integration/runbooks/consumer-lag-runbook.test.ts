@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { SETTLED, accepting, quotaOf, quotaSettled } from '../actions/harness.ts';
-import { consumeAndCommit, produce } from '../actions/kafka-clients.ts';
+import { consumeSlowly, produceSteadily } from '../actions/kafka-clients.ts';
 import { startPrometheus, type PrometheusServer } from '../actions/prometheus-server.ts';
+import { startRecordingServer, type RecordingServer } from '../actions/recording-server.ts';
 import { notification, reasonOf, startRunbookApp, stepTrail, type RunbookApp } from './runbook-harness.ts';
 
 describe('shipped runbook consumer-lag, for real', function () {
@@ -11,6 +12,7 @@ describe('shipped runbook consumer-lag, for real', function () {
   let cluster: Cluster;
   let prometheus: PrometheusServer | undefined;
   let h: RunbookApp | undefined;
+  const stops: Array<() => Promise<void>> = [];
 
   before(async function () {
     this.timeout(180_000);
@@ -18,6 +20,7 @@ describe('shipped runbook consumer-lag, for real', function () {
   });
 
   afterEach(async () => {
+    while (stops.length > 0) await stops.pop()?.();
     await h?.close();
     h = undefined;
     await prometheus?.close();
@@ -35,20 +38,23 @@ describe('shipped runbook consumer-lag, for real', function () {
     };
   }
 
-  it('throttles the mapped producers of the lagging topic, then lifts the quota and verifies the lag on resolution', async () => {
+  /** A real group on `topic` that consumes, and commits, slower than a producer writes. */
+  async function fallingBehind(topic: string, group: string): Promise<void> {
+    stops.push((await produceSteadily(cluster, topic, [0, 1], 200)).stop);
+    stops.push((await consumeSlowly(cluster, group, topic, { perMessageMs: 20, commitEveryMs: 300 })).stop);
+  }
+
+  it('throttles the mapped producers of a group that falls behind, then lifts the quota and verifies the lag on resolution', async () => {
     const topic = await createTopic(cluster, { prefix: 'orders', partitions: 2 });
     const group = uniqueName('billing');
     const producer = uniqueName('orders-writer');
-    // Real lag: 200 messages per partition, the group committed up to offset 50.
-    await produce(cluster, topic, [0, 1], 200, 100);
-    const consumer = await consumeAndCommit(cluster, group, topic, 2, 50);
-    await consumer.stop();
+    await fallingBehind(topic, group);
     // Prometheus with kafka_exporter's series for the group: lag back to 0 once resolved.
     prometheus = await startPrometheus(`kafka_consumergroup_lag{consumergroup="${group}",topic="${topic}",partition="0"} 0\nkafka_consumergroup_lag{consumergroup="${group}",topic="${topic}",partition="1"} 0\n`);
 
     h = await startRunbookApp(cluster, {
       runbooks: ['consumer-lag'],
-      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, recoveryHold: '3s' } },
+      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, recoveryHold: '3s', lagSample: '3s' } },
       integrations: { prometheus: { url: prometheus.url, timeoutMs: 5_000 } },
     });
     const alert = lagAlert(group, topic);
@@ -62,11 +68,13 @@ describe('shipped runbook consumer-lag, for real', function () {
     expect(stepTrail(entries)).to.deep.equal([
       ['step.started', 'lag'],
       ['step.succeeded', 'lag'],
+      ['step.skipped', 'stalled'],
       ['step.started', 'throttle'],
       ['step.succeeded', 'throttle'],
     ]);
-    const lag = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'lag')?.data['output'] as { totalLag: number; state: string; partitions: unknown[] };
-    expect(lag.totalLag).to.equal(300);
+    const lag = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'lag')?.data['output'] as { totalLag: number; class: string; partitions: unknown[] };
+    expect(lag.class).to.equal('falling-behind');
+    expect(lag.totalLag).to.be.greaterThan(0);
     expect(lag.partitions).to.have.length(2);
     const throttle = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'throttle');
     expect(throttle?.data['output']).to.deep.equal({ producerByteRate: 1_048_576, throttled: [{ clientId: producer, from: null, to: 1_048_576 }], alreadyLower: [] });
@@ -77,7 +85,7 @@ describe('shipped runbook consumer-lag, for real', function () {
       { ...SETTLED, what: 'the producer quota to be removed' },
     );
     entries = await h.timeline(id);
-    expect(stepTrail(entries).slice(4)).to.deep.equal([
+    expect(stepTrail(entries).slice(5)).to.deep.equal([
       ['revert.started', 'throttle'],
       ['revert.succeeded', 'throttle'],
       ['step.started', 'recheck'],
@@ -92,15 +100,49 @@ describe('shipped runbook consumer-lag, for real', function () {
   });
 
   it('blocks the throttle, changing nothing, for a topic with no producer mapped', async () => {
-    const topic = await createTopic(cluster, { prefix: 'payments' });
+    const topic = await createTopic(cluster, { prefix: 'payments', partitions: 2 });
     const group = uniqueName('ledger');
-    h = await startRunbookApp(cluster, { runbooks: ['consumer-lag'] });
+    await fallingBehind(topic, group);
+    h = await startRunbookApp(cluster, { runbooks: ['consumer-lag'], params: { 'consumer-lag': { lagSample: '3s' } } });
     await h.post(notification('firing', lagAlert(group, topic)));
     const id = await h.onlyIncident();
     const entries = await h.timeline(id);
     expect(reasonOf(entries, 'step.blocked', 'throttle')).to.equal('plan-unavailable');
     const blocked = entries.find((e) => e.kind === 'step.blocked' && e.data['stepId'] === 'throttle');
     expect(JSON.stringify(blocked?.data)).to.contain('ACTION_NO_TARGET');
+    expect((await h.store.getIncident(id))?.status).to.equal('open');
+  });
+
+  it('does not throttle a stalled group: it records the evidence and tells the on-call target', async () => {
+    const topic = await createTopic(cluster, { prefix: 'invoices' });
+    const group = uniqueName('mailer');
+    const producer = uniqueName('invoices-writer');
+    stops.push((await produceSteadily(cluster, topic, [0], 100)).stop);
+    stops.push((await consumeSlowly(cluster, group, topic, { perMessageMs: 0, commitEveryMs: 0 })).stop);
+    const hook: RecordingServer = await startRecordingServer(() => ({ status: 200, body: 'ok' }));
+    stops.push(hook.close);
+    h = await startRunbookApp(cluster, {
+      runbooks: ['consumer-lag'],
+      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, lagSample: '3s' } },
+      integrations: { notify: { targets: { oncall: { url: `${hook.base}/hook`, kind: 'webhook' } }, timeoutMs: 5_000 } },
+    });
+    await h.post(notification('firing', lagAlert(group, topic)));
+    const id = await h.onlyIncident();
+    const entries = await h.timeline(id);
+    expect(stepTrail(entries), JSON.stringify(entries.find((e) => e.kind === 'step.failed')?.data)).to.deep.equal([
+      ['step.started', 'lag'],
+      ['step.succeeded', 'lag'],
+      ['step.started', 'stalled'],
+      ['step.succeeded', 'stalled'],
+      ['step.skipped', 'throttle'],
+    ]);
+    expect(reasonOf(entries, 'step.skipped', 'throttle')).to.equal('condition-false');
+    const lag = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'lag')?.data['output'] as { class: string; topics: Array<{ consumeRate: number }> };
+    expect(lag.class).to.equal('stalled');
+    expect(lag.topics[0]?.consumeRate).to.equal(0);
+    expect(hook.received).to.have.length(1);
+    expect(JSON.stringify(hook.received[0]?.body)).to.contain(`${group} is stalled on ${topic}`);
+    expect(await quotaOf(h.admin, { 'client-id': producer })).to.deep.equal({});
     expect((await h.store.getIncident(id))?.status).to.equal('open');
   });
 });

@@ -79,7 +79,7 @@ describe('renderStepParams', () => {
   const [lag, throttle] = steps() as [RunbookStep, RunbookStep];
 
   it('renders labels into strings and keeps a number from an earlier step a number', () => {
-    expect(renderStepParams(lag, context({ consumergroup: 'billing' }, {}), deps)).to.deep.equal({ group: 'billing' });
+    expect(renderStepParams(lag, context({ consumergroup: 'billing' }, {}), deps)).to.deep.equal({ group: 'billing', sample: '10s', samples: 3 });
     const params = renderStepParams(throttle, context({ producer: 'loadgen' }, { suggestedRate: 524_288 }), deps);
     expect(params).to.deep.equal({ entity: { 'client-id': 'loadgen' }, producerByteRate: 524_288 });
   });
