@@ -14,6 +14,7 @@ requirements=(
   "command -v prometheus-alertmanager|prometheus-alertmanager"                            # webhook end-to-end tests
   "command -v prometheus|prometheus"                                                      # prometheus.query integration tests (a real server)
   "ls /usr/lib/postgresql/*/bin/initdb|postgresql"                                        # PostgreSQL store tests (a private server per run)
+  "test -x /usr/bin/chromium|chromium"                                                      # console browser tests (headless, driven by puppeteer-core)
 )
 
 need=()

@@ -19,6 +19,8 @@ import type { Config } from './config/schema.ts';
 import type { Clock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import type { Engine } from './engine/engine.ts';
+import { consoleRouter } from './console/routes.ts';
+import { DEFAULTS } from './config/schema.ts';
 import { createAuthenticator } from './http/auth.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
@@ -43,7 +45,7 @@ export interface AppDeps {
    * `grafana`, when given and configured, turns on Grafana annotations of incident timelines;
    * `notify` with subscriptions turns on event notifications (links absolute under `publicUrl`).
    */
-  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl'>>;
+  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl' | 'console'>>;
   /** Credentials to enforce (src/config/credentials.ts resolves them). */
   auth: AuthSettings;
   store: Store;
@@ -145,6 +147,21 @@ export function createApp(deps: AppDeps): App {
   registerIncidentRoutes(app, { store, clock, metrics, auth, bodyLimit: deps.config.limits.apiBodyBytes });
   registerResponderRoutes(app, { store, clock, metrics, auth, feed: live, bodyLimit: deps.config.limits.apiBodyBytes });
   registerEngineRoutes(app, { engine, auth, logger, bodyLimit: deps.config.limits.apiBodyBytes });
+  // The web console (src/console/): pages at `/`, signed in with an operator token.
+  app.use(
+    consoleRouter({
+      store,
+      clock,
+      logger,
+      metrics,
+      engine,
+      auth: deps.auth,
+      live,
+      sessionTtlMs: deps.config.console?.sessionTtlMs ?? DEFAULTS.sessionTtlMs,
+      publicUrl: deps.config.publicUrl ?? null,
+      bodyLimit: deps.config.limits.apiBodyBytes,
+    }),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler);
 

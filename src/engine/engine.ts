@@ -7,6 +7,7 @@
 import type { StoreTx } from '../store/types.ts';
 import type { Alert, Notification, TimelineKind } from '../incidents/model.ts';
 import type { ProcessResult } from '../incidents/process.ts';
+import type { LoadResult } from '../runbooks/load.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
 import type { Approval, AutomationState } from '../store/engine-types.ts';
@@ -16,6 +17,7 @@ import { realSleep } from './execute.ts';
 import { revertIncident, type RevertReport } from './manual-revert.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
 import type { EngineMode } from './settings.ts';
+import { simulateNotification, type Simulation } from './simulate.ts';
 import { EngineWorker } from './worker.ts';
 
 /** `GET /api/v1/automation`. */
@@ -47,6 +49,10 @@ export interface Engine {
   setPaused(paused: boolean, actor: string, reason?: string | null): Promise<AutomationStatus>;
   /** Reloads the runbooks; a load with any problem changes nothing. */
   reload(): Promise<ReloadOutcome>;
+  /** What a reload would find in the runbook files now (`validate`), changing nothing. */
+  checkRunbooks(): Promise<LoadResult>;
+  /** Simulates a webhook payload against the runbooks in force (simulate.ts); nothing is executed. */
+  simulate(payload: unknown): Promise<Simulation>;
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -123,5 +129,13 @@ export function createEngine(deps: EngineDeps): Engine {
       return status();
     },
     reload: () => deps.runbooks.reload(),
+    checkRunbooks: () => deps.runbooks.check(),
+    async simulate(payload) {
+      const { paused } = await deps.store.automation();
+      return simulateNotification(
+        { runbooks: deps.runbooks.runbooks, registry: deps.registry, kafka: deps.kafka, config: deps.config, now: deps.clock.now(), paused, clock: deps.clock, logger: deps.logger, actionContext: rt.actionContext },
+        payload,
+      );
+    },
   };
 }

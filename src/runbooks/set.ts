@@ -61,6 +61,11 @@ export class RunbookSet {
     return matchingRunbooks(this.#runbooks, labels);
   }
 
+  /** Loads the files as a reload would and reports what it finds, changing nothing in force. */
+  check(): Promise<LoadResult> {
+    return this.#loader();
+  }
+
   /**
    * Loads again. Reloads never overlap: a call waits for the one before it. A loader that throws
    * leaves the set unchanged and rejects.

@@ -1,0 +1,53 @@
+/** The incidents page: what needs a person on top, then every incident, newest first, with filters. */
+import { formatDuration } from '../../incidents/figures.ts';
+import type { IncidentStatus } from '../../incidents/model.ts';
+import { byAttention, type IncidentSummary, type WaitingApproval } from '../../incidents/overview.ts';
+import { html, type Html } from '../html.ts';
+import { page, time, type PageContext } from './layout.ts';
+
+export interface IncidentFilters {
+  status: IncidentStatus[];
+  cluster: string;
+  severity: string;
+}
+
+const STATUSES: IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
+
+function row(i: IncidentSummary, now: number): Html {
+  return html`<tr>
+<td><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a><div class="muted">${i.id}</div></td>
+<td><span class="badge status-${i.status}">${i.status}</span></td>
+<td>${i.severity ?? '—'}</td>
+<td>${i.cluster ?? '—'}</td>
+<td>${i.runbook ?? 'none'}</td>
+<td>${formatDuration(Math.max(0, now - Date.parse(i.startedAt)))}</td>
+<td>${i.containmentsInForce}</td>
+<td>${i.pendingApprovals > 0 ? html`<strong>${i.pendingApprovals} waiting</strong>` : '0'}</td>
+</tr>`;
+}
+
+export function incidentsPage(ctx: PageContext, input: { items: IncidentSummary[]; waiting: WaitingApproval[]; filters: IncidentFilters; more: boolean; now: number }): Html {
+  const { filters } = input;
+  const needs = input.waiting.length === 0
+    ? ''
+    : html`<section class="needs" aria-labelledby="needs-heading"><h2 id="needs-heading">Waiting for a person (${input.waiting.length})</h2><ul>${input.waiting.map(
+        (a) => html`<li><a href="/incidents/${encodeURIComponent(a.incidentId)}#approvals">${a.incident.title}</a>: step <strong>${a.stepId}</strong> (${a.action}) waits for an approval until ${time(a.expiresAt)}${a.commander === null ? '' : ` (commander: ${a.commander})`}</li>`,
+      )}</ul></section>`;
+  const body = html`<h1>Incidents</h1>
+<div id="needs" data-live>${needs}</div>
+<form method="get" action="/" class="filters" aria-label="Filters">
+<div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">any</option>${STATUSES.map((s) => html`<option value="${s}"${filters.status.length === 1 && filters.status[0] === s ? html` selected` : ''}>${s}</option>`)}<option value="open,contained"${filters.status.join(',') === 'open,contained' ? html` selected` : ''}>open or contained</option></select></div>
+<div><label for="f-cluster">Cluster</label><input id="f-cluster" type="text" name="cluster" value="${filters.cluster}"></div>
+<div><label for="f-severity">Severity</label><input id="f-severity" type="text" name="severity" value="${filters.severity}"></div>
+<button type="submit">Filter</button>
+</form>
+<div id="incidents" data-live>
+${input.items.length === 0
+  ? html`<p>No incidents${filters.status.length + filters.cluster.length + filters.severity.length > 0 ? ' match these filters' : ' yet'}.</p>`
+  : html`<table><caption class="muted">What needs a person first (approvals waiting, then containments in force, then open), newest first within each.</caption>
+<thead><tr><th scope="col">Incident</th><th scope="col">Status</th><th scope="col">Severity</th><th scope="col">Cluster</th><th scope="col">Runbook</th><th scope="col">Age</th><th scope="col">Containments in force</th><th scope="col">Approvals waiting</th></tr></thead>
+<tbody>${byAttention(input.items).map((i) => row(i, input.now))}</tbody></table>`}
+${input.more ? html`<p class="muted">Older incidents are not shown: narrow the filters.</p>` : ''}
+</div>`;
+  return page(ctx, { title: 'Incidents', events: '/console/events', body });
+}

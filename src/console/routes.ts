@@ -1,0 +1,381 @@
+/**
+ * The console's routes: HTML pages at `/`, `/incidents/:id`, `/runbooks`, form posts that call
+ * the same domain operations as the API (src/incidents/operations.ts, the engine), the page's
+ * event stream and its static files. Thin: read the form, check the session's role exactly as
+ * the API checks a token's, call the domain, redirect back (303) with a notice.
+ *
+ * Every form post must come from this origin (Origin/Referer) and carry the session's CSRF
+ * token; a viewer's post to a responder's action is refused with 403, as on the API.
+ */
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { AuthSettings } from '../config/credentials.ts';
+import type { Role } from '../config/schema.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Engine } from '../engine/engine.ts';
+import { FirebreakError, toFirebreakError } from '../errors.ts';
+import { errorBody, httpError } from '../http/errors.ts';
+import { streamTimeline, lastEventId } from '../http/event-stream.ts';
+import { requestContext } from '../http/request-context.ts';
+import { incidentNotFound } from '../incidents/errors.ts';
+import { closeIncident } from '../incidents/lifecycle.ts';
+import type { IncidentStatus, Phase, RoleName } from '../incidents/model.ts';
+import { addActionItem, addNote, assignRole, postStatusUpdate } from '../incidents/operations.ts';
+import { incidentDetail, listIncidentSummaries, waitingApprovals, wholeTimeline } from '../incidents/overview.ts';
+import { buildPostmortem, renderPostmortemMarkdown } from '../incidents/postmortem.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { LiveFeed } from '../record/live-feed.ts';
+import type { EngineRun } from '../store/engine-types.ts';
+import type { Store } from '../store/types.ts';
+import { loadAssets } from './assets.ts';
+import type { Html } from './html.ts';
+import { incidentPage } from './pages/incident.ts';
+import { incidentsPage } from './pages/incidents.ts';
+import type { PageContext } from './pages/layout.ts';
+import { runbooksPage } from './pages/runbooks.ts';
+import { errorPage, signInPage } from './pages/sign-in.ts';
+import { sameOrigin, securityHeaders } from './security.ts';
+import { csrfOk, SessionManager, type ConsoleUser } from './sessions.ts';
+
+export interface ConsoleDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  engine: Engine | null;
+  auth: AuthSettings;
+  live: LiveFeed;
+  sessionTtlMs: number;
+  publicUrl: string | null;
+  bodyLimit: number;
+}
+
+/** Success notices by key: fixed texts, so a crafted link cannot make the page say anything else. */
+const NOTICES: Record<string, string> = {
+  approve: 'Approved: the step runs now, through the guards again.',
+  reject: 'Rejected: the step does not run.',
+  revert: 'Revert done: see the containments and the timeline.',
+  pause: 'Automation paused: no runbook step changes anything until it is resumed.',
+  resume: 'Automation resumed.',
+  note: 'Note added.',
+  role: 'Role assigned.',
+  item: 'Action item added.',
+  update: 'Status update posted to the timeline and the subscribed targets.',
+  close: 'Incident closed.',
+};
+
+const STATUSES = new Set<IncidentStatus>(['open', 'contained', 'resolved', 'recovered', 'closed']);
+const ROLE_NAMES = new Set<RoleName>(['commander', 'tech-lead', 'communications', 'scribe']);
+const BACK = /^\/(incidents\/[A-Za-z0-9_-]{1,64}|runbooks)?$/;
+const LIST_LIMIT = 200;
+const RUNS_SHOWN = 5;
+
+type Handler = (req: Request, res: Response, user: ConsoleUser) => Promise<void>;
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function required(body: unknown, name: string, max: number): string {
+  const value = field(body, name).trim();
+  if (value === '' || value.length > max) throw httpError(400, 'CONSOLE_INVALID_FORM', `${name} is required, at most ${max} characters`, { field: name });
+  return value;
+}
+
+function backOf(body: unknown): string {
+  const back = field(body, 'back');
+  return BACK.test(back) ? back : '/';
+}
+
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const { store, clock } = deps;
+  const router = Router();
+  const assets = loadAssets();
+  const sessions = new SessionManager({
+    store,
+    clock,
+    logger: deps.logger,
+    auth: deps.auth,
+    ttlMs: deps.sessionTtlMs,
+    secure: (req) => req.secure || (deps.publicUrl?.startsWith('https://') ?? false),
+  });
+  const ops = { store, clock, metrics: deps.metrics };
+  const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
+
+  function send(res: Response, status: number, page: Html): void {
+    res.status(status).type('text/html; charset=utf-8').send(page.value);
+  }
+
+  function fail(res: Response, err: unknown): void {
+    const error = toFirebreakError(err);
+    const body = errorBody(error);
+    requestContext(res).errorCode = body.code;
+    if (body.statusCode >= 500) requestContext(res).error = error;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    send(res, body.statusCode, errorPage(body.statusCode, body.code, body.message));
+  }
+
+  async function context(req: Request, user: ConsoleUser, path: string): Promise<PageContext> {
+    const done = typeof req.query.done === 'string' ? (NOTICES[req.query.done] ?? null) : null;
+    return { user, automation: deps.engine === null ? null : await deps.engine.automation(), path, notice: done };
+  }
+
+  /** A page: signed in with at least `role`, else to the sign-in page (or 403). */
+  function view(role: Role, handler: Handler): RequestHandler[] {
+    return [
+      securityHeaders,
+      async (req: Request, res: Response) => {
+        try {
+          const user = await sessions.user(req);
+          if (user === null) {
+            res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+            return;
+          }
+          requestContext(res).principal = user.principal;
+          if (!allowed(user, role)) throw forbidden(user, role);
+          await handler(req, res, user);
+        } catch (err) {
+          fail(res, err);
+        }
+      },
+    ];
+  }
+
+  /** A form post: same origin, a CSRF token, signed in with at least `role`. */
+  function action(role: Role, handler: Handler): RequestHandler[] {
+    return [
+      securityHeaders,
+      (req: Request, res: Response, next: NextFunction) => {
+        if (!req.is('application/x-www-form-urlencoded')) {
+          fail(res, httpError(415, 'CONSOLE_UNSUPPORTED_MEDIA_TYPE', 'console forms post application/x-www-form-urlencoded'));
+          return;
+        }
+        form(req, res, (err?: unknown) => (err === undefined || err === null ? next() : fail(res, httpError(400, 'CONSOLE_INVALID_FORM', (err as Error).message))));
+      },
+      async (req: Request, res: Response) => {
+        try {
+          const user = await sessions.user(req);
+          if (user === null) throw httpError(401, 'AUTH_MISSING', 'not signed in (or the session expired): sign in again');
+          requestContext(res).principal = user.principal;
+          if (!sameOrigin(req) || !csrfOk(user, field(req.body, '_csrf'))) {
+            throw httpError(403, 'CONSOLE_CSRF', 'this form was not sent from a console page of this server (or the page is too old): reload it and try again');
+          }
+          if (!allowed(user, role)) throw forbidden(user, role);
+          await handler(req, res, user);
+        } catch (err) {
+          fail(res, err);
+        }
+      },
+    ];
+  }
+
+  function allowed(user: ConsoleUser, role: Role): boolean {
+    const rank = { viewer: 1, responder: 2, admin: 3 } as const;
+    return rank[user.role] >= rank[role];
+  }
+
+  function forbidden(user: ConsoleUser, role: Role): FirebreakError {
+    return httpError(403, 'AUTH_FORBIDDEN', `role ${user.role} cannot do this; it needs ${role}`, { required: role });
+  }
+
+  const done = (res: Response, back: string, key: string) => res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}done=${key}`);
+
+  // Static files and the event stream.
+  router.get('/console/assets/:name', (req: Request<{ name: string }>, res: Response) => {
+    const asset = assets.get(req.params.name);
+    if (asset === undefined) {
+      fail(res, httpError(404, 'NOT_FOUND', `no console asset ${req.params.name}`));
+      return;
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(asset.contentType).send(asset.body);
+  });
+
+  // Browsers ask for it on every page; there is none.
+  router.get('/favicon.ico', (_req: Request, res: Response) => {
+    res.status(204).end();
+  });
+
+  router.get('/console/events', async (req: Request, res: Response) => {
+    try {
+      const user = await sessions.user(req);
+      if (user === null) throw httpError(401, 'AUTH_MISSING', 'not signed in');
+      requestContext(res).principal = user.principal;
+      const incidentId = typeof req.query.incident === 'string' ? req.query.incident : undefined;
+      if (incidentId !== undefined && (await store.getIncident(incidentId)) === null) throw incidentNotFound(incidentId);
+      const after = lastEventId(req);
+      await streamTimeline(req, res, { store, feed: deps.live, ...(incidentId === undefined ? {} : { incidentId }), ...(after === undefined ? {} : { afterId: after }) });
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  // Signing in and out.
+  router.get('/sign-in', securityHeaders, async (req: Request, res: Response) => {
+    const next = typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/';
+    if ((await sessions.user(req)) !== null) {
+      res.redirect(303, next);
+      return;
+    }
+    send(res, 200, signInPage({ challenge: sessions.signInChallenge(req, res), next, error: null, signedOut: req.query.signedOut === '1' }));
+  });
+
+  router.post('/sign-in', securityHeaders, form, async (req: Request, res: Response) => {
+    try {
+      const nextField = field(req.body, 'next');
+      const next = nextField.startsWith('/') && !nextField.startsWith('//') ? nextField : '/';
+      if (sessions.disabled) {
+        res.redirect(303, next);
+        return;
+      }
+      if (!sameOrigin(req) || !sessions.signInChallengeOk(req, field(req.body, '_challenge'))) {
+        throw httpError(403, 'CONSOLE_CSRF', 'the sign-in form was not sent from this server\'s sign-in page: open it again');
+      }
+      const name = await sessions.signIn(req, res, field(req.body, 'token'));
+      if (name === null) {
+        requestContext(res).errorCode = 'AUTH_INVALID';
+        send(res, 401, signInPage({ challenge: sessions.signInChallenge(req, res), next, error: 'That is not an operator token of this server.', signedOut: false }));
+        return;
+      }
+      res.redirect(303, next);
+    } catch (err) {
+      fail(res, err);
+    }
+  });
+
+  router.post('/sign-out', ...action('viewer', async (req, res) => {
+    await sessions.signOut(req, res);
+    res.redirect(303, '/sign-in?signedOut=1');
+  }));
+
+  // Pages.
+  router.get('/', ...view('viewer', async (req, res, user) => {
+    const statusText = typeof req.query.status === 'string' ? req.query.status : '';
+    const status = statusText.split(',').filter((s): s is IncidentStatus => STATUSES.has(s as IncidentStatus));
+    const cluster = typeof req.query.cluster === 'string' ? req.query.cluster.trim() : '';
+    const severity = typeof req.query.severity === 'string' ? req.query.severity.trim() : '';
+    const page = await listIncidentSummaries(store, { limit: LIST_LIMIT, ...(status.length === 0 ? {} : { status }) });
+    const items = page.items.filter((i) => (cluster === '' || i.cluster === cluster) && (severity === '' || i.severity === severity));
+    const ctx = await context(req, user, '/');
+    send(res, 200, incidentsPage(ctx, { items, waiting: await waitingApprovals(store), filters: { status, cluster, severity }, more: page.nextCursor !== null, now: clock.now() }));
+  }));
+
+  router.get('/incidents/:id', ...view('viewer', async (req, res, user) => {
+    const id = String(req.params.id);
+    const timeline = await wholeTimeline(store, id).catch((err: unknown) => {
+      throw (err as FirebreakError).statusCode === 404 ? incidentNotFound(id) : err;
+    });
+    const [detail, postmortem] = await Promise.all([incidentDetail(store, id, timeline), buildPostmortem(store, id, clock.now())]);
+    send(res, 200, incidentPage(await context(req, user, `/incidents/${id}`), { detail, timeline, postmortem }));
+  }));
+
+  router.get('/incidents/:id/postmortem.md', ...view('viewer', async (req, res) => {
+    const id = String(req.params.id);
+    const markdown = renderPostmortemMarkdown(await buildPostmortem(store, id, clock.now()));
+    res.setHeader('Content-Disposition', `attachment; filename="${id.replace(/[^A-Za-z0-9_-]/g, '')}-postmortem.md"`);
+    res.type('text/markdown; charset=utf-8').send(markdown);
+  }));
+
+  router.get('/runbooks', ...view('viewer', async (req, res, user) => {
+    send(res, 200, await runbooks(await context(req, user, '/runbooks'), '', null, null));
+  }));
+
+  async function runbooks(ctx: PageContext, payload: string, simulation: Awaited<ReturnType<Engine['simulate']>> | null, simulationError: string | null): Promise<Html> {
+    const engine = deps.engine;
+    if (engine === null) throw httpError(503, 'ENGINE_DISABLED', 'the runbook engine is not running in this process');
+    const checked = await engine.checkRunbooks();
+    const runs = new Map<string, EngineRun[]>();
+    for (const r of engine.runbooks.runbooks) runs.set(r.name, (await store.runs({ runbook: r.name })).slice(-RUNS_SHOWN).reverse());
+    return runbooksPage(ctx, { runbooks: engine.runbooks.runbooks, diagnostics: checked.diagnostics, runs, payload, simulation, simulationError });
+  }
+
+  router.post('/runbooks/simulate', ...action('responder', async (req, res, user) => {
+    const payload = field(req.body, 'payload');
+    const ctx = await context(req, user, '/runbooks');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload);
+    } catch (err) {
+      send(res, 400, await runbooks(ctx, payload, null, `The payload is not JSON: ${(err as Error).message}`));
+      return;
+    }
+    try {
+      const engine = deps.engine;
+      if (engine === null) throw httpError(503, 'ENGINE_DISABLED', 'the runbook engine is not running in this process');
+      send(res, 200, await runbooks(ctx, payload, await engine.simulate(parsed), null));
+    } catch (err) {
+      const error = toFirebreakError(err);
+      if (error.statusCode >= 500) throw error;
+      send(res, 400, await runbooks(ctx, payload, null, `${error.code}: ${error.message}`));
+    }
+  }));
+
+  // Actions on an incident.
+  const engineOf = (): Engine => {
+    if (deps.engine === null) throw httpError(503, 'ENGINE_DISABLED', 'the runbook engine is not running in this process');
+    return deps.engine;
+  };
+
+  router.post('/incidents/:id/steps/:step/decide', ...action('responder', async (req, res, user) => {
+    const verdict = field(req.body, 'verdict');
+    if (verdict !== 'approve' && verdict !== 'reject') throw httpError(400, 'CONSOLE_INVALID_FORM', 'verdict must be approve or reject', { field: 'verdict' });
+    const reason = field(req.body, 'reason').trim();
+    await engineOf().decide(String(req.params.id), String(req.params.step), verdict === 'approve' ? 'granted' : 'rejected', user.principal.name, reason === '' ? null : reason);
+    done(res, backOf(req.body), verdict);
+  }));
+
+  router.post('/incidents/:id/revert', ...action('responder', async (req, res, user) => {
+    const step = field(req.body, 'step').trim();
+    await engineOf().revert(String(req.params.id), { actor: user.principal.name, ...(step === '' ? {} : { stepId: step }) });
+    done(res, backOf(req.body), 'revert');
+  }));
+
+  router.post('/incidents/:id/notes', ...action('responder', async (req, res, user) => {
+    await addNote(ops, String(req.params.id), { text: required(req.body, 'text', 10_000), phase: null as Phase | null }, user.principal.name);
+    done(res, backOf(req.body), 'note');
+  }));
+
+  router.post('/incidents/:id/roles', ...action('responder', async (req, res, user) => {
+    const role = field(req.body, 'role') as RoleName;
+    if (!ROLE_NAMES.has(role)) throw httpError(400, 'CONSOLE_INVALID_FORM', 'role must be commander, tech-lead, communications or scribe', { field: 'role' });
+    await assignRole(ops, String(req.params.id), { role, person: required(req.body, 'person', 200) }, user.principal.name);
+    done(res, backOf(req.body), 'role');
+  }));
+
+  router.post('/incidents/:id/action-items', ...action('responder', async (req, res, user) => {
+    const owner = field(req.body, 'owner').trim();
+    await addActionItem(ops, String(req.params.id), { title: required(req.body, 'title', 500), owner: owner === '' ? null : owner.slice(0, 200) }, user.principal.name);
+    done(res, backOf(req.body), 'item');
+  }));
+
+  router.post('/incidents/:id/status-updates', ...action('responder', async (req, res, user) => {
+    const minutes = field(req.body, 'nextInMinutes').trim();
+    if (minutes !== '' && !/^\d{1,4}$/.test(minutes)) throw httpError(400, 'CONSOLE_INVALID_FORM', 'next update in minutes must be a whole number', { field: 'nextInMinutes' });
+    const nextUpdateAt = minutes === '' ? null : new Date(clock.now() + Number(minutes) * 60_000).toISOString();
+    await postStatusUpdate(ops, String(req.params.id), { known: required(req.body, 'known', 4_000), doing: required(req.body, 'doing', 4_000), nextUpdateAt }, user.principal.name);
+    done(res, backOf(req.body), 'update');
+  }));
+
+  router.post('/incidents/:id/close', ...action('responder', async (req, res, user) => {
+    const reason = field(req.body, 'reason').trim();
+    await closeIncident(store, String(req.params.id), user.principal.name, clock.now(), reason === '' ? undefined : reason);
+    deps.metrics.timelineEntry('incident.status');
+    done(res, backOf(req.body), 'close');
+  }));
+
+  // The automation switch.
+  for (const [path, paused] of [['pause', true], ['resume', false]] as const) {
+    router.post(`/automation/${path}`, ...action('responder', async (req, res, user) => {
+      const reason = field(req.body, 'reason').trim();
+      await engineOf().setPaused(paused, user.principal.name, reason === '' ? null : reason.slice(0, 2_000));
+      done(res, backOf(req.body), path);
+    }));
+  }
+
+  return router;
+}
