@@ -133,7 +133,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async simulate(payload) {
       const { paused } = await deps.store.automation();
       return simulateNotification(
-        { runbooks: deps.runbooks.runbooks, registry: deps.registry, kafka: deps.kafka, config: deps.config, now: deps.clock.now(), paused, clock: deps.clock, logger: deps.logger, actionContext: rt.actionContext },
+        { runbooks: deps.runbooks.runbooks, registry: deps.registry, kafka: deps.kafka, config: deps.config, now: deps.clock.now(), paused, logger: deps.logger, actionContext: rt.actionContext },
         payload,
       );
     },

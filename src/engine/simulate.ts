@@ -1,103 +1,89 @@
 /**
- * What firebreak would do with a notification, touching nothing: no store, no change to the
- * cluster. For each alert: the runbook that handles it (or none), the incident key, and for each
- * step of the trigger the `when` result, the rendered parameters, the action's plan (when a
- * Kafka admin is given; plans only read) and the guard decision. `firebreak simulate` prints it.
+ * What firebreak would do with a notification, touching nothing: the real engine runs it on a
+ * private in-memory store, with actions whose side effects are swapped out (simulate-actions.ts),
+ * and the report is read back from the timeline it wrote (simulate-report.ts). Matching, incident
+ * keys, the order of steps, `when:`, rendering, parameter validation with defaults, plans,
+ * guards, approvals, follow-ups: all of it is the engine's own code, so a simulation cannot
+ * drift from what a run does.
  *
- * A simulation has no history: no earlier run, change or approval, and the automation is not
- * paused unless said so. Earlier steps of the run are assumed to have succeeded (or to have been
- * planned, blocked... as decided) with no output, so a template that reads a step's output shows
- * as an error of the simulation, naming the variable, unless the caller asks for evidence
- * (`gatherEvidence`): then those read-only steps are executed and their real output is used.
+ * A simulation has no history (no earlier run, change or approval) and the automation is not
+ * paused unless said so. Plans only read: with a Kafka admin they read the live cluster; without
+ * one, a plan that needs Kafka fails with SIMULATE_NO_KAFKA and the change is blocked
+ * (`plan-unavailable`), which the report marks as depending on the cluster. Read-only Kafka
+ * steps are executed when the caller asks to gather evidence; every other read-only step (a
+ * Prometheus check, a notification, a wait) is not executed and has no output. Verdicts of later
+ * steps that read such output are reported as depending on it.
  */
-import type { ActionRegistry } from '../actions/registry.ts';
-import type { Plan } from '../actions/types.ts';
 import type { KafkaAdmin } from '../actions/kafka/types.ts';
-import { systemClock, type Clock } from '../core/clock.ts';
+import type { ActionRegistry } from '../actions/registry.ts';
+import { FakeClock } from '../core/clock.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import { toFirebreakError, type FirebreakError } from '../errors.ts';
-import { incidentTitle } from '../incidents/describe.ts';
-import type { Alert, Incident, Notification } from '../incidents/model.ts';
-import { normalizeNotification, toIso } from '../incidents/normalize.ts';
-import { incidentKey, matchingRunbooks, unmatchedIncidentKey } from '../runbooks/select.ts';
+import { FirebreakError } from '../errors.ts';
+import type { Alert, TimelineEntry } from '../incidents/model.ts';
+import { readNotification, toIso, type RejectedAlert } from '../incidents/normalize.ts';
+import { processNotification } from '../incidents/process.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
-import type { Runbook } from '../runbooks/types.ts';
-import { templateContext, type StepState } from './context.ts';
-import { evaluateStep, type EvaluateDeps } from './evaluate.ts';
-import type { GuardDecision } from './guards.ts';
+import type { Runbook, RunbookStep } from '../runbooks/types.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import { createEngine } from './engine.ts';
 import type { ActionContextExtras } from './runtime.ts';
-import { actionLimits, guardSettings, type EngineConfig } from './settings.ts';
-import { revertedOnResolve, stepsFor } from './steps.ts';
+import type { EngineConfig } from './settings.ts';
+import { simulationRegistry } from './simulate-actions.ts';
+import { reportRun, type SimulatedRun } from './simulate-report.ts';
+
+export type { SimulatedRun, SimulatedStep, SimulationProblem } from './simulate-report.ts';
 
 export interface SimulationDeps {
   /** The runbooks in force (a RunbookSet's `runbooks`). */
   runbooks: readonly Runbook[];
   registry: ActionRegistry;
-  /** When given, mutating steps are planned against the live cluster (reads only). */
+  /** The cluster plans and evidence read; none: Kafka calls fail with SIMULATE_NO_KAFKA. */
   kafka?: KafkaAdmin | null;
   config: EngineConfig;
-  /** The time the guards decide at, epoch ms. */
+  /** The time the simulation runs at, epoch ms. */
   now: number;
   /** Simulate with the automation paused. Default false. */
   paused?: boolean;
-  /** Clock and logger handed to the actions' `plan` (default: system clock, silent). */
-  clock?: Clock;
+  /** Logger handed to the engine and the actions (default: silent). */
   logger?: Logger;
-  /** The rest of the actions' context for `plan` (the integrations' settings), as the engine has it. */
+  /** The rest of the actions' context (the integrations' settings), as the engine has it. */
   actionContext?: ActionContextExtras;
   /**
-   * Read-only steps whose action this returns true for are executed (not only decided), so later
-   * steps' templates see their real output, e.g. the largest topics a retention cut acts on.
-   * Only for actions that read and send nothing (Kafka evidence); default: none is executed.
+   * Read-only actions this returns true for are executed for real, so later steps see their
+   * output (Kafka evidence with brokers). Only for actions that read and send nothing.
    */
   gatherEvidence?: (action: string) => boolean;
-}
-
-export interface SimulationProblem {
-  code: string;
-  message: string;
-}
-
-export interface SimulatedStep {
-  id: string;
-  action: string;
-  phase: string;
-  on: string;
-  mutating: boolean;
-  revert: string;
-  approval: 'required' | 'none';
-  /** The `when:` result; null without `when` (or when it could not be evaluated). */
-  condition: boolean | null;
-  /** Rendered, validated parameters; null when not rendered. */
-  params: Record<string, unknown> | null;
-  /** The guards' decision; null when the step could not be evaluated (see `error`). */
-  decision: GuardDecision | null;
-  /** The action's plan (mutating steps with a Kafka admin only). */
-  plan: Plan | null;
-  /** Why a mutating step has no plan (no Kafka admin, or the action refused to plan). */
-  planError: SimulationProblem | null;
-  /** A template or parameter problem: the engine would fail the step with it. */
-  error: SimulationProblem | null;
-  /** What the step returned when it was executed to gather evidence (see `gatherEvidence`). */
-  output?: unknown;
+  /** Why evidence is not gathered, for the report (default: "not executed in a simulation"). */
+  notGatheredReason?: (action: string) => string;
 }
 
 export interface SimulatedAlert {
   fingerprint: string;
   status: Alert['status'];
   labels: Record<string, string>;
-  /** The runbook that handles the alert, or null (the incident gathers evidence only). */
+  /** The runbook that handles the alert, or null (an evidence-only incident). */
   runbook: string | null;
   /** Every matching runbook, best first (the first one wins). */
   matching: string[];
   incidentKey: string;
-  /** `firing` or `resolved`: which steps run. */
-  trigger: Alert['status'];
-  /** Resolved alerts: the steps whose changes would be undone, in revert order, if they ran. */
-  reverts: string[];
-  steps: SimulatedStep[];
-  /** Follow-up action items the runbook would add (rendered), or the problem rendering one. */
-  followUps: Array<{ title: string | null; error: SimulationProblem | null }>;
+  /** The simulated incident the alert belongs to. */
+  incidentId: string | null;
+}
+
+export interface SimulatedIncident {
+  id: string;
+  key: string;
+  title: string;
+  /** Its status after the simulation (contained only in enforce mode, by a planned change). */
+  status: string;
+  runbook: string | null;
+  runs: SimulatedRun[];
+  /** Action items the runbook's follow-ups added. */
+  followUps: string[];
+  /** The whole timeline the engine wrote. */
+  timeline: TimelineEntry[];
 }
 
 export interface Simulation {
@@ -105,16 +91,20 @@ export interface Simulation {
   paused: boolean;
   groupKey: string;
   alerts: SimulatedAlert[];
+  /** Alerts the notification carries that cannot be read: ingest would leave them out. */
+  rejected: RejectedAlert[];
+  incidents: SimulatedIncident[];
 }
 
-function problem(err: FirebreakError | null): SimulationProblem | null {
-  return err === null ? null : { code: err.code, message: err.message };
+/** The cluster when none is given: every Kafka call fails, saying so. */
+export function noKafka(): KafkaAdmin {
+  const fail = async (): Promise<never> => {
+    throw new FirebreakError('SIMULATE_NO_KAFKA', 'no Kafka brokers given (--brokers, kafka.brokers): the cluster was not read, so this change was not planned and floors, caps and protected topics were not checked', {
+      statusCode: 400,
+    });
+  };
+  return new Proxy({} as KafkaAdmin, { get: (_target, property) => (property === 'close' ? async () => undefined : fail) });
 }
-
-const NO_KAFKA: SimulationProblem = {
-  code: 'ENGINE_KAFKA_NOT_CONFIGURED',
-  message: 'no Kafka admin given to the simulation: the change was not planned, so floors, caps and protected topics were not checked',
-};
 
 /**
  * Simulates one webhook payload (see the module comment).
@@ -122,141 +112,68 @@ const NO_KAFKA: SimulationProblem = {
  * @throws FirebreakError INCIDENT_INVALID_NOTIFICATION when the payload is not a v4 notification.
  */
 export async function simulateNotification(deps: SimulationDeps, payload: unknown): Promise<Simulation> {
-  const notification = normalizeNotification(payload);
+  const { notification, rejected } = readNotification(payload);
   const paused = deps.paused ?? false;
-  const templates = new TemplateEngine();
-  const alerts: SimulatedAlert[] = [];
-  for (const alert of notification.alerts) {
-    alerts.push(await simulateAlert(deps, { templates, paused }, notification, alert));
-  }
-  return { mode: deps.config.mode, paused, groupKey: notification.groupKey, alerts };
-}
-
-async function simulateAlert(
-  deps: SimulationDeps,
-  shared: { templates: TemplateEngine; paused: boolean },
-  notification: Notification,
-  alert: Alert,
-): Promise<SimulatedAlert> {
-  const matching = matchingRunbooks(deps.runbooks, alert.labels);
-  const runbook = matching[0] ?? null;
-  const key = runbook === null ? unmatchedIncidentKey(notification.groupKey) : incidentKey(runbook, alert);
-  const trigger = alert.status;
-  const base: SimulatedAlert = {
-    fingerprint: alert.fingerprint,
-    status: alert.status,
-    labels: { ...alert.labels },
-    runbook: runbook?.name ?? null,
-    matching: matching.map((r) => r.name),
-    incidentKey: key,
-    trigger,
-    reverts: [],
-    steps: [],
-    followUps: [],
-  };
-  if (runbook === null) return base;
-
-  const incident: Incident = {
-    id: 'INC-SIMULATION',
-    key,
-    title: incidentTitle(alert, notification),
-    severity: alert.labels.severity ?? null,
-    cluster: alert.labels.cluster ?? null,
-    status: trigger === 'firing' ? 'open' : 'resolved',
-    runbook: runbook.name,
-    labels: { ...notification.commonLabels },
-    startedAt: alert.startsAt,
-    openedAt: toIso(deps.now),
-    containedAt: null,
-    resolvedAt: null,
-    recoveredAt: null,
-    closedAt: null,
-    updatedAt: toIso(deps.now),
-  };
-  const kafka = deps.kafka ?? null;
-  const limits = actionLimits(deps.config, runbook.policy);
-  const evaluateDeps: EvaluateDeps = {
-    registry: deps.registry,
-    templates: shared.templates,
-    plan:
-      kafka === null
-        ? null
-        : (action, params) => action.plan({ ...deps.actionContext, kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits }, params),
-  };
-  const states: Record<string, StepState> = {};
-  const settings = guardSettings(deps.config, shared.paused);
-  if (trigger === 'resolved') base.reverts = revertedOnResolve(runbook).map((s) => s.id);
-
-  for (const step of stepsFor(runbook, trigger)) {
-    const context = templateContext({ incident, alert, steps: states, params: runbook.params, trigger });
-    const evaluation = await evaluateStep(evaluateDeps, {
-      runbook,
-      step,
-      context,
-      facts: {
-        runId: 'simulation',
-        incident: { id: incident.id, status: incident.status },
-        history: { runs: [], executedSteps: [], touched: { topics: [], clients: [] }, approval: null },
-        trigger,
-        now: deps.now,
-        settings,
-      },
+  const clock = new FakeClock(deps.now);
+  const logger = deps.logger ?? silentLogger();
+  const gather = deps.gatherEvidence ?? (() => false);
+  const runbooks = new RunbookSet(async () => ({ runbooks: [...deps.runbooks], diagnostics: [], files: [] }));
+  await runbooks.reload();
+  const store = await openSqliteStore({ path: ':memory:', clock, logger });
+  try {
+    await store.migrate();
+    if (paused) await store.setAutomation({ paused: true, changedBy: 'simulation', changedAt: toIso(deps.now), reason: 'simulated as paused' });
+    const engine = createEngine({
+      store,
+      clock,
+      logger,
+      metrics: createMetrics({ processMetrics: false }),
+      runbooks,
+      registry: simulationRegistry(deps.registry, gather),
+      kafka: deps.kafka ?? noKafka(),
+      config: deps.config,
+      ...(deps.actionContext === undefined ? {} : { actionContext: deps.actionContext }),
+      // Retries of evidence do not wait: a simulation answers at once.
+      sleep: async () => undefined,
+      concurrency: 1,
     });
-    const unplanned = step.mutating && kafka === null && evaluation.decision?.reason === 'plan-unavailable';
-    base.steps.push({
-      id: step.id,
-      action: step.action,
-      phase: step.phase,
-      on: step.on,
-      mutating: step.mutating,
-      revert: step.revert,
-      approval: step.approval,
-      condition: evaluation.condition,
-      params: evaluation.params,
-      decision: evaluation.decision,
-      plan: evaluation.plan,
-      planError: problem(evaluation.planError) ?? (unplanned ? NO_KAFKA : null),
-      error: problem(evaluation.error),
-    });
-    states[step.id] = { status: simulatedStatus(evaluation.decision, evaluation.error), output: null };
-    const simulated = base.steps[base.steps.length - 1] as SimulatedStep;
-    if (!step.mutating && kafka !== null && evaluation.params !== null && evaluation.decision?.verdict === 'run' && deps.gatherEvidence?.(step.action) === true) {
-      try {
-        const params = evaluation.params;
-        const context = { ...deps.actionContext, kafka, clock: deps.clock ?? systemClock, logger: deps.logger ?? silentLogger(), limits };
-        simulated.output = (await deps.registry.get(step.action).execute(context, params)).output ?? null;
-        states[step.id] = { status: 'succeeded', output: simulated.output };
-      } catch (err) {
-        simulated.error = problem(toFirebreakError(err));
-        states[step.id] = { status: 'failed', output: null };
-      }
-    }
-  }
-
-  const context = templateContext({ incident, alert, steps: states, params: runbook.params, trigger });
-  for (const source of runbook.followUps) {
     try {
-      base.followUps.push({ title: String(shared.templates.render(source, context, 'followUps')), error: null });
-    } catch (err) {
-      base.followUps.push({ title: null, error: problem(toFirebreakError(err)) });
-    }
-  }
-  return base;
-}
+      const stored = await store.appendNotification(payload, toIso(deps.now));
+      const result = await processNotification({ store, clock, logger }, stored, { keyFor: engine.keyFor, withinTransaction: engine.withinTransaction });
+      await engine.afterProcess(result);
+      await engine.start();
+      await engine.idle();
 
-/** The status a later step's templates see for a simulated step (as if it had worked). */
-function simulatedStatus(decision: GuardDecision | null, error: FirebreakError | null): string {
-  if (error !== null || decision === null) return 'failed';
-  switch (decision.verdict) {
-    case 'run':
-      return 'succeeded';
-    case 'dry-run':
-      return 'dry-run';
-    case 'wait-approval':
-      return 'waiting-approval';
-    case 'skip':
-      return 'skipped';
-    case 'block':
-      return 'blocked';
+      const templates = new TemplateEngine();
+      const notGathered = (step: RunbookStep): string | null => {
+        if (step.mutating || gather(step.action)) return null;
+        return deps.notGatheredReason?.(step.action) ?? 'not executed in a simulation';
+      };
+      const incidents: SimulatedIncident[] = [];
+      for (const touched of result.incidents) {
+        const incident = await store.getIncident(touched.id);
+        if (incident === null) continue;
+        const timeline = await store.timeline(incident.id);
+        const runbook = incident.runbook === null ? undefined : runbooks.get(incident.runbook);
+        const runs = runbook === undefined ? [] : (await store.runs({ incidentId: incident.id })).map((run) => reportRun(run, runbook, timeline, { notGathered, templates, enforce: deps.config.mode === 'enforce' }));
+        const followUps = (await store.actionItems(incident.id)).map((item) => item.title);
+        incidents.push({ id: incident.id, key: incident.key, title: incident.title, status: incident.status, runbook: incident.runbook, runs, followUps, timeline });
+      }
+      const incidentOf = new Map(result.events.map((e) => [e.alert.fingerprint, e.incidentId]));
+      const alerts = notification.alerts.map((alert): SimulatedAlert => ({
+        fingerprint: alert.fingerprint,
+        status: alert.status,
+        labels: { ...alert.labels },
+        runbook: runbooks.select(alert.labels)?.name ?? null,
+        matching: runbooks.matching(alert.labels).map((r) => r.name),
+        incidentKey: engine.keyFor(alert, notification),
+        incidentId: incidentOf.get(alert.fingerprint) ?? null,
+      }));
+      return { mode: deps.config.mode, paused, groupKey: notification.groupKey, alerts, rejected, incidents };
+    } finally {
+      await engine.close(0);
+    }
+  } finally {
+    await store.close();
   }
 }

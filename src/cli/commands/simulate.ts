@@ -1,11 +1,11 @@
 /**
  * `firebreak simulate <notification-or-alert.json>`: what firebreak would do with an alert,
- * executing nothing and storing nothing. It loads the runbooks and the configuration as `serve`
- * does, renders every step of the matching runbook for the alert's status, plans the changes
- * against the live cluster when brokers are given (plans only read), and asks the guards, as if
- * the incident were new (no earlier run, change or approval). The engine's
- * `simulateNotification` (src/engine/simulate.ts) does the work; this module reads the input and
- * prints the result.
+ * changing nothing and storing nothing. It loads the runbooks and the configuration as `serve`
+ * does and runs the real engine on a private in-memory store with actions that plan instead of
+ * act (src/engine/simulate.ts), as if the incident were new (no earlier run, change or
+ * approval): read-only Kafka steps and plans read the live cluster when brokers are given. This
+ * module reads the input, prints the result and chooses the exit status: 1 when a step would
+ * fail with a runbook error (template, parameters) that missing evidence does not explain.
  */
 import { FirebreakError } from '../../errors.ts';
 import type { KafkaAdmin } from '../../actions/kafka/types.ts';
@@ -18,7 +18,7 @@ import { catalogFromRegistry } from '../../runbooks/params.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { writeJson } from '../output.ts';
 import { EXIT, type CliIo, type Command } from '../types.ts';
-import { formatSimulation } from './simulate-format.ts';
+import { formatSimulation, undecided } from './simulate-format.ts';
 import { notificationFromInput } from './simulate-input.ts';
 
 const USAGE = `Usage: firebreak simulate <file.json> [--runbooks <path>] [--brokers <list>] [--json] [options]
@@ -42,26 +42,17 @@ Options:
   --json              print the simulation as JSON
   -c, --config <file> config file (default: FIREBREAK_CONFIG): mode, safety limits, engine limits
 
-Exit codes: 0 simulated, 1 failed (invalid input, runbooks with problems), 2 usage error.
+Steps whose verdict reads evidence the simulation did not gather (no brokers, --no-evidence,
+or a Prometheus check, notification or wait, which a simulation never executes) are shown as
+undecided, naming the step they read.
+
+Exit codes: 0 simulated, 1 failed (invalid input, runbooks with problems, or a step that would
+fail with RUNBOOK_TEMPLATE / RUNBOOK_INVALID_PARAMS whatever the evidence), 2 usage error.
 `;
 
 const BROKER = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):\d{1,5}$/;
 /** Bound of each Kafka call a plan makes. */
 const KAFKA_TIMEOUT_MS = 10_000;
-
-/**
- * The cluster when no brokers are given: Kafka calls fail with SIMULATE_NO_KAFKA, so steps that
- * change Kafka show why they have no plan, while plans that need no Kafka (http.request,
- * grafana.annotate) are still made.
- */
-function noKafka(): KafkaAdmin {
-  const fail = async (): Promise<never> => {
-    throw new FirebreakError('SIMULATE_NO_KAFKA', 'no Kafka brokers given (--brokers, kafka.brokers): the change was not planned, so floors, caps and protected topics were not checked', {
-      statusCode: 400,
-    });
-  };
-  return new Proxy({} as KafkaAdmin, { get: (_target, property) => (property === 'close' ? async () => undefined : fail) });
-}
 
 /** A read-only Kafka action: it reads the cluster and nothing else. */
 function isKafkaEvidence(io: CliIo, action: string): boolean {
@@ -114,27 +105,31 @@ export const simulateCommand: Command = {
     if (brokers.length > 0) {
       kafka = await io.connectKafka({ brokers, clientId: config.kafka.clientId, connectionTimeoutMs: Math.min(KAFKA_TIMEOUT_MS, 5_000), operationTimeoutMs: KAFKA_TIMEOUT_MS });
     }
+    const gathering = kafka !== null && values['no-evidence'] !== true;
     try {
       const simulation = await simulateNotification(
         {
           runbooks: loaded.runbooks,
           registry: io.actions,
-          kafka: kafka ?? noKafka(),
+          kafka,
           config: { ...config, mode: (values.mode as 'dry-run' | 'enforce' | undefined) ?? config.mode },
           now,
           paused: values.paused === true,
-          clock: io.clock,
           logger: io.logger,
           actionContext: { integrations: { prometheus: config.prometheus, grafana: config.grafana, notify: config.notify, http: config.http } },
           // Kafka evidence only reads: run it, so steps that act on its output (the largest topics,
           // the moving replicas) are rendered and planned with real values.
-          ...(kafka === null || values['no-evidence'] === true ? {} : { gatherEvidence: (action: string) => isKafkaEvidence(io, action) }),
+          ...(gathering ? { gatherEvidence: (action: string) => isKafkaEvidence(io, action) } : {}),
+          notGatheredReason: (action: string) =>
+            !isKafkaEvidence(io, action) ? 'a simulation executes only Kafka reads' : kafka === null ? 'no brokers given' : '--no-evidence',
         },
         payload,
       );
       if (values.json === true) writeJson(io.stdout, simulation);
       else io.stdout.write(formatSimulation(simulation, kafka === null ? null : brokers.join(',')));
-      return EXIT.ok;
+      const broken = simulation.incidents.flatMap((i) => i.runs.flatMap((r) => r.steps)).filter((s) => s.error?.code.startsWith('RUNBOOK_') === true && !undecided(s));
+      for (const step of broken) io.stderr.write(`error ${step.error?.code}: step ${step.id} would fail: ${step.error?.message}\n`);
+      return broken.length === 0 ? EXIT.ok : EXIT.failed;
     } finally {
       await kafka?.close().catch((err: unknown) => io.logger.warn({ err }, 'closing the Kafka client failed'));
     }

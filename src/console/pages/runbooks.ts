@@ -3,7 +3,7 @@
  * would refuse them; the set in force stays), each runbook's last runs, and a form that simulates
  * a pasted Alertmanager payload through the engine's own code (nothing is executed).
  */
-import type { Simulation } from '../../engine/simulate.ts';
+import type { Simulation, SimulatedStep } from '../../engine/simulate.ts';
 import { formatDiagnostic, type RunbookDiagnostic } from '../../runbooks/diagnostics.ts';
 import type { Runbook } from '../../runbooks/types.ts';
 import type { EngineRun } from '../../store/engine-types.ts';
@@ -36,13 +36,24 @@ ${runs.length === 0 ? html`<p class="muted">No run yet.</p>` : html`<table><thea
 </article>`;
 }
 
+/** The steps the simulated engine took for the incident an alert went to. */
+function stepsOf(simulation: Simulation, incidentId: string | null): SimulatedStep[] {
+  return simulation.incidents.find((i) => i.id === incidentId)?.runs.flatMap((r) => r.steps) ?? [];
+}
+
+/** Why a step's verdict is not final: it reads evidence the simulation did not gather. */
+function undecidedNote(step: SimulatedStep): string | null {
+  if (step.dependsOn.length === 0) return null;
+  return `undecided: reads ${step.dependsOn.map((d) => `steps.${d.step} (${d.reason})`).join(', ')}`;
+}
+
 function simulationResult(simulation: Simulation): Html {
   return html`<section id="simulation" aria-labelledby="simulation-heading"><h2 id="simulation-heading">Simulation (mode ${simulation.mode}${simulation.paused ? ', paused' : ''})</h2>
 ${simulation.alerts.map(
   (a) => html`<h3>${a.labels.alertname ?? 'alert'} (${a.status}): ${a.runbook === null ? 'no runbook matches: an evidence-only incident' : `runbook ${a.runbook}`}</h3>
 <p>Incident key: ${a.incidentKey}${a.matching.length > 1 ? `; also matching: ${a.matching.slice(1).join(', ')}` : ''}</p>
-${a.steps.length === 0 ? '' : html`<table><thead><tr><th scope="col">Step</th><th scope="col">Action</th><th scope="col">Decision</th><th scope="col">Parameters</th><th scope="col">Problem</th></tr></thead><tbody>${a.steps.map(
-    (s) => html`<tr><td>${s.id}</td><td>${s.action}</td><td>${s.decision === null ? '—' : `${s.decision.verdict} (${s.decision.reason})`}</td><td>${s.params === null ? '—' : jsonBlock(s.params)}</td><td>${s.error?.message ?? s.planError?.message ?? ''}</td></tr>`,
+${stepsOf(simulation, a.incidentId).length === 0 ? '' : html`<table><thead><tr><th scope="col">Step</th><th scope="col">Action</th><th scope="col">Decision</th><th scope="col">Parameters</th><th scope="col">Problem</th></tr></thead><tbody>${stepsOf(simulation, a.incidentId).map(
+    (s) => html`<tr><td>${s.id}</td><td>${s.action}</td><td>${s.decision === null ? '—' : `${s.decision.verdict} (${s.decision.reason})`}</td><td>${s.params === null ? '—' : jsonBlock(s.params)}</td><td>${undecidedNote(s) ?? s.error?.message ?? s.planError?.message ?? ''}</td></tr>`,
   )}</tbody></table>`}`,
 )}
 </section>`;

@@ -97,7 +97,11 @@ describe('firebreak simulate with the shipped runbooks against a real cluster', 
     const [alert] = sim.alerts;
     expect(alert?.runbook).to.equal('disk-usage');
     expect(alert?.incidentKey).to.equal('disk-usage{cluster="test"}');
-    const steps = Object.fromEntries((alert?.steps ?? []).map((s) => [s.id, s]));
+    const [incident] = sim.incidents;
+    expect(incident?.id).to.equal(alert?.incidentId);
+    const steps = Object.fromEntries((incident?.runs[0]?.steps ?? []).map((s) => [s.id, s]));
+    expect(steps['usage']?.notGathered).to.equal(null);
+    expect(steps['cut']?.dependsOn).to.deep.equal([]);
     expect(steps['usage']?.decision?.reason).to.equal('read-only');
     expect((steps['usage']?.output as { topics: Array<{ topic: string }> }).topics.map((t) => t.topic)).to.include.members([big, medium]);
     const cut = steps['cut'];
@@ -132,11 +136,14 @@ describe('firebreak simulate with the shipped runbooks against a real cluster', 
     await writeFile(file, JSON.stringify({ labels, status: 'resolved', startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-01T00:30:00Z' }));
     const { code, out } = await simulate([file, '--runbooks', 'runbooks', '--json']);
     expect(code).to.equal(0);
-    const [alert] = (JSON.parse(out) as Simulation).alerts;
-    expect(alert?.runbook).to.equal('consumer-lag');
-    expect(alert?.reverts).to.deep.equal(['throttle']);
-    expect(alert?.steps.map((s) => s.id)).to.deep.equal(['recheck', 'verify']);
-    expect(alert?.steps[1]?.params).to.deep.include({ expect: '< 1000', for: '2m' });
+    const sim = JSON.parse(out) as Simulation;
+    expect(sim.alerts[0]?.runbook).to.equal('consumer-lag');
+    const [run] = sim.incidents[0]?.runs ?? [];
+    expect(run?.trigger).to.equal('resolved');
+    expect(run?.reverts).to.deep.equal(['throttle']);
+    expect(run?.steps.map((s) => s.id)).to.deep.equal(['recheck', 'verify']);
+    expect(run?.steps[1]?.params).to.deep.include({ expect: '< 1000', for: '2m' });
+    expect(run?.steps[1]?.notGathered).to.equal('a simulation executes only Kafka reads');
   });
 
   it('names the runbooks\' problems and exits 1 when they do not load', async () => {

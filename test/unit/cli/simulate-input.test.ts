@@ -65,11 +65,34 @@ describe('firebreak simulate: input and output', () => {
     }
   });
 
-  it('prints each step with its params, plan, decision and reason', () => {
+  it('prints each step with its params, plan, decision and reason, and what is undecided', () => {
+    const step = {
+      id: 'throttle',
+      action: 'kafka.throttleProducers',
+      phase: 'containment',
+      on: 'firing',
+      mutating: true,
+      revert: 'on-resolve',
+      approval: 'none' as const,
+      status: 'dry-run',
+      condition: null,
+      params: { clientIds: ['orders-writer'], producerByteRate: 1048576 },
+      decision: { verdict: 'dry-run' as const, reason: 'mode-dry-run' as const, detail: 'dry-run mode: planned, not executed' },
+      plan: {
+        summary: 'throttle producers orders-writer to 1048576 B/s',
+        changes: [{ resource: 'quota:client-id=orders-writer', key: 'producer_byte_rate', from: null, to: 1048576 }],
+        touches: { topics: [], clients: ['client-id=orders-writer'] },
+      },
+      planError: null,
+      error: null,
+      notGathered: null,
+      dependsOn: [],
+    };
     const sim: Simulation = {
       mode: 'dry-run',
       paused: false,
       groupKey: 'g',
+      rejected: [],
       alerts: [
         {
           fingerprint: 'f',
@@ -78,30 +101,32 @@ describe('firebreak simulate: input and output', () => {
           runbook: 'consumer-lag',
           matching: ['consumer-lag', 'catch-all'],
           incidentKey: 'consumer-lag{cluster="eu1",consumergroup="billing",topic="orders"}',
-          trigger: 'firing',
-          reverts: [],
-          steps: [
+          incidentId: 'INC-1',
+        },
+      ],
+      incidents: [
+        {
+          id: 'INC-1',
+          key: 'consumer-lag{cluster="eu1",consumergroup="billing",topic="orders"}',
+          title: 't',
+          status: 'open',
+          runbook: 'consumer-lag',
+          runs: [
             {
-              id: 'throttle',
-              action: 'kafka.throttleProducers',
-              phase: 'containment',
-              on: 'firing',
-              mutating: true,
-              revert: 'on-resolve',
-              approval: 'none',
-              condition: null,
-              params: { clientIds: ['orders-writer'], producerByteRate: 1048576 },
-              decision: { verdict: 'dry-run', reason: 'mode-dry-run', detail: 'dry-run mode: planned, not executed' },
-              plan: {
-                summary: 'throttle producers orders-writer to 1048576 B/s',
-                changes: [{ resource: 'quota:client-id=orders-writer', key: 'producer_byte_rate', from: null, to: 1048576 }],
-                touches: { topics: [], clients: ['client-id=orders-writer'] },
-              },
-              planError: null,
-              error: null,
+              id: 1,
+              trigger: 'firing',
+              fingerprint: 'f',
+              outcome: 'succeeded',
+              detail: null,
+              reverts: [],
+              steps: [
+                step,
+                { ...step, id: 'again', status: 'failed', plan: null, decision: null, error: { code: 'RUNBOOK_TEMPLATE', message: 'when: got nil' }, dependsOn: [{ step: 'lag', reason: 'no brokers given' }] },
+              ],
             },
           ],
-          followUps: [{ title: 'Review billing', error: null }],
+          followUps: ['Review billing'],
+          timeline: [],
         },
       ],
     };
@@ -114,12 +139,19 @@ describe('firebreak simulate: input and output', () => {
         'alert KafkaConsumerGroupLagHigh {cluster="eu1", consumergroup="billing", severity="warning", topic="orders"} firing',
         '  runbook: consumer-lag (also matching, lower in selection: catch-all)',
         '  incident key: consumer-lag{cluster="eu1",consumergroup="billing",topic="orders"}',
+        '',
+        'incident consumer-lag{cluster="eu1",consumergroup="billing",topic="orders"}: open, runbook consumer-lag',
+        '  run (firing): undecided, it reads evidence this simulation did not gather; without it: succeeded',
         '  steps (firing):',
         '    1. throttle  containment  kafka.throttleProducers  (mutating, revert on-resolve)',
         '       params: {"clientIds":["orders-writer"],"producerByteRate":1048576}',
         '       plan: throttle producers orders-writer to 1048576 B/s',
         '         quota:client-id=orders-writer producer_byte_rate: null -> 1048576',
         '       decision: dry-run (mode-dry-run): dry-run mode: planned, not executed',
+        '    2. again  containment  kafka.throttleProducers  (mutating, revert on-resolve)',
+        '       undecided: reads steps.lag (no brokers given); with that evidence the verdict may differ',
+        '       params: {"clientIds":["orders-writer"],"producerByteRate":1048576}',
+        '       without it, error: RUNBOOK_TEMPLATE: when: got nil',
         '  follow-up: Review billing',
         '',
       ].join('\n'),
