@@ -21,7 +21,10 @@ Paths are runbook files or directories of *.yaml / *.yml files. Without a path: 
 configured runbooks directory (runbooks: in the config file, FIREBREAK_RUNBOOKS), by
 default ./runbooks.
 
-Output: one line per problem, file:line:col: CODE: path: message, then a summary.
+Output: one line per problem, file:line:col: CODE: path: message, then a summary. Warnings
+(file:line:col: warning CODE: path: message) point at runbooks that load but are risky as
+written, such as a label put into a prometheus.query unescaped (RUNBOOK_UNESCAPED_LABEL);
+they do not change the exit status.
 
 Options:
   --json               print {"ok", "files", "runbooks", "diagnostics"} as JSON instead
@@ -54,6 +57,7 @@ export const validateCommand: Command = {
       }
     }
     const ok = diagnostics.length === 0;
+    const warnings = result.warnings ?? [];
 
     if (values.json === true) {
       writeJson(io.stdout, {
@@ -61,12 +65,15 @@ export const validateCommand: Command = {
         files: result.files,
         runbooks: result.runbooks.map((r) => ({ name: r.name, file: r.origin.file, line: r.origin.line, steps: r.steps.length })),
         diagnostics,
+        warnings,
       });
     } else {
       for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
+      for (const w of warnings) io.stdout.write(`${formatDiagnostic(w).replace(`: ${w.code}: `, `: warning ${w.code}: `)}\n`);
       const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
       if (ok) {
-        io.stdout.write(`${plural(result.runbooks.length, 'runbook')} in ${plural(result.files.length, 'file')}: OK\n`);
+        const warned = warnings.length === 0 ? '' : ` (${plural(warnings.length, 'warning')})`;
+        io.stdout.write(`${plural(result.runbooks.length, 'runbook')} in ${plural(result.files.length, 'file')}: OK${warned}\n`);
       } else {
         const broken = new Set(diagnostics.map((d) => d.file)).size;
         io.stdout.write(`${plural(diagnostics.length, 'problem')} in ${plural(broken, 'file')}\n`);

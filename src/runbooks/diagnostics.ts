@@ -17,6 +17,8 @@ export const RUNBOOK_DIAGNOSTIC_CODES = [
   'RUNBOOK_INVALID_PARAMS',
   'RUNBOOK_INVALID_STEP',
   'RUNBOOK_TEMPLATE',
+  // Warnings (lint.ts): the runbook loads, but is risky as written.
+  'RUNBOOK_UNESCAPED_LABEL',
 ] as const;
 export type RunbookDiagnosticCode = (typeof RUNBOOK_DIAGNOSTIC_CODES)[number];
 

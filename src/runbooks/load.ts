@@ -10,6 +10,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileRunbook } from './compile.ts';
+import { lintRunbook } from './lint.ts';
 import { displayPath, sortDiagnostics, type RunbookDiagnostic } from './diagnostics.ts';
 import { ParamsValidator, type ActionCatalog } from './params.ts';
 import { RunbookSchemaValidator } from './schema.ts';
@@ -41,6 +42,8 @@ export interface LoadResult {
   diagnostics: RunbookDiagnostic[];
   /** The files read, in load order. */
   files: string[];
+  /** Risky but loadable runbooks (lint.ts); they do not stop a load. */
+  warnings?: RunbookDiagnostic[];
 }
 
 /**
@@ -55,6 +58,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
   };
   const schema = deps.schema ?? new RunbookSchemaValidator();
   const diagnostics: RunbookDiagnostic[] = [];
+  const warnings: RunbookDiagnostic[] = [];
   const runbooks: Runbook[] = [];
   const names = new Map<string, string>();
 
@@ -79,6 +83,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
       }
       const result = compileRunbook(doc, file, issues.length > 0, compileDeps);
       diagnostics.push(...result.diagnostics);
+      warnings.push(...lintRunbook(doc, file));
 
       const value = doc.value as Record<string, unknown>;
       if (typeof value === 'object' && typeof value.name === 'string') {
@@ -108,6 +113,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
     runbooks: runbooks.filter((r) => !bad.has(r.origin.file)),
     diagnostics: sortDiagnostics(diagnostics, files),
     files,
+    warnings: sortDiagnostics(warnings, files),
   };
 }
 
@@ -163,5 +169,6 @@ export async function loadRunbooks(paths: string[], deps: LoadDeps): Promise<Loa
     runbooks: result.runbooks,
     diagnostics: sortDiagnostics([...read.diagnostics, ...result.diagnostics], files),
     files: result.files,
+    warnings: result.warnings ?? [],
   };
 }

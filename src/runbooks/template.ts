@@ -70,6 +70,28 @@ export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
   memoryLimit: 1_000_000,
 };
 
+/**
+ * Filters that make a value safe where it is put:
+ * - `promql_label`: a PromQL label value inside double quotes (`consumergroup="{{ labels.consumergroup | promql_label }}"`):
+ *   backslash, double quote and line breaks are escaped, so a value can never end the string and
+ *   rewrite the query;
+ * - `url_segment`: one URL path segment (`/api/groups/{{ labels.consumergroup | url_segment }}`),
+ *   percent-encoded so `/`, `?`, `#` and `..` stay inside it.
+ */
+export const ESCAPING_FILTERS: Record<string, (value: unknown) => string> = {
+  promql_label: (value) =>
+    String(value ?? '')
+      .replaceAll('\\', '\\\\')
+      .replaceAll('"', '\\"')
+      .replaceAll('\n', '\\n')
+      .replaceAll('\r', '\\r'),
+  // `.` and `..` alone would move up or stay in the path: encode their dots too.
+  url_segment: (value) => {
+    const encoded = encodeURIComponent(String(value ?? ''));
+    return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
+  },
+};
+
 /** What static analysis found in one template. */
 export interface TemplateCheck {
   /** Parse problem, or null. */
@@ -140,6 +162,7 @@ export class TemplateEngine {
       memoryLimit: this.limits.memoryLimit,
     });
     for (const name of ['include', 'render', 'layout', 'block']) this.#liquid.registerTag(name, disabledTag(name));
+    for (const [name, filter] of Object.entries(ESCAPING_FILTERS)) this.#liquid.registerFilter(name, filter);
   }
 
   /** Parses a template (`kind: 'text'`) or a bare expression (`'expression'`, as in `when:`). */

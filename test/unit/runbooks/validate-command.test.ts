@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createActionRegistry } from '../../../src/actions/catalogue.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { captureIo } from '../cli/cli-io.ts';
 
@@ -27,6 +28,20 @@ describe('firebreak validate', () => {
       '2 problems in 2 files',
       '',
     ]);
+  });
+
+  it('warns, without failing, when a label goes into a prometheus.query unescaped; the shipped runbooks escape theirs', async () => {
+    const io = captureIo({ actions: createActionRegistry() });
+    const file = join(FIXTURES, 'warnings', 'unescaped-promql.yaml');
+    expect(await runCli(['validate', file], io)).to.equal(0);
+    expect(io.out().split('\n')).to.deep.equal([
+      `${file}:12:14: warning RUNBOOK_UNESCAPED_LABEL: steps[0].with.query: {{ labels.consumergroup }} goes into the PromQL query unescaped: a value holding " or \\ would rewrite the query; write {{ labels.consumergroup | promql_label }}`,
+      '1 runbook in 1 file: OK (1 warning)',
+      '',
+    ]);
+    const shipped = captureIo({ actions: createActionRegistry() });
+    expect(await runCli(['validate', '--json', join(FIXTURES, '..', '..', '..', 'runbooks')], shipped)).to.equal(0);
+    expect((JSON.parse(shipped.out()) as { warnings: unknown[] }).warnings).to.deep.equal([]);
   });
 
   it('checks literal parameters against the real action schemas', async () => {

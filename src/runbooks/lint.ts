@@ -1,0 +1,54 @@
+/**
+ * Warnings about runbooks that load but are risky as written. They do not stop a load; `firebreak
+ * validate` prints them.
+ *
+ * RUNBOOK_UNESCAPED_LABEL: a `prometheus.query` query puts a value from outside the runbook
+ * (`labels`, `annotations`, an earlier step's `output`) into the PromQL text without the
+ * `promql_label` filter. A consumer-group name holding `"` would end the label matcher and
+ * rewrite the query, for example into one that always passes its check.
+ */
+import type { RunbookDiagnostic } from './diagnostics.ts';
+import { positionOf, type YamlDocument } from './yaml-source.ts';
+
+/** Actions whose `query` parameter is PromQL. */
+const PROMQL_ACTIONS = new Set(['prometheus.query']);
+
+const OUTPUT_TAG = /\{\{-?([\s\S]*?)-?\}\}/g;
+/** An expression reading data that comes from outside the runbook. */
+const OUTSIDE_DATA = /^\s*(labels|annotations|steps\.[A-Za-z0-9_]+\.output)\b/;
+
+/** The `{{ ... }}` expressions of a template that put outside data in unescaped. */
+export function unescapedInPromql(template: string): string[] {
+  const found: string[] = [];
+  for (const m of template.matchAll(OUTPUT_TAG)) {
+    const [expression = '', ...filters] = (m[1] ?? '').split('|');
+    if (!OUTSIDE_DATA.test(expression)) continue;
+    if (filters.some((f) => f.trim().split(/[\s:]/)[0] === 'promql_label')) continue;
+    found.push(m[0]);
+  }
+  return found;
+}
+
+/** The warnings of one runbook document. */
+export function lintRunbook(doc: YamlDocument, file: string): RunbookDiagnostic[] {
+  const value = doc.value as { steps?: unknown };
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.steps)) return [];
+  const warnings: RunbookDiagnostic[] = [];
+  value.steps.forEach((step: unknown, i: number) => {
+    const s = step as { action?: unknown; with?: { query?: unknown } } | null;
+    if (s === null || typeof s !== 'object' || !PROMQL_ACTIONS.has(String(s.action)) || typeof s.with?.query !== 'string') return;
+    for (const tag of unescapedInPromql(s.with.query)) {
+      const pos = positionOf(doc, `/steps/${i}/with/query`);
+      const fixed = tag.replace(/\s*-?\}\}$/, ' | promql_label }}');
+      warnings.push({
+        code: 'RUNBOOK_UNESCAPED_LABEL',
+        message: `${tag} goes into the PromQL query unescaped: a value holding " or \\ would rewrite the query; write ${fixed}`,
+        file,
+        line: pos.line,
+        column: pos.column,
+        path: `steps[${i}].with.query`,
+      });
+    }
+  });
+  return warnings;
+}
