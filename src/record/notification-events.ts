@@ -63,9 +63,10 @@ const escalated: Builder = (entry, { incident }) => ({
 
 /**
  * Timeline kind -> notification. Kinds not listed send nothing. Builders may still decline an
- * entry (null): a `step.succeeded` that changed nothing is no containment.
+ * entry (null): a `step.succeeded` that changed nothing is no containment. Keyed by the kind's
+ * text, so a kind the engine records can be listed here in the same change that adds it.
  */
-export const KIND_EVENTS: Readonly<Partial<Record<TimelineEntry['kind'], Builder>>> = {
+export const KIND_EVENTS: Readonly<Record<string, Builder>> = {
   'approval.requested': (entry, { incident }) => {
     const step = str(entry.data.stepId) ?? 'a step';
     const until = str(entry.data.expiresAt);
@@ -101,6 +102,8 @@ export const KIND_EVENTS: Readonly<Partial<Record<TimelineEntry['kind'], Builder
   'revert.failed': escalated,
   'revert.conflict': escalated,
   'approval.expired': escalated,
+  // The engine's loop breaker and stuck reverts (docs/engine.md).
+  'incident.escalated': escalated,
   'incident.status': (entry, { incident, figures }) => {
     const to = entry.data.to;
     if (to !== 'resolved' && to !== 'recovered') return null;
