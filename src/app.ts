@@ -59,6 +59,8 @@ export interface AppDeps {
   keyFor?: ProcessOptions['keyFor'];
   /** Waits between retries of a retriable processing failure, ms. */
   retryDelaysMs?: readonly number[];
+  /** How often event streams look for entries other replicas committed, ms (default 2000). */
+  livePollMs?: number;
   /** Further record-stage subscribers, told of every committed timeline entry. */
   recorders?: readonly TimelineRecorder[];
   /**
@@ -103,7 +105,7 @@ export function createApp(deps: AppDeps): App {
   const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger, metrics });
   // The notifier appends `notification.failed` through the plain store too.
   const notifier = configuredNotifier(deps.config.notify, { store: deps.store, clock, logger, metrics, publicUrl: deps.config.publicUrl ?? null });
-  const live = createLiveFeed();
+  const live = createLiveFeed({ store: deps.store, logger, ...(deps.livePollMs === undefined ? {} : { pollMs: deps.livePollMs }) });
   const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator]), ...(notifier === null ? [] : [notifier])];
   const store = withTimelineFeed(deps.store, recorders, logger);
   metrics.observeIncidents(() => store.countIncidentsByStatus());

@@ -2,9 +2,11 @@
  * Server-sent events of an incident's timeline (or of every incident): first the entries after
  * the client's last one (`Last-Event-ID`, which browsers send when they reconnect, or `afterId`),
  * read from the store, then every entry committed from then on, pushed by the live feed. Each
- * event is `id: <entry id>`, `event: timeline`, `data: <entry as JSON>`. A comment line every
- * `heartbeatMs` keeps proxies from closing an idle stream. The stream ends when the client goes
- * away or the server shuts down (the feed closes).
+ * event is `id: <entry id>`, `event: timeline`, `data: <entry as JSON>`. Entries another replica
+ * commits are read from the store when the feed notices them: an incident's stream sends them as
+ * entries, the stream of every incident sends `event: changed` (its pages fetch themselves again).
+ * A comment line every `heartbeatMs` keeps proxies from closing an idle stream. The stream ends
+ * when the client goes away or the server shuts down (the feed closes).
  */
 import type { Request, Response } from 'express';
 import type { TimelineEntry } from '../incidents/model.ts';
@@ -30,6 +32,7 @@ export function lastEventId(req: Request): number | undefined {
 }
 
 export async function streamTimeline(req: Request, res: Response, options: EventStreamOptions): Promise<void> {
+  const { incidentId } = options;
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -39,18 +42,40 @@ export async function streamTimeline(req: Request, res: Response, options: Event
   res.write('retry: 3000\n\n');
 
   let sent = options.afterId ?? 0;
-  let replaying = options.incidentId !== undefined && options.afterId !== undefined;
-  const held: TimelineEntry[] = [];
+  /** While the store is read, live entries wait here, so everything goes out in id order. */
+  let held: TimelineEntry[] | null = null;
+  let ended = false;
   const send = (entry: TimelineEntry) => {
-    if (entry.id <= sent && options.incidentId !== undefined) return;
+    if (incidentId !== undefined && entry.id <= sent) return;
     sent = Math.max(sent, entry.id);
     res.write(`id: ${entry.id}\nevent: timeline\ndata: ${JSON.stringify(entry)}\n\n`);
   };
-  let ended = false;
+
+  /** Sends what the store has after `sent` (incident streams), holding live entries meanwhile. */
+  async function catchUp(): Promise<void> {
+    if (incidentId === undefined || held !== null || ended) return;
+    held = [];
+    try {
+      for (const entry of await options.store.timeline(incidentId, { afterId: sent })) send(entry);
+    } catch {
+      finish();
+      return;
+    } finally {
+      const waiting: TimelineEntry[] = held ?? [];
+      held = null;
+      if (!ended) for (const entry of waiting) send(entry);
+    }
+  }
+
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  // Subscribed before the first read: an entry committed in between is in one or the other (or both; sent once).
   const subscription = options.feed.subscribe({
-    ...(options.incidentId === undefined ? {} : { incidentId: options.incidentId }),
-    onEntry: (entry) => (replaying ? held.push(entry) : send(entry)),
+    ...(incidentId === undefined ? {} : { incidentId }),
+    onEntry: (entry) => (held === null ? send(entry) : held.push(entry)),
+    onWake: () => {
+      if (incidentId === undefined) res.write('event: changed\ndata: {}\n\n');
+      else void catchUp();
+    },
     onEnd: () => finish(),
   });
   function finish(): void {
@@ -61,15 +86,5 @@ export async function streamTimeline(req: Request, res: Response, options: Event
     res.end();
   }
   req.on('close', finish);
-  if (replaying && options.incidentId !== undefined) {
-    try {
-      // Subscribed first, then read: an entry committed in between is in one or the other (or both; sent once).
-      for (const entry of await options.store.timeline(options.incidentId, { afterId: sent })) send(entry);
-    } catch {
-      finish();
-      return;
-    }
-    replaying = false;
-    for (const entry of held.splice(0)) send(entry);
-  }
+  if (options.afterId !== undefined) await catchUp();
 }

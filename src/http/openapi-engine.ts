@@ -4,33 +4,9 @@
  */
 import { GUARD_REASONS } from '../engine/guards/types.ts';
 import { REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
+import { AUTH_ERRORS, BODY_ERRORS, errorResponse, idParameter, json, nullable, operation, ref, time, type Json } from './openapi-parts.ts';
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: Json) => ({ anyOf: [schema, { type: 'null' }] });
-const json = (schema: Json) => ({ 'application/json': { schema } });
-const time = { type: 'string', format: 'date-time' };
-
-function errorResponse(description: string, codes: string[]): Json {
-  return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
-}
-
-function operation(role: string, summary: string, extra: Json): Json {
-  return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
-}
-
-const AUTH_ERRORS = {
-  '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
-  '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
-};
-const BODY_ERRORS = {
-  '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),
-  '413': errorResponse('Body too large.', ['API_PAYLOAD_TOO_LARGE']),
-  '415': errorResponse('Not application/json.', ['API_UNSUPPORTED_MEDIA_TYPE']),
-};
 const DISABLED = { '503': errorResponse('The engine does not run in this process, or the store is unavailable.', ['ENGINE_DISABLED', 'STORE_UNAVAILABLE']) };
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Incident id, e.g. INC-01J...' };
 const stepParameter = { name: 'step', in: 'path', required: true, schema: { type: 'string' }, description: 'Step id in the runbook.' };
 
 function decision(verb: 'approve' | 'reject'): Json {

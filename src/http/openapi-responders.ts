@@ -3,26 +3,8 @@
  * incidents, status updates, and the incident's event stream.
  */
 import { EVENTS_QUERY, STATUS_UPDATE_BODY } from './api-schemas.ts';
+import { AUTH_ERRORS, errorResponse, idParameter, json, NOT_FOUND, operation, ref, type Json } from './openapi-parts.ts';
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json) => ({ 'application/json': { schema } });
-
-function errorResponse(description: string, codes: string[]): Json {
-  return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
-}
-
-function operation(role: string, summary: string, extra: Json): Json {
-  return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
-}
-
-const AUTH_ERRORS = {
-  '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
-  '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
-};
-const NOT_FOUND = { '404': errorResponse('No such incident.', ['NOT_FOUND']) };
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Incident id, e.g. INC-01J...' };
 
 export const RESPONDER_PATHS: Record<string, Json> = {
   '/api/v1/approvals': {

@@ -6,32 +6,11 @@
  */
 import { ACTION_ITEM_BODY, CLOSE_BODY, LIST_INCIDENTS_QUERY, NOTE_BODY, ROLE_BODY, TIMELINE_QUERY } from './api-schemas.ts';
 import { ENGINE_PATHS, ENGINE_SCHEMAS } from './openapi-engine.ts';
+import { AUTH_ERRORS, BODY_ERRORS, errorResponse, idParameter, json, NOT_FOUND, nullable, operation, ref, type Json } from './openapi-parts.ts';
 import { RESPONDER_PATHS } from './openapi-responders.ts';
 import { COMPONENT_SCHEMAS } from './openapi-schemas.ts';
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: Json) => ({ anyOf: [schema, { type: 'null' }] });
-const json = (schema: Json) => ({ 'application/json': { schema } });
-
-function errorResponse(description: string, codes: string[]): Json {
-  return { description: `${description} Codes: ${codes.join(', ')}.`, content: json(ref('Error')) };
-}
-
-const AUTH_ERRORS = {
-  '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
-  '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
-};
-const NOT_FOUND = { '404': errorResponse('No such incident.', ['NOT_FOUND']) };
-const BODY_ERRORS = {
-  '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),
-  '413': errorResponse('Body too large.', ['API_PAYLOAD_TOO_LARGE']),
-  '415': errorResponse('Not application/json.', ['API_UNSUPPORTED_MEDIA_TYPE']),
-};
 const STORE_ERRORS = { '503': errorResponse('The store is unavailable; retry later.', ['STORE_UNAVAILABLE']) };
-
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Incident id, e.g. INC-01J...' };
 
 /** Query parameters from a query schema's properties (arrays are comma-separated lists). */
 function queryParameters(schema: Json): Json[] {
@@ -43,10 +22,6 @@ function queryParameters(schema: Json): Json[] {
     schema: property,
     ...(property.type === 'array' ? { style: 'form', explode: false } : {}),
   }));
-}
-
-function operation(role: string, summary: string, extra: Json): Json {
-  return { summary, 'x-firebreak-role': role, security: [{ operatorToken: [] }], ...extra };
 }
 
 export function buildOpenApiDocument(version: string): Json {

@@ -25,6 +25,7 @@ import { toIso } from '../incidents/normalize.ts';
 import type { Store } from '../store/types.ts';
 import { FIREBREAK_TAG } from '../actions/grafana/annotate.ts';
 import { createAnnotation, patchAnnotation, type GrafanaTarget, type NewAnnotation } from '../actions/grafana/api.ts';
+import { createEntryQueue } from './entry-queue.ts';
 import type { TimelineRecorder } from './timeline-feed.ts';
 
 /** What one timeline entry asks of Grafana. */
@@ -102,29 +103,10 @@ export function createGrafanaAnnotator(deps: GrafanaAnnotatorDeps): GrafanaAnnot
   const logger = deps.logger.child({ recorder: 'grafana' });
   const delays = deps.retryDelaysMs ?? DEFAULT_ANNOTATION_RETRY_DELAYS_MS;
   const maxQueue = deps.maxQueue ?? DEFAULT_MAX_QUEUE;
-  const queue: TimelineEntry[] = [];
   /** Region annotation id per incident, learnt when created (or read back from the timeline). */
   const regions = new Map<string, number>();
-  const stop = new AbortController();
-  let worker: Promise<void> | null = null;
-  let closing = false;
-
-  function kick(): void {
-    worker ??= drain().finally(() => {
-      worker = null;
-      if (queue.length > 0 && !stop.signal.aborted) kick();
-    });
-  }
-
-  async function drain(): Promise<void> {
-    for (let entry = queue.shift(); entry !== undefined && !stop.signal.aborted; entry = queue.shift()) {
-      try {
-        await handle(entry);
-      } catch (err) {
-        logger.error({ err, entryId: entry.id }, 'annotating a timeline entry failed unexpectedly');
-      }
-    }
-  }
+  const queue = createEntryQueue({ handle: (entry) => handle(entry), logger, maxQueue, what: 'annotating' });
+  const stop = { signal: queue.signal };
 
   async function handle(entry: TimelineEntry): Promise<void> {
     const incident = await store.getIncident(entry.incidentId);
@@ -207,34 +189,10 @@ export function createGrafanaAnnotator(deps: GrafanaAnnotatorDeps): GrafanaAnnot
   return {
     name: 'grafana-annotations',
     observe(entries) {
-      if (closing) return;
-      for (const entry of entries) {
-        if (!RELEVANT.has(entry.kind)) continue;
-        if (queue.length >= maxQueue) {
-          logger.error({ entryId: entry.id, kind: entry.kind, maxQueue }, 'grafana annotation queue full; entry not annotated');
-          continue;
-        }
-        queue.push(entry);
-      }
-      if (queue.length > 0) kick();
+      queue.push(entries.filter((entry) => RELEVANT.has(entry.kind)));
     },
-    async idle() {
-      while (worker !== null) await worker;
-    },
-    async close(graceMs = 0) {
-      closing = true;
-      if (graceMs > 0 && worker !== null) {
-        const grace = new AbortController();
-        const idle = (async () => {
-          while (worker !== null) await worker;
-        })();
-        await Promise.race([idle, sleepFor(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]);
-        grace.abort();
-      }
-      stop.abort();
-      queue.length = 0;
-      while (worker !== null) await worker;
-    },
+    idle: () => queue.idle(),
+    close: (graceMs) => queue.close(graceMs),
   };
 }
 

@@ -23,6 +23,7 @@ import { wholeTimeline } from '../incidents/overview.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { KIND_EVENTS, notificationFor, slackBody, webhookBody, type NotificationMessage } from './notification-events.ts';
+import { createEntryQueue } from './entry-queue.ts';
 import type { TimelineRecorder } from './timeline-feed.ts';
 
 export interface NotifierDeps {
@@ -64,27 +65,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   for (const [target, events] of Object.entries(deps.notify.subscriptions)) {
     for (const event of events) subscribers.set(event, [...(subscribers.get(event) ?? []), target]);
   }
-  const queue: TimelineEntry[] = [];
-  const stop = new AbortController();
-  let worker: Promise<void> | null = null;
-  let closing = false;
-
-  function kick(): void {
-    worker ??= drain().finally(() => {
-      worker = null;
-      if (queue.length > 0 && !stop.signal.aborted) kick();
-    });
-  }
-
-  async function drain(): Promise<void> {
-    for (let entry = queue.shift(); entry !== undefined && !stop.signal.aborted; entry = queue.shift()) {
-      try {
-        await handle(entry);
-      } catch (err) {
-        logger.error({ err, entryId: entry.id }, 'notifying about a timeline entry failed unexpectedly');
-      }
-    }
-  }
+  const queue = createEntryQueue({ handle: (entry) => handle(entry), logger, maxQueue, what: 'notifying about' });
+  const stop = { signal: queue.signal };
 
   async function handle(entry: TimelineEntry): Promise<void> {
     const incident = await deps.store.getIncident(entry.incidentId);
@@ -150,34 +132,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   return {
     name: 'notifier',
     observe(entries) {
-      if (closing) return;
-      for (const entry of entries) {
-        if (KIND_EVENTS[entry.kind] === undefined) continue;
-        if (queue.length >= maxQueue) {
-          logger.error({ entryId: entry.id, kind: entry.kind, maxQueue }, 'notification queue full; entry not notified');
-          continue;
-        }
-        queue.push(entry);
-      }
-      if (queue.length > 0) kick();
+      queue.push(entries.filter((entry) => KIND_EVENTS[entry.kind] !== undefined));
     },
-    async idle() {
-      while (worker !== null) await worker;
-    },
-    async close(graceMs = 0) {
-      closing = true;
-      if (graceMs > 0 && worker !== null) {
-        const grace = new AbortController();
-        const idle = (async () => {
-          while (worker !== null) await worker;
-        })();
-        await Promise.race([idle, sleepFor(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]);
-        grace.abort();
-      }
-      stop.abort();
-      queue.length = 0;
-      while (worker !== null) await worker;
-    },
+    idle: () => queue.idle(),
+    close: (graceMs) => queue.close(graceMs),
   };
 }
 

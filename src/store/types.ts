@@ -188,6 +188,11 @@ export interface Store extends StoreTx {
    * (>= 1; all when absent). NOT_FOUND for an unknown incident.
    */
   timeline(incidentId: string, options?: { afterId?: number; limit?: number }): Promise<TimelineEntry[]>;
+  /**
+   * The highest timeline entry id committed, of any incident (0 when there is none): a cheap
+   * watermark that tells a process that another one (a replica) appended entries.
+   */
+  lastTimelineId(): Promise<number>;
 
   /** Current role holders (commander, tech-lead, communications, scribe order). NOT_FOUND for an unknown incident. */
   roles(incidentId: string): Promise<RoleAssignment[]>;

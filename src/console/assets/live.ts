@@ -54,6 +54,8 @@ function start(): void {
   source.addEventListener('open', () => status('Live: updates appear as they happen.'));
   source.addEventListener('error', () => status('Live updates interrupted; reconnecting…'));
   source.addEventListener('timeline', schedule);
+  // Entries another replica committed (the server noticed them in the store).
+  source.addEventListener('changed', schedule);
   document.addEventListener('focusout', () => {
     if (deferred) schedule();
   });

@@ -98,6 +98,11 @@ export class LedgerOperations {
     return counts;
   }
 
+  async lastTimelineId(sql: Sql): Promise<number> {
+    const { rows } = await sql.query('lastTimelineId', 'SELECT COALESCE(MAX(id), 0) AS id FROM timeline', []);
+    return Number(rows[0]?.id ?? 0);
+  }
+
   /** Without a limit, the whole rest of the timeline (the post-mortem reads it all). */
   async timeline(sql: Sql, incidentId: string, options: { afterId?: number; limit?: number } = {}): Promise<TimelineEntry[]> {
     const afterId = options.afterId === undefined ? 0 : checkAfterId(options.afterId);

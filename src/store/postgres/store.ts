@@ -256,6 +256,7 @@ export class PostgresStore implements Store {
   listIncidents: Store['listIncidents'] = (query) => this.#read((sql) => this.#ledger.listIncidents(sql, query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read((sql) => this.#ledger.countIncidentsByStatus(sql));
   timeline: Store['timeline'] = (incidentId, options) => this.#read((sql) => this.#ledger.timeline(sql, incidentId, options));
+  lastTimelineId: Store['lastTimelineId'] = () => this.#read((sql) => this.#ledger.lastTimelineId(sql));
   roles: Store['roles'] = (incidentId) => this.#read((sql) => this.#ledger.roles(sql, incidentId));
   actionItems: Store['actionItems'] = (incidentId) => this.#read((sql) => this.#ledger.actionItems(sql, incidentId));
 

@@ -131,6 +131,10 @@ export class LedgerOperations {
     return counts;
   }
 
+  lastTimelineId(): number {
+    return Number(this.#sql.get('lastTimelineId', 'SELECT COALESCE(MAX(id), 0) AS id FROM timeline')?.id ?? 0);
+  }
+
   /** Without a limit, the whole rest of the timeline (the post-mortem reads it all). */
   timeline(incidentId: string, options: { afterId?: number; limit?: number } = {}): TimelineEntry[] {
     const afterId = options.afterId === undefined ? 0 : checkAfterId(options.afterId);

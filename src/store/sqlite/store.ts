@@ -259,6 +259,7 @@ class SqliteStore implements Store {
   listIncidents: Store['listIncidents'] = (query) => this.#read(() => this.#ledger.listIncidents(query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read(() => this.#ledger.countIncidentsByStatus());
   timeline: Store['timeline'] = (incidentId, options) => this.#read(() => this.#ledger.timeline(incidentId, options));
+  lastTimelineId: Store['lastTimelineId'] = () => this.#read(() => this.#ledger.lastTimelineId());
   roles: Store['roles'] = (incidentId) => this.#read(() => this.#ledger.roles(incidentId));
   actionItems: Store['actionItems'] = (incidentId) => this.#read(() => this.#ledger.actionItems(incidentId));
 

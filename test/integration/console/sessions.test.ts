@@ -6,63 +6,20 @@
  * another origin is refused.
  */
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp, type App } from '../../../src/app.ts';
-import type { AuthSettings } from '../../../src/config/credentials.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
-import { FakeClock } from '../../../src/core/clock.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
-import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
-import type { Store } from '../../../src/store/types.ts';
 import { TEST_AUTH, TOKENS } from '../http/harness.ts';
-
-const TTL_MS = 3_600_000;
-
-interface Replica {
-  url: string;
-  app: App;
-  store: Store;
-  server: Server;
-}
+import { replicas, SESSION_TTL_MS as TTL_MS, type Replica, type Replicas } from './replicas.ts';
 
 describe('console sessions across replicas', () => {
-  let dir: string;
-  let clock: FakeClock;
-  const replicas: Replica[] = [];
-
-  async function replica(auth: AuthSettings = TEST_AUTH): Promise<Replica> {
-    const store = await openSqliteStore({ path: join(dir, 'firebreak.db'), logger: silentLogger(), clock });
-    await store.migrate();
-    const app = createApp({
-      config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: TTL_MS } },
-      auth,
-      store,
-      clock,
-      logger: silentLogger(),
-    });
-    app.start();
-    const server = createServer(app.express);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const r = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, app, store, server };
-    replicas.push(r);
-    return r;
-  }
+  let r: Replicas;
+  let clock: Replicas['clock'];
+  const replica = (auth = TEST_AUTH) => r.start(auth);
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'firebreak-sessions-'));
-    clock = new FakeClock('2026-03-01T10:00:00Z');
+    r = await replicas();
+    clock = r.clock;
   });
   afterEach(async () => {
-    for (const r of replicas.splice(0)) {
-      await new Promise<void>((resolve) => r.server.close(() => resolve()));
-      await r.app.stop(1_000);
-      await r.store.close();
-    }
-    await rm(dir, { recursive: true, force: true });
+    await r.close();
   });
 
   const cookieOf = (response: Response, name: string) =>

@@ -26,6 +26,31 @@ export function timelineContract(ctx: ContractContext): void {
       expect(others[0]?.phase).to.equal(null);
     });
 
+    it('tells the highest committed entry id, of any incident, also to another connection', async () => {
+      const store = await ctx.open();
+      const before = await store.lastTimelineId();
+      expect(before).to.be.a('number').and.to.be.at.least(0);
+      const a = await store.createIncident(newIncident());
+      const b = await store.createIncident(newIncident());
+      const first = await store.appendTimeline(entry(a.id));
+      expect(await store.lastTimelineId()).to.equal(first.id);
+      const second = await store.appendTimeline(entry(b.id));
+      const other = await ctx.open();
+      expect(await other.lastTimelineId()).to.equal(second.id);
+      const rolledBack = new Error('rolled back');
+      let caught: unknown;
+      try {
+        await store.transaction(async (tx) => {
+          await tx.appendTimeline(entry(a.id));
+          throw rolledBack;
+        });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.equal(rolledBack);
+      expect(await other.lastTimelineId(), 'a rolled-back entry does not count').to.equal(second.id);
+    });
+
     it('pages with afterId and limit', async () => {
       const store = await ctx.open();
       const incident = await store.createIncident(newIncident());

@@ -1,0 +1,68 @@
+/**
+ * Two or more app instances on one SQLite file, each on its own port, standing for replicas
+ * behind a load balancer (they share nothing but the store), with a fake clock.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App } from '../../../src/app.ts';
+import type { AuthSettings } from '../../../src/config/credentials.ts';
+import { DEFAULTS } from '../../../src/config/schema.ts';
+import { FakeClock } from '../../../src/core/clock.ts';
+import { silentLogger } from '../../../src/core/logger.ts';
+import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
+import type { Store } from '../../../src/store/types.ts';
+import { TEST_AUTH } from '../http/harness.ts';
+
+export const SESSION_TTL_MS = 3_600_000;
+
+export interface Replica {
+  url: string;
+  app: App;
+  store: Store;
+  server: Server;
+}
+
+export interface Replicas {
+  clock: FakeClock;
+  start(auth?: AuthSettings): Promise<Replica>;
+  close(): Promise<void>;
+}
+
+export async function replicas(): Promise<Replicas> {
+  const dir = await mkdtemp(join(tmpdir(), 'firebreak-replicas-'));
+  const clock = new FakeClock('2026-03-01T10:00:00Z');
+  const started: Replica[] = [];
+  return {
+    clock,
+    async start(auth = TEST_AUTH) {
+      const store = await openSqliteStore({ path: join(dir, 'firebreak.db'), logger: silentLogger(), clock });
+      await store.migrate();
+      const app = createApp({
+        config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS } },
+        auth,
+        store,
+        clock,
+        logger: silentLogger(),
+        livePollMs: 100,
+      });
+      app.start();
+      const server = createServer(app.express);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const replica = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, app, store, server };
+      started.push(replica);
+      return replica;
+    },
+    async close() {
+      for (const r of started.splice(0)) {
+        r.app.drain();
+        await new Promise<void>((resolve) => r.server.close(() => resolve()));
+        await r.app.stop(1_000);
+        await r.store.close();
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
