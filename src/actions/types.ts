@@ -109,4 +109,14 @@ export interface Action<P = unknown, R = unknown> {
   plan(ctx: ActionContext, params: P): Promise<Plan>;
   execute(ctx: ActionContext, params: P): Promise<ExecuteResult<R>>;
   revert?(ctx: ActionContext, params: P, record: { prior: unknown; applied: unknown }): Promise<RevertOutcome>;
+  /**
+   * Gradual release, for changes that limit something by a number (a quota, a retention, a
+   * replication throttle): the next, looser level of the change, in the shape of its `applied`
+   * record, from the level in force now (`current`, same shape), the recorded `prior` state and
+   * `factor` (> 1: each level lets `factor` times more through). Returns null when the next level
+   * would reach the prior state: the last step of a gradual release is the revert itself. Pure,
+   * no I/O. The engine applies a level with `revert(ctx, params, { prior: next, applied: current })`,
+   * so a level is only set where the live value is still the one in force.
+   */
+  relax?(record: { prior: unknown; applied: unknown }, current: unknown, factor: number): unknown;
 }

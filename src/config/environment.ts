@@ -50,6 +50,7 @@ export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_PUBLIC_URL', path: ['publicUrl'], parse: asString },
   { variable: 'FIREBREAK_CONSOLE_SESSION_TTL_MS', path: ['console', 'sessionTtlMs'], parse: asInteger },
   { variable: 'FIREBREAK_HTTP_ALLOW_HOSTS', path: ['http', 'allowHosts'], parse: asList },
+  { variable: 'FIREBREAK_ALERTMANAGER_URLS', path: ['alertmanager', 'urls'], parse: asList },
 ];
 
 /** Names the config file when `--config` is not given. */

@@ -149,6 +149,7 @@ function withDefaults(input: ConfigInput): Config {
   const engine = section(input, 'engine');
   const postgres = section(input, 'postgres');
   const tls = section(postgres, 'tls');
+  const alertmanager = section(input, 'alertmanager');
   const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
   const config: Config = {
     listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
@@ -218,8 +219,22 @@ function withDefaults(input: ConfigInput): Config {
       maxTopicsPerIncident: (engine.maxTopicsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxTopicsPerIncident,
       maxClientsPerIncident: (engine.maxClientsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxClientsPerIncident,
       stepTimeoutMs: (engine.stepTimeoutMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.stepTimeoutMs,
+      timerPollMs: (engine.timerPollMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.timerPollMs,
+      revertRetryMs: (engine.revertRetryMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertRetryMs,
+      revertRetryMaxMs: (engine.revertRetryMaxMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertRetryMaxMs,
+      revertEscalateMs: (engine.revertEscalateMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertEscalateMs,
+      episodeWindowMs: (engine.episodeWindowMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.episodeWindowMs,
+      loopBreakerCycles: (engine.loopBreakerCycles as number | undefined) ?? DEFAULT_ENGINE_LIMITS.loopBreakerCycles,
+      loopBreakerWindowMs: (engine.loopBreakerWindowMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.loopBreakerWindowMs,
+      escalationTarget: (engine.escalationTarget as string | undefined) ?? DEFAULT_ENGINE_LIMITS.escalationTarget,
       concurrency: (engine.concurrency as number | undefined) ?? DEFAULTS.engineConcurrency,
       approvalCheckMs: (engine.approvalCheckMs as number | undefined) ?? DEFAULTS.approvalCheckMs,
+    },
+    alertmanager: {
+      urls: [...((alertmanager.urls as string[] | undefined) ?? [])],
+      reconcileMs: (alertmanager.reconcileMs as number | undefined) ?? DEFAULTS.reconcileMs,
+      graceMs: (alertmanager.graceMs as number | undefined) ?? DEFAULTS.reconcileGraceMs,
+      timeoutMs: (alertmanager.timeoutMs as number | undefined) ?? DEFAULTS.alertmanagerTimeoutMs,
     },
   };
   if (typeof webhook.token === 'string') config.webhook.token = webhook.token;
@@ -262,6 +277,11 @@ function checkConsistency(config: Config): void {
   if ((tls.certFile === null) !== (tls.keyFile === null)) fail('/postgres/tls', 'certFile and keyFile go together');
   if (tls.mode === 'disable' && (tls.caFile !== null || tls.certFile !== null)) {
     fail('/postgres/tls/mode', 'certificate files are set but mode is disable; set mode to verify-full (or require)');
+  }
+  const target = config.engine.escalationTarget;
+  if (target !== null && !Object.hasOwn(config.notify.targets, target)) {
+    const known = Object.keys(config.notify.targets).sort();
+    fail('/engine/escalationTarget', `no notify target "${target}" (notify.targets${known.length === 0 ? ' is empty' : `: ${known.join(', ')}`})`);
   }
 }
 

@@ -119,6 +119,12 @@ export interface Config {
     /** How often pending approvals are checked for expiry, ms. */
     approvalCheckMs: number;
   };
+  /**
+   * Reconciliation of open containments with Alertmanager's API v2 (resolves that never
+   * arrived): its peers' URLs (any one answering is enough; none: reconciliation off), how often,
+   * and how long an alert must be missing there before it counts as resolved.
+   */
+  alertmanager: { urls: string[]; reconcileMs: number; graceMs: number; timeoutMs: number };
 }
 
 /** The file's and the environment's view before defaults: every key optional. */
@@ -155,6 +161,9 @@ export const DEFAULTS = {
   postgresLockTimeoutMs: 10_000,
   approvalCheckMs: 5_000,
   sessionTtlMs: 12 * 3_600_000,
+  reconcileMs: 60_000,
+  reconcileGraceMs: 300_000,
+  alertmanagerTimeoutMs: 5_000,
 } as const;
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
@@ -315,6 +324,24 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
         stepTimeoutMs: { type: 'integer', minimum: 100, maximum: 86_400_000 },
         concurrency: { type: 'integer', minimum: 1, maximum: 64 },
         approvalCheckMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+        timerPollMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+        revertRetryMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
+        revertRetryMaxMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
+        revertEscalateMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
+        episodeWindowMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
+        loopBreakerCycles: { type: 'integer', minimum: 1, maximum: 100 },
+        loopBreakerWindowMs: { type: 'integer', minimum: 1_000, maximum: 604_800_000 },
+        escalationTarget: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+      },
+    },
+    alertmanager: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        urls: { type: 'array', maxItems: 16, items: httpUrl },
+        reconcileMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+        graceMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+        timeoutMs: requestTimeout,
       },
     },
     http: {

@@ -15,9 +15,12 @@ import { decideApproval, type ApprovalVerdict } from './approvals.ts';
 import { keyForAlert, recordRunRequests } from './enqueue.ts';
 import { realSleep } from './execute.ts';
 import { revertIncident, type RevertReport } from './manual-revert.ts';
+import { maxDurationTimer } from './max-duration.ts';
+import { afterRelease, releaseTimer } from './release.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
-import type { EngineMode } from './settings.ts';
+import { engineLimits, type EngineMode } from './settings.ts';
 import { simulateNotification, type Simulation } from './simulate.ts';
+import { timerOwner, type TimerKinds } from './timers.ts';
 import { EngineWorker } from './worker.ts';
 
 /** `GET /api/v1/automation`. */
@@ -62,10 +65,21 @@ export function createEngine(deps: EngineDeps): Engine {
     actionContext: deps.actionContext ?? {},
     sleep: deps.sleep ?? realSleep,
     concurrency: deps.concurrency ?? 4,
+    owner: deps.owner ?? timerOwner(),
     templates: new TemplateEngine(),
     stop: controller.signal,
+    preempt: null,
+    submitNotification: deps.submitNotification ?? null,
   };
-  const worker = new EngineWorker(rt);
+  const timers: TimerKinds = {
+    handlers: {
+      release: releaseTimer,
+      'max-duration': maxDurationTimer,
+      reconcile: async () => ({ done: true }),
+    },
+    after: { release: afterRelease },
+  };
+  const worker = new EngineWorker(rt, timers);
   /** Entries the outbox appended, counted once their notification's transaction committed. */
   const appended = new Map<number, TimelineKind[]>();
 
@@ -76,6 +90,7 @@ export function createEngine(deps: EngineDeps): Engine {
   });
 
   let ticker: NodeJS.Timeout | null = null;
+  let timerTicker: NodeJS.Timeout | null = null;
 
   return {
     runbooks: deps.runbooks,
@@ -98,13 +113,20 @@ export function createEngine(deps: EngineDeps): Engine {
         }, deps.tickMs);
         ticker.unref();
       }
+      const pollMs = deps.timerPollMs ?? engineLimits(deps.config).timerPollMs;
+      if (deps.timerPollMs !== 0) {
+        timerTicker = setInterval(() => worker.kick(), pollMs);
+        timerTicker.unref();
+      }
     },
     kick: () => worker.kick(),
     tick: () => worker.tick(),
     idle: () => worker.idle(),
     async close(graceMs) {
       if (ticker !== null) clearInterval(ticker);
+      if (timerTicker !== null) clearInterval(timerTicker);
       ticker = null;
+      timerTicker = null;
       await worker.close(graceMs);
       // Steps still running are told to stop; their runs are resumed or marked interrupted at
       // the next start.
@@ -117,7 +139,14 @@ export function createEngine(deps: EngineDeps): Engine {
         worker.kick();
       }
     },
-    revert: (incidentId, options) => revertIncident(rt, { incidentId, actor: options.actor, ...(options.stepId === undefined ? {} : { stepId: options.stepId }) }),
+    async revert(incidentId, options) {
+      try {
+        return await revertIncident(rt, { incidentId, actor: options.actor, ...(options.stepId === undefined ? {} : { stepId: options.stepId }) });
+      } finally {
+        // A revert ends releases under way and may let a parked resolved run go on.
+        worker.kick();
+      }
+    },
     automation: status,
     async setPaused(paused, actor, reason = null) {
       const current = await deps.store.automation();

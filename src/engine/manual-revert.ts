@@ -5,13 +5,21 @@
  * any mode and while paused: a person asked for it. Idempotent: what is already reverted is
  * reported as such and not touched again.
  *
+ * A person's revert takes over from a release under way (its timer is cancelled); one that
+ * fails with an error that may go away is tried again by the engine with backoff until it works
+ * (docs/engine.md "Releases"). Resolved runs parked on the releases go on once none is left.
+ *
  * When no reversible change of the incident remains in place and it is still `contained`, it
  * goes back to `open` (its alerts still fire).
  */
 import { incidentNotFound } from '../incidents/errors.ts';
-import { transitionIncident } from '../incidents/lifecycle.ts';
 import { notReversible, stepNotFound } from './errors.ts';
 import { inPlace } from './history.ts';
+import { toIso } from '../incidents/normalize.ts';
+import { releaseStateOf } from './levels.ts';
+import { retryDelayMs } from './timers.ts';
+import { resumeParkedRuns, scheduleRevertRetry } from './release.ts';
+import { reopenIfUncontained } from './reopen.ts';
 import { revertClaim, type RevertResult } from './revert.ts';
 import { record, type Runtime } from './runtime.ts';
 
@@ -45,8 +53,28 @@ export async function revertIncident(rt: Runtime, input: { incidentId: string; s
       results.push({ stepId: claim.stepId, claimId: claim.id, action: claim.action, status: 'already-reverted', message: `step ${claim.stepId} was ${state}; nothing done`, detail: claim.revertDetail });
       continue;
     }
-    results.push(await revertClaim(rt, claim, actor, 'manual'));
+    const outcome = await revertClaim(rt, claim, actor, 'manual', { retryAt: (e) => (e.retriable ? toIso(rt.clock.now() + retryDelayMs(rt, 1)) : null) });
+    results.push(outcome);
+    await record(rt, async (r) => {
+      if (outcome.status === 'failed') {
+        if (outcome.retriable === true) await scheduleRevertRetry(r, rt, claim, 'manual');
+        return;
+      }
+      for (const timer of await r.tx.cancelTimers({ claimId: claim.id, kind: ['release'] }, r.now)) {
+        if (timer.status !== 'cancelled') continue;
+        await r.append({
+          incidentId,
+          phase: 'recovery',
+          actor,
+          kind: 'release.cancelled',
+          summary: `Release of step ${claim.stepId} ended: ${actor} reverted it by hand`,
+          data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, level: releaseStateOf(claim).current.index, reason: 'reverted by hand' },
+        });
+        break;
+      }
+    });
   }
+  if (await record(rt, (r) => resumeParkedRuns(r, incidentId))) rt.logger.info({ incidentId }, 'releases done by hand; the resolved run goes on');
   await reopenIfUncontained(rt, incidentId, actor);
   const done = results.filter((r) => r.status === 'reverted').length;
   const message =
@@ -57,16 +85,4 @@ export async function revertIncident(rt: Runtime, input: { incidentId: string; s
         : `${done} of ${results.length} change${results.length === 1 ? '' : 's'} reverted`;
   rt.logger.info({ incidentId, stepId, actor, results: results.map((r) => `${r.stepId}:${r.status}`) }, 'manual revert');
   return { incidentId, results, message };
-}
-
-async function reopenIfUncontained(rt: Runtime, incidentId: string, actor: string): Promise<void> {
-  await record(rt, async (r) => {
-    const incident = await r.tx.getIncident(incidentId);
-    if (incident?.status !== 'contained') return;
-    // Changes marked `revert: never` are permanent fixes, not containment.
-    const claims = await r.tx.stepClaims({ incidentId });
-    if (claims.some((c) => inPlace(c) && c.revert !== 'never')) return;
-    await transitionIncident(r.tx, incidentId, 'open', r.now, actor, 'Containment reverted by hand while the alerts still fire', {});
-    rt.metrics.timelineEntry('incident.status');
-  });
 }

@@ -7,16 +7,23 @@
  * failed attempt → `reverting`), so it runs once even when the engine and an operator ask at the
  * same time; a claim already reverted (or in conflict) is reported as such and left alone.
  *
+ * The live state is compared with what is in force: the level a gradual release reached, else
+ * the claim's `applied` record (levels.ts). When a level change was cut short by a crash, the
+ * revert tries the level it was going to as well before calling it a conflict.
+ *
  * Timeline: `revert.started`, then `revert.succeeded` (`changes`, `alreadyReverted`),
  * `revert.conflict` (`conflicts`, and `changes` for keys restored anyway) or `revert.failed`
- * (`error`). A step interrupted by a crash has no prior record: its revert fails with
- * ENGINE_NOT_REVERSIBLE, and the `plan` on the entry holds the values to restore by hand.
+ * (`error` with `retriable`). `data.trigger` says why: `resolve` / `release` (the engine
+ * releasing), `manual` (a person), `max-duration`. A step interrupted by a crash has no prior
+ * record: its revert fails with ENGINE_NOT_REVERSIBLE, and the `plan` on the entry holds the
+ * values to restore by hand. Retrying failures is the caller's business (release.ts).
  */
 import type { RevertOutcome } from '../actions/types.ts';
-import { toFirebreakError } from '../errors.ts';
+import { toFirebreakError, type FirebreakError } from '../errors.ts';
 import type { StepClaim } from '../store/engine-types.ts';
 import { notReversible, stepTimeout } from './errors.ts';
 import { withTimeout } from './execute.ts';
+import { inForce, recordOf, releaseStateOf } from './levels.ts';
 import { actionContext, record, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
 
@@ -28,7 +35,12 @@ export interface RevertResult {
   status: 'reverted' | 'already-reverted' | 'conflict' | 'failed';
   message: string;
   detail: unknown;
+  /** For `failed`: whether trying again may work (the error is retriable). */
+  retriable?: boolean;
 }
+
+/** Why a revert runs (the `trigger` of its timeline entries). */
+export type RevertTrigger = 'resolve' | 'release' | 'manual' | 'max-duration';
 
 function result(claim: StepClaim, status: RevertResult['status'], message: string, detail: unknown = null): RevertResult {
   return { stepId: claim.stepId, claimId: claim.id, action: claim.action, status, message, detail };
@@ -38,7 +50,16 @@ function result(claim: StepClaim, status: RevertResult['status'], message: strin
  * Reverts one claim on behalf of `actor` (`engine` on resolve, or a person). Never throws for
  * the revert's own failure: it is recorded and returned.
  */
-export async function revertClaim(rt: Runtime, claim: StepClaim, actor: string, why: 'resolve' | 'manual'): Promise<RevertResult> {
+export async function revertClaim(
+  rt: Runtime,
+  claim: StepClaim,
+  actor: string,
+  why: RevertTrigger,
+  options: {
+    /** When a failure will be tried again (ISO), or null: said on the `revert.failed` entry. */
+    retryAt?: (error: FirebreakError) => string | null;
+  } = {},
+): Promise<RevertResult> {
   const phase = 'recovery' as const;
   const base = { stepId: claim.stepId, action: claim.action, claimId: claim.id, runId: claim.runId, trigger: why };
   const started = await record(rt, async (r) => {
@@ -64,20 +85,26 @@ export async function revertClaim(rt: Runtime, claim: StepClaim, actor: string, 
     const timeoutMs = engineLimits(rt.config).stepTimeoutMs;
     // The limits of the change itself: restoring exactly what was there is not held to floors.
     const limits = { ...rt.config.safety, protectedTopics: [...rt.config.safety.protectedTopics] };
-    outcome = await withTimeout(
-      (signal) => revert(actionContext(rt, limits, signal, rt.logger.child({ claimId: claim.id })), claim.params, { prior: claim.prior, applied: claim.applied }),
-      timeoutMs,
-      () => stepTimeout(claim.stepId, claim.action, timeoutMs, true),
-      rt.stop,
-    );
+    const attempt = (applied: unknown) =>
+      withTimeout(
+        (signal) => revert(actionContext(rt, limits, signal, rt.logger.child({ claimId: claim.id })), claim.params, { prior: claim.prior, applied }),
+        timeoutMs,
+        () => stepTimeout(claim.stepId, claim.action, timeoutMs, true),
+        rt.stop,
+      );
+    outcome = await attempt(inForce(claim));
+    const pending = releaseStateOf(claim).pending;
+    if (outcome.status === 'conflict' && pending !== null) outcome = await attempt(recordOf(claim, pending));
   } catch (err) {
     const error = toFirebreakError(err, 'ENGINE_REVERT_FAILED');
-    const detail = { code: error.code, message: error.message };
+    const detail = { code: error.code, message: error.message, retriable: error.retriable };
+    const retryAt = options.retryAt?.(error) ?? null;
+    const then = retryAt === null ? '' : `; trying again at ${retryAt}`;
     await record(rt, async (r) => {
       await r.tx.setRevertStatus(claim.id, ['reverting'], { status: 'failed', at: r.now, by: actor, detail });
-      await r.append({ incidentId: claim.incidentId, phase, actor, kind: 'revert.failed', summary: `Revert of step ${claim.stepId} failed: ${error.message}`, data: { ...base, error: detail, plan: claim.plan } });
+      await r.append({ incidentId: claim.incidentId, phase, actor, kind: 'revert.failed', summary: `Revert of step ${claim.stepId} failed: ${error.message}${then}`, data: { ...base, error: detail, retryAt, plan: claim.plan } });
     });
-    return result(claim, 'failed', error.message, detail);
+    return { ...result(claim, 'failed', error.message, detail), retriable: error.retriable };
   }
 
   return record(rt, async (r) => {

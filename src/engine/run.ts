@@ -1,16 +1,21 @@
 /**
  * One run, from pending to finished (docs/engine.md):
- * - `firing`: the `on: firing` steps in order;
+ * - `firing`: releases under way in the incident stop (the change stays in force) and resolved
+ *   runs parked on them are pre-empted, then the `on: firing` steps run in order;
  * - `resolved`: first runs of this incident parked on an approval are aborted (the alert they
- *   answered is gone), then the executed `revert: on-resolve` changes are reverted newest first,
- *   then the `on: resolved` steps run in order.
+ *   answered is gone), then the release of every automatic change still in force is scheduled
+ *   (release.ts) and the run parks (`waiting-release`) until they are all finished; then the
+ *   `on: resolved` steps run in order, seeing the cluster without the containment.
  * A step failing with `onFailure: abort` ends the run; a step waiting for an approval parks it
- * (`waiting-approval`) until the approval is decided or expires.
+ * (`waiting-approval`) until the approval is decided or expires. A run whose `preempt` signal
+ * fires (a re-fire of the alert) stops at once and ends `aborted`.
  *
- * The run's outcome: `failed` when a step failed, `blocked` when it changed and planned nothing
- * because a guard blocked a step, else `succeeded`. After a `resolved` run whose reverts all
- * worked and whose steps all succeeded (or were skipped), a resolved incident becomes
- * `recovered`. The runbook's follow-ups become action items after the incident's first run.
+ * The run's outcome: `succeeded` when nothing failed; when something failed (a step, or a release
+ * that ended in a conflict or an error that cannot be retried), `partial` if the run still
+ * changed (or released) something, else `failed`; `blocked` when it changed and planned nothing
+ * because a guard blocked a step. After a `resolved` run whose changes are all released and whose
+ * steps all succeeded (or were skipped), a resolved incident becomes `recovered`. The runbook's
+ * follow-ups become action items after the incident's first run.
  */
 import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
@@ -20,7 +25,7 @@ import type { EngineRun, RunStatus } from '../store/engine-types.ts';
 import { templateContext } from './context.ts';
 import { runbookNotLoaded } from './errors.ts';
 import { inPlace } from './history.ts';
-import { revertClaim } from './revert.ts';
+import { cancelReleases, scheduleReleases } from './release.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';
 import { runStep } from './step.ts';
 import { stepsFor } from './steps.ts';
@@ -54,10 +59,13 @@ export async function executeRun(rt: Runtime, runId: number): Promise<void> {
     await finish(rt, run, 'aborted', runbookNotLoaded(run.runbook));
     return;
   }
-  let revertsOk = true;
+  if (run.trigger === 'firing') await preemptReleases(rt, run);
   if (run.trigger === 'resolved') {
     await abortParkedRuns(rt, run);
-    revertsOk = await revertOnResolve(rt, run, runbook);
+    if ((await scheduleReleases(rt, run, runbook)) > 0) {
+      await record(rt, (r) => r.tx.updateRun(run.id, { status: 'waiting-release', detail: 'waiting for the release of the incident\'s containment' }));
+      return;
+    }
   }
   let failed: FirebreakError | null = null;
   let blocked = false;
@@ -66,11 +74,13 @@ export async function executeRun(rt: Runtime, runId: number): Promise<void> {
     const current = (await rt.store.getRun(run.id)) ?? run;
     const done = current.steps[step.id];
     if (done !== undefined && done.status !== 'waiting-approval') continue;
+    if (isPreempted(rt)) return finish(rt, current, 'aborted', preempted());
     if (rt.stop.aborted) return; // left running: the next start resumes or interrupts it
     const incident = await rt.store.getIncident(run.incidentId);
     if (incident === null) return;
     const outcome = await runStep(rt, current, runbook, step, incident);
     if (outcome.status === 'waiting-approval') return;
+    if (isPreempted(rt)) return finish(rt, (await rt.store.getRun(run.id)) ?? current, 'aborted', preempted());
     if (outcome.status === 'blocked') blocked = true;
     if (outcome.status !== 'succeeded' && outcome.status !== 'skipped') allOk = false;
     if (outcome.status === 'failed') {
@@ -79,8 +89,58 @@ export async function executeRun(rt: Runtime, runId: number): Promise<void> {
     }
   }
   const latest = (await rt.store.getRun(run.id)) ?? run;
-  const status: RunStatus = failed !== null ? 'failed' : blocked && !latest.acted ? 'blocked' : 'succeeded';
-  await finish(rt, latest, status, failed, runbook, run.trigger === 'resolved' && revertsOk && allOk);
+  const releases = run.trigger === 'resolved' ? await releaseOutcome(rt, run, runbook) : { released: 0, problems: [], inForce: 0 };
+  if (releases.problems.length > 0) {
+    failed ??= new FirebreakError('ENGINE_RELEASE_FAILED', `the release of step ${releases.problems.join(', ')} did not complete (see its revert entries)`, { details: { steps: releases.problems } });
+  }
+  const didSomething = latest.acted || releases.released > 0;
+  const status: RunStatus = failed !== null ? (didSomething ? 'partial' : 'failed') : blocked && !latest.acted ? 'blocked' : 'succeeded';
+  await finish(rt, latest, status, failed, runbook, run.trigger === 'resolved' && allOk && failed === null && releases.inForce === 0);
+}
+
+/** Read through a function: the signal changes while the run awaits, which narrowing cannot know. */
+function isPreempted(rt: Runtime): boolean {
+  return rt.preempt?.aborted === true;
+}
+
+function preempted(): FirebreakError {
+  return new FirebreakError('ENGINE_PREEMPTED', 'the alert fired again: this run stopped so the firing run can act', { statusCode: 409 });
+}
+
+/**
+ * How the automatic releases of this runbook in the incident ended: how many changes were
+ * released, which steps' releases failed or met a conflict, and how many changes stay in force.
+ */
+async function releaseOutcome(rt: Runtime, run: EngineRun, runbook: Runbook): Promise<{ released: number; problems: string[]; inForce: number }> {
+  const claims = (await rt.store.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })).filter((c) => c.mutating && c.revert === 'on-resolve' && c.status !== 'failed' && c.status !== 'running');
+  return {
+    released: claims.filter((c) => c.revertStatus === 'reverted').length,
+    problems: claims.filter((c) => c.revertStatus === 'failed' || c.revertStatus === 'conflict').map((c) => c.stepId),
+    inForce: claims.filter(inPlace).length,
+  };
+}
+
+/**
+ * A firing run starts: the alert fires again, so releases under way in the incident stop (their
+ * change stays in force) and resolved runs parked on them end, pre-empted.
+ */
+async function preemptReleases(rt: Runtime, run: EngineRun): Promise<void> {
+  const parked = await record(rt, async (r) => {
+    await cancelReleases(r, run.incidentId, 'the alert fires again');
+    const waiting = await r.tx.runs({ incidentId: run.incidentId, status: ['waiting-release'] });
+    for (const other of waiting) {
+      await r.tx.updateRun(other.id, { status: 'aborted', finishedAt: r.now, detail: 'pre-empted: the alert fired again before the release finished' });
+      await r.append({
+        incidentId: run.incidentId,
+        phase: null,
+        kind: 'run.finished',
+        summary: `Runbook ${other.runbook} aborted (${other.trigger}): the alert fired again before the release finished`,
+        data: { runId: other.id, runbook: other.runbook, trigger: other.trigger, outcome: 'aborted', steps: other.steps, preemptedBy: run.id },
+      });
+    }
+    return waiting;
+  });
+  for (const other of parked) rt.metrics.runFinished(other.runbook, 'aborted');
 }
 
 async function finish(rt: Runtime, run: EngineRun, status: RunStatus, error: FirebreakError | null, runbook?: Runbook, recovered = false): Promise<void> {
@@ -156,38 +216,4 @@ async function abortParkedRuns(rt: Runtime, run: EngineRun): Promise<void> {
     });
     rt.metrics.runFinished(other.runbook, 'aborted');
   }
-}
-
-/**
- * Reverts this runbook's `on-resolve` changes still in place in the incident, newest first.
- * Paused or in dry-run mode nothing is undone automatically: the revert is recorded as blocked
- * or planned (a person can still revert by hand). Returns whether every change is undone.
- */
-async function revertOnResolve(rt: Runtime, run: EngineRun, runbook: Runbook): Promise<boolean> {
-  const claims = (await rt.store.stepClaims({ incidentId: run.incidentId, runbook: runbook.name }))
-    .filter((c) => inPlace(c) && c.revert === 'on-resolve' && c.revertStatus !== 'reverting')
-    .reverse();
-  if (claims.length === 0) return true;
-  const { paused } = await rt.store.automation();
-  const hold = paused ? { kind: 'step.blocked' as const, reason: 'paused' as const } : rt.config.mode === 'dry-run' ? { kind: 'step.planned' as const, reason: 'mode-dry-run' as const } : null;
-  let ok = true;
-  for (const claim of claims) {
-    if (hold !== null) {
-      rt.metrics.guardDecision(hold.reason);
-      await record(rt, (r) =>
-        r.append({
-          incidentId: run.incidentId,
-          phase: 'recovery',
-          kind: hold.kind,
-          summary: `Revert of step ${claim.stepId} ${hold.kind === 'step.blocked' ? 'blocked: automation is paused' : 'planned, not executed: dry-run mode'}`,
-          data: { stepId: claim.stepId, action: claim.action, runId: run.id, claimId: claim.id, revert: true, decision: { verdict: hold.kind === 'step.blocked' ? 'block' : 'dry-run', reason: hold.reason }, prior: claim.prior, applied: claim.applied },
-        }),
-      );
-      ok = false;
-      continue;
-    }
-    const outcome = await revertClaim(rt, claim, 'engine', 'resolve');
-    if (outcome.status !== 'reverted' && outcome.status !== 'already-reverted') ok = false;
-  }
-  return ok;
 }

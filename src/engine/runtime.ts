@@ -38,13 +38,26 @@ export interface EngineDeps {
   concurrency?: number;
   /** How often approvals are checked for expiry, ms; 0 or absent: only when `tick()` is called. */
   tickMs?: number;
+  /** How often due timers are looked for, ms; 0 or absent: only when `tick()` or a kick asks. */
+  timerPollMs?: number;
+  /** Who this engine is when it holds a timer (default: host, pid and a random part). */
+  owner?: string;
+  /**
+   * Records a notification firebreak makes up itself (a resolve reconciled from Alertmanager)
+   * the way a webhook would: stored durably, then processed in order. Without it
+   * reconciliation cannot resolve anything.
+   */
+  submitNotification?: (payload: Record<string, unknown>) => Promise<void>;
 }
 
-export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs'>> {
+export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs' | 'timerPollMs' | 'submitNotification'>> {
   actionContext: ActionContextExtras;
   templates: TemplateEngine;
   /** Aborted when the engine stops. */
   stop: AbortSignal;
+  /** Aborted when a re-fire pre-empts the run this runtime executes (null outside runs). */
+  preempt: AbortSignal | null;
+  submitNotification: EngineDeps['submitNotification'] | null;
 }
 
 /** Timeline entry without the fields the engine fills in (actor defaults to `engine`). */

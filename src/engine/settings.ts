@@ -21,6 +21,20 @@ export interface EngineLimits {
   maxClientsPerIncident: number;
   /** Upper bound of one attempt of a step without its own `timeout`, ms. */
   stepTimeoutMs: number;
+  /** How often due timers (releases, retries, reconciliation) are looked for, ms. */
+  timerPollMs: number;
+  /** First wait before a failed revert or release is tried again, ms; doubles up to `revertRetryMaxMs`. */
+  revertRetryMs: number;
+  revertRetryMaxMs: number;
+  /** A revert still failing after this long is escalated (it keeps being retried), ms. */
+  revertEscalateMs: number;
+  /** A re-fire of the same group this soon after firebreak's own release belongs to the same episode, ms. */
+  episodeWindowMs: number;
+  /** The loop breaker trips at this many contain/release cycles of one group within `loopBreakerWindowMs`. */
+  loopBreakerCycles: number;
+  loopBreakerWindowMs: number;
+  /** The `notify` target escalations are sent to (a name under `notify.targets`); null: timeline and metric only. */
+  escalationTarget: string | null;
 }
 
 export const DEFAULT_ENGINE_LIMITS: EngineLimits = {
@@ -29,6 +43,14 @@ export const DEFAULT_ENGINE_LIMITS: EngineLimits = {
   maxTopicsPerIncident: 5,
   maxClientsPerIncident: 5,
   stepTimeoutMs: 60_000,
+  timerPollMs: 1_000,
+  revertRetryMs: 5_000,
+  revertRetryMaxMs: 300_000,
+  revertEscalateMs: 900_000,
+  episodeWindowMs: 30 * 60_000,
+  loopBreakerCycles: 3,
+  loopBreakerWindowMs: 3_600_000,
+  escalationTarget: null,
 };
 
 /** What the engine reads from the configuration. `Config` satisfies it. */

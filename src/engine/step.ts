@@ -13,11 +13,12 @@
  *   `changes`; `step.failed`: `error` (`code`, `message`, `retriable`), `durationMs`, `attempts`.
  */
 import type { Plan } from '../actions/types.ts';
-import type { FirebreakError } from '../errors.ts';
+import { toFirebreakError, type FirebreakError } from '../errors.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
 import type { Incident } from '../incidents/model.ts';
 import { toIso } from '../incidents/normalize.ts';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, type Runbook, type RunbookStep } from '../runbooks/types.ts';
+import type { TemplateContext } from '../runbooks/template.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, type ReleaseSpec, type Runbook, type RunbookStep } from '../runbooks/types.ts';
 import type { EngineRun } from '../store/engine-types.ts';
 import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
@@ -25,6 +26,7 @@ import { executeStep, withTimeout } from './execute.ts';
 import type { GuardDecision } from './guards.ts';
 import { stepTimeout } from './errors.ts';
 import { guardHistory } from './history.ts';
+import { scheduleMaxDuration } from './max-duration.ts';
 import { actionContext, record, type Recorder, type Runtime } from './runtime.ts';
 import { actionLimits, engineLimits, guardSettings } from './settings.ts';
 
@@ -56,6 +58,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
   const limits = actionLimits(rt.config, runbook.policy);
   const timeoutMs = step.timeoutMs ?? engineLimits(rt.config).stepTimeoutMs;
   const [history, automation] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation()]);
+  const context = templateContext({ incident, alert: run.alert, steps: run.steps, params: runbook.params, trigger: run.trigger });
   const evaluation = await evaluateStep(
     {
       registry: rt.registry,
@@ -66,7 +69,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
     {
       runbook,
       step,
-      context: templateContext({ incident, alert: run.alert, steps: run.steps, params: runbook.params, trigger: run.trigger }),
+      context,
       facts: {
         runId: String(run.id),
         incident: { id: incident.id, status: incident.status },
@@ -114,9 +117,30 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
       return { status: 'dry-run', acted: true };
     case 'wait-approval':
       return requestApproval(rt, run, runbook, step, incident, evaluation, decided);
-    case 'run':
-      return execute(rt, run, runbook, step, incident, evaluation, decided, { limits, timeoutMs, logger });
+    case 'run': {
+      let release: ReleaseSpec | null;
+      try {
+        release = renderRelease(rt, step, context);
+      } catch (err) {
+        const error = toFirebreakError(err);
+        await record(rt, async (r) => {
+          await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...decided, error: errorData(error) } });
+          await saveState(r, run, step.id, 'failed', null, false);
+        });
+        return { status: 'failed', acted: false };
+      }
+      return execute(rt, run, runbook, step, incident, evaluation, decided, { limits, timeoutMs, logger, release });
+    }
   }
+}
+
+/** The step's release as the claim keeps it: the condition's query rendered now (mutating steps only). */
+function renderRelease(rt: Runtime, step: RunbookStep, context: TemplateContext): ReleaseSpec | null {
+  if (!step.mutating) return null;
+  const condition = step.release.condition;
+  if (condition === null) return step.release;
+  const query = String(rt.templates.render(condition.query, context, `step "${step.id}" release.condition.query`));
+  return { ...step.release, condition: { ...condition, query } };
 }
 
 function planData(evaluation: StepEvaluation): Record<string, unknown> {
@@ -172,7 +196,7 @@ async function execute(
   incident: Incident,
   evaluation: StepEvaluation,
   decided: Record<string, unknown>,
-  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger'] },
+  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger']; release: ReleaseSpec | null },
 ): Promise<StepOutcome> {
   const action = rt.registry.get(step.action);
   const params = evaluation.params ?? {};
@@ -181,6 +205,7 @@ async function execute(
     const claimed = await r.tx.claimStep({
       incidentId: incident.id,
       runbook: runbook.name,
+      groupKey: run.groupKey,
       stepId: step.id,
       trigger: run.trigger,
       episode: run.episode,
@@ -188,6 +213,7 @@ async function execute(
       action: step.action,
       mutating: action.mutating,
       revert: step.revert,
+      release: options.release,
       params,
       plan,
       claimedAt: r.now,
@@ -228,7 +254,8 @@ async function execute(
   await record(rt, async (r) => {
     if (outcome.ok) {
       const { result } = outcome;
-      await r.tx.finishStep(claim.id, { status: 'succeeded', finishedAt: r.now, output: result.output ?? null, prior: result.prior ?? null, applied: result.applied ?? null, error: null });
+      const finished = await r.tx.finishStep(claim.id, { status: 'succeeded', finishedAt: r.now, output: result.output ?? null, prior: result.prior ?? null, applied: result.applied ?? null, error: null });
+      if (action.mutating) await scheduleMaxDuration(r, finished);
       await r.append({
         incidentId: incident.id,
         phase: step.phase,

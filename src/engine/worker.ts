@@ -1,38 +1,57 @@
 /**
- * The engine's worker: takes pending runs from the store (the store is the queue, as for
- * notifications), at most one at a time per incident and `concurrency` incidents at once, in
- * request order. {@link EngineWorker.kick} wakes it; nothing is lost when a kick is missed,
- * since every start and every finished run looks at the store again.
+ * The engine's worker: takes pending runs and due timers from the store (the store is the queue,
+ * as for notifications), at most one job at a time per incident (a run, or a timer of the
+ * incident: a release check, a revert retry) and `concurrency` jobs at once, runs before timers,
+ * in request (due) order. {@link EngineWorker.kick} wakes it; nothing is lost when a kick is
+ * missed, since every start and every finished job looks at the store again, and `serve` kicks
+ * it every `engine.timerPollMs` for timers that fall due.
+ *
+ * Pre-emption: a pending firing run of an incident whose resolved run is executing (its recovery
+ * steps can take minutes) aborts that run instead of waiting behind it.
  *
  * Start-up ({@link EngineWorker.recover}), before anything runs:
  * - a run left `running` with a step claimed but not finished is `interrupted`: the step's effect
  *   is unknown, so neither it nor the rest of the run is executed again (`run.interrupted` on
  *   the timeline, with the step's plan and parameters for an operator);
  * - a run left `running` between two steps is resumed from the next step;
- * - a revert left `reverting` is marked failed, so it can be tried again (reverts compare live
- *   values, so trying again is safe).
+ * - a revert left `reverting` is marked failed and tried again by a durable retry (reverts
+ *   compare live values, so trying again is safe), unless a release timer already owns it;
+ * - a resolved run parked on releases that all finished meanwhile is requeued.
+ * Timers need nothing: one left running by the dead process is claimed again once its lease ends.
  * This assumes the runs marked running belong to this process: one engine per store.
  *
  * Approvals expire in {@link EngineWorker.tick} (every `tickMs` in `serve`, by hand in tests).
  */
 import { toFirebreakError } from '../errors.ts';
+import type { AlertStatus } from '../incidents/model.ts';
 import { toIso } from '../incidents/normalize.ts';
+import type { EngineTimer } from '../store/engine-types.ts';
+import { scheduleRevertRetry } from './release.ts';
 import { record, type Runtime } from './runtime.ts';
 import { executeRun } from './run.ts';
+import { runTimer, type TimerKinds } from './timers.ts';
+
+/** What executes for an incident (or a timer of no incident) right now. */
+type Job = { kind: 'run'; trigger: AlertStatus; preempt: AbortController; work: Promise<void> } | { kind: 'timer'; work: Promise<void> };
+
+/** Due timers read per look at the store. */
+const DUE_BATCH = 100;
 
 export class EngineWorker {
   readonly #rt: Runtime;
+  readonly #timers: TimerKinds;
   readonly #concurrency: number;
-  /** Incident id → the run executing for it. */
-  readonly #active = new Map<string, Promise<void>>();
+  /** Incident id (or `timer:<id>` for a timer of no incident) → the job executing for it. */
+  readonly #active = new Map<string, Job>();
   #filling: Promise<void> | null = null;
   #again = false;
   #closed = false;
   /** Kicks wait for {@link open}: nothing starts before the start-up recovery is done. */
   #open = false;
 
-  constructor(rt: Runtime) {
+  constructor(rt: Runtime, timers: TimerKinds) {
     this.#rt = rt;
+    this.#timers = timers;
     this.#concurrency = Math.max(1, rt.concurrency);
   }
 
@@ -71,15 +90,22 @@ export class EngineWorker {
     for (const claim of await rt.store.stepClaims({})) {
       if (claim.revertStatus !== 'reverting') continue;
       await record(rt, async (r) => {
-        const reset = await r.tx.setRevertStatus(claim.id, ['reverting'], { status: 'failed', at: r.now, by: 'engine', detail: { code: 'ENGINE_INTERRUPTED', message: 'the process stopped during the revert' } });
+        const reset = await r.tx.setRevertStatus(claim.id, ['reverting'], { status: 'failed', at: r.now, by: 'engine', detail: { code: 'ENGINE_INTERRUPTED', message: 'the process stopped during the revert', retriable: true } });
         if (reset === null) return;
         await r.append({
           incidentId: claim.incidentId,
           phase: 'recovery',
           kind: 'revert.failed',
-          summary: `Revert of step ${claim.stepId} interrupted by a restart; it can be tried again`,
-          data: { stepId: claim.stepId, action: claim.action, claimId: claim.id, error: { code: 'ENGINE_INTERRUPTED' } },
+          summary: `Revert of step ${claim.stepId} interrupted by a restart; it is tried again`,
+          data: { stepId: claim.stepId, action: claim.action, claimId: claim.id, error: { code: 'ENGINE_INTERRUPTED', retriable: true } },
         });
+        await scheduleRevertRetry(r, rt, reset, 'manual');
+      });
+    }
+    for (const run of await rt.store.runs({ status: ['waiting-release'] })) {
+      await record(rt, async (r) => {
+        if ((await r.tx.timers({ incidentId: run.incidentId, kind: ['release'], status: ['pending', 'running'] })).length > 0) return;
+        await r.tx.updateRun(run.id, { status: 'pending', detail: null });
       });
     }
     if (interrupted + resumed > 0) rt.logger.warn({ interrupted, resumed }, 'runs left by the previous process: interrupted ones are not run again, the others resume');
@@ -113,17 +139,47 @@ export class EngineWorker {
     const rt = this.#rt;
     const pending = await rt.store.runs({ status: ['pending'] });
     const running = new Set((await rt.store.runs({ status: ['running'] })).map((r) => r.incidentId));
+    const waiting = new Set(pending.map((r) => r.incidentId));
+    for (const run of pending) {
+      const active = this.#active.get(run.incidentId);
+      if (run.trigger === 'firing' && active?.kind === 'run' && active.trigger === 'resolved' && !active.preempt.signal.aborted) {
+        rt.logger.info({ incidentId: run.incidentId, runId: run.id }, 'the alert fires again: pre-empting the resolved run');
+        active.preempt.abort();
+      }
+    }
     for (const run of pending) {
       if (this.#closed || this.#active.size >= this.#concurrency) return;
       if (this.#active.has(run.incidentId) || running.has(run.incidentId)) continue;
-      const work = executeRun(rt, run.id)
-        .catch((err: unknown) => rt.logger.error({ err: toFirebreakError(err), runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start'))
-        .finally(() => {
-          this.#active.delete(run.incidentId);
-          this.kick();
-        });
-      this.#active.set(run.incidentId, work);
+      const preempt = new AbortController();
+      const runtime: Runtime = { ...rt, preempt: preempt.signal, stop: AbortSignal.any([rt.stop, preempt.signal]) };
+      const work = executeRun(runtime, run.id).catch((err: unknown) =>
+        rt.logger.error({ err: toFirebreakError(err), runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start'),
+      );
+      this.#start(run.incidentId, { kind: 'run', trigger: run.trigger, preempt, work });
       running.add(run.incidentId);
+    }
+    if (this.#closed) return;
+    for (const timer of await rt.store.dueTimers(toIso(rt.clock.now()), DUE_BATCH)) {
+      if (this.#closed || this.#active.size >= this.#concurrency) return;
+      const slot = timer.incidentId ?? `timer:${timer.id}`;
+      if (this.#active.has(slot) || running.has(slot) || waiting.has(slot)) continue;
+      this.#start(slot, { kind: 'timer', work: this.#runTimer(timer) });
+    }
+  }
+
+  #start(slot: string, job: Job): void {
+    this.#active.set(slot, job);
+    void job.work.finally(() => {
+      if (this.#active.get(slot) === job) this.#active.delete(slot);
+      this.kick();
+    });
+  }
+
+  async #runTimer(timer: EngineTimer): Promise<void> {
+    try {
+      await runTimer(this.#rt, this.#timers, timer);
+    } catch (err) {
+      this.#rt.logger.error({ err: toFirebreakError(err), timerId: timer.id }, 'timer could not be run; it is tried again');
     }
   }
 
@@ -159,7 +215,7 @@ export class EngineWorker {
         continue;
       }
       if (this.#active.size > 0) {
-        await Promise.all(this.#active.values());
+        await Promise.all([...this.#active.values()].map((job) => job.work));
         continue;
       }
       return;

@@ -46,6 +46,8 @@ export interface Metrics {
   guardDecision(reason: string): void;
   /** Source of the engine gauges (pause flag, pending approvals, changes in place); read at every scrape. */
   observeEngine(source: () => Promise<EngineGauges>): void;
+  /** firebreak handed a decision to a person, by reason (loop-breaker, revert-stuck, max-duration). */
+  escalation(reason: string): void;
   /** Prometheus text exposition of everything registered. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -55,6 +57,8 @@ export interface EngineGauges {
   paused: boolean;
   pendingApprovals: number;
   activeContainments: number;
+  revertsPending: number;
+  releasesPending: number;
 }
 
 export interface MetricsOptions {
@@ -145,9 +149,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
   let engineSource: (() => Promise<EngineGauges>) | null = null;
-  let lastEngine: EngineGauges = { paused: false, pendingApprovals: 0, activeContainments: 0 };
+  let lastEngine: EngineGauges = { paused: false, pendingApprovals: 0, activeContainments: 0, revertsPending: 0, releasesPending: 0 };
   let engineRead: Promise<EngineGauges> | null = null;
-  /** One store read serves the three engine gauges of a scrape. */
+  /** One store read serves the engine gauges of a scrape. */
   function readEngine(): Promise<EngineGauges> {
     engineRead ??= (async () => {
       if (engineSource !== null) {
@@ -188,6 +192,29 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       this.set((await readEngine()).activeContainments);
     },
   });
+  new Gauge({
+    name: 'firebreak_reverts_pending',
+    help: 'Changes still in force whose revert or release failed: retried with backoff until it works or a person reverts by hand.',
+    registers,
+    async collect() {
+      this.set((await readEngine()).revertsPending);
+    },
+  });
+  new Gauge({
+    name: 'firebreak_releases_pending',
+    help: 'Changes whose release is scheduled or under way (waiting for a recovery condition, the next level of a gradual release, or a retry).',
+    registers,
+    async collect() {
+      this.set((await readEngine()).releasesPending);
+    },
+  });
+  const escalations = new Counter({
+    name: 'firebreak_escalations_total',
+    help: 'Decisions firebreak handed to a person, by reason (loop-breaker, revert-stuck, max-duration).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of ['loop-breaker', 'revert-stuck', 'max-duration']) escalations.inc({ reason }, 0);
 
   let incidentSource: (() => Promise<Record<IncidentStatus, number>>) | null = null;
   let pendingSource: (() => number) | null = null;
@@ -258,6 +285,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     observeEngine(source) {
       engineSource = source;
+    },
+    escalation(reason) {
+      escalations.inc({ reason });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

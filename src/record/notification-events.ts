@@ -99,7 +99,8 @@ export const KIND_EVENTS: Readonly<Record<string, Builder>> = {
     text: [`${incident.title}.`, `Released by ${entry.actor}.`, ...changeLines(entry.data).map((l) => `  ${l}`)].join('\n'),
     fields: incidentFields(incident),
   }),
-  'revert.failed': escalated,
+  // A failure the engine retries by itself is not news yet: `incident.escalated` follows when it stays stuck.
+  'revert.failed': (entry, ctx) => (str(entry.data.retryAt) === null ? escalated(entry, ctx) : null),
   'revert.conflict': escalated,
   'approval.expired': escalated,
   // The engine's loop breaker and stuck reverts (docs/engine.md).

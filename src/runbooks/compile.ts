@@ -9,6 +9,7 @@ import type { RevertMode } from '../actions/types.ts';
 import { displayPath, type RunbookDiagnostic, type RunbookDiagnosticCode } from './diagnostics.ts';
 import { parseDuration } from './duration.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
+import { checkRelease } from './release.ts';
 import type { ActionCatalog, ParamsValidator } from './params.ts';
 import { ALERT_FIELDS, INCIDENT_FIELDS, STEP_FIELDS, TEMPLATE_ROOTS, isTemplate, type TemplateEngine } from './template.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, GROUP_BY_ALL, type Runbook, type RunbookPolicy, type RunbookStep, type StepPhase } from './types.ts';
@@ -170,6 +171,10 @@ function checkStep(step: Obj, base: string, scope: Scope, report: Reporter, deps
     }
   }
   if (typeof step.when === 'string') checkTemplate(step.when, 'expression', `${base}/when`, scope, report, deps);
+  const condition = isObj(step.release) && isObj(step.release.condition) ? step.release.condition : null;
+  if (condition !== null && typeof condition.query === 'string' && isTemplate(condition.query)) {
+    checkTemplate(condition.query, 'text', `${base}/release/condition/query`, scope, report, deps);
+  }
 
   const phase = step.phase as StepPhase;
   const on = step.on === 'resolved' ? 'resolved' : 'firing';
@@ -196,10 +201,12 @@ function checkStep(step: Obj, base: string, scope: Scope, report: Reporter, deps
   if (step.approvalTimeout !== undefined && approval !== 'required') {
     report.add('RUNBOOK_INVALID_STEP', `${base}/approvalTimeout`, 'approvalTimeout needs approval: required', true);
   }
+  const writtenRevert = (step.revert as RevertMode | undefined) ?? action?.defaultRevert ?? 'on-resolve';
+  const release = checkRelease(step, writtenRevert, action, scope.params, (pointer, message, atKey = false) => report.add('RUNBOOK_INVALID_STEP', `${base}${pointer}`, message, atKey));
   if (action === undefined || !isObj(withValue)) return null;
 
   const retries = isObj(step.retries) ? step.retries : {};
-  const revert: RevertMode = !mutating ? 'never' : ((step.revert as RevertMode | undefined) ?? action.defaultRevert);
+  const revert: RevertMode = !mutating ? 'never' : writtenRevert;
   return {
     id: step.id as string,
     description: typeof step.description === 'string' ? step.description : null,
@@ -221,6 +228,7 @@ function checkStep(step: Obj, base: string, scope: Scope, report: Reporter, deps
         ? ((typeof step.approvalTimeout === 'string' ? parseDuration(step.approvalTimeout) : null) ?? DEFAULT_APPROVAL_TIMEOUT_MS)
         : null,
     revert,
+    release,
   };
 }
 

@@ -27,6 +27,8 @@ export interface ActionInfo {
   paramsSchema: Record<string, unknown>;
   /** Present (a function) when the action can undo its change. */
   revert?: unknown;
+  /** Present (a function) when the action can release its change gradually. */
+  relax?: unknown;
 }
 
 /** Anything that finds actions by name: the action registry, or a small one in tests. */

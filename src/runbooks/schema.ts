@@ -22,10 +22,12 @@ export interface SchemaIssue {
  */
 const PATTERN_MESSAGES: ReadonlyMap<string, string> = new Map([
   [runbookSchema.definitions.duration.pattern, 'must be a duration such as 30s, 15m or 1h'],
+  [runbookSchema.definitions.durationOrParam.pattern, 'must be a duration such as 30s, 15m or 1h, or {{ params.<name> }}'],
   [runbookSchema.properties.name.pattern, 'must be lowercase letters, digits and dashes, starting with a letter (at most 63)'],
   [runbookSchema.definitions.step.properties.id.pattern, 'must start with a letter and hold only letters, digits and _ (at most 63)'],
   [runbookSchema.properties.groupBy.items.pattern, 'must be a label name or "..."'],
   [runbookSchema.properties.params.propertyNames.pattern, 'must start with a letter or _ and hold only letters, digits and _'],
+  [runbookSchema.definitions.step.properties.release.properties.condition.properties.expect.pattern, 'must be a comparison and a number, e.g. "< 1000"'],
 ]);
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

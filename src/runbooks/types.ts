@@ -24,6 +24,40 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
+/**
+ * How a change is let go (the step's `revert`, `release` and `maxDuration`; on a step claim the
+ * condition's query is rendered). `on-resolve`: at once when the incident resolves; `when-recovered`: once
+ * `condition` has held for `forMs`, checked every `intervalMs` while the change is in force;
+ * `gradual`: in levels back to the prior state, each level held with the condition true for
+ * `forMs` before the next (`factor`, at most `steps` levels before the prior state); `manual`:
+ * only by a person; `never`.
+ */
+export const RELEASE_MODES = ['on-resolve', 'when-recovered', 'gradual', 'manual', 'never'] as const;
+export type ReleaseMode = (typeof RELEASE_MODES)[number];
+
+export interface ReleaseCondition {
+  /** PromQL, rendered. */
+  query: string;
+  /** `< 1000`: every series must satisfy it (prometheus.query semantics). */
+  expect: string;
+  onEmpty: 'fail' | 'pass';
+}
+
+export interface ReleaseSpec {
+  mode: ReleaseMode;
+  condition: ReleaseCondition | null;
+  forMs: number;
+  intervalMs: number;
+  factor: number;
+  steps: number;
+  /** Longest time the change may stay in force; null: no limit. */
+  maxDurationMs: number | null;
+  onMaxDuration: 'release' | 'escalate';
+}
+
+/** Defaults of a step's `release` (docs/runbooks.md, "Release"). */
+export const RELEASE_DEFAULTS = { forMs: 300_000, factor: 2, steps: 4, minIntervalMs: 1_000, maxIntervalMs: 60_000 } as const;
+
 export interface RunbookStep {
   id: string;
   description: string | null;
@@ -46,6 +80,8 @@ export interface RunbookStep {
   approvalTimeoutMs: number | null;
   /** `revert` as written, or the action's default. */
   revert: RevertMode;
+  /** How the change is let go: `revert`, `release` and `maxDuration` together, defaults applied. */
+  release: ReleaseSpec;
 }
 
 /**

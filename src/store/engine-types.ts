@@ -6,16 +6,24 @@
  */
 import type { RevertMode } from '../actions/types.ts';
 import type { Alert, AlertStatus } from '../incidents/model.ts';
+import type { ReleaseSpec } from '../runbooks/types.ts';
+
+export { RELEASE_MODES, type ReleaseCondition, type ReleaseMode, type ReleaseSpec } from '../runbooks/types.ts';
 
 /**
- * - `pending`: requested (by a notification, an approval decision or a start-up), not running;
+ * - `pending`: requested (by a notification, an approval decision, a finished release or a
+ *   start-up), not running;
  * - `running`: a worker is executing its steps;
  * - `waiting-approval`: parked on a step that needs an approval;
- * - `succeeded` / `failed` / `aborted` (a failed step with `onFailure: abort`, or superseded) /
- *   `blocked` (it changed and planned nothing because a guard blocked its changes) /
- *   `interrupted` (the process died in the middle of one of its steps): finished.
+ * - `waiting-release`: a resolved run parked until the incident's containments are released
+ *   (its `on: resolved` steps run after the release);
+ * - `succeeded` (nothing failed) / `partial` (something failed, something else was done) /
+ *   `failed` (something failed and nothing was done) / `aborted` (superseded: the alert resolved
+ *   during an approval, a re-fire pre-empted it, its runbook is gone) / `blocked` (it changed and
+ *   planned nothing because a guard blocked its changes) / `interrupted` (the process died in the
+ *   middle of one of its steps): finished.
  */
-export const RUN_STATUSES = ['pending', 'running', 'waiting-approval', 'succeeded', 'failed', 'aborted', 'blocked', 'interrupted'] as const;
+export const RUN_STATUSES = ['pending', 'running', 'waiting-approval', 'waiting-release', 'succeeded', 'partial', 'failed', 'aborted', 'blocked', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** A step of a run as later templates see it (`steps.<id>.status`, `.output`). */
@@ -67,10 +75,34 @@ export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 export const REVERT_STATUSES = ['reverting', 'reverted', 'conflict', 'failed'] as const;
 export type RevertStatus = (typeof REVERT_STATUSES)[number];
 
+/** A level of a change: values in the shape of the claim's `applied` record, and how many relaxations it is from it. */
+export interface ReleaseLevel {
+  level: unknown;
+  index: number;
+}
+
+/**
+ * A release's progress on the claim. `current` is what is in force (index 0: `applied` itself);
+ * `pending` a level change in flight (written before the change, cleared after, so a crash in
+ * between is finished by the next attempt); `held` the last level at which the recovery
+ * condition held, what a re-fire puts back. `tooEarly` counts re-fires caused by firebreak's own
+ * releases in this episode (each doubles the time a level must hold); `hold` stops automatic
+ * release (the loop breaker tripped: a person decides).
+ */
+export interface ReleaseState {
+  current: ReleaseLevel;
+  pending: ReleaseLevel | null;
+  held: ReleaseLevel | null;
+  tooEarly: number;
+  hold: 'loop-breaker' | null;
+}
+
 export interface StepClaim {
   id: number;
   incidentId: string;
   runbook: string;
+  /** The incident key of the run (episodes and the loop breaker look at a group across incidents). */
+  groupKey: string;
   stepId: string;
   trigger: AlertStatus;
   episode: string;
@@ -79,6 +111,8 @@ export interface StepClaim {
   mutating: boolean;
   /** The step's revert mode when it ran. */
   revert: RevertMode;
+  /** How the change is released; null for read-only steps. */
+  release: ReleaseSpec | null;
   /** Rendered parameters it ran with. */
   params: Record<string, unknown>;
   /** The plan the guards saw (mutating steps): the changes with the live values before them. */
@@ -97,23 +131,28 @@ export interface StepClaim {
   revertedBy: string | null;
   /** The revert's outcome (changes, conflicts) or error. */
   revertDetail: unknown;
+  /** The release's progress; null until a release starts or a level is recorded. */
+  releaseState: ReleaseState | null;
 }
 
 export type NewClaim = Pick<
   StepClaim,
-  'incidentId' | 'runbook' | 'stepId' | 'trigger' | 'episode' | 'runId' | 'action' | 'mutating' | 'revert' | 'params' | 'plan' | 'claimedAt'
->;
+  'incidentId' | 'runbook' | 'groupKey' | 'stepId' | 'trigger' | 'episode' | 'runId' | 'action' | 'mutating' | 'revert' | 'release' | 'params' | 'plan' | 'claimedAt'
+> & { releaseState?: ReleaseState | null };
 export type ClaimResult = Pick<StepClaim, 'status' | 'finishedAt' | 'output' | 'prior' | 'applied' | 'error'>;
 
 export interface ClaimQuery {
+  id?: number;
   incidentId?: string;
   runbook?: string;
+  groupKey?: string;
   runId?: number;
   status?: ClaimStatus[];
 }
 
+/** `status` null: back to "never reverted" (a release level changed, the change is still in force). */
 export interface RevertChange {
-  status: RevertStatus;
+  status: RevertStatus | null;
   at: string;
   by: string;
   detail: unknown;
@@ -172,4 +211,67 @@ export interface EngineCounts {
   pendingApprovals: number;
   /** Executed changes not reverted (interrupted ones included: their state is unknown). */
   activeContainments: number;
+  /** Changes still in force whose revert or release failed (waiting for a retry or a person). */
+  revertsPending: number;
+  /** Changes whose release is scheduled or in progress (release timers not finished). */
+  releasesPending: number;
 }
+
+/**
+ * Durable timers: what the engine must do later, whichever process is alive then.
+ * - `release`: check a release condition, take the next level of a gradual release, or retry a
+ *   failed revert (one per claim);
+ * - `max-duration`: a change that reached its step's `maxDuration` (one per claim);
+ * - `reconcile`: compare the open incidents with Alertmanager (one for the whole store).
+ */
+export const TIMER_KINDS = ['release', 'max-duration', 'reconcile'] as const;
+export type TimerKind = (typeof TIMER_KINDS)[number];
+
+/** `pending` (waiting for its due time) → `running` (claimed, leased) → `done` or back to `pending`; `cancelled`. */
+export const TIMER_STATUSES = ['pending', 'running', 'done', 'cancelled'] as const;
+export type TimerStatus = (typeof TIMER_STATUSES)[number];
+
+export interface EngineTimer {
+  id: number;
+  kind: TimerKind;
+  /** Unique among live (pending or running) timers: scheduling the same key again changes nothing. */
+  key: string;
+  incidentId: string | null;
+  claimId: number | null;
+  status: TimerStatus;
+  dueAt: string;
+  /** Runs finished so far (failed attempts of a revert, condition checks...). */
+  attempts: number;
+  /** Kind-specific progress, JSON. */
+  state: unknown;
+  /** Who holds a running timer, and until when (a lease that ran out may be claimed again). */
+  owner: string | null;
+  leaseUntil: string | null;
+  /** Fencing token: every claim increments it; only the holder of the current one may finish it. */
+  token: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewTimer = Pick<EngineTimer, 'kind' | 'key' | 'incidentId' | 'claimId' | 'dueAt' | 'state' | 'createdAt'>;
+
+export interface TimerQuery {
+  key?: string;
+  incidentId?: string;
+  claimId?: number;
+  kind?: TimerKind[];
+  status?: TimerStatus[];
+}
+
+export interface TimerLease {
+  owner: string;
+  /** Now: the timer must be due (pending) or its lease over (running) at this time. */
+  now: string;
+  leaseUntil: string;
+}
+
+/** How a run of a timer ended: finished (`done`, `cancelled`) or due again (`pending`). */
+export type TimerOutcome =
+  | { status: 'done' | 'cancelled'; at: string; state?: unknown; lastError?: string | null }
+  | { status: 'pending'; at: string; dueAt: string; state: unknown; attempts: number; lastError: string | null };

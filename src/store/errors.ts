@@ -21,7 +21,7 @@ export type StoreErrorCode =
   | 'STORE_QUERY_FAILED';
 
 /** No record with this id (an incident, a notification, an engine run, step claim or approval). */
-export function notFound(what: 'incident' | 'notification' | 'run' | 'claim' | 'approval', id: string | number): FirebreakError {
+export function notFound(what: 'incident' | 'notification' | 'run' | 'claim' | 'approval' | 'timer', id: string | number): FirebreakError {
   return new FirebreakError('NOT_FOUND', `${what} ${id} does not exist`, {
     statusCode: 404,
     details: { [`${what}Id`]: id },

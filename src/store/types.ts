@@ -28,14 +28,20 @@ import type {
   ClaimResult,
   EngineCounts,
   EngineRun,
+  EngineTimer,
   NewApproval,
   NewClaim,
   NewRun,
+  NewTimer,
+  ReleaseState,
   RevertChange,
   RevertStatus,
   RunPatch,
   RunQuery,
   StepClaim,
+  TimerLease,
+  TimerOutcome,
+  TimerQuery,
 } from './engine-types.ts';
 
 export type * from './engine-types.ts';
@@ -140,6 +146,37 @@ export interface StoreTx {
    * otherwise. A revert therefore starts once, whoever asks. NOT_FOUND for an unknown claim.
    */
   setRevertStatus(id: number, from: ReadonlyArray<RevertStatus | null>, change: RevertChange): Promise<StepClaim | null>;
+  /** Records a release's progress on a claim (null clears it). NOT_FOUND for an unknown claim. */
+  setReleaseState(id: number, state: ReleaseState | null): Promise<StepClaim>;
+  /**
+   * Schedules a timer. When a live (pending or running) timer with the same key exists, returns
+   * it unchanged and writes nothing: scheduling is idempotent. NOT_FOUND for an unknown incident
+   * or claim.
+   */
+  scheduleTimer(timer: NewTimer): Promise<EngineTimer>;
+  /** Timers matching every given filter, in id order. */
+  timers(query: TimerQuery): Promise<EngineTimer[]>;
+  /**
+   * Timers a process may claim at `now`: pending ones due at or before it, and running ones
+   * whose lease ended at or before it (their process died); by due time, then id; at most `limit`.
+   */
+  dueTimers(now: string, limit: number): Promise<EngineTimer[]>;
+  /**
+   * Compare-and-set: takes a timer that is pending and due, or running with its lease over, at
+   * `lease.now`: it becomes running, held by `lease.owner` until `lease.leaseUntil`, with a new
+   * fencing token. Returns it, or null (writing nothing) when it is not claimable (another
+   * process has it, it is not due, it is finished). NOT_FOUND for an unknown timer.
+   */
+  claimTimer(id: number, lease: TimerLease): Promise<EngineTimer | null>;
+  /**
+   * Finishes a run of a claimed timer: done, cancelled, or pending again with a new due time,
+   * state and attempt count. Only while it is running with fencing token `token`; returns null
+   * (writing nothing) otherwise (cancelled meanwhile, or claimed again by another process after
+   * the lease ran out). NOT_FOUND for an unknown timer.
+   */
+  finishTimer(id: number, token: number, outcome: TimerOutcome): Promise<EngineTimer | null>;
+  /** Cancels the live (pending or running) timers matching every given filter; returns them as cancelled. */
+  cancelTimers(query: Omit<TimerQuery, 'status'>, at: string): Promise<EngineTimer[]>;
   /** Records a pending approval; the one that exists for the same run and step is returned instead. */
   requestApproval(approval: NewApproval): Promise<Approval>;
   /** Approvals matching every given filter, oldest request first. */

@@ -19,6 +19,7 @@ import {
   type NewApproval,
   type NewClaim,
   type NewRun,
+  type ReleaseState,
   type RevertChange,
   type RevertStatus,
   type RunPatch,
@@ -88,6 +89,7 @@ export class EngineOperations {
     const values = [
       claim.incidentId,
       claim.runbook,
+      claim.groupKey,
       claim.stepId,
       oneOf(claim.trigger, TRIGGERS, 'trigger'),
       claim.episode,
@@ -95,15 +97,17 @@ export class EngineOperations {
       claim.action,
       claim.mutating,
       oneOf(claim.revert, REVERT_MODES, 'revert mode'),
+      jsonText(claim.release, 'release'),
       jsonText(claim.params, 'params'),
       jsonText(claim.plan, 'plan'),
       claim.claimedAt,
+      jsonText(claim.releaseState ?? null, 'release state'),
     ];
     await this.#incidents.requireIncident(sql, claim.incidentId);
     const { rows } = await sql.query(
       'claimStep',
-      `INSERT INTO engine_step_claims (incident_id, runbook, step_id, trigger, episode, run_id, action, mutating, revert, params, plan, claimed_at, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running')
+      `INSERT INTO engine_step_claims (incident_id, runbook, group_key, step_id, trigger, episode, run_id, action, mutating, revert, release, params, plan, claimed_at, release_state, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'running')
        ON CONFLICT (incident_id, runbook, step_id, trigger, episode) DO NOTHING RETURNING *`,
       values,
     );
@@ -135,8 +139,10 @@ export class EngineOperations {
 
   async stepClaims(sql: Sql, query: ClaimQuery): Promise<StepClaim[]> {
     const w = where([
+      ['id', query.id],
       ['incident_id', query.incidentId],
       ['runbook', query.runbook],
+      ['group_key', query.groupKey],
       ['run_id', query.runId],
       ['status', query.status],
     ]);
@@ -146,7 +152,7 @@ export class EngineOperations {
 
   /** The compare and the set are one statement: a revert starts once, even across replicas. */
   async setRevertStatus(sql: Sql, id: number, from: ReadonlyArray<RevertStatus | null>, change: RevertChange): Promise<StepClaim | null> {
-    const status = oneOf(change.status, REVERT_STATUSES, 'revert status');
+    const status = change.status === null ? null : oneOf(change.status, REVERT_STATUSES, 'revert status');
     const detail = jsonText(change.detail, 'revert detail');
     const states = from.filter((s): s is RevertStatus => s !== null);
     const { rows } = await sql.query(
@@ -158,6 +164,12 @@ export class EngineOperations {
     if (rows[0] !== undefined) return toClaim(rows[0]);
     if ((await this.#claim(sql, id)) === null) throw notFound('claim', id);
     return null;
+  }
+
+  async setReleaseState(sql: Sql, id: number, state: ReleaseState | null): Promise<StepClaim> {
+    const { rows } = await sql.query('setReleaseState', 'UPDATE engine_step_claims SET release_state = $1 WHERE id = $2 RETURNING *', [jsonText(state, 'release state'), id]);
+    if (rows[0] === undefined) throw notFound('claim', id);
+    return toClaim(rows[0]);
   }
 
   async requestApproval(sql: Sql, approval: NewApproval): Promise<Approval> {
@@ -245,8 +257,16 @@ export class EngineOperations {
       `SELECT (SELECT COUNT(*) FROM engine_approvals WHERE state = 'pending') AS approvals,
               (SELECT COUNT(*) FROM engine_step_claims
                 WHERE mutating AND revert <> 'never' AND status IN ('succeeded', 'interrupted')
-                  AND (revert_status IS NULL OR revert_status IN ('reverting', 'failed'))) AS active`,
+                  AND (revert_status IS NULL OR revert_status IN ('reverting', 'failed'))) AS active,
+              (SELECT COUNT(*) FROM engine_step_claims
+                WHERE mutating AND revert <> 'never' AND status IN ('succeeded', 'interrupted') AND revert_status = 'failed') AS failing,
+              (SELECT COUNT(DISTINCT claim_id) FROM engine_timers WHERE kind = 'release' AND status IN ('pending', 'running')) AS releasing`,
     );
-    return { pendingApprovals: Number(rows[0]?.approvals ?? 0), activeContainments: Number(rows[0]?.active ?? 0) };
+    return {
+      pendingApprovals: Number(rows[0]?.approvals ?? 0),
+      activeContainments: Number(rows[0]?.active ?? 0),
+      revertsPending: Number(rows[0]?.failing ?? 0),
+      releasesPending: Number(rows[0]?.releasing ?? 0),
+    };
   }
 }

@@ -33,6 +33,7 @@ import { LOCK_NAMESPACE, TRANSACTION_LOCK } from './locks.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations } from './migrate.ts';
 import { createPool, redactUrl, type PoolOptions } from './pool.ts';
 import { SessionOperations } from './session-operations.ts';
+import { TimerOperations } from './timer-operations.ts';
 import { sqlOn, type Sql } from './sql.ts';
 
 export interface PostgresStoreOptions extends PoolOptions {
@@ -77,6 +78,7 @@ export class PostgresStore implements Store {
   readonly #incidents: IncidentOperations;
   readonly #ledger: LedgerOperations;
   readonly #engine: EngineOperations;
+  readonly #timers: TimerOperations;
   readonly #sessions = new SessionOperations();
   readonly #context = new AsyncLocalStorage<TxState>();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -91,6 +93,7 @@ export class PostgresStore implements Store {
     this.#incidents = new IncidentOperations(clock, createIncidentIdGenerator(clock));
     this.#ledger = new LedgerOperations(this.#incidents);
     this.#engine = new EngineOperations(this.#incidents);
+    this.#timers = new TimerOperations(this.#incidents);
   }
 
   /** The pool, for what only PostgreSQL has (LISTEN/NOTIFY); never for store records. */
@@ -169,6 +172,7 @@ export class PostgresStore implements Store {
   #txView(sql: Sql, state: TxState): StoreTx {
     const ops = this.#incidents;
     const engine = this.#engine;
+    const timers = this.#timers;
     const call = <T>(op: () => Promise<T>): Promise<T> => {
       if (!state.active) return Promise.reject(txMisuse('this transaction has already finished'));
       return op();
@@ -193,6 +197,13 @@ export class PostgresStore implements Store {
       finishStep: (id, result) => call(() => engine.finishStep(sql, id, result)),
       stepClaims: (query) => call(() => engine.stepClaims(sql, query)),
       setRevertStatus: (id, from, change) => call(() => engine.setRevertStatus(sql, id, from, change)),
+      setReleaseState: (id, release) => call(() => engine.setReleaseState(sql, id, release)),
+      scheduleTimer: (timer) => call(() => timers.scheduleTimer(sql, timer)),
+      timers: (query) => call(() => timers.timers(sql, query)),
+      dueTimers: (now, limit) => call(() => timers.dueTimers(sql, now, limit)),
+      claimTimer: (id, lease) => call(() => timers.claimTimer(sql, id, lease)),
+      finishTimer: (id, token, outcome) => call(() => timers.finishTimer(sql, id, token, outcome)),
+      cancelTimers: (query, at) => call(() => timers.cancelTimers(sql, query, at)),
       requestApproval: (approval) => call(() => engine.requestApproval(sql, approval)),
       approvals: (query) => call(() => engine.approvals(sql, query)),
       decideApproval: (id, decision) => call(() => engine.decideApproval(sql, id, decision)),
@@ -268,6 +279,13 @@ export class PostgresStore implements Store {
   finishStep: Store['finishStep'] = (id, result) => this.#write((sql) => this.#engine.finishStep(sql, id, result));
   stepClaims: Store['stepClaims'] = (query) => this.#read((sql) => this.#engine.stepClaims(sql, query));
   setRevertStatus: Store['setRevertStatus'] = (id, from, change) => this.#write((sql) => this.#engine.setRevertStatus(sql, id, from, change));
+  setReleaseState: Store['setReleaseState'] = (id, release) => this.#write((sql) => this.#engine.setReleaseState(sql, id, release));
+  scheduleTimer: Store['scheduleTimer'] = (timer) => this.#write((sql) => this.#timers.scheduleTimer(sql, timer));
+  timers: Store['timers'] = (query) => this.#read((sql) => this.#timers.timers(sql, query));
+  dueTimers: Store['dueTimers'] = (now, limit) => this.#read((sql) => this.#timers.dueTimers(sql, now, limit));
+  claimTimer: Store['claimTimer'] = (id, lease) => this.#write((sql) => this.#timers.claimTimer(sql, id, lease));
+  finishTimer: Store['finishTimer'] = (id, token, outcome) => this.#write((sql) => this.#timers.finishTimer(sql, id, token, outcome));
+  cancelTimers: Store['cancelTimers'] = (query, at) => this.#write((sql) => this.#timers.cancelTimers(sql, query, at));
   requestApproval: Store['requestApproval'] = (approval) => this.#write((sql) => this.#engine.requestApproval(sql, approval));
   approvals: Store['approvals'] = (query) => this.#read((sql) => this.#engine.approvals(sql, query));
   decideApproval: Store['decideApproval'] = (id, decision) => this.#write((sql) => this.#engine.decideApproval(sql, id, decision));

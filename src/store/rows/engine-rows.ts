@@ -4,7 +4,7 @@
  */
 import type { RevertMode } from '../../actions/types.ts';
 import type { Alert, AlertStatus } from '../../incidents/model.ts';
-import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, RevertStatus, RunStatus, StepClaim } from '../engine-types.ts';
+import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, EngineTimer, ReleaseSpec, ReleaseState, RevertStatus, RunStatus, StepClaim, TimerKind, TimerStatus } from '../engine-types.ts';
 import { type Row, flag, integer, json, text, textOrNull } from './columns.ts';
 
 export function toRun(row: Row): EngineRun {
@@ -32,6 +32,7 @@ export function toClaim(row: Row): StepClaim {
     id: integer(row, 'id'),
     incidentId: text(row, 'incident_id'),
     runbook: text(row, 'runbook'),
+    groupKey: text(row, 'group_key'),
     stepId: text(row, 'step_id'),
     trigger: text(row, 'trigger') as AlertStatus,
     episode: text(row, 'episode'),
@@ -39,6 +40,7 @@ export function toClaim(row: Row): StepClaim {
     action: text(row, 'action'),
     mutating: flag(row, 'mutating'),
     revert: text(row, 'revert') as RevertMode,
+    release: json<ReleaseSpec | null>(row, 'release'),
     params: json<Record<string, unknown>>(row, 'params'),
     plan: json<unknown>(row, 'plan'),
     claimedAt: text(row, 'claimed_at'),
@@ -52,6 +54,28 @@ export function toClaim(row: Row): StepClaim {
     revertedAt: textOrNull(row, 'reverted_at'),
     revertedBy: textOrNull(row, 'reverted_by'),
     revertDetail: json<unknown>(row, 'revert_detail'),
+    releaseState: json<ReleaseState | null>(row, 'release_state'),
+  };
+}
+
+export function toTimer(row: Row): EngineTimer {
+  const claimId = row['claim_id'];
+  return {
+    id: integer(row, 'id'),
+    kind: text(row, 'kind') as TimerKind,
+    key: text(row, 'key'),
+    incidentId: textOrNull(row, 'incident_id'),
+    claimId: claimId === null ? null : integer(row, 'claim_id'),
+    status: text(row, 'status') as TimerStatus,
+    dueAt: text(row, 'due_at'),
+    attempts: integer(row, 'attempts'),
+    state: json<unknown>(row, 'state'),
+    owner: textOrNull(row, 'owner'),
+    leaseUntil: textOrNull(row, 'lease_until'),
+    token: integer(row, 'token'),
+    lastError: textOrNull(row, 'last_error'),
+    createdAt: text(row, 'created_at'),
+    updatedAt: text(row, 'updated_at'),
   };
 }
 

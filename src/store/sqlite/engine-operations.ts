@@ -20,6 +20,7 @@ import {
   type NewApproval,
   type NewClaim,
   type NewRun,
+  type ReleaseState,
   type RevertChange,
   type RevertStatus,
   type RunPatch,
@@ -38,7 +39,7 @@ function trigger(value: unknown): 'firing' | 'resolved' {
 }
 
 /** `WHERE a = ? AND b IN (?, ?)` from optional filters. */
-function where(filters: Array<[string, SQLInputValue | readonly SQLInputValue[] | undefined]>): { sql: string; params: SQLInputValue[] } {
+export function where(filters: Array<[string, SQLInputValue | readonly SQLInputValue[] | undefined]>): { sql: string; params: SQLInputValue[] } {
   const parts: string[] = [];
   const params: SQLInputValue[] = [];
   for (const [column, value] of filters) {
@@ -114,12 +115,13 @@ export class EngineOperations {
   claimStep(claim: NewClaim): StepClaim | null {
     const { changes, lastInsertRowid } = this.#sql.run(
       'claimStep',
-      `INSERT INTO engine_step_claims (incident_id, runbook, step_id, trigger, episode, run_id, action, mutating, revert, params, plan, claimed_at, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')
+      `INSERT INTO engine_step_claims (incident_id, runbook, group_key, step_id, trigger, episode, run_id, action, mutating, revert, release, params, plan, claimed_at, status, release_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
        ON CONFLICT (incident_id, runbook, step_id, trigger, episode) DO NOTHING`,
       [
         claim.incidentId,
         claim.runbook,
+        claim.groupKey,
         claim.stepId,
         trigger(claim.trigger),
         claim.episode,
@@ -127,9 +129,11 @@ export class EngineOperations {
         claim.action,
         claim.mutating ? 1 : 0,
         oneOf(claim.revert, REVERT_MODES, 'revert mode'),
+        jsonText(claim.release, 'release'),
         jsonText(claim.params, 'params'),
         jsonText(claim.plan, 'plan'),
         claim.claimedAt,
+        jsonText(claim.releaseState ?? null, 'release state'),
       ],
       this.#unknownIncident(claim.incidentId),
     );
@@ -161,8 +165,10 @@ export class EngineOperations {
 
   stepClaims(query: ClaimQuery): StepClaim[] {
     const w = where([
+      ['id', query.id],
       ['incident_id', query.incidentId],
       ['runbook', query.runbook],
+      ['group_key', query.groupKey],
       ['run_id', query.runId],
       ['status', query.status],
     ]);
@@ -176,9 +182,15 @@ export class EngineOperations {
     this.#sql.run(
       'setRevertStatus',
       'UPDATE engine_step_claims SET revert_status = ?, reverted_at = ?, reverted_by = ?, revert_detail = ? WHERE id = ?',
-      [oneOf(change.status, REVERT_STATUSES, 'revert status'), change.at, change.by, jsonText(change.detail, 'revert detail'), id],
+      [change.status === null ? null : oneOf(change.status, REVERT_STATUSES, 'revert status'), change.at, change.by, jsonText(change.detail, 'revert detail'), id],
     );
     return this.#claim(id);
+  }
+
+  setReleaseState(id: number, state: ReleaseState | null): StepClaim {
+    const { changes } = this.#sql.run('setReleaseState', 'UPDATE engine_step_claims SET release_state = ? WHERE id = ?', [jsonText(state, 'release state'), id]);
+    if (changes === 0) throw notFound('claim', id);
+    return this.#claim(id) as StepClaim;
   }
 
   requestApproval(approval: NewApproval): Approval {
@@ -267,6 +279,17 @@ export class EngineOperations {
       `SELECT COUNT(*) AS n FROM engine_step_claims
        WHERE mutating = 1 AND revert <> 'never' AND status IN ('succeeded', 'interrupted') AND (revert_status IS NULL OR revert_status IN ('reverting', 'failed'))`,
     );
-    return { pendingApprovals: Number(approvals?.n ?? 0), activeContainments: Number(active?.n ?? 0) };
+    const failing = this.#sql.get(
+      'engineCounts',
+      `SELECT COUNT(*) AS n FROM engine_step_claims
+       WHERE mutating = 1 AND revert <> 'never' AND status IN ('succeeded', 'interrupted') AND revert_status = 'failed'`,
+    );
+    const releasing = this.#sql.get('engineCounts', "SELECT COUNT(DISTINCT claim_id) AS n FROM engine_timers WHERE kind = 'release' AND status IN ('pending', 'running')");
+    return {
+      pendingApprovals: Number(approvals?.n ?? 0),
+      activeContainments: Number(active?.n ?? 0),
+      revertsPending: Number(failing?.n ?? 0),
+      releasesPending: Number(releasing?.n ?? 0),
+    };
   }
 }

@@ -32,6 +32,7 @@ import { LedgerOperations } from './ledger-operations.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations, type Migration } from './migrate.ts';
 import { SessionOperations } from './session-operations.ts';
 import { Statements } from './statements.ts';
+import { TimerOperations } from './timer-operations.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (created with its directory when missing), or `:memory:` for a private in-memory store. */
@@ -75,6 +76,7 @@ class SqliteStore implements Store {
   readonly #ledger: LedgerOperations;
   readonly #engine: EngineOperations;
   readonly #sessions: SessionOperations;
+  readonly #timers: TimerOperations;
   readonly #mutex = new Mutex();
   readonly #context = new AsyncLocalStorage<TxState>();
   #closing: Promise<void> | undefined;
@@ -89,6 +91,7 @@ class SqliteStore implements Store {
     this.#ledger = new LedgerOperations(sql, this.#incidents);
     this.#engine = new EngineOperations(sql);
     this.#sessions = new SessionOperations(sql);
+    this.#timers = new TimerOperations(sql);
   }
 
   /** Queues `fn` behind every earlier call; rejects at once when called from inside a transaction. */
@@ -173,6 +176,7 @@ class SqliteStore implements Store {
   #txView(state: TxState): StoreTx {
     const ops = this.#incidents;
     const engine = this.#engine;
+    const timers = this.#timers;
     const call = <T>(op: () => T): Promise<T> => {
       if (!state.active) return Promise.reject(txMisuse('this transaction has already finished'));
       try {
@@ -201,6 +205,13 @@ class SqliteStore implements Store {
       finishStep: (id, result) => call(() => engine.finishStep(id, result)),
       stepClaims: (query) => call(() => engine.stepClaims(query)),
       setRevertStatus: (id, from, change) => call(() => engine.setRevertStatus(id, from, change)),
+      setReleaseState: (id, state) => call(() => engine.setReleaseState(id, state)),
+      scheduleTimer: (timer) => call(() => timers.scheduleTimer(timer)),
+      timers: (query) => call(() => timers.timers(query)),
+      dueTimers: (now, limit) => call(() => timers.dueTimers(now, limit)),
+      claimTimer: (id, lease) => call(() => timers.claimTimer(id, lease)),
+      finishTimer: (id, token, outcome) => call(() => timers.finishTimer(id, token, outcome)),
+      cancelTimers: (query, at) => call(() => timers.cancelTimers(query, at)),
       requestApproval: (approval) => call(() => engine.requestApproval(approval)),
       approvals: (query) => call(() => engine.approvals(query)),
       decideApproval: (id, decision) => call(() => engine.decideApproval(id, decision)),
@@ -271,6 +282,13 @@ class SqliteStore implements Store {
   finishStep: Store['finishStep'] = (id, result) => this.#write(() => this.#engine.finishStep(id, result));
   stepClaims: Store['stepClaims'] = (query) => this.#read(() => this.#engine.stepClaims(query));
   setRevertStatus: Store['setRevertStatus'] = (id, from, change) => this.#write(() => this.#engine.setRevertStatus(id, from, change));
+  setReleaseState: Store['setReleaseState'] = (id, state) => this.#write(() => this.#engine.setReleaseState(id, state));
+  scheduleTimer: Store['scheduleTimer'] = (timer) => this.#write(() => this.#timers.scheduleTimer(timer));
+  timers: Store['timers'] = (query) => this.#read(() => this.#timers.timers(query));
+  dueTimers: Store['dueTimers'] = (now, limit) => this.#read(() => this.#timers.dueTimers(now, limit));
+  claimTimer: Store['claimTimer'] = (id, lease) => this.#write(() => this.#timers.claimTimer(id, lease));
+  finishTimer: Store['finishTimer'] = (id, token, outcome) => this.#write(() => this.#timers.finishTimer(id, token, outcome));
+  cancelTimers: Store['cancelTimers'] = (query, at) => this.#write(() => this.#timers.cancelTimers(query, at));
   requestApproval: Store['requestApproval'] = (approval) => this.#write(() => this.#engine.requestApproval(approval));
   approvals: Store['approvals'] = (query) => this.#read(() => this.#engine.approvals(query));
   decideApproval: Store['decideApproval'] = (id, decision) => this.#write(() => this.#engine.decideApproval(id, decision));

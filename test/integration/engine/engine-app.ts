@@ -19,7 +19,8 @@ import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { lazyKafkaAdmin } from '../../../src/engine/kafka.ts';
-import { DEFAULT_ENGINE_LIMITS, type EngineConfig } from '../../../src/engine/settings.ts';
+import type { ActionContextExtras } from '../../../src/engine/runtime.ts';
+import { DEFAULT_ENGINE_LIMITS, type EngineConfig, type EngineLimits } from '../../../src/engine/settings.ts';
 import type { TimelineEntry } from '../../../src/incidents/model.ts';
 import { catalogFromRegistry } from '../../../src/runbooks/params.ts';
 import { RunbookSet } from '../../../src/runbooks/set.ts';
@@ -57,6 +58,10 @@ export interface EngineAppOptions {
   publicUrl?: string;
   /** Default: the fixture runbooks. */
   runbooksDir?: string;
+  /** Engine settings over the defaults (short retries and windows for tests). */
+  engine?: Partial<EngineLimits>;
+  /** The integrations' settings (Prometheus for release conditions, notify targets for escalations...). */
+  actionContext?: ActionContextExtras;
 }
 
 export async function startEngineApp(cluster: Cluster | null, options: EngineAppOptions = {}): Promise<EngineApp> {
@@ -75,7 +80,7 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
   const config: EngineConfig = {
     mode: options.mode ?? 'enforce',
     safety: { minQuotaByteRate: DEFAULTS.minQuotaByteRate, minRetentionMs: DEFAULTS.minRetentionMs, protectedTopics: [] },
-    engine: { ...DEFAULT_ENGINE_LIMITS },
+    engine: { ...DEFAULT_ENGINE_LIMITS, ...options.engine },
   };
   const app = createApp({
     config: {
@@ -88,7 +93,8 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
     clock: systemClock,
     logger,
     retryDelaysMs: [10, 10],
-    engine: (deps) => createEngine({ ...deps, clock: systemClock, logger, runbooks, registry, kafka, config, tickMs: 100 }),
+    engine: (deps) =>
+      createEngine({ ...deps, clock: systemClock, logger, runbooks, registry, kafka, config, tickMs: 100, timerPollMs: 100, ...(options.actionContext === undefined ? {} : { actionContext: options.actionContext }) }),
   });
   app.start();
   const server: Server = createServer(app.express);

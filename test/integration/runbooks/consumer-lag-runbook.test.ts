@@ -44,7 +44,7 @@ describe('shipped runbook consumer-lag, for real', function () {
     stops.push((await consumeSlowly(cluster, group, topic, { perMessageMs: 20, commitEveryMs: 300 })).stop);
   }
 
-  it('throttles the mapped producers of a group that falls behind, then lifts the quota and verifies the lag on resolution', async () => {
+  it('throttles the mapped producers of a group that falls behind, then lifts the quota level by level while the lag stays low, and verifies it', async () => {
     const topic = await createTopic(cluster, { prefix: 'orders', partitions: 2 });
     const group = uniqueName('billing');
     const producer = uniqueName('orders-writer');
@@ -54,7 +54,7 @@ describe('shipped runbook consumer-lag, for real', function () {
 
     h = await startRunbookApp(cluster, {
       runbooks: ['consumer-lag'],
-      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, recoveryHold: '3s', lagSample: '3s' } },
+      params: { 'consumer-lag': { producers: `[{ topic: ${topic}, clientId: ${producer} }]`, releaseHold: '2s', recoveryHold: '3s', lagSample: '3s' } },
       integrations: { prometheus: { url: prometheus.url, timeoutMs: 5_000 } },
     });
     const alert = lagAlert(group, topic);
@@ -82,9 +82,13 @@ describe('shipped runbook consumer-lag, for real', function () {
     await h.post(notification('resolved', { ...alert, endsAt: new Date().toISOString() }));
     await eventually(
       accepting(() => quotaOf(h!.admin, { 'client-id': producer }), (q) => Object.keys(q).length === 0),
-      { ...SETTLED, what: 'the producer quota to be removed' },
+      { ...SETTLED, timeoutMs: 90_000, what: 'the producer quota to be removed' },
     );
+    await eventually(async () => expect((await h!.store.getIncident(id))?.status).to.equal('recovered'), { timeoutMs: 30_000 });
     entries = await h.timeline(id);
+    // Released in levels: the quota doubled four times, then removed, the lag held at each.
+    const levels = entries.filter((e) => e.kind === 'release.step').map((e) => (e.data['changes'] as Array<{ to: unknown }>).map((c) => c.to));
+    expect(levels).to.deep.equal([[2_097_152], [4_194_304], [8_388_608], [16_777_216]]);
     expect(stepTrail(entries).slice(5)).to.deep.equal([
       ['revert.started', 'throttle'],
       ['revert.succeeded', 'throttle'],
@@ -96,7 +100,6 @@ describe('shipped runbook consumer-lag, for real', function () {
     const verify = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'verify')?.data['output'] as { held: boolean; value: number; heldForMs: number };
     expect(verify).to.deep.include({ held: true, value: 0 });
     expect(verify.heldForMs).to.be.at.least(3_000);
-    expect((await h.store.getIncident(id))?.status).to.equal('recovered');
   });
 
   it('blocks the throttle, changing nothing, for a topic with no producer mapped', async () => {

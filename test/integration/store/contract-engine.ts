@@ -5,10 +5,10 @@
  */
 import { expect } from 'chai';
 import type { Store } from '../../../src/store/types.ts';
-import type { NewClaim, NewRun } from '../../../src/store/engine-types.ts';
+import type { NewClaim, NewRun, ReleaseSpec, ReleaseState } from '../../../src/store/engine-types.ts';
 import { alert, newIncident, rejection, unique, type ContractContext } from './contract-fixtures.ts';
 
-async function incidentWithRun(store: Store, overrides: Partial<NewRun> = {}) {
+export async function incidentWithRun(store: Store, overrides: Partial<NewRun> = {}) {
   const incident = await store.createIncident(newIncident());
   const run = await store.createRun({
     incidentId: incident.id,
@@ -24,10 +24,22 @@ async function incidentWithRun(store: Store, overrides: Partial<NewRun> = {}) {
   return { incident, run };
 }
 
-function claimOf(run: { id: number; incidentId: string; runbook: string; episode: string }, overrides: Partial<NewClaim> = {}): NewClaim {
+export const GRADUAL: ReleaseSpec = {
+  mode: 'gradual',
+  condition: { query: 'sum(kafka_consumergroup_lag{consumergroup="billing"})', expect: '< 1000', onEmpty: 'fail' },
+  forMs: 300_000,
+  intervalMs: 30_000,
+  factor: 2,
+  steps: 4,
+  maxDurationMs: 7_200_000,
+  onMaxDuration: 'escalate',
+};
+
+export function claimOf(run: { id: number; incidentId: string; runbook: string; groupKey: string; episode: string }, overrides: Partial<NewClaim> = {}): NewClaim {
   return {
     incidentId: run.incidentId,
     runbook: run.runbook,
+    groupKey: run.groupKey,
     stepId: 'throttle',
     trigger: 'firing',
     episode: run.episode,
@@ -35,6 +47,7 @@ function claimOf(run: { id: number; incidentId: string; runbook: string; episode
     action: 'kafka.setClientQuota',
     mutating: true,
     revert: 'on-resolve',
+    release: GRADUAL,
     params: { entity: { 'client-id': 'loadgen' }, producerByteRate: 1048576 },
     plan: { summary: 'set quota', changes: [{ resource: 'quota:client-id=loadgen', key: 'producer_byte_rate', from: null, to: 1048576 }] },
     claimedAt: '2026-01-01T00:00:06.000Z',
@@ -103,8 +116,9 @@ export function engineContract(ctx: ContractContext): void {
       const store = await ctx.open();
       const { run } = await incidentWithRun(store);
       const claim = await store.claimStep(claimOf(run));
-      expect(claim).to.include({ runId: run.id, stepId: 'throttle', status: 'running', mutating: true, revert: 'on-resolve', revertStatus: null, finishedAt: null });
+      expect(claim).to.include({ runId: run.id, groupKey: run.groupKey, stepId: 'throttle', status: 'running', mutating: true, revert: 'on-resolve', revertStatus: null, finishedAt: null, releaseState: null });
       expect(claim!.params).to.deep.equal(claimOf(run).params);
+      expect(claim!.release).to.deep.equal(GRADUAL);
       // Another run (a replay, another replica) asking for the same step and episode gets nothing.
       const other = await store.createRun({ ...run, requestedAt: '2026-01-01T00:00:07.000Z' });
       expect(await store.claimStep(claimOf(other))).to.equal(null);
@@ -139,6 +153,38 @@ export function engineContract(ctx: ContractContext): void {
       expect(done).to.include({ revertStatus: 'reverted', revertedAt: '2026-01-01T00:01:02.000Z', revertedBy: 'engine' });
       expect(done!.revertDetail).to.deep.equal({ changes: 1 });
       await rejection(store.setRevertStatus(claim.id + 100_000, [null], start), 'NOT_FOUND');
+    });
+
+    it('takes the revert status back to "never reverted" (a release level changed, the change stays in force)', async () => {
+      const store = await ctx.open();
+      const { run } = await incidentWithRun(store);
+      const claim = (await store.claimStep(claimOf(run)))!;
+      await store.setRevertStatus(claim.id, [null], { status: 'reverting', at: '2026-01-01T00:01:00.000Z', by: 'engine', detail: { level: 1 } });
+      const back = await store.setRevertStatus(claim.id, ['reverting'], { status: null, at: '2026-01-01T00:01:01.000Z', by: 'engine', detail: null });
+      expect(back).to.include({ revertStatus: null });
+      expect(await store.setRevertStatus(claim.id, [null], { status: 'reverting', at: '2026-01-01T00:02:00.000Z', by: 'alice', detail: null })).to.not.equal(null);
+    });
+
+    it('keeps a release state on the claim and finds claims by id and by incident group', async () => {
+      const store = await ctx.open();
+      const { run } = await incidentWithRun(store);
+      const claim = (await store.claimStep(claimOf(run, { release: null, releaseState: { current: { level: null, index: 0 }, pending: null, held: null, tooEarly: 1, hold: null } })))!;
+      expect(claim.release).to.equal(null);
+      expect(claim.releaseState).to.deep.include({ tooEarly: 1 });
+      const state: ReleaseState = {
+        current: { level: { entity: { 'client-id': 'loadgen' }, values: { producer_byte_rate: 2097152 } }, index: 1 },
+        pending: { level: { entity: { 'client-id': 'loadgen' }, values: { producer_byte_rate: 4194304 } }, index: 2 },
+        held: { level: null, index: 0 },
+        tooEarly: 1,
+        hold: 'loop-breaker',
+      };
+      expect((await store.setReleaseState(claim.id, state)).releaseState).to.deep.equal(state);
+      expect((await store.stepClaims({ id: claim.id }))[0]!.releaseState).to.deep.equal(state);
+      expect((await store.setReleaseState(claim.id, null)).releaseState).to.equal(null);
+      const other = await store.createRun({ ...run, incidentId: (await store.createIncident(newIncident({ key: run.groupKey }))).id, requestedAt: '2026-01-01T00:09:00.000Z' });
+      const second = (await store.claimStep(claimOf(other)))!;
+      expect((await store.stepClaims({ runbook: run.runbook, groupKey: run.groupKey })).map((c) => c.id)).to.deep.equal([claim.id, second.id]);
+      await rejection(store.setReleaseState(claim.id + 100_000, null), 'NOT_FOUND');
     });
   });
 
@@ -202,9 +248,13 @@ export function engineContract(ctx: ContractContext): void {
       const forever = (await store.claimStep(claimOf(run, { stepId: 'forever', revert: 'never' })))!;
       await store.finishStep(forever.id, { status: 'succeeded', finishedAt: '2026-01-01T00:00:08.000Z', output: null, prior: 1, applied: 2, error: null });
       await store.requestApproval({ incidentId: incident.id, runId: run.id, runbook: run.runbook, stepId: 'x', action: 'a', params: {}, plan: null, requestedAt: '2026-01-01T00:00:06.000Z', expiresAt: '2026-01-01T01:00:06.000Z' });
-      expect(await store.engineCounts()).to.deep.equal({ pendingApprovals: before.pendingApprovals + 1, activeContainments: before.activeContainments + 1 });
-      await store.setRevertStatus(change.id, [null], { status: 'reverted', at: '2026-01-01T00:02:00.000Z', by: 'engine', detail: null });
-      expect((await store.engineCounts()).activeContainments).to.equal(before.activeContainments);
+      expect(await store.engineCounts()).to.deep.equal({ ...before, pendingApprovals: before.pendingApprovals + 1, activeContainments: before.activeContainments + 1 });
+      await store.scheduleTimer({ kind: 'release', key: unique('release'), incidentId: incident.id, claimId: change.id, dueAt: '2026-01-01T00:03:00.000Z', state: null, createdAt: '2026-01-01T00:02:00.000Z' });
+      await store.setRevertStatus(change.id, [null], { status: 'failed', at: '2026-01-01T00:02:00.000Z', by: 'engine', detail: { code: 'KAFKA_UNREACHABLE' } });
+      expect(await store.engineCounts()).to.deep.include({ revertsPending: before.revertsPending + 1, releasesPending: before.releasesPending + 1 });
+      await store.setRevertStatus(change.id, ['failed'], { status: 'reverted', at: '2026-01-01T00:02:00.000Z', by: 'engine', detail: null });
+      await store.cancelTimers({ claimId: change.id }, '2026-01-01T00:02:00.000Z');
+      expect(await store.engineCounts()).to.deep.include({ activeContainments: before.activeContainments, revertsPending: before.revertsPending, releasesPending: before.releasesPending });
     });
   });
 }

@@ -8,6 +8,7 @@ import type { Store } from '../../../src/store/types.ts';
 import type { ContractContext } from './contract-fixtures.ts';
 import { engineContract } from './contract-engine.ts';
 import { incidentsContract } from './contract-incidents.ts';
+import { timersContract } from './contract-timers.ts';
 import { journalContract } from './contract-journal.ts';
 import { sessionsContract } from './contract-sessions.ts';
 import { timelineContract } from './contract-timeline.ts';
@@ -46,5 +47,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     transactionsContract(ctx);
     engineContract(ctx);
     sessionsContract(ctx);
+    timersContract(ctx);
   });
 }

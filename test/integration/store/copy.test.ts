@@ -42,8 +42,11 @@ async function fill(store: Store): Promise<{ incidentId: string }> {
   await store.addActionItem({ incidentId: incident.id, title: 'Add disk', owner: null, dueDate: null, createdAt: '2026-01-01T00:00:04.000Z', createdBy: 'alice' });
   const run = await store.createRun({ incidentId: incident.id, runbook: 'lag', groupKey: incident.key, trigger: 'firing', alert: alert(), episode: 'fp@1', notificationId: processed.id, requestedAt: '2026-01-01T00:00:05.000Z' });
   await store.updateRun(run.id, { status: 'succeeded', acted: true, steps: { throttle: { status: 'succeeded', output: null } } });
-  const claim = await store.claimStep({ incidentId: incident.id, runbook: 'lag', stepId: 'throttle', trigger: 'firing', episode: 'fp@1', runId: run.id, action: 'kafka.setClientQuota', mutating: true, revert: 'on-resolve', params: { a: 1 }, plan: null, claimedAt: '2026-01-01T00:00:06.000Z' });
+  const release = { mode: 'gradual' as const, condition: null, forMs: 60_000, intervalMs: 10_000, factor: 2, steps: 4, maxDurationMs: null, onMaxDuration: 'escalate' as const };
+  const claim = await store.claimStep({ incidentId: incident.id, runbook: 'lag', groupKey: incident.key, stepId: 'throttle', trigger: 'firing', episode: 'fp@1', runId: run.id, action: 'kafka.setClientQuota', mutating: true, revert: 'on-resolve', release, params: { a: 1 }, plan: null, claimedAt: '2026-01-01T00:00:06.000Z' });
   await store.finishStep(claim!.id, { status: 'succeeded', finishedAt: '2026-01-01T00:00:07.000Z', output: { set: 1 }, prior: { q: null }, applied: { q: 1 }, error: null });
+  await store.setReleaseState(claim!.id, { current: { level: { q: 2 }, index: 1 }, pending: null, held: { level: null, index: 0 }, tooEarly: 0, hold: null });
+  await store.scheduleTimer({ kind: 'release', key: 'release:copy', incidentId: incident.id, claimId: claim!.id, dueAt: '2026-01-01T00:01:00.000Z', state: { heldSince: null }, createdAt: '2026-01-01T00:00:07.000Z' });
   await store.requestApproval({ incidentId: incident.id, runId: run.id, runbook: 'lag', stepId: 'cut', action: 'kafka.cutRetention', params: {}, plan: null, requestedAt: '2026-01-01T00:00:08.000Z', expiresAt: '2026-01-01T01:00:08.000Z' });
   await store.setAutomation({ paused: true, changedBy: 'alice', changedAt: '2026-01-01T00:00:09.000Z', reason: 'maintenance' });
   await store.markFollowUpsAdded(incident.id, 'lag');

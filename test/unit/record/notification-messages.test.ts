@@ -38,6 +38,7 @@ describe('notification messages', () => {
     for (const kind of ['revert.failed', 'revert.conflict', 'approval.expired'] as const) expect(notificationFor(entry(kind, {}), ctx)?.event).to.equal('escalated');
     const escalation = { ...entry('note', { reason: 'loop' }, 'Released 3 times in an hour: firebreak stops releasing'), kind: 'incident.escalated' } as unknown as TimelineEntry;
     expect(notificationFor(escalation, ctx)).to.deep.include({ event: 'escalated', title: 'Needs a person: Released 3 times in an hour: firebreak stops releasing' });
+    expect(notificationFor(entry('revert.failed', { retryAt: '2026-03-01T10:10:05.000Z' }), ctx), 'a failure the engine retries by itself').to.equal(null);
     expect(notificationFor(entry('incident.status', { to: 'resolved' }), ctx)?.event).to.equal('resolved');
     expect(notificationFor(entry('incident.status', { to: 'contained' }), ctx)).to.equal(null);
     expect(notificationFor(entry('note', { text: 'x' }), ctx)).to.equal(null);

@@ -67,9 +67,11 @@ describe('loaded runbooks', () => {
       approval: 'none',
       approvalTimeoutMs: null,
       revert: 'never',
+      release: { mode: 'never', condition: null, forMs: 0, intervalMs: 0, factor: 2, steps: 4, maxDurationMs: null, onMaxDuration: 'escalate' },
     });
     expect(rb.steps[1]?.mutating).to.equal(true);
     expect(rb.steps[1]?.revert, "the action's default revert").to.equal('on-resolve');
+    expect(rb.steps[1]?.release, 'released when the alert resolves').to.deep.include({ mode: 'on-resolve', condition: null, forMs: 0, maxDurationMs: null });
     expect(rb.origin).to.deep.equal({ file: 'r.yaml', line: 2, column: 1 });
   });
 

@@ -17,6 +17,7 @@ import type { Action, ActionContext, Plan } from '../../types.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicConfigAllowed, isProtectedTopic, retentionMsFloor } from './limits.ts';
 import { readCurrent } from './live-state.ts';
+import { relaxConfigRecord } from './relax.ts';
 import { TOPIC_LIST } from './schema.ts';
 
 export interface CutRetentionParams {
@@ -125,6 +126,8 @@ export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
     ctx.logger.info({ topics: changed.map((c) => c.topic), retentionMs: params.retentionMs, skipped }, 'retention cut');
     return { output: { retentionMs: params.retentionMs, changed, skipped }, prior, applied: target, changes };
   },
+
+  relax: relaxConfigRecord,
 
   revert(ctx, _params, record) {
     return revertConfigRecord(ctx, record);

@@ -8,6 +8,7 @@ import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
 import { assertQuotasCanAct } from './quota-callback.ts';
+import { relaxQuotaRecord } from './relax.ts';
 import {
   BYTE_RATE_KEYS,
   QUOTA_PARAMS,
@@ -94,6 +95,8 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
     ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota set');
     return { output: { entity: entityLabel(params.entity), set: target }, prior, applied, changes };
   },
+
+  relax: relaxQuotaRecord,
 
   revert(ctx, _params, record) {
     return revertQuotaRecord(ctx, record);

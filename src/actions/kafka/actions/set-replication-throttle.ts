@@ -9,6 +9,7 @@ import { FirebreakError } from '../../../errors.ts';
 import type { Action, ActionContext, Plan } from '../../types.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertByteRateAllowed, assertTopicChangeable } from './limits.ts';
+import { relaxConfigRecord } from './relax.ts';
 import { BROKER_ID, TOPIC_NAME } from './schema.ts';
 
 /** `*` for every replica of the topic, or explicit `partition:broker` pairs. */
@@ -140,6 +141,8 @@ export const setReplicationThrottle: Action<SetReplicationThrottleParams, SetRep
     ctx.logger.info({ changes: changes.length, brokers, topics: topicNames(params) }, 'replication throttle set');
     return { output: { rateBytesPerSecond: params.rateBytesPerSecond, brokers, topics: topicNames(params) }, prior, applied: target, changes };
   },
+
+  relax: relaxConfigRecord,
 
   revert(ctx, _params, record) {
     return revertConfigRecord(ctx, record);

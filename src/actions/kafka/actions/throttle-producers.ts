@@ -19,6 +19,7 @@ import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
 import { assertQuotasCanAct } from './quota-callback.ts';
+import { relaxClientsRecord } from './relax.ts';
 import { currentQuotaValues, entityLabel, invalidRecord, isObject, quotaChanges, quotaResource, revertQuotaRecord, writeQuotaValues, type QuotaRecord } from './quota.ts';
 
 export interface ThrottleProducersParams {
@@ -152,6 +153,8 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
     ctx.logger.info({ throttled: output.throttled.map((c) => c.clientId), rate: params.producerByteRate }, 'producers throttled');
     return { output, prior, applied, changes };
   },
+
+  relax: relaxClientsRecord,
 
   async revert(ctx, _params, record) {
     const prior = parseRecord(record.prior, 'prior');

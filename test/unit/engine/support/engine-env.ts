@@ -16,7 +16,7 @@ import type { FakeClock } from '../../../../src/core/clock.ts';
 import type { Logger } from '../../../../src/core/logger.ts';
 import { openMemoryStore } from '../../incidents/memory-store.ts';
 import { testRunbookSet } from './runbooks.ts';
-import { TestSystem, testRegistry } from './test-actions.ts';
+import { TestSystem, testConditions, testRegistry } from './test-actions.ts';
 import type { ActionRegistry } from '../../../../src/actions/registry.ts';
 import { registerKafkaActions } from '../../../../src/actions/kafka/index.ts';
 
@@ -36,6 +36,8 @@ export interface EngineEnv {
   deliver(body: unknown): Promise<ProcessResult>;
   /** A second engine on the same store, as a restarted process would build it. */
   restart(): Engine;
+  /** Moves the fake clock on by `ms` and lets the engine run what fell due. */
+  advance(ms: number): Promise<void>;
   timeline(incidentId: string): Promise<TimelineEntry[]>;
   kinds(incidentId: string): Promise<string[]>;
   close(): Promise<void>;
@@ -54,6 +56,7 @@ export async function engineEnv(runbooks: string[], options: EnvOptions = {}): P
   const system = new TestSystem();
   const registry = testRegistry(system);
   if (options.kafkaActions === true) registerKafkaActions(registry);
+  testConditions(registry, system);
   const texts = { current: runbooks };
   const set = await testRunbookSet(registry, texts);
   const metrics = createMetrics({ processMetrics: false });
@@ -79,6 +82,8 @@ export async function engineEnv(runbooks: string[], options: EnvOptions = {}): P
         delays.push(ms);
         clock.advance(ms);
       },
+      // Timers fall due on the fake clock: tests advance it and kick the engine themselves.
+      timerPollMs: 0,
     });
   const env: EngineEnv = {
     store,
@@ -105,6 +110,11 @@ export async function engineEnv(runbooks: string[], options: EnvOptions = {}): P
     restart() {
       env.engine = build();
       return env.engine;
+    },
+    async advance(ms) {
+      clock.advance(ms);
+      env.engine.kick();
+      await env.engine.idle();
     },
     timeline: (incidentId) => store.timeline(incidentId),
     async kinds(incidentId) {

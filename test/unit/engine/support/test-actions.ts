@@ -9,6 +9,10 @@
  * - `test.retention`: mutating, sets `retention.ms` of a topic (guards see the topic and the value).
  * - `test.flaky`: read-only, fails its first `failures` attempts with a retriable or permanent error.
  * - `test.gate`: read-only, waits until the test opens the gate (or the step's signal aborts).
+ * - `prometheus.query` (with `testConditions`): the recovery condition of a release, read from
+ *   the system: `query` names a key, `expect` is compared with its value (absent: no series).
+ *
+ * The mutating ones relax (gradual release) by multiplying their value, up to the prior value.
  */
 import { ActionRegistry } from '../../../../src/actions/registry.ts';
 import type { Action, ActionContext, RevertOutcome } from '../../../../src/actions/types.ts';
@@ -27,6 +31,10 @@ export class TestSystem {
    * gate `hang:<key>` before changing anything.
    */
   readonly failNext = new Map<string, 'before' | 'after' | 'hang'>();
+  /** Reverts (and level changes) of this key that fail before changing anything, retriable, counted down. */
+  readonly failReverts = new Map<string, number>();
+  /** The next revert of this key fails with a permanent (not retriable) error. */
+  readonly breakReverts = new Set<string>();
   #gates = new Map<string, { open: () => void; opened: Promise<void>; entered: Promise<void>; enter: () => void }>();
 
   /** The gate `name`; `entered` resolves once a step waits on it. */
@@ -90,10 +98,22 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
       if (failure === 'after') throw new FirebreakError('TEST_TIMEOUT', 'the answer was lost', { retriable: true });
       return { output: { key, value: valueOf(params) }, prior, applied, changes: [{ resource: resourceOf(params), key: changeKey, from: prior.value, to: applied.value }] };
     },
+    relax(record, current, factor) {
+      const prior = (record.prior as ValueRecord).value;
+      const now = current as ValueRecord;
+      const next = Math.ceil((now.value ?? 0) * factor);
+      return prior !== null && next >= prior ? null : { key: now.key, value: next };
+    },
     async revert(_ctx, _params, record): Promise<RevertOutcome> {
       const prior = record.prior as ValueRecord;
       const applied = record.applied as ValueRecord;
       system.calls.push(`revert ${name} ${applied.key}`);
+      const failures = system.failReverts.get(applied.key) ?? 0;
+      if (failures > 0) {
+        system.failReverts.set(applied.key, failures - 1);
+        throw new FirebreakError('TEST_UNAVAILABLE', 'broker unavailable', { retriable: true });
+      }
+      if (system.breakReverts.delete(applied.key)) throw new FirebreakError('TEST_BROKEN', 'the record cannot be applied', { retriable: false });
       const live = system.values.get(applied.key) ?? null;
       if (live === applied.value && applied.value !== prior.value) {
         if (prior.value === null) system.values.delete(applied.key);
@@ -194,4 +214,32 @@ export function testRegistry(system: TestSystem): ActionRegistry {
   );
   for (const action of [read, flaky, gate, quota, retention] as Action[]) registry.register(action);
   return registry;
+}
+
+/** Registers the `prometheus.query` stand-in that reads release conditions from `system` (see the module comment). */
+export function testConditions(registry: ActionRegistry, system: TestSystem): ActionRegistry {
+  const query: Action<{ query: string; expect?: string; onEmpty?: string }, { value: number | null }> = {
+    name: 'prometheus.query',
+    description: 'a release condition read from the test system',
+    mutating: false,
+    defaultRevert: 'never',
+    paramsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['query'],
+      properties: { query: { type: 'string' }, expect: { type: 'string' }, onEmpty: { type: 'string' }, top: { type: 'integer' } },
+    },
+    async plan() {
+      return { summary: 'query', changes: [], touches: { topics: [], clients: [] } };
+    },
+    async execute(_ctx, params) {
+      system.calls.push(`query ${params.query}`);
+      const value = system.values.get(params.query) ?? null;
+      const [, op, threshold] = /^\s*(<|>)\s*(\d+)\s*$/.exec(params.expect ?? '') ?? [];
+      const held = value !== null && (op === '<' ? value < Number(threshold) : value > Number(threshold));
+      if (!held) throw new FirebreakError('PROMETHEUS_EXPECTATION_NOT_MET', `${params.query} ${params.expect}`, { details: { values: value === null ? [] : [{ labels: {}, value }] } });
+      return { output: { value } };
+    },
+  };
+  return registry.register(query as Action);
 }

@@ -30,6 +30,7 @@ export const TEST_ACTIONS: readonly ActionInfo[] = [
     mutating: true,
     defaultRevert: 'on-resolve',
     revert: noRevert,
+    relax: () => null,
     paramsSchema: {
       type: 'object',
       additionalProperties: false,

@@ -1,0 +1,72 @@
+/**
+ * The maximum time a change stays in force (a step's `maxDuration`): when a change is applied,
+ * a `max-duration` timer is scheduled for the moment it runs out. Then, if the change is still in
+ * force, the step's `onMaxDuration` applies: `release` reverts it at once (a `release` timer in
+ * revert-only mode: retried like any release until it works), `escalate` keeps it and tells a
+ * person. A change the loop breaker holds is escalated, never released. It works whether or not
+ * Alertmanager reconciliation is configured: it is the backstop for resolves that never arrive
+ * and conditions that never hold.
+ */
+import { formatDuration } from '../runbooks/duration.ts';
+import { toIso } from '../incidents/normalize.ts';
+import type { EngineTimer, StepClaim } from '../store/engine-types.ts';
+import { escalate } from './escalate.ts';
+import { inPlace } from './history.ts';
+import { releaseStateOf } from './levels.ts';
+import { releaseTimerState } from './release.ts';
+import { record, type Recorder, type Runtime } from './runtime.ts';
+import type { TimerResult } from './timers.ts';
+
+/** Schedules the `max-duration` timer of a change just applied (inside its transaction). */
+export async function scheduleMaxDuration(r: Recorder, claim: StepClaim): Promise<void> {
+  const maxMs = claim.release?.maxDurationMs ?? null;
+  if (maxMs === null || !claim.mutating) return;
+  await r.tx.scheduleTimer({
+    kind: 'max-duration',
+    key: `max-duration:${claim.id}`,
+    incidentId: claim.incidentId,
+    claimId: claim.id,
+    dueAt: toIso(Date.parse(claim.finishedAt ?? r.now) + maxMs),
+    state: null,
+    createdAt: r.now,
+  });
+}
+
+/** The `max-duration` timer handler (see the module comment). */
+export async function maxDurationTimer(rt: Runtime, timer: EngineTimer): Promise<TimerResult> {
+  const [claim] = timer.claimId === null ? [] : await rt.store.stepClaims({ id: timer.claimId });
+  if (claim === undefined || !inPlace(claim) || claim.release === null || claim.release.maxDurationMs === null) return { done: true };
+  const spec = claim.release;
+  const held = releaseStateOf(claim).hold;
+  const since = formatDuration(spec.maxDurationMs ?? 0);
+  if (spec.onMaxDuration === 'release' && claim.revert === 'on-resolve' && held === null) {
+    await record(rt, async (r) => {
+      await r.tx.cancelTimers({ claimId: claim.id, kind: ['release'] }, r.now);
+      await r.tx.scheduleTimer({
+        kind: 'release',
+        key: `release:${claim.id}:max-duration`,
+        incidentId: claim.incidentId,
+        claimId: claim.id,
+        dueAt: r.now,
+        state: releaseTimerState({ revertOnly: true, trigger: 'max-duration' }),
+        createdAt: r.now,
+      });
+      await r.append({
+        incidentId: claim.incidentId,
+        phase: 'recovery',
+        kind: 'release.scheduled',
+        summary: `Step ${claim.stepId} has been in force for ${since} (maxDuration): released now, as the runbook says (onMaxDuration: release)`,
+        data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, mode: 'max-duration', maxDurationMs: spec.maxDurationMs },
+      });
+    });
+    return { done: true };
+  }
+  await escalate(rt, {
+    incidentId: claim.incidentId,
+    reason: 'max-duration',
+    phase: 'containment',
+    summary: `Step ${claim.stepId} has been in force for ${since} (maxDuration)${held === null ? '' : ', held by the loop breaker'}: it stays in force until a person reverts it (firebreak revert) or the release runs`,
+    data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, maxDurationMs: spec.maxDurationMs, onMaxDuration: spec.onMaxDuration, appliedAt: claim.finishedAt },
+  });
+  return { done: true };
+}
