@@ -2,7 +2,8 @@
  * Warnings about runbooks that load but are risky as written. They do not stop a load; `firebreak
  * validate` prints them.
  *
- * RUNBOOK_UNESCAPED_LABEL: a `prometheus.query` query puts a value from outside the runbook
+ * RUNBOOK_UNESCAPED_LABEL: a `prometheus.query` query, or a step's release condition (also
+ * PromQL), puts a value from outside the runbook
  * (`labels`, `annotations`, an earlier step's `output`) into the PromQL text without the
  * `promql_label` filter. A consumer-group name holding `"` would end the label matcher and
  * rewrite the query, for example into one that always passes its check.
@@ -35,19 +36,23 @@ export function lintRunbook(doc: YamlDocument, file: string): RunbookDiagnostic[
   if (typeof value !== 'object' || value === null || !Array.isArray(value.steps)) return [];
   const warnings: RunbookDiagnostic[] = [];
   value.steps.forEach((step: unknown, i: number) => {
-    const s = step as { action?: unknown; with?: { query?: unknown } } | null;
-    if (s === null || typeof s !== 'object' || !PROMQL_ACTIONS.has(String(s.action)) || typeof s.with?.query !== 'string') return;
-    for (const tag of unescapedInPromql(s.with.query)) {
-      const pos = positionOf(doc, `/steps/${i}/with/query`);
-      const fixed = tag.replace(/\s*-?\}\}$/, ' | promql_label }}');
-      warnings.push({
-        code: 'RUNBOOK_UNESCAPED_LABEL',
-        message: `${tag} goes into the PromQL query unescaped: a value holding " or \\ would rewrite the query; write ${fixed}`,
-        file,
-        line: pos.line,
-        column: pos.column,
-        path: `steps[${i}].with.query`,
-      });
+    const s = step as { action?: unknown; with?: { query?: unknown }; release?: { condition?: { query?: unknown } } } | null;
+    if (s === null || typeof s !== 'object') return;
+    const queries: Array<[string, unknown]> = [[`/steps/${i}/with/query`, PROMQL_ACTIONS.has(String(s.action)) ? s.with?.query : undefined], [`/steps/${i}/release/condition/query`, s.release?.condition?.query]];
+    for (const [pointer, query] of queries) {
+      if (typeof query !== 'string') continue;
+      for (const tag of unescapedInPromql(query)) {
+        const pos = positionOf(doc, pointer);
+        const fixed = tag.replace(/\s*-?\}\}$/, ' | promql_label }}');
+        warnings.push({
+          code: 'RUNBOOK_UNESCAPED_LABEL',
+          message: `${tag} goes into the PromQL query unescaped: a value holding " or \\ would rewrite the query; write ${fixed}`,
+          file,
+          line: pos.line,
+          column: pos.column,
+          path: pointer.slice(1).replace(/^steps\/(\d+)/, 'steps[$1]').replaceAll('/', '.'),
+        });
+      }
     }
   });
   return warnings;

@@ -87,6 +87,15 @@ describe('runbook release settings', () => {
     ]);
   });
 
+  it('warns when a release condition puts alert labels into its PromQL unescaped', () => {
+    const text = runbook(`    release: { mode: gradual, condition: { query: 'sum(lag{group="{{ labels.consumergroup }}",topic="{{ labels.topic | promql_label }}"})', expect: '< 1' } }`);
+    const result = loadRunbookSources([{ file: 'r.yaml', text }], deps);
+    expect(result.diagnostics).to.deep.equal([]);
+    expect((result.warnings ?? []).map(formatDiagnostic)).to.deep.equal([
+      'r.yaml:15:51: RUNBOOK_UNESCAPED_LABEL: steps[1].release.condition.query: {{ labels.consumergroup }} goes into the PromQL query unescaped: a value holding " or \\ would rewrite the query; write {{ labels.consumergroup | promql_label }}',
+    ]);
+  });
+
   it('keeps a maximum duration on a change people undo by hand (escalate only)', () => {
     const { step, problems } = load(runbook(`    revert: manual
     maxDuration: 1d`));
