@@ -13,11 +13,13 @@ import type { Simulation } from '../../../src/engine/index.ts';
 import { captureIo } from './cli-io.ts';
 
 const REPO = join(import.meta.dirname, '../../..');
+/** One catalogue for every simulation of this file: compiling every action schema takes a while. */
+const ACTIONS = createActionRegistry();
 
 async function simulate(labels: Record<string, string>, runbooks = join(REPO, 'runbooks'), json = true) {
   const alertFile = '/alert.json';
   const io = captureIo({
-    actions: createActionRegistry(),
+    actions: ACTIONS,
     readFile: (path) => (path === alertFile ? JSON.stringify({ labels, status: 'firing' }) : readFileSync(path, 'utf8')),
   });
   const code = await runCli(['simulate', alertFile, '--runbooks', runbooks, ...(json ? ['--json'] : [])], io);
@@ -29,7 +31,9 @@ function stepsOf(out: string) {
   return Object.fromEntries((sim.incidents[0]?.runs[0]?.steps ?? []).map((s) => [s.id, s]));
 }
 
-describe('firebreak simulate without brokers on the shipped runbooks', () => {
+describe('firebreak simulate without brokers on the shipped runbooks', function () {
+  // Each case runs the engine on a fresh in-memory store, twice for some: generous on a loaded machine.
+  this.timeout(30_000);
   it('disk-usage: the retention cut reads the usage evidence, so it is undecided, not invalid', async () => {
     const { code, out, err, connections } = await simulate({ alertname: 'KafkaBrokerDiskUsageHigh', cluster: 'prod', severity: 'critical' });
     expect({ code, err, connections }).to.deep.equal({ code: 0, err: '', connections: 0 });
