@@ -13,8 +13,11 @@ export function writeJson(sink: TextSink, value: unknown): void {
 export function printError(sink: TextSink, err: unknown, debug: boolean): void {
   const e = toFirebreakError(err);
   sink.write(`error ${e.code}: ${e.message}\n`);
-  if (e.details !== undefined) {
-    const text = JSON.stringify(e.details, null, 2).replace(/\n/g, '\n  ');
+  // A hint is a sentence for a person; anything else is data, shown as JSON.
+  const { hint, ...rest } = e.details ?? {};
+  if (typeof hint === 'string') sink.write(`  ${hint}\n`);
+  if (Object.keys(rest).length > 0) {
+    const text = JSON.stringify(typeof hint === 'string' ? rest : e.details, null, 2).replace(/\n/g, '\n  ');
     sink.write(`  details: ${text}\n`);
   }
   if (!debug) return;

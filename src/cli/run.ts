@@ -4,7 +4,9 @@
  * `error CODE: message` on stderr with a non-zero exit code (2 for usage errors).
  */
 import { FirebreakError, toFirebreakError } from '../errors.ts';
+import pkg from '../../package.json' with { type: 'json' };
 import { COMMANDS } from './commands/index.ts';
+import { closest } from './suggest.ts';
 import { printError } from './output.ts';
 import { EXIT, type CliIo, type Command } from './types.ts';
 
@@ -34,6 +36,10 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       io.stdout.write(globalUsage(commands));
       return EXIT.ok;
     }
+    if (first === '--version' || first === '-V' || first === 'version') {
+      io.stdout.write(`firebreak ${pkg.version}\n`);
+      return EXIT.ok;
+    }
     if (first === 'help') {
       if (rest.length === 0) {
         io.stdout.write(globalUsage(commands));
@@ -43,7 +49,8 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
       return EXIT.ok;
     }
     if (first.startsWith('-')) {
-      throw new FirebreakError('CLI_USAGE', `unknown option ${first} (options go after the command)`, {
+      const guess = closest(first, ['--help', '--version', '--debug']);
+      throw new FirebreakError('CLI_USAGE', `unknown option ${first}${guess === null ? ' (options go after the command)' : `; did you mean ${guess}?`}`, {
         statusCode: 400,
         details: { hint: 'see: firebreak --help' },
       });
@@ -64,9 +71,11 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
 function find(commands: readonly Command[], name: string): Command {
   const command = commands.find((c) => c.name === name);
   if (command !== undefined) return command;
-  throw new FirebreakError('CLI_UNKNOWN_COMMAND', `unknown command "${name}"`, {
+  const guess = closest(name, [...commands.map((c) => c.name), 'help']);
+  const message = guess === null ? `unknown command "${name}"; the commands are ${commands.map((c) => c.name).join(', ')}` : `unknown command "${name}"; did you mean "${guess}"?`;
+  throw new FirebreakError('CLI_UNKNOWN_COMMAND', message, {
     statusCode: 400,
-    details: { commands: commands.map((c) => c.name), hint: 'see: firebreak --help' },
+    details: { hint: 'see: firebreak --help' },
   });
 }
 
@@ -83,8 +92,9 @@ function globalUsage(commands: readonly Command[]): string {
     `  ${'help'.padEnd(width)}  Show the usage of a command`,
     '',
     'Global options:',
-    '  --debug     print stack traces with errors, and debug logs on stderr',
-    '  -h, --help  show usage',
+    '  --debug        print stack traces with errors, and debug logs on stderr',
+    '  -h, --help     show usage',
+    '  -V, --version  print the version',
     '',
     'Exit codes: 0 success, 1 failure (error CODE: message on stderr), 2 usage error.',
     '',

@@ -10,6 +10,9 @@ import type { FirebreakError } from '../errors.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
+/** Probes and scrapes that answer fine are logged at debug: one info line per scrape is noise. */
+const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
 /** Inbound ids are honoured only when they are short and plain, so they are safe to log. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -69,6 +72,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       if (context.error !== undefined) line.err = context.error;
       if (!res.writableFinished) context.logger.warn(line, 'request aborted by the client');
       else if (res.statusCode >= 500) context.logger.error(line, 'request failed');
+      else if (res.statusCode < 400 && QUIET_PATHS.has(req.path)) context.logger.debug(line, 'request');
       else context.logger.info(line, 'request');
     };
     res.on('finish', done);

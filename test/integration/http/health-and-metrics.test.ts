@@ -19,6 +19,14 @@ describe('health probes and metrics endpoint', () => {
     await h.close();
   });
 
+  it('logs a scrape or a probe that answers fine at debug, not one info line per scrape', async () => {
+    for (const path of ['/metrics', '/metrics', '/healthz', '/readyz']) await (await fetch(`${h.baseUrl}${path}`)).text();
+    await (await fetch(`${h.baseUrl}/nothing-here`)).text();
+    const requests = h.logs.filter((l) => l.msg === 'request');
+    expect(requests.filter((l) => l.level === 30).map((l) => l.url)).to.deep.equal(['/nothing-here']);
+    expect(requests.filter((l) => l.level === 20).map((l) => l.url)).to.deep.equal(['/metrics', '/metrics', '/healthz', '/readyz']);
+  });
+
   it('answers /healthz and /readyz without credentials while the store answers', async () => {
     const health = await fetch(`${h.baseUrl}/healthz`);
     expect(health.status).to.equal(200);

@@ -43,8 +43,30 @@ describe('CLI dispatch', () => {
     for (const argv of [['frobnicate'], ['help', 'frobnicate']]) {
       const io = captureIo();
       expect(await runCli(argv, io)).to.equal(2);
-      expect(io.err()).to.match(/^error CLI_UNKNOWN_COMMAND: unknown command "frobnicate"\n/);
+      expect(io.err()).to.match(/^error CLI_UNKNOWN_COMMAND: unknown command "frobnicate"; the commands are serve, action, /);
+      expect(io.err()).to.contain('\n  see: firebreak --help\n');
+      expect(io.err()).not.to.contain('{');
       expect(io.out()).to.equal('');
+    }
+  });
+
+  it('suggests the command or flag a typo was meant to be', async () => {
+    const command = captureIo();
+    expect(await runCli(['simulat', 'x.json'], command)).to.equal(2);
+    expect(command.err()).to.equal('error CLI_UNKNOWN_COMMAND: unknown command "simulat"; did you mean "simulate"?\n  see: firebreak --help\n');
+    const flag = captureIo();
+    expect(await runCli(['simulate', 'x.json', '--brokrs', 'a:1'], flag)).to.equal(2);
+    expect(flag.err()).to.match(/^error CLI_USAGE: unknown option --brokrs for simulate; did you mean --brokers\?\n/);
+    const value = captureIo();
+    expect(await runCli(['validate', '--config'], value)).to.equal(2);
+    expect(value.err()).to.match(/^error CLI_USAGE: --config needs a value\n/);
+  });
+
+  it('prints the version for --version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const io = captureIo();
+      expect(await runCli([flag], io)).to.equal(0);
+      expect(io.out()).to.match(/^firebreak \d+\.\d+\.\d+\n$/);
     }
   });
 
@@ -54,7 +76,7 @@ describe('CLI dispatch', () => {
     expect(before.err()).to.match(/^error CLI_USAGE: unknown option --frob/);
     const after = captureIo();
     expect(await runCli(['action', 'kafka.describeCluster', '--frob'], after)).to.equal(2);
-    expect(after.err()).to.match(/^error CLI_USAGE: Unknown option '--frob'/);
+    expect(after.err()).to.match(/^error CLI_USAGE: unknown option --frob for action; its options: /);
   });
 
   it('prints failures as `error CODE: message` plus details, exit 1, no stack trace', async () => {
