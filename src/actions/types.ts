@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import type { DataLossFinding, RetentionImpact } from './kafka/actions/retention-impact.ts';
 import type { KafkaAdmin } from './kafka/types.ts';
 
 /** Limits no runbook can lift (defaults in config; actions enforce the hard floors). */
@@ -58,6 +59,12 @@ export interface ActionContext {
   signal?: AbortSignal;
   /** Settings of the HTTP integrations; absent when none is configured. */
   integrations?: IntegrationSettings;
+  /**
+   * Risks a person has accepted for this call: `data-loss` lets a retention cut delete records a
+   * consumer group has not read (a granted approval of a step whose runbook says
+   * `onDataLoss: approve`, or `firebreak action --accept-data-loss`).
+   */
+  acknowledged?: readonly 'data-loss'[];
 }
 
 /** One change a mutating action would make or made. */
@@ -74,6 +81,10 @@ export interface Plan {
   changes: Change[];
   /** Resources this action would touch, counted against per-incident caps. */
   touches: { topics: string[]; clients: string[] };
+  /** Retention changes: what each lowered retention would free and delete (retention-impact.ts). */
+  retention?: RetentionImpact[];
+  /** Records consumer groups have not read that the change would delete; the guard `data-loss` decides. */
+  dataLoss?: DataLossFinding[];
 }
 
 export interface ExecuteResult<R = unknown> {

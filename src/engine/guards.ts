@@ -28,11 +28,15 @@
  *     would be stored and change nothing.
  * 16. `broker-rejected` (block): asked to validate the change (`validateOnly`), the broker
  *     refused it; the detail carries its message.
- * 17. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
+ * 17. `data-loss` (block): the change (a retention cut) would delete records a consumer group has
+ *     not read, and the runbook's `onDataLoss` is `block` (the default). With `approve` it goes on
+ *     and needs a granted approval like a step with `approval: required` (the first request is
+ *     counted as `data-loss`, verdict wait-approval).
+ * 18. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
  *     recorded, not executed (and no approval is requested for it).
- * 18. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
+ * 19. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
  *     (wait-approval): steps with `approval: required` need a granted approval.
- * 19. `allowed` (run).
+ * 20. `allowed` (run).
  *
  * Effective limits: the runbook's `cooldown` and `maxRunsPerHour` replace the global defaults;
  * caps take the smaller, floors the larger of global and runbook values; protected topics are
@@ -40,7 +44,7 @@
  */
 import { formatDuration } from '../runbooks/duration.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type RunbookPolicy } from '../runbooks/types.ts';
-import type { Guard, GuardDecision, GuardInput, GuardReason, GuardVerdict, RunRecord } from './guards/types.ts';
+import type { Guard, GuardDecision, GuardInput, GuardReason, GuardVerdict, PlanSummary, RunRecord } from './guards/types.ts';
 
 export * from './guards/types.ts';
 
@@ -190,13 +194,37 @@ export const brokerRejected: Guard = ({ plan }) =>
     ? null
     : decision('block', 'broker-rejected', `the broker rejects the change (${plan.brokerRejected.code}): ${plan.brokerRejected.message}`);
 
+function dataLossText(plan: PlanSummary): string {
+  const found = plan.dataLoss ?? [];
+  const groups = [...new Set(found.map((d) => d.group))];
+  const records = found.reduce((s, d) => s + d.unreadRecords, 0);
+  return `the change would delete ${records} records consumer group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} ha${groups.length > 1 ? 've' : 's'} not read (${[...new Set(found.map((d) => `${d.topic}-${d.partition}`))].join(', ')})`;
+}
+
+/** True when the plan deletes unread records and the runbook lets an approval accept that. */
+function dataLossNeedsApproval(input: GuardInput): boolean {
+  return (input.plan?.dataLoss?.length ?? 0) > 0 && input.policy.onDataLoss === 'approve';
+}
+
+export const dataLoss: Guard = (input) => {
+  const plan = input.plan;
+  if (plan === null || (plan.dataLoss?.length ?? 0) === 0 || dataLossNeedsApproval(input)) return null;
+  return decision('block', 'data-loss', `${dataLossText(plan)}; the runbook's onDataLoss is block`);
+};
+
 export const modeDryRun: Guard = ({ settings }) =>
   settings.mode === 'dry-run' ? decision('dry-run', 'mode-dry-run', 'dry-run mode: planned and recorded, not executed') : null;
 
-export const approval: Guard = ({ step, history, now }) => {
-  if (step.approval !== 'required') return null;
+export const approval: Guard = (input) => {
+  const { step, history, now } = input;
+  const forDataLoss = dataLossNeedsApproval(input);
+  if (step.approval !== 'required' && !forDataLoss) return null;
   const record = history.approval;
-  if (record === null) return decision('wait-approval', 'approval-required', `step ${step.id} needs an approval`);
+  if (record === null) {
+    return forDataLoss && input.plan !== null
+      ? decision('wait-approval', 'data-loss', `${dataLossText(input.plan)}; onDataLoss: approve, so step ${step.id} needs an approval`)
+      : decision('wait-approval', 'approval-required', `step ${step.id} needs an approval`);
+  }
   if (record.state === 'granted') return null;
   if (record.state === 'rejected') return decision('block', 'approval-rejected', `approval of step ${step.id} was rejected`);
   // The loader always sets a timeout for required approvals; the default is a backstop.
@@ -226,6 +254,7 @@ export const GUARD_ORDER: ReadonlyArray<{ name: string; guard: Guard }> = [
   { name: 'floor', guard: floor },
   { name: 'quota-callback', guard: quotaCallback },
   { name: 'broker-rejected', guard: brokerRejected },
+  { name: 'data-loss', guard: dataLoss },
   { name: 'mode-dry-run', guard: modeDryRun },
   { name: 'approval', guard: approval },
 ];

@@ -30,6 +30,9 @@ export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (
     describeGroup: async (groupId) => (await get()).describeGroup(groupId),
     consumerGroupLag: async (groupId, topics) => (await get()).consumerGroupLag(groupId, topics),
     listPartitionReassignments: async (topics) => (await get()).listPartitionReassignments(topics),
+    topicOffsets: async (topic) => (await get()).topicOffsets(topic),
+    offsetsForTimestamp: async (topic, timestamp) => (await get()).offsetsForTimestamp(topic, timestamp),
+    listGroups: async () => (await get()).listGroups(),
     async close() {
       const current = admin;
       admin = null;

@@ -47,6 +47,9 @@ export function summarizePlan(plan: Plan): PlanSummary {
     quotaByteRates: [],
     retentionMs: [],
   };
+  if (plan.dataLoss !== undefined && plan.dataLoss.length > 0) {
+    summary.dataLoss = plan.dataLoss.map((d) => ({ topic: d.topic, group: d.group, partition: d.partition, unreadRecords: d.unreadRecords }));
+  }
   for (const change of plan.changes) {
     addValue(summary, change.key, change.to);
     if (change.resource.startsWith('topic:')) {

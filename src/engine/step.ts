@@ -129,7 +129,14 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         });
         return { status: 'failed', acted: false };
       }
-      return execute(rt, run, runbook, step, incident, evaluation, decided, { limits, timeoutMs, logger, release });
+      return execute(rt, run, runbook, step, incident, evaluation, decided, {
+        limits,
+        timeoutMs,
+        logger,
+        release,
+        // A responder approved this step of a runbook that accepts data loss on approval.
+        acknowledged: runbook.policy.onDataLoss === 'approve' && history.approval?.state === 'granted' ? ['data-loss'] : [],
+      });
     }
   }
 }
@@ -196,7 +203,7 @@ async function execute(
   incident: Incident,
   evaluation: StepEvaluation,
   decided: Record<string, unknown>,
-  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger']; release: ReleaseSpec | null },
+  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger']; release: ReleaseSpec | null; acknowledged: ReadonlyArray<'data-loss'> },
 ): Promise<StepOutcome> {
   const action = rt.registry.get(step.action);
   const params = evaluation.params ?? {};
@@ -241,7 +248,7 @@ async function execute(
     action,
     step,
     params,
-    context: (signal) => actionContext(rt, options.limits, signal, options.logger),
+    context: (signal) => ({ ...actionContext(rt, options.limits, signal, options.logger), acknowledged: options.acknowledged }),
     timeoutMs: options.timeoutMs,
     plan,
     sleep: rt.sleep,

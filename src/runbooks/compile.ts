@@ -294,5 +294,6 @@ function buildPolicy(policy: Obj): RunbookPolicy {
     minQuotaByteRate: int(policy.minQuotaByteRate),
     minRetentionMs: int(policy.minRetentionMs),
     protectedTopics: Array.isArray(policy.protectedTopics) ? (policy.protectedTopics as string[]) : [],
+    ...(policy.onDataLoss === 'approve' || policy.onDataLoss === 'block' ? { onDataLoss: policy.onDataLoss } : {}),
   };
 }

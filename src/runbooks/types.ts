@@ -97,6 +97,11 @@ export interface RunbookPolicy {
   minRetentionMs: number | null;
   /** Topic name regexes (anchored), added to the global protected list. */
   protectedTopics: string[];
+  /**
+   * A change that would delete records a consumer group has not read (a retention cut):
+   * `block` (absent: the default) or `approve` (a responder's approval lets it run).
+   */
+  onDataLoss?: 'block' | 'approve';
 }
 
 /** Where a runbook came from, for messages. Line and column are 1-based. */

@@ -21,7 +21,7 @@ import { FirebreakError } from '../../errors.ts';
 import { describeConfigs, incrementalAlterConfigs } from './configs.ts';
 import type { ConsistentScope } from './consistent-read.ts';
 import { timeout, toKafkaError, unreachable } from './errors.ts';
-import { consumerGroupLag, describeGroup } from './groups.ts';
+import { consumerGroupLag, describeGroup, listGroups, offsetsForTimestamp, topicOffsets } from './groups.ts';
 import { createAdminWithCluster } from './kafkajs-bridge.ts';
 import { kafkajsLogCreator } from './logging.ts';
 import { listPartitionReassignments } from './reassignments.ts';
@@ -190,6 +190,9 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
     describeGroup: (groupId) => run('describeGroup', () => describeGroup(admin, groupId)),
     consumerGroupLag: (groupId, topics) => run('consumerGroupLag', () => consumerGroupLag(admin, groupId, topics)),
     listPartitionReassignments: (topics) => run('listPartitionReassignments', () => listPartitionReassignments(admin, topics)),
+    topicOffsets: (topic) => run('topicOffsets', () => topicOffsets(admin, topic)),
+    offsetsForTimestamp: (topic, timestamp) => run('offsetsForTimestamp', () => offsetsForTimestamp(admin, topic, timestamp)),
+    listGroups: () => run('listGroups', () => listGroups(admin)),
     async close() {
       if (closed) return;
       closed = true;

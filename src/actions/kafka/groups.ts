@@ -8,7 +8,7 @@
  * would see it.
  */
 import type { Admin } from 'kafkajs';
-import type { GroupDescription, GroupPartitionLag } from './types.ts';
+import type { GroupDescription, GroupListing, GroupPartitionLag, PartitionOffsets } from './types.ts';
 
 export async function describeGroup(admin: Admin, groupId: string): Promise<GroupDescription> {
   const { groups } = await admin.describeGroups([groupId]);
@@ -39,4 +39,34 @@ export async function consumerGroupLag(admin: Admin, groupId: string, topics?: s
     }
   }
   return lags.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+export async function listGroups(admin: Admin): Promise<GroupListing[]> {
+  const { groups } = await admin.listGroups();
+  // A group can be listed by more than one broker while its coordinator moves.
+  const seen = new Map<string, GroupListing>();
+  for (const g of groups) seen.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType });
+  return [...seen.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+}
+
+export async function topicOffsets(admin: Admin, topic: string): Promise<PartitionOffsets[]> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition);
+}
+
+export async function offsetsForTimestamp(admin: Admin, topic: string, timestamp: number): Promise<Array<{ partition: number; offset: number }>> {
+  // kafkajs takes the partitions from its shared metadata cache, which a concurrent refresh can
+  // leave without the topic for a moment (it then fails with a TypeError wrapped in a kafkajs
+  // error, not with a Kafka error): reload the topic's metadata and ask again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.fetchTopicMetadata({ topics: [topic] });
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+      return offsets.map((o) => ({ partition: o.partition, offset: Number(o.offset) })).sort((a, b) => a.partition - b.partition);
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      if (!(err instanceof TypeError || cause instanceof TypeError) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }

@@ -140,6 +140,22 @@ export interface ReadOptions {
   consistency?: ReadConsistency;
 }
 
+/** Log start and end offsets of one partition (ListOffsets earliest / latest). */
+export interface PartitionOffsets {
+  partition: number;
+  /** The log start offset: the first offset still retained. */
+  start: number;
+  /** The log end offset (high watermark). */
+  end: number;
+}
+
+/** A group the coordinators know (ListGroups). */
+export interface GroupListing {
+  groupId: string;
+  /** `consumer` for consumer groups; `connect` and others for other group kinds. */
+  protocolType: string;
+}
+
 /** A partition being moved (ListPartitionReassignments). */
 export interface PartitionReassignment {
   topic: string;
@@ -164,5 +180,14 @@ export interface KafkaAdmin {
   consumerGroupLag(groupId: string, topics?: string[]): Promise<GroupPartitionLag[]>;
   /** Partition reassignments in progress, of every topic or only of `topics`. */
   listPartitionReassignments(topics?: string[]): Promise<PartitionReassignment[]>;
+  /** Log start and end offsets of every partition of `topic` (ListOffsets). */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /**
+   * Per partition of `topic`, the first offset whose record timestamp is at or after `timestamp`
+   * (epoch ms), or the log end offset when there is none (ListOffsets by timestamp).
+   */
+  offsetsForTimestamp(topic: string, timestamp: number): Promise<Array<{ partition: number; offset: number }>>;
+  /** Every group known to the brokers' group coordinators (ListGroups, each broker). */
+  listGroups(): Promise<GroupListing[]>;
   close(): Promise<void>;
 }

@@ -93,6 +93,9 @@ function brokersRequired(): KafkaAdmin {
     describeGroup: fail,
     consumerGroupLag: fail,
     listPartitionReassignments: fail,
+    topicOffsets: fail,
+    offsetsForTimestamp: fail,
+    listGroups: fail,
     close: async () => undefined,
   };
 }

@@ -39,6 +39,8 @@ Options:
                       (default: kafka.brokers from the config file, or FIREBREAK_KAFKA_BROKERS)
   --config <file>     config file (default: FIREBREAK_CONFIG); its safety limits apply
   --timeout <ms>      give up after this many milliseconds (default ${DEFAULT_TIMEOUT_MS})
+  --accept-data-loss  let a retention cut delete records a consumer group has not read
+                      (refused with ACTION_DATA_LOSS otherwise; --dry-run shows who would lose what)
   --list              list the actions
   --json              with --list: print the catalogue (with parameter schemas) as JSON
 
@@ -68,6 +70,7 @@ export const actionCommand: Command = {
       timeout: { type: 'string' },
       list: { type: 'boolean' },
       json: { type: 'boolean' },
+      'accept-data-loss': { type: 'boolean' },
     });
 
     if (values.list === true) {
@@ -93,7 +96,8 @@ export const actionCommand: Command = {
     const params = io.actions.validateParams(name, rawParams);
     const settings = resolveSettings(io, { brokers: values.brokers, config: values.config, timeout: values.timeout ?? String(DEFAULT_TIMEOUT_MS) });
 
-    return withActionContext(io, name, settings, async (ctx) => {
+    return withActionContext(io, name, settings, async (session) => {
+      const ctx = values['accept-data-loss'] === true ? { ...session, acknowledged: ['data-loss' as const] } : session;
       if (revertDoc !== undefined) {
         const outcome = await (action.revert as NonNullable<typeof action.revert>)(ctx, params, revertDoc);
         writeJson(io.stdout, { action: name, params, revert: outcome });

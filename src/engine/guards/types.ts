@@ -34,6 +34,7 @@ export const GUARD_REASONS = [
   'floor',
   'quota-callback',
   'broker-rejected',
+  'data-loss',
   'approval-required',
   'approval-pending',
   'approval-rejected',
@@ -75,6 +76,8 @@ export interface PlanSummary {
   quotaCallback?: string;
   /** The broker refused the change when asked to validate it (`validateOnly`): its code and message. */
   brokerRejected?: { code: string; message: string };
+  /** Records consumer groups have not read that the change (a retention cut) would delete. */
+  dataLoss?: Array<{ topic: string; group: string; partition: number; unreadRecords: number }>;
 }
 
 export type RunOutcome = 'running' | 'succeeded' | 'failed' | 'aborted' | 'blocked';

@@ -144,3 +144,18 @@ export async function consumeSlowly(
   await withTimeout(joined, 30_000, `group ${group} joining`);
   return { stop: () => consumer.disconnect() };
 }
+
+/** Writes `count` records of `bytes` bytes to partition 0 with a CreateTime `ageMs` in the past, in batches of 100. */
+export async function produceAged(cluster: Cluster, topic: string, count: number, bytes: number, ageMs: number): Promise<void> {
+  const producer = kafka(cluster, 'firebreak-test-aged-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const value = Buffer.alloc(bytes, 'x');
+    const timestamp = String(Date.now() - ageMs);
+    for (let sent = 0; sent < count; sent += 100) {
+      await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(100, count - sent) }, () => ({ partition: 0, value, timestamp })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

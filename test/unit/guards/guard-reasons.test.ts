@@ -35,6 +35,7 @@ const CASES: Array<{ reason: (typeof GUARD_REASONS)[number]; verdict: (typeof GU
   { reason: 'floor', verdict: 'block', input: { plan: { quotaByteRates: [1024] } } },
   { reason: 'quota-callback', verdict: 'block', input: { plan: { quotaCallback: 'io.strimzi.kafka.quotas.StaticQuotaCallback' } } },
   { reason: 'broker-rejected', verdict: 'block', input: { plan: { brokerRejected: { code: 'KAFKA_INVALID_CONFIG', message: 'Unknown topic config name: retention.mss' } } } },
+  { reason: 'data-loss', verdict: 'block', input: { plan: { dataLoss: [{ topic: 'orders', group: 'billing', partition: 0, unreadRecords: 500 }] } } },
   { reason: 'approval-required', verdict: 'wait-approval', input: { step: { approval: 'required', approvalTimeoutMs: HOUR } } },
   {
     reason: 'approval-pending',
@@ -96,6 +97,7 @@ describe('guard order', () => {
       'floor',
       'quota-callback',
       'broker-rejected',
+      'data-loss',
       'mode-dry-run',
       'approval',
     ]);
@@ -111,6 +113,7 @@ describe('guard order', () => {
     ['a quota callback before dry-run: a dry run shows the quota would be a no-op', { settings: { mode: 'dry-run' }, plan: { quotaCallback: 'x.Callback' } }, 'quota-callback'],
     ['a broker rejection before dry-run: a dry run shows the broker refuses it', { settings: { mode: 'dry-run' }, plan: { brokerRejected: { code: 'KAFKA_POLICY_VIOLATION', message: 'no' } } }, 'broker-rejected'],
     ['a floor before a quota callback: the request itself is out of bounds', { plan: { quotaByteRates: [1], quotaCallback: 'x.Callback' } }, 'floor'],
+    ['data loss before dry-run: a dry run shows the cut would delete unread records', { settings: { mode: 'dry-run' }, plan: { dataLoss: [{ topic: 't', group: 'g', partition: 0, unreadRecords: 1 }] } }, 'data-loss'],
     ['dry-run before approval: nothing to approve when nothing executes', { settings: { mode: 'dry-run' }, step: { approval: 'required', approvalTimeoutMs: HOUR } }, 'mode-dry-run'],
     ['another active run before read-only', { step: { mutating: false, phase: 'identification' }, history: { runs: [{ id: 'x', startedAt: 0, finishedAt: null, outcome: 'running' }] } }, 'run-active'],
   ];
@@ -119,4 +122,22 @@ describe('guard order', () => {
       expect(decide(guardInput(clock, input)).reason).to.equal(reason);
     });
   }
+});
+
+describe('data loss with onDataLoss: approve', () => {
+  const loss = { dataLoss: [{ topic: 'orders', group: 'billing', partition: 0, unreadRecords: 500 }] };
+  it('asks for an approval (counted as data-loss) instead of blocking, and runs once granted', () => {
+    const first = decide(guardInput(clock, { plan: loss, policy: { onDataLoss: 'approve' } }));
+    expect([first.verdict, first.reason]).to.deep.equal(['wait-approval', 'data-loss']);
+    expect(first.detail).to.contain('billing').and.to.contain('500');
+    const granted = decide(guardInput(clock, { plan: loss, policy: { onDataLoss: 'approve' }, history: { approval: { state: 'granted', requestedAt: clock.now() - MINUTE, decidedAt: clock.now() } } }));
+    expect(granted.reason).to.equal('allowed');
+    const rejected = decide(guardInput(clock, { plan: loss, policy: { onDataLoss: 'approve' }, history: { approval: { state: 'rejected', requestedAt: clock.now() - MINUTE, decidedAt: clock.now() } } }));
+    expect(rejected.reason).to.equal('approval-rejected');
+  });
+
+  it('requests nothing in dry-run mode, and a cut without data loss needs no approval', () => {
+    expect(decide(guardInput(clock, { plan: loss, policy: { onDataLoss: 'approve' }, settings: { mode: 'dry-run' } })).reason).to.equal('mode-dry-run');
+    expect(decide(guardInput(clock, { plan: { dataLoss: [] }, policy: { onDataLoss: 'approve' } })).reason).to.equal('allowed');
+  });
 });

@@ -18,6 +18,8 @@ import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, v
 import { assertTopicConfigAllowed, isProtectedTopic, retentionMsFloor } from './limits.ts';
 import { readCurrent } from './live-state.ts';
 import { relaxConfigRecord } from './relax.ts';
+import { assertNoDataLoss, retentionReader } from './retention-facts.ts';
+import { describeImpact, type RetentionImpact } from './retention-impact.ts';
 import { TOPIC_LIST } from './schema.ts';
 
 export interface CutRetentionParams {
@@ -33,6 +35,8 @@ export interface CutRetentionOutput {
   /** Topics cut, with their effective retention before (-1: unlimited). */
   changed: Array<{ topic: string; fromMs: number; toMs: number }>;
   skipped: Array<{ topic: string; reason: SkipReason; retentionMs: number | null }>;
+  /** Per topic cut: bytes before, the estimate of what is freed and by when, and unread records deleted (acknowledged only). */
+  impact: RetentionImpact[];
 }
 
 interface Selection {
@@ -85,6 +89,14 @@ async function select(ctx: ActionContext, params: CutRetentionParams): Promise<S
   return { target, changed, skipped };
 }
 
+/** The impact of the cut on each topic that gets it. */
+async function impactsOf(ctx: ActionContext, changed: CutRetentionOutput['changed'], retentionMs: number): Promise<RetentionImpact[]> {
+  const reader = retentionReader(ctx);
+  const impacts: RetentionImpact[] = [];
+  for (const c of changed) impacts.push(await reader.impact(c.topic, { key: 'retention.ms', value: retentionMs }));
+  return impacts;
+}
+
 export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
   name: 'kafka.cutRetention',
   description: 'Lower retention.ms on several topics (largest first), never raising it, never below the floor, skipping protected topics; revert restores each topic.',
@@ -106,15 +118,18 @@ export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
     const current = await currentConfigs(ctx, target);
     const changes = configChanges(current, target);
     await validateConfigRecord(ctx, target);
+    const impact = await impactsOf(ctx, changed, params.retentionMs);
     const floor = retentionMsFloor(ctx.limits);
     const skippedText = skipped.length === 0 ? '' : `; skipped ${skipped.map((s) => `${s.topic} (${s.reason})`).join(', ')}`;
     return {
       summary:
         changed.length === 0
           ? `no topic to cut to retention.ms ${params.retentionMs}${skippedText}`
-          : `cut retention.ms to ${params.retentionMs} (floor ${floor}) on ${changed.map((c) => `${c.topic} (was ${c.fromMs})`).join(', ')}${skippedText}`,
+          : `cut retention.ms to ${params.retentionMs} (floor ${floor}) on ${changed.map((c) => `${c.topic} (was ${c.fromMs})`).join(', ')}${skippedText}. ${impact.map(describeImpact).join('. ')}`,
       changes,
       touches: { topics: changed.map((c) => c.topic), clients: [] },
+      retention: impact,
+      dataLoss: impact.flatMap((i) => i.dataLoss),
     };
   },
 
@@ -122,9 +137,12 @@ export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
     const { target, changed, skipped } = await select(ctx, params);
     const prior = await currentConfigs(ctx, target);
     const changes = configChanges(prior, target);
+    // Judged again right before the change: a group may have fallen behind since the plan.
+    const impact = await impactsOf(ctx, changed, params.retentionMs);
+    assertNoDataLoss(ctx, impact);
     await applyConfigRecord(ctx, prior, target);
     ctx.logger.info({ topics: changed.map((c) => c.topic), retentionMs: params.retentionMs, skipped }, 'retention cut');
-    return { output: { retentionMs: params.retentionMs, changed, skipped }, prior, applied: target, changes };
+    return { output: { retentionMs: params.retentionMs, changed, skipped, impact }, prior, applied: target, changes };
   },
 
   relax: relaxConfigRecord,

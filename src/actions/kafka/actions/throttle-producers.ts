@@ -46,6 +46,28 @@ function entity(clientId: string): QuotaEntity {
   return { 'client-id': clientId };
 }
 
+/** The Java producer's defaults: `buffer.memory` and `delivery.timeout.ms`. */
+export const PRODUCER_BUFFER_BYTES = 33_554_432;
+export const PRODUCER_DELIVERY_TIMEOUT_MS = 120_000;
+
+/**
+ * What a producer experiences under a throttle to `rate` B/s, for the plan: sends are slowed
+ * (the broker delays its answers), the producer's buffer fills and `send()` blocks (up to
+ * `max.block.ms`), and a batch that waits longer than `delivery.timeout.ms` in the buffer expires:
+ * its records are dropped by the client, with an error to the application. A full default
+ * buffer drains in `buffer.memory / rate` seconds; below `buffer.memory / delivery.timeout.ms`
+ * that is longer than the delivery timeout, and records expire once the throttle has held about
+ * `delivery.timeout.ms / (1 - rate / producer rate)`.
+ */
+export function producerRisk(rate: number): string {
+  const drainS = PRODUCER_BUFFER_BYTES / rate;
+  const safeRate = Math.ceil(PRODUCER_BUFFER_BYTES / (PRODUCER_DELIVERY_TIMEOUT_MS / 1000));
+  const timeoutS = PRODUCER_DELIVERY_TIMEOUT_MS / 1000;
+  return drainS < timeoutS
+    ? `producers faster than ${rate} B/s are slowed and block in send() once their buffer is full; a full default 32 MiB buffer drains in ${drainS.toFixed(0)} s, within the default delivery.timeout.ms of ${timeoutS} s, so records are not expired by default-configured producers`
+    : `RISK: producers faster than ${rate} B/s block in send(), and a full default 32 MiB buffer takes ${drainS.toFixed(0)} s to drain, longer than the default delivery.timeout.ms of ${timeoutS} s: records are dropped by the client once the throttle holds about ${timeoutS} s / (1 - ${rate} / producer rate); stay at or above ${safeRate} B/s or bound how long the throttle holds`;
+}
+
 /** Pure: whether a client with this own producer quota gets the throttle. */
 export function throttles(current: number | null, rate: number): boolean {
   return current === null || current > rate;
@@ -128,7 +150,7 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
       summary:
         output.throttled.length === 0
           ? `no producer to throttle to ${params.producerByteRate} B/s${kept}`
-          : `throttle producers ${output.throttled.map((c) => c.clientId).join(', ')} to ${params.producerByteRate} B/s${kept}`,
+          : `throttle producers ${output.throttled.map((c) => c.clientId).join(', ')} to ${params.producerByteRate} B/s${kept}. ${producerRisk(params.producerByteRate)}`,
       changes,
       touches: { topics: [], clients: output.throttled.map((c) => entityLabel(entity(c.clientId))) },
     };
