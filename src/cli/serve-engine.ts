@@ -20,6 +20,7 @@ import { lazyKafkaAdmin } from '../engine/kafka.ts';
 import { runbookLoadError } from '../runbooks/diagnostics.ts';
 import { catalogFromRegistry } from '../runbooks/params.ts';
 import { RunbookSet } from '../runbooks/set.ts';
+import { isPostgresUrl } from '../store/open.ts';
 
 export interface ServeEngine {
   runbooks: RunbookSet;
@@ -67,6 +68,8 @@ export async function serveEngine(deps: { config: Config; clock: Clock; logger: 
         actionContext: { integrations: { prometheus: config.prometheus, grafana: config.grafana, notify: config.notify, http: config.http } },
         concurrency: config.engine.concurrency,
         tickMs: config.engine.approvalCheckMs,
+        // Replicas share a PostgreSQL store; a SQLite file has one engine.
+        leases: { leaseMs: config.engine.runLeaseMs, exclusive: !isPostgresUrl(config.store) },
       }),
   };
 }

@@ -229,6 +229,7 @@ function withDefaults(input: ConfigInput): Config {
       escalationTarget: (engine.escalationTarget as string | undefined) ?? DEFAULT_ENGINE_LIMITS.escalationTarget,
       concurrency: (engine.concurrency as number | undefined) ?? DEFAULTS.engineConcurrency,
       approvalCheckMs: (engine.approvalCheckMs as number | undefined) ?? DEFAULTS.approvalCheckMs,
+      runLeaseMs: (engine.runLeaseMs as number | undefined) ?? DEFAULTS.runLeaseMs,
     },
     alertmanager: {
       urls: [...((alertmanager.urls as string[] | undefined) ?? [])],

@@ -118,6 +118,8 @@ export interface Config {
     concurrency: number;
     /** How often pending approvals are checked for expiry, ms. */
     approvalCheckMs: number;
+    /** How long a replica holds a run without a heartbeat before another takes it over, ms. */
+    runLeaseMs: number;
   };
   /**
    * Reconciliation of open containments with Alertmanager's API v2 (resolves that never
@@ -160,6 +162,7 @@ export const DEFAULTS = {
   postgresConnectTimeoutMs: 5_000,
   postgresLockTimeoutMs: 10_000,
   approvalCheckMs: 5_000,
+  runLeaseMs: 30_000,
   sessionTtlMs: 12 * 3_600_000,
   reconcileMs: 60_000,
   reconcileGraceMs: 300_000,
@@ -332,6 +335,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
         loopBreakerCycles: { type: 'integer', minimum: 1, maximum: 100 },
         loopBreakerWindowMs: { type: 'integer', minimum: 1_000, maximum: 604_800_000 },
         escalationTarget: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+        runLeaseMs: { type: 'integer', minimum: 1_000, maximum: 600_000 },
       },
     },
     alertmanager: {

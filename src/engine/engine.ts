@@ -18,6 +18,7 @@ import { revertIncident, type RevertReport } from './manual-revert.ts';
 import { maxDurationTimer } from './max-duration.ts';
 import { afterRelease, releaseTimer } from './release.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
+import { RunLeases } from './leases.ts';
 import { engineLimits, type EngineMode } from './settings.ts';
 import { simulateNotification, type Simulation } from './simulate.ts';
 import { timerOwner, type TimerKinds } from './timers.ts';
@@ -60,16 +61,20 @@ export interface Engine {
 
 export function createEngine(deps: EngineDeps): Engine {
   const controller = new AbortController();
+  const { leases: leaseSettings, ...rest } = deps;
+  const owner = deps.owner ?? timerOwner();
   const rt: Runtime = {
-    ...deps,
+    ...rest,
     actionContext: deps.actionContext ?? {},
     sleep: deps.sleep ?? realSleep,
     concurrency: deps.concurrency ?? 4,
-    owner: deps.owner ?? timerOwner(),
+    owner,
     templates: new TemplateEngine(),
     stop: controller.signal,
     preempt: null,
     submitNotification: deps.submitNotification ?? null,
+    // One name for this engine in the store, for the timers and the runs it holds.
+    leases: new RunLeases(deps, { owner, ...leaseSettings }),
   };
   const timers: TimerKinds = {
     handlers: {
@@ -91,6 +96,8 @@ export function createEngine(deps: EngineDeps): Engine {
 
   let ticker: NodeJS.Timeout | null = null;
   let timerTicker: NodeJS.Timeout | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
+  let unsubscribe: (() => void) | null = null;
 
   return {
     runbooks: deps.runbooks,
@@ -106,6 +113,10 @@ export function createEngine(deps: EngineDeps): Engine {
     async start() {
       await worker.recover();
       worker.open();
+      rt.leases.start();
+      // Another replica's commit that leaves a run pending wakes this one (LISTEN/NOTIFY on
+      // PostgreSQL); the take-over sweep below also looks at the store every half lease.
+      unsubscribe = deps.store.subscribe?.('runs', () => worker.kick()) ?? null;
       worker.kick();
       if (deps.tickMs !== undefined && deps.tickMs > 0) {
         ticker = setInterval(() => {
@@ -118,6 +129,15 @@ export function createEngine(deps: EngineDeps): Engine {
         timerTicker = setInterval(() => worker.kick(), pollMs);
         timerTicker.unref();
       }
+      if (!rt.leases.exclusive) {
+        sweeper = setInterval(() => {
+          worker
+            .recover(false)
+            .then(() => worker.kick())
+            .catch((err: unknown) => deps.logger.error({ err }, 'cannot look for runs of stopped engines'));
+        }, Math.max(100, Math.floor(rt.leases.leaseMs / 2)));
+        sweeper.unref();
+      }
     },
     kick: () => worker.kick(),
     tick: () => worker.tick(),
@@ -125,9 +145,14 @@ export function createEngine(deps: EngineDeps): Engine {
     async close(graceMs) {
       if (ticker !== null) clearInterval(ticker);
       if (timerTicker !== null) clearInterval(timerTicker);
+      if (sweeper !== null) clearInterval(sweeper);
       ticker = null;
       timerTicker = null;
+      sweeper = null;
+      unsubscribe?.();
+      unsubscribe = null;
       await worker.close(graceMs);
+      rt.leases.stop();
       // Steps still running are told to stop; their runs are resumed or marked interrupted at
       // the next start.
       controller.abort();

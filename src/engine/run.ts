@@ -36,7 +36,7 @@ async function start(rt: Runtime, runId: number): Promise<EngineRun | null> {
     const run = await r.tx.getRun(runId);
     if (run === null || run.status !== 'pending') return null;
     const resumed = run.startedAt !== null;
-    const started = await r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null });
+    const started = await r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null, ...rt.leases.take(run) });
     if (!resumed) {
       await r.append({
         incidentId: run.incidentId,
@@ -50,10 +50,22 @@ async function start(rt: Runtime, runId: number): Promise<EngineRun | null> {
   });
 }
 
-/** Executes a pending run to its end or to a park. */
+/**
+ * Executes a pending run to its end or to a park. While it executes, this engine holds the run's
+ * lease (leases.ts); ENGINE_FENCED means another engine took it over and this one stopped.
+ */
 export async function executeRun(rt: Runtime, runId: number): Promise<void> {
   const run = await start(rt, runId);
   if (run === null) return;
+  rt.leases.hold(run);
+  try {
+    await executeHeld(rt, run);
+  } finally {
+    rt.leases.drop(run.id);
+  }
+}
+
+async function executeHeld(rt: Runtime, run: EngineRun): Promise<void> {
   const runbook = rt.runbooks.get(run.runbook);
   if (runbook === undefined) {
     await finish(rt, run, 'aborted', runbookNotLoaded(run.runbook));
@@ -145,6 +157,7 @@ async function preemptReleases(rt: Runtime, run: EngineRun): Promise<void> {
 
 async function finish(rt: Runtime, run: EngineRun, status: RunStatus, error: FirebreakError | null, runbook?: Runbook, recovered = false): Promise<void> {
   await record(rt, async (r) => {
+    await rt.leases.check(r, run.id);
     await r.tx.updateRun(run.id, { status, finishedAt: r.now, detail: error === null ? null : `${error.code}: ${error.message}` });
     await r.append({
       incidentId: run.incidentId,

@@ -16,6 +16,7 @@ import type { TemplateEngine } from '../runbooks/template.ts';
 import type { Store, StoreTx } from '../store/types.ts';
 import { ENGINE_ACTOR } from './enqueue.ts';
 import type { Sleep } from './execute.ts';
+import type { LeaseSettings, RunLeases } from './leases.ts';
 import type { EngineConfig } from './settings.ts';
 
 /** Fields of every ActionContext beyond the ones the engine sets (the integrations' settings). */
@@ -48,9 +49,11 @@ export interface EngineDeps {
    * reconciliation cannot resolve anything.
    */
   submitNotification?: (payload: Record<string, unknown>) => Promise<void>;
+  /** Run leases (leases.ts); default: one engine per store, 30 s leases. */
+  leases?: LeaseSettings;
 }
 
-export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs' | 'timerPollMs' | 'submitNotification'>> {
+export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'tickMs' | 'timerPollMs' | 'submitNotification' | 'leases'>> {
   actionContext: ActionContextExtras;
   templates: TemplateEngine;
   /** Aborted when the engine stops. */
@@ -58,6 +61,8 @@ export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'ti
   /** Aborted when a re-fire pre-empts the run this runtime executes (null outside runs). */
   preempt: AbortSignal | null;
   submitNotification: EngineDeps['submitNotification'] | null;
+  /** The runs this engine holds, and the fencing of their writes. */
+  leases: RunLeases;
 }
 
 /** Timeline entry without the fields the engine fills in (actor defaults to `engine`). */

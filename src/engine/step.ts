@@ -46,8 +46,12 @@ function decisionData(decision: GuardDecision): Record<string, unknown> {
   return { verdict: decision.verdict, reason: decision.reason, detail: decision.detail };
 }
 
-/** Saves the step's state on the run, in the same transaction as its timeline entry. */
-async function saveState(r: Recorder, run: EngineRun, stepId: string, status: string, output: unknown, acted: boolean): Promise<EngineRun> {
+/**
+ * Saves the step's state on the run, in the same transaction as its timeline entry; ENGINE_FENCED
+ * (nothing written) when another engine took the run over meanwhile.
+ */
+async function saveState(rt: Runtime, r: Recorder, run: EngineRun, stepId: string, status: string, output: unknown, acted: boolean): Promise<EngineRun> {
+  await rt.leases.check(r, run.id);
   const current = (await r.tx.getRun(run.id)) ?? run;
   return r.tx.updateRun(run.id, { steps: { ...current.steps, [stepId]: { status, output } }, acted: current.acted || acted });
 }
@@ -85,7 +89,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
     const error = evaluation.error as FirebreakError;
     await record(rt, async (r) => {
       await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...base, error: errorData(error) } });
-      await saveState(r, run, step.id, 'failed', null, false);
+      await saveState(rt, r, run, step.id, 'failed', null, false);
     });
     return { status: 'failed', acted: false };
   }
@@ -99,7 +103,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
       const status = decision.verdict === 'skip' ? 'skipped' : 'blocked';
       await record(rt, async (r) => {
         await r.append({ incidentId: incident.id, phase: step.phase, kind, summary: `Step ${step.id} ${status}: ${decision.detail}`, data: { ...decided, ...planData(evaluation) } });
-        await saveState(r, run, step.id, status, null, false);
+        await saveState(rt, r, run, step.id, status, null, false);
       });
       return { status, acted: false };
     }
@@ -112,7 +116,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
           summary: `Step ${step.id} planned, not executed: ${evaluation.plan?.summary ?? step.action}`,
           data: { ...decided, ...planData(evaluation) },
         });
-        await saveState(r, run, step.id, 'dry-run', null, true);
+        await saveState(rt, r, run, step.id, 'dry-run', null, true);
       });
       return { status: 'dry-run', acted: true };
     case 'wait-approval':
@@ -125,7 +129,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         const error = toFirebreakError(err);
         await record(rt, async (r) => {
           await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...decided, error: errorData(error) } });
-          await saveState(r, run, step.id, 'failed', null, false);
+          await saveState(rt, r, run, step.id, 'failed', null, false);
         });
         return { status: 'failed', acted: false };
       }
@@ -189,7 +193,7 @@ async function requestApproval(
         data: { ...decided, ...planData(evaluation), approvalId: approval.id, expiresAt },
       });
     }
-    await saveState(r, run, step.id, 'waiting-approval', null, false);
+    await saveState(rt, r, run, step.id, 'waiting-approval', null, false);
     await r.tx.updateRun(run.id, { status: 'waiting-approval', detail: `waiting for the approval of step ${step.id}` });
   });
   return { status: 'waiting-approval', acted: false };
@@ -209,6 +213,7 @@ async function execute(
   const params = evaluation.params ?? {};
   const plan: Plan | null = evaluation.plan;
   const claim = await record(rt, async (r) => {
+    await rt.leases.check(r, run.id);
     const claimed = await r.tx.claimStep({
       incidentId: incident.id,
       runbook: runbook.name,
@@ -227,7 +232,7 @@ async function execute(
     });
     if (claimed === null) {
       // Another worker or a replay of the same episode has it: not ours to run or to report.
-      await saveState(r, run, step.id, 'skipped', null, false);
+      await saveState(rt, r, run, step.id, 'skipped', null, false);
       return null;
     }
     await r.append({
@@ -274,7 +279,7 @@ async function execute(
           ...(action.mutating ? { prior: result.prior ?? null, applied: result.applied ?? null, changes: result.changes ?? plan?.changes ?? [] } : {}),
         },
       });
-      await saveState(r, run, step.id, 'succeeded', result.output ?? null, action.mutating);
+      await saveState(rt, r, run, step.id, 'succeeded', result.output ?? null, action.mutating);
       const current = await r.tx.getIncident(incident.id);
       if (action.mutating && step.phase === 'containment' && current?.status === 'open') {
         await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained by step ${step.id} of ${runbook.name}`, { stepId: step.id, runId: run.id });
@@ -285,7 +290,7 @@ async function execute(
       options.logger.warn({ err: error, attempts: outcome.attempts }, 'step failed');
       await r.tx.finishStep(claim.id, { status: 'failed', finishedAt: r.now, output: null, prior: null, applied: null, error: `${error.code}: ${error.message}` });
       await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...base, error: errorData(error) } });
-      await saveState(r, run, step.id, 'failed', null, action.mutating);
+      await saveState(rt, r, run, step.id, 'failed', null, action.mutating);
     }
   });
   return { status: outcome.ok ? 'succeeded' : 'failed', acted: action.mutating };

@@ -9,16 +9,20 @@
  * Pre-emption: a pending firing run of an incident whose resolved run is executing (its recovery
  * steps can take minutes) aborts that run instead of waiting behind it.
  *
- * Start-up ({@link EngineWorker.recover}), before anything runs:
- * - a run left `running` with a step claimed but not finished is `interrupted`: the step's effect
- *   is unknown, so neither it nor the rest of the run is executed again (`run.interrupted` on
- *   the timeline, with the step's plan and parameters for an operator);
- * - a run left `running` between two steps is resumed from the next step;
- * - a revert left `reverting` is marked failed and tried again by a durable retry (reverts
- *   compare live values, so trying again is safe), unless a release timer already owns it;
- * - a resolved run parked on releases that all finished meanwhile is requeued.
- * Timers need nothing: one left running by the dead process is claimed again once its lease ends.
- * This assumes the runs marked running belong to this process: one engine per store.
+ * Take-over ({@link EngineWorker.recover}), at start-up before anything runs, and every half
+ * lease on a store shared by several engines: a run left `running` by an engine whose lease ran
+ * out (leases.ts; with one engine per store, every run left running at start):
+ * - with a step claimed but not finished is `interrupted`: the step's effect is unknown, so
+ *   neither it nor the rest of the run is executed again (`run.interrupted` on the timeline,
+ *   with the step's plan and parameters for an operator);
+ * - between two steps is resumed from the next step, by whichever engine takes it.
+ * Either way its fence is raised, so the engine that lost it can no longer write it.
+ * A revert left `reverting` is marked failed and tried again by a durable retry (reverts compare
+ * live values, so trying again is safe), unless a release timer already owns it: at start with
+ * one engine per store, otherwise once it has been `reverting` longer than a lease plus the step
+ * timeout, which no live revert outlasts. A resolved run parked on releases that all finished
+ * meanwhile is requeued. Timers need nothing: one left running by a dead engine is claimed again
+ * once its own lease ends.
  *
  * Approvals expire in {@link EngineWorker.tick} (every `tickMs` in `serve`, by hand in tests).
  */
@@ -27,7 +31,9 @@ import type { AlertStatus } from '../incidents/model.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { EngineTimer } from '../store/engine-types.ts';
 import { scheduleRevertRetry } from './release.ts';
+import type { EngineRun } from '../store/engine-types.ts';
 import { record, type Runtime } from './runtime.ts';
+import { engineLimits } from './settings.ts';
 import { executeRun } from './run.ts';
 import { runTimer, type TimerKinds } from './timers.ts';
 
@@ -55,40 +61,56 @@ export class EngineWorker {
     this.#concurrency = Math.max(1, rt.concurrency);
   }
 
-  /** Marks what a previous process left half-done (see the module comment). */
-  async recover(): Promise<{ interrupted: number; resumed: number }> {
+  /**
+   * Takes over what a dead or stalled engine left half-done (see the module comment). `startup`:
+   * with one engine per store, every run left running is taken over at once.
+   */
+  async recover(startup = true): Promise<{ interrupted: number; resumed: number }> {
     const rt = this.#rt;
+    const takeAll = startup && rt.leases.exclusive;
+    const now = rt.clock.now();
+    const orphaned = (run: EngineRun | null): run is EngineRun => run !== null && run.status === 'running' && (takeAll || rt.leases.expired(run, now));
     let interrupted = 0;
     let resumed = 0;
     for (const claim of await rt.store.stepClaims({ status: ['running'] })) {
+      if (!orphaned(await rt.store.getRun(claim.runId))) continue;
       await record(rt, async (r) => {
-        await r.tx.finishStep(claim.id, { status: 'interrupted', finishedAt: r.now, output: null, prior: null, applied: null, error: 'ENGINE_INTERRUPTED: the process stopped while the step ran' });
+        // Checked again under the transaction: the owner may have renewed its lease meanwhile.
         const run = await r.tx.getRun(claim.runId);
-        if (run === null || run.status !== 'running') return;
+        if (!orphaned(run)) return;
+        await r.tx.finishStep(claim.id, { status: 'interrupted', finishedAt: r.now, output: null, prior: null, applied: null, error: 'ENGINE_INTERRUPTED: the engine running it stopped while the step ran' });
         await r.tx.updateRun(run.id, {
           status: 'interrupted',
           finishedAt: r.now,
           steps: { ...run.steps, [claim.stepId]: { status: 'interrupted', output: null } },
           acted: run.acted || claim.mutating,
           detail: `interrupted in step ${claim.stepId}`,
+          fence: run.fence + 1,
         });
         await r.append({
           incidentId: run.incidentId,
           phase: null,
           kind: 'run.interrupted',
           summary: `Runbook ${run.runbook} interrupted in step ${claim.stepId} (${claim.action}): ${claim.mutating ? 'the change may or may not have been applied; check it and revert by hand if needed' : 'not run again'}`,
-          data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, stepId: claim.stepId, action: claim.action, mutating: claim.mutating, claimId: claim.id, params: claim.params, plan: claim.plan, claimedAt: claim.claimedAt },
+          data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, stepId: claim.stepId, action: claim.action, mutating: claim.mutating, claimId: claim.id, params: claim.params, plan: claim.plan, claimedAt: claim.claimedAt, owner: run.owner, takenOverBy: rt.leases.owner },
         });
         interrupted += 1;
         rt.metrics.runFinished(run.runbook, 'interrupted');
       });
     }
-    for (const run of await rt.store.runs({ status: ['running'] })) {
-      await rt.store.updateRun(run.id, { status: 'pending', detail: 'resumed after a restart' });
-      resumed += 1;
+    for (const left of await rt.store.runs({ status: ['running'] })) {
+      if (!orphaned(left)) continue;
+      await record(rt, async (r) => {
+        const run = await r.tx.getRun(left.id);
+        if (!orphaned(run)) return;
+        await r.tx.updateRun(run.id, { status: 'pending', detail: startup ? 'resumed after a restart' : `resumed after engine ${run.owner ?? 'unknown'} lost its lease`, owner: null, leaseUntil: null, fence: run.fence + 1 });
+        resumed += 1;
+      });
     }
+    const staleBefore = now - rt.leases.leaseMs - engineLimits(rt.config).stepTimeoutMs;
     for (const claim of await rt.store.stepClaims({})) {
       if (claim.revertStatus !== 'reverting') continue;
+      if (!takeAll && (claim.revertedAt === null || Date.parse(claim.revertedAt) > staleBefore)) continue;
       await record(rt, async (r) => {
         const reset = await r.tx.setRevertStatus(claim.id, ['reverting'], { status: 'failed', at: r.now, by: 'engine', detail: { code: 'ENGINE_INTERRUPTED', message: 'the process stopped during the revert', retriable: true } });
         if (reset === null) return;
@@ -104,11 +126,14 @@ export class EngineWorker {
     }
     for (const run of await rt.store.runs({ status: ['waiting-release'] })) {
       await record(rt, async (r) => {
+        // Checked again under the transaction: another engine may have requeued it meanwhile.
+        if ((await r.tx.getRun(run.id))?.status !== 'waiting-release') return;
         if ((await r.tx.timers({ incidentId: run.incidentId, kind: ['release'], status: ['pending', 'running'] })).length > 0) return;
         await r.tx.updateRun(run.id, { status: 'pending', detail: null });
       });
     }
-    if (interrupted + resumed > 0) rt.logger.warn({ interrupted, resumed }, 'runs left by the previous process: interrupted ones are not run again, the others resume');
+    if (interrupted + resumed > 0) rt.logger.warn({ interrupted, resumed }, 'runs left by a stopped engine: interrupted ones are not run again, the others resume');
+    if (resumed > 0) this.kick();
     return { interrupted, resumed };
   }
 
@@ -152,9 +177,11 @@ export class EngineWorker {
       if (this.#active.has(run.incidentId) || running.has(run.incidentId)) continue;
       const preempt = new AbortController();
       const runtime: Runtime = { ...rt, preempt: preempt.signal, stop: AbortSignal.any([rt.stop, preempt.signal]) };
-      const work = executeRun(runtime, run.id).catch((err: unknown) =>
-        rt.logger.error({ err: toFirebreakError(err), runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start'),
-      );
+      const work = executeRun(runtime, run.id).catch((err: unknown) => {
+        const error = toFirebreakError(err);
+        if (error.code === 'ENGINE_FENCED') rt.logger.warn({ err: error, runId: run.id, incidentId: run.incidentId }, 'run taken over by another engine; this one stopped it');
+        else rt.logger.error({ err: error, runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start');
+      });
       this.#start(run.incidentId, { kind: 'run', trigger: run.trigger, preempt, work });
       running.add(run.incidentId);
     }

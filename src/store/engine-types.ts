@@ -54,10 +54,22 @@ export interface EngineRun {
   acted: boolean;
   /** Why it ended as it did (error code and message, or the step it waits on). */
   detail: string | null;
+  /**
+   * Which engine holds the run while it is `running`, and until when: several replicas share the
+   * store, and a run whose lease ran out (its replica died or stalled) is taken over by another.
+   */
+  owner: string | null;
+  leaseUntil: string | null;
+  /**
+   * Fencing token: raised each time an engine takes the run. An engine writes the run's progress
+   * only while the fence is the one it took, so a replica that stalled past its lease cannot
+   * finish what another took over.
+   */
+  fence: number;
 }
 
 export type NewRun = Pick<EngineRun, 'incidentId' | 'runbook' | 'groupKey' | 'trigger' | 'alert' | 'episode' | 'notificationId' | 'requestedAt'>;
-export type RunPatch = Partial<Pick<EngineRun, 'status' | 'startedAt' | 'finishedAt' | 'steps' | 'acted' | 'detail'>>;
+export type RunPatch = Partial<Pick<EngineRun, 'status' | 'startedAt' | 'finishedAt' | 'steps' | 'acted' | 'detail' | 'owner' | 'leaseUntil' | 'fence'>>;
 
 export interface RunQuery {
   incidentId?: string;

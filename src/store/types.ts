@@ -132,6 +132,11 @@ export interface StoreTx {
   /** Runs matching every given filter, oldest request first. */
   runs(query: RunQuery): Promise<EngineRun[]>;
   /**
+   * Extends to `until` the lease of every `running` run `owner` holds (its heartbeat); returns
+   * the ids renewed. A run another engine took over meanwhile is not among them.
+   */
+  renewRunLeases(owner: string, until: string): Promise<number[]>;
+  /**
    * Claims a step before it runs. Returns null, writing nothing, when a claim for the same
    * incident, runbook, step, trigger and episode exists: another worker or a replay has it.
    */
@@ -238,6 +243,14 @@ export interface Store extends StoreTx {
 
   /** Pending approvals and reversible changes in place, for the engine's gauges. */
   engineCounts(): Promise<EngineCounts>;
+
+  /**
+   * Calls `listener` soon after another process committed work for this one (`runs`: a run
+   * became pending), and after each reconnection, since a change may have been missed meanwhile.
+   * Present on stores several processes share (PostgreSQL: LISTEN/NOTIFY); returns the function
+   * that stops the calls.
+   */
+  subscribe?(topic: 'runs', listener: () => void): () => void;
 
   // Console sessions, shared by every replica using the store.
 

@@ -67,10 +67,16 @@ export class EngineOperations {
     }
     const { rows } = await sql.query(
       'updateRun',
-      'UPDATE engine_runs SET status = $1, started_at = $2, finished_at = $3, steps = $4, acted = $5, detail = $6 WHERE id = $7 RETURNING *',
-      [oneOf(next.status, RUN_STATUSES, 'run status'), next.startedAt, next.finishedAt, jsonText(next.steps, 'steps'), next.acted, next.detail, id],
+      'UPDATE engine_runs SET status = $1, started_at = $2, finished_at = $3, steps = $4, acted = $5, detail = $6, owner = $7, lease_until = $8, fence = $9 WHERE id = $10 RETURNING *',
+      [oneOf(next.status, RUN_STATUSES, 'run status'), next.startedAt, next.finishedAt, jsonText(next.steps, 'steps'), next.acted, next.detail, next.owner, next.leaseUntil, next.fence, id],
     );
     return toRun(rows[0] ?? {});
+  }
+
+  async renewRunLeases(sql: Sql, owner: string, until: string): Promise<number[]> {
+    valueTime(until, 'until');
+    const { rows } = await sql.query('renewRunLeases', "UPDATE engine_runs SET lease_until = $1 WHERE owner = $2 AND status = 'running' RETURNING id", [until, owner]);
+    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   }
 
   async runs(sql: Sql, query: RunQuery): Promise<EngineRun[]> {

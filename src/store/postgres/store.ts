@@ -31,7 +31,8 @@ import { IncidentOperations } from './incident-operations.ts';
 import { LedgerOperations } from './ledger-operations.ts';
 import { LOCK_NAMESPACE, TRANSACTION_LOCK } from './locks.ts';
 import { applyMigrations, assertSchemaNotTooNew, loadMigrations } from './migrate.ts';
-import { createPool, redactUrl, type PoolOptions } from './pool.ts';
+import { Listener, type Topic } from './listener.ts';
+import { createPool, poolConfig, redactUrl, type PoolOptions } from './pool.ts';
 import { SessionOperations } from './session-operations.ts';
 import { TimerOperations } from './timer-operations.ts';
 import { sqlOn, type Sql } from './sql.ts';
@@ -66,7 +67,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const mapped = mapPgError(err, `open ${redactUrl(options.url)}`);
     throw mapped;
   }
-  return new PostgresStore(pool, migrations, options.clock ?? systemClock, options.logger);
+  return new PostgresStore(pool, migrations, options.clock ?? systemClock, options.logger, new Listener(poolConfig(options), options.logger));
 }
 
 export class PostgresStore implements Store {
@@ -82,10 +83,12 @@ export class PostgresStore implements Store {
   readonly #sessions = new SessionOperations();
   readonly #context = new AsyncLocalStorage<TxState>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #listener: Listener;
   #closing: Promise<void> | undefined;
 
-  constructor(pool: pg.Pool, migrations: Migration[], clock: Clock, logger: Logger) {
+  constructor(pool: pg.Pool, migrations: Migration[], clock: Clock, logger: Logger, listener: Listener) {
     this.#pool = pool;
+    this.#listener = listener;
     this.#sql = sqlOn(pool);
     this.#migrations = migrations;
     this.#clock = clock;
@@ -96,9 +99,9 @@ export class PostgresStore implements Store {
     this.#timers = new TimerOperations(this.#incidents);
   }
 
-  /** The pool, for what only PostgreSQL has (LISTEN/NOTIFY); never for store records. */
-  get pool(): pg.Pool {
-    return this.#pool;
+  /** Wakes `listener` when another replica commits work (listener.ts). */
+  subscribe(topic: Topic, listener: () => void): () => void {
+    return this.#listener.subscribe(topic, listener);
   }
 
   /** Refuses calls from inside a transaction and after close; tracks the call for close(). */
@@ -193,6 +196,7 @@ export class PostgresStore implements Store {
       getRun: (id) => call(() => engine.getRun(sql, id)),
       updateRun: (id, patch) => call(() => engine.updateRun(sql, id, patch)),
       runs: (query) => call(() => engine.runs(sql, query)),
+      renewRunLeases: (owner, until) => call(() => engine.renewRunLeases(sql, owner, until)),
       claimStep: (claim) => call(() => engine.claimStep(sql, claim)),
       finishStep: (id, result) => call(() => engine.finishStep(sql, id, result)),
       stepClaims: (query) => call(() => engine.stepClaims(sql, query)),
@@ -242,6 +246,7 @@ export class PostgresStore implements Store {
     }
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#inFlight]);
+      await this.#listener.close();
       await this.#pool.end();
     })();
     return this.#closing;
@@ -275,6 +280,7 @@ export class PostgresStore implements Store {
   getRun: Store['getRun'] = (id) => this.#read((sql) => this.#engine.getRun(sql, id));
   updateRun: Store['updateRun'] = (id, patch) => this.#write((sql) => this.#engine.updateRun(sql, id, patch));
   runs: Store['runs'] = (query) => this.#read((sql) => this.#engine.runs(sql, query));
+  renewRunLeases: Store['renewRunLeases'] = (owner, until) => this.#write((sql) => this.#engine.renewRunLeases(sql, owner, until));
   claimStep: Store['claimStep'] = (claim) => this.#write((sql) => this.#engine.claimStep(sql, claim));
   finishStep: Store['finishStep'] = (id, result) => this.#write((sql) => this.#engine.finishStep(sql, id, result));
   stepClaims: Store['stepClaims'] = (query) => this.#read((sql) => this.#engine.stepClaims(sql, query));

@@ -24,6 +24,9 @@ export function toRun(row: Row): EngineRun {
     steps: json<EngineRun['steps']>(row, 'steps'),
     acted: flag(row, 'acted'),
     detail: textOrNull(row, 'detail'),
+    owner: textOrNull(row, 'owner'),
+    leaseUntil: textOrNull(row, 'lease_until'),
+    fence: integer(row, 'fence'),
   };
 }
 

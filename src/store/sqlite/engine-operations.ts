@@ -95,10 +95,18 @@ export class EngineOperations {
     }
     this.#sql.run(
       'updateRun',
-      'UPDATE engine_runs SET status = ?, started_at = ?, finished_at = ?, steps = ?, acted = ?, detail = ? WHERE id = ?',
-      [oneOf(next.status, RUN_STATUSES, 'run status'), next.startedAt, next.finishedAt, jsonText(next.steps, 'steps'), next.acted ? 1 : 0, next.detail, id],
+      'UPDATE engine_runs SET status = ?, started_at = ?, finished_at = ?, steps = ?, acted = ?, detail = ?, owner = ?, lease_until = ?, fence = ? WHERE id = ?',
+      [oneOf(next.status, RUN_STATUSES, 'run status'), next.startedAt, next.finishedAt, jsonText(next.steps, 'steps'), next.acted ? 1 : 0, next.detail, next.owner, next.leaseUntil, next.fence, id],
     );
     return this.getRun(id) as EngineRun;
+  }
+
+  renewRunLeases(owner: string, until: string): number[] {
+    valueTime(until, 'until');
+    return this.#sql
+      .all('renewRunLeases', "UPDATE engine_runs SET lease_until = ? WHERE owner = ? AND status = 'running' RETURNING id", until, owner)
+      .map((row) => Number(row.id))
+      .sort((a, b) => a - b);
   }
 
   runs(query: RunQuery): EngineRun[] {

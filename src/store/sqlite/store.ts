@@ -201,6 +201,7 @@ class SqliteStore implements Store {
       getRun: (id) => call(() => engine.getRun(id)),
       updateRun: (id, patch) => call(() => engine.updateRun(id, patch)),
       runs: (query) => call(() => engine.runs(query)),
+      renewRunLeases: (owner, until) => call(() => engine.renewRunLeases(owner, until)),
       claimStep: (claim) => call(() => engine.claimStep(claim)),
       finishStep: (id, result) => call(() => engine.finishStep(id, result)),
       stepClaims: (query) => call(() => engine.stepClaims(query)),
@@ -278,6 +279,7 @@ class SqliteStore implements Store {
   getRun: Store['getRun'] = (id) => this.#read(() => this.#engine.getRun(id));
   updateRun: Store['updateRun'] = (id, patch) => this.#write(() => this.#engine.updateRun(id, patch));
   runs: Store['runs'] = (query) => this.#read(() => this.#engine.runs(query));
+  renewRunLeases: Store['renewRunLeases'] = (owner, until) => this.#write(() => this.#engine.renewRunLeases(owner, until));
   claimStep: Store['claimStep'] = (claim) => this.#write(() => this.#engine.claimStep(claim));
   finishStep: Store['finishStep'] = (id, result) => this.#write(() => this.#engine.finishStep(id, result));
   stepClaims: Store['stepClaims'] = (query) => this.#read(() => this.#engine.stepClaims(query));

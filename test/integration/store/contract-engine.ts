@@ -60,7 +60,7 @@ export function engineContract(ctx: ContractContext): void {
     it('records a pending run request and reads it back exactly', async () => {
       const store = await ctx.open();
       const { incident, run } = await incidentWithRun(store);
-      expect(run).to.include({ incidentId: incident.id, trigger: 'firing', status: 'pending', startedAt: null, finishedAt: null, acted: false, detail: null });
+      expect(run).to.include({ incidentId: incident.id, trigger: 'firing', status: 'pending', startedAt: null, finishedAt: null, acted: false, detail: null, owner: null, leaseUntil: null, fence: 0 });
       expect(run.steps).to.deep.equal({});
       expect(await store.getRun(run.id)).to.deep.equal(run);
       expect(await store.getRun(run.id + 100_000)).to.equal(null);
@@ -93,6 +93,24 @@ export function engineContract(ctx: ContractContext): void {
       expect(await store.runs({ incidentId: incident.id, status: [] })).to.deep.equal([]);
       await rejection(store.updateRun(second.id + 100_000, { status: 'failed' }), 'NOT_FOUND');
       await rejection(store.updateRun(run.id, { status: 'exploded' as never }), 'STORE_INVALID_VALUE');
+    });
+
+    it('records which engine holds a run until when, with its fence, and renews only that engine\'s running runs', async () => {
+      const store = await ctx.open();
+      const { run } = await incidentWithRun(store);
+      const other = await store.createRun({ ...run, requestedAt: '2026-01-01T00:00:06.000Z' });
+      const finished = await store.createRun({ ...run, requestedAt: '2026-01-01T00:00:07.000Z' });
+      const owner = unique('engine');
+      const taken = await store.updateRun(run.id, { status: 'running', owner, leaseUntil: '2026-01-01T00:00:35.000Z', fence: run.fence + 1 });
+      expect(taken).to.include({ owner, leaseUntil: '2026-01-01T00:00:35.000Z', fence: 1 });
+      await store.updateRun(other.id, { status: 'running', owner: unique('engine'), leaseUntil: '2026-01-01T00:00:35.000Z', fence: 1 });
+      await store.updateRun(finished.id, { status: 'succeeded', owner, leaseUntil: '2026-01-01T00:00:35.000Z', fence: 1 });
+      expect(await store.renewRunLeases(owner, '2026-01-01T00:01:05.000Z')).to.deep.equal([run.id]);
+      expect((await store.getRun(run.id))?.leaseUntil).to.equal('2026-01-01T00:01:05.000Z');
+      expect((await store.getRun(other.id))?.leaseUntil).to.equal('2026-01-01T00:00:35.000Z');
+      expect((await store.getRun(finished.id))?.leaseUntil).to.equal('2026-01-01T00:00:35.000Z');
+      expect(await store.renewRunLeases(unique('engine'), '2026-01-01T00:01:05.000Z')).to.deep.equal([]);
+      await rejection(store.renewRunLeases(owner, 'soon'), 'STORE_INVALID_VALUE');
     });
 
     it('keeps nothing of a run requested in a transaction that rolls back (the outbox is atomic)', async () => {
