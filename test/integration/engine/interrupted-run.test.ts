@@ -139,7 +139,7 @@ describe('engine: a run interrupted by SIGKILL', function () {
     } finally {
       await admin.close();
     }
-    expect(second.logs.some((l) => l.msg === 'runs left by the previous process: interrupted ones are not run again, the others resume')).to.equal(true);
+    expect(second.logs.some((l) => l.msg === 'runs left by a stopped engine: interrupted ones are not run again, the others resume')).to.equal(true);
     second.kill('SIGTERM');
     expect((await second.exited).code).to.equal(0);
   });
