@@ -99,6 +99,13 @@ export const KIND_EVENTS: Readonly<Record<string, Builder>> = {
     text: [`${incident.title}.`, `Released by ${entry.actor}.`, ...changeLines(entry.data).map((l) => `  ${l}`)].join('\n'),
     fields: incidentFields(incident),
   }),
+  // A gradual release relaxed a change by one level (docs/engine.md, releases).
+  'release.step': (entry, { incident }) => ({
+    event: 'containment-released',
+    title: `Containment relaxed: ${entry.summary}`,
+    text: [`${incident.title}.`, ...changeLines(entry.data).map((l) => `  ${l}`)].join('\n'),
+    fields: incidentFields(incident),
+  }),
   // A failure the engine retries by itself is not news yet: `incident.escalated` follows when it stays stuck.
   'revert.failed': (entry, ctx) => (str(entry.data.retryAt) === null ? escalated(entry, ctx) : null),
   'revert.conflict': escalated,

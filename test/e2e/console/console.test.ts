@@ -208,11 +208,17 @@ describe('the web console in a real browser', function () {
     await viewer.browserContext().close();
   });
 
-  it('downloads the post-mortem as Markdown', async () => {
+  it('posts a status update and a tagged note, and downloads the post-mortem as Markdown', async () => {
     await page.goto(`${firebreak!.url}${incidentPath}`);
     await page.type('#note', 'root-cause: the batch producer <script>ignored</script> had no quota');
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/notes"] button')]);
     expect(await page.$eval('#note-list', (e) => e.textContent ?? '')).to.contain('the batch producer <script>ignored</script> had no quota');
+    await page.type('#known', 'Billing lags by 2 hours');
+    await page.type('#doing', 'Throttled the batch producer; watching the lag');
+    await page.type('#next', '30');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/status-updates"] button')]);
+    expect(await page.$eval('.notice', (e) => e.textContent)).to.contain('Status update posted');
+    expect(await page.$eval('#update-list', (e) => e.textContent ?? '')).to.contain('What we know: Billing lags by 2 hours').and.to.contain('What we do: Throttled the batch producer');
     await page.click('#postmortem a[download]');
     const downloads = join(dir, 'downloads');
     const file = await eventually(

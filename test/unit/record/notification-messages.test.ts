@@ -35,6 +35,10 @@ describe('notification messages', () => {
     expect(notificationFor(entry('step.succeeded', { applied: {}, changes: [] }), ctx)?.event).to.equal('containment-applied');
     expect(notificationFor(entry('step.succeeded', { output: {} }), ctx), 'a read-only step').to.equal(null);
     expect(notificationFor(entry('revert.succeeded', {}), ctx)?.event).to.equal('containment-released');
+    const relaxed = notificationFor(entry('release.step', { changes: [{ resource: 'quota:client-id=x', key: 'producer_byte_rate', from: 1048576, to: 2097152 }] }, 'Relaxed step throttle from level 1 to 2: held 5m'), ctx);
+    expect(relaxed).to.deep.include({ event: 'containment-released', title: 'Containment relaxed: Relaxed step throttle from level 1 to 2: held 5m' });
+    expect(relaxed?.text).to.contain('quota:client-id=x producer_byte_rate: 1048576 → 2097152');
+    expect(notificationFor(entry('release.check', {}), ctx), 'a check is no news').to.equal(null);
     for (const kind of ['revert.failed', 'revert.conflict', 'approval.expired'] as const) expect(notificationFor(entry(kind, {}), ctx)?.event).to.equal('escalated');
     const escalation = { ...entry('note', { reason: 'loop' }, 'Released 3 times in an hour: firebreak stops releasing'), kind: 'incident.escalated' } as unknown as TimelineEntry;
     expect(notificationFor(escalation, ctx)).to.deep.include({ event: 'escalated', title: 'Needs a person: Released 3 times in an hour: firebreak stops releasing' });
