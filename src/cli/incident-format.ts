@@ -105,6 +105,7 @@ export function incidentText(detail: IncidentDetail, timeline: readonly Timeline
   if (detail.roles.length > 0) out.push('', `Roles: ${detail.roles.map((r) => `${r.role} ${r.person}`).join(', ')}`);
   out.push('');
   out.push(`Containments in force (${detail.containments.length}):`);
+  if (detail.containments.length === 0) out.push('  none: no change firebreak made is in place');
   for (const c of detail.containments) {
     out.push(`  step ${c.stepId}  ${c.action}  applied ${c.appliedAt}  revert: ${c.revert}${c.status === 'interrupted' ? '  (interrupted: may or may not be in place)' : ''}${c.revertStatus === 'failed' ? '  REVERT FAILED' : ''}`);
     for (const line of planLines(c.plan)) out.push(`    ${line}`);
@@ -112,6 +113,7 @@ export function incidentText(detail: IncidentDetail, timeline: readonly Timeline
   }
   out.push('');
   out.push(`Approvals waiting (${detail.approvals.length}):`);
+  if (detail.approvals.length === 0) out.push('  none');
   for (const a of detail.approvals) {
     out.push(`  step ${a.stepId}  ${a.action}  ${expiry(a.expiresAt, now)}`);
     for (const line of planLines(a.plan)) out.push(`    would change: ${line}`);
