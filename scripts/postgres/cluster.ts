@@ -34,7 +34,7 @@ export interface PostgresServer {
 }
 
 export interface StartOptions {
-  /** Cluster directory; created when missing. */
+  /** Cluster directory; created when missing. As root, its parent must be reachable by that account (the temp directory is). */
   dir: string;
   /** Directory of initdb and postgres; default the newest /usr/lib/postgresql/<version>/bin. */
   binDir?: string;

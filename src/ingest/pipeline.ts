@@ -10,8 +10,10 @@
  * - A permanent failure is recorded on the notification by the processor (it is marked processed
  *   with its error) and never retried.
  * - A retriable failure (store unavailable) is retried with backoff; if it persists the
- *   notification is set aside for this process's lifetime and stays unprocessed in the store,
- *   so the next start replays it. Nothing acknowledged is ever dropped.
+ *   notification is set aside and stays unprocessed in the store, and the worker looks at it
+ *   again after `resumeAfterMs` (the database came back, a failover finished): no restart is
+ *   needed. Reading the queue itself failing is treated the same way. Nothing acknowledged is
+ *   ever dropped.
  * - A non-retriable failure the processor did not record (a bug) is also set aside, for the same
  *   reason: a fixed release replays it.
  *
@@ -42,6 +44,8 @@ export interface PipelineDeps {
   retryDelaysMs?: readonly number[];
   /** Notifications fetched from the store per round. */
   pageSize?: number;
+  /** After retriable failures, look at the set-aside notifications again after this long. Default 30 000 ms. */
+  resumeAfterMs?: number;
 }
 
 export interface Pipeline {
@@ -65,10 +69,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const hooks = deps.hooks ?? [];
   const retryDelays = deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const pageSize = deps.pageSize ?? 100;
+  const resumeAfterMs = deps.resumeAfterMs ?? 30_000;
 
   const pendingIds = new Set<number>();
-  /** Set aside for this process's lifetime after repeated or unexpected failures. */
+  /**
+   * Set aside after repeated or unexpected failures: for this process's lifetime (a bug: a fixed
+   * release replays it), or after a retriable failure until {@link resume} looks again.
+   */
   const setAside = new Set<number>();
+  const retriableAside = new Set<number>();
+  let resumeTimer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let wake = false;
   let closing = false;
@@ -77,6 +87,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let interruptWait: (() => void) | null = null;
 
   metrics.observePending(() => pendingIds.size);
+
+  /** Looks again, after `resumeAfterMs`, at what retriable failures set aside. */
+  function resumeLater(): void {
+    if (closing || resumeTimer !== null) return;
+    resumeTimer = setTimeout(() => {
+      resumeTimer = null;
+      for (const id of retriableAside) setAside.delete(id);
+      retriableAside.clear();
+      kick();
+    }, resumeAfterMs);
+    resumeTimer.unref();
+  }
 
   function kick(id?: number): void {
     if (closing) return;
@@ -93,7 +115,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     while (wake && !stopNow) {
       wake = false;
       const batch = await fetchBatch();
-      if (batch === null) return;
+      if (batch === null) {
+        resumeLater();
+        return;
+      }
       const todo = batch.filter((n) => !setAside.has(n.id));
       for (const n of batch) pendingIds.add(n.id);
       if (todo.length === 0) continue;
@@ -136,9 +161,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         const delay = error.retriable ? retryDelays[attempt] : undefined;
         if (delay === undefined || stopNow) {
           setAside.add(stored.id);
+          if (error.retriable) {
+            retriableAside.add(stored.id);
+            resumeLater();
+          }
           logger.error(
-            { err: error, notificationId: stored.id, attempts: attempt + 1 },
-            'notification not processed; it stays stored and is replayed at the next start',
+            { err: error, notificationId: stored.id, attempts: attempt + 1, ...(error.retriable ? { retryInMs: resumeAfterMs } : {}) },
+            error.retriable
+              ? 'notification not processed; it stays stored and is tried again later'
+              : 'notification not processed; it stays stored and is replayed at the next start',
           );
           return;
         }
@@ -193,6 +224,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     async close(graceMs) {
       closing = true;
+      if (resumeTimer !== null) clearTimeout(resumeTimer);
+      resumeTimer = null;
       const deadline = setTimeout(() => {
         stopNow = true;
         interruptWait?.();

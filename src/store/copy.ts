@@ -89,6 +89,9 @@ export async function copySqliteToPostgres(options: {
 
   const db = new DatabaseSync(options.from, { readOnly: true });
   const client = new pg.Client({ connectionString: options.to.url, connectionTimeoutMillis: options.to.connectTimeoutMs ?? 5_000, ...(options.to.tls === undefined || options.to.tls.mode === 'disable' ? {} : { ssl: { rejectUnauthorized: options.to.tls.mode === 'verify-full', ca: options.to.tls.ca, cert: options.to.tls.cert, key: options.to.tls.key } }) });
+  // A connection the server ends mid-copy fails the statement in progress (the copy rolls back);
+  // its `error` event must not crash the command.
+  client.on('error', () => undefined);
   try {
     await client.connect().catch((err: unknown) => {
       throw mapPgError(err, 'connect');

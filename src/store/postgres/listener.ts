@@ -44,7 +44,11 @@ export class Listener {
 
   async #connect(): Promise<void> {
     const client = new pg.Client(this.#config);
+    let gone = false;
     const broken = (err?: Error) => {
+      // `error` and `end` both come when a connection breaks: reconnect once.
+      if (gone) return;
+      gone = true;
       if (this.#client === client) this.#client = null;
       client.removeAllListeners('notification');
       client.end().catch(() => undefined);

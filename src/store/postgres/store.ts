@@ -126,13 +126,35 @@ export class PostgresStore implements Store {
     return this.#enter(() => this.#withTransaction((sql) => fn(sql)));
   }
 
-  async #withTransaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  /**
+   * A connection for a while (a transaction, the migrations). The server may end it between two
+   * statements (a restart, a failover): its `error` event must have a listener while it is checked
+   * out, or it would crash the process; the statement that follows fails and the caller gets
+   * STORE_UNAVAILABLE.
+   */
+  async #checkOut(operation: string): Promise<{ client: pg.PoolClient; release: (err?: Error) => void }> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
     } catch (err) {
-      throw mapPgError(err, 'connect');
+      throw mapPgError(err, operation);
     }
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onError);
+    return {
+      client,
+      release: (err) => {
+        client.off('error', onError);
+        client.release(err ?? lost);
+      },
+    };
+  }
+
+  async #withTransaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const { client, release } = await this.#checkOut('connect');
     let broken: Error | undefined;
     try {
       const sql = sqlOn(client);
@@ -154,7 +176,7 @@ export class PostgresStore implements Store {
       throw err;
     } finally {
       // A connection that failed is discarded rather than handed to the next caller.
-      client.release(broken);
+      release(broken);
     }
   }
 
@@ -219,16 +241,11 @@ export class PostgresStore implements Store {
 
   migrate(): Promise<void> {
     return this.#enter(async () => {
-      let client: pg.PoolClient;
-      try {
-        client = await this.#pool.connect();
-      } catch (err) {
-        throw mapPgError(err, 'migrate');
-      }
+      const { client, release } = await this.#checkOut('migrate');
       try {
         await applyMigrations(client, this.#migrations, this.#clock, this.#logger);
       } finally {
-        client.release();
+        release();
       }
     });
   }

@@ -95,13 +95,42 @@ describe('processing pipeline', () => {
     expect((await store.getNotification(next.id))?.processedAt).to.be.a('string');
     expect((await store.unprocessedNotifications(10)).map((n) => n.id)).to.deep.equal([stuck.id]);
     expect(p.pending()).to.equal(1);
-    // A later kick does not retry it in this process (the next start replays it).
+    // A kick right away does not retry it: it is looked at again after resumeAfterMs.
     p.kick();
     await p.idle();
     expect(stuckCalls).to.equal(3);
     const { body } = await metrics.render();
     expect(body).to.include('firebreak_notifications_pending 1');
     expect(body).to.include('firebreak_store_errors_total{operation="processNotification"} 3');
+  });
+
+  it('tries a notification set aside by a store outage again once the store answers, without a restart', async () => {
+    const stuck = await append(groupedFiring);
+    const real = realProcessor();
+    let storeDown = true;
+    let calls = 0;
+    let resumed: () => void = () => {};
+    const processedAgain = new Promise<void>((resolve) => (resumed = resolve));
+    const { pipeline: p } = pipeline({
+      resumeAfterMs: 10,
+      process: async (n) => {
+        calls += 1;
+        if (storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'connection refused', { retriable: true });
+        const result = await real(n);
+        resumed();
+        return result;
+      },
+    });
+    p.kick();
+    await p.idle();
+    expect(calls).to.equal(3);
+    expect((await store.getNotification(stuck.id))?.processedAt).to.equal(null);
+    storeDown = false;
+    await processedAgain;
+    await p.idle();
+    expect((await store.getNotification(stuck.id))?.processedAt).to.be.a('string');
+    expect(p.pending()).to.equal(0);
+    await p.close(0);
   });
 
   it('does not retry a notification the processor recorded as permanently failed', async () => {
