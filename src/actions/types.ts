@@ -109,6 +109,18 @@ export type RevertOutcome =
 
 export type RevertMode = 'on-resolve' | 'manual' | 'never';
 
+/**
+ * Whether a change had its effect, judged where the data exists after the time the system needs
+ * to act (a quota: the broker's quota window): `effective`, `no-effect` (the change is in force
+ * and the traffic it should bound is not bounded), or `unknown` (no data to judge: no traffic).
+ */
+export interface Verification {
+  effect: 'effective' | 'no-effect' | 'unknown';
+  /** One sentence with the numbers behind the verdict. */
+  summary: string;
+  data: Record<string, unknown>;
+}
+
 export interface Action<P = unknown, R = unknown> {
   name: string;
   description: string;
@@ -130,4 +142,10 @@ export interface Action<P = unknown, R = unknown> {
    * so a level is only set where the live value is still the one in force.
    */
   relax?(record: { prior: unknown; applied: unknown }, current: unknown, factor: number): unknown;
+  /**
+   * Optional, for mutating actions: called by the engine after a successful `execute` (in the
+   * background, the run does not wait), it waits as long as the change needs to act
+   * (`ctx.signal` ends the wait), then judges its effect. Read-only.
+   */
+  verify?(ctx: ActionContext, params: P, result: ExecuteResult<R>): Promise<Verification>;
 }

@@ -14,9 +14,10 @@ import { engineLimits } from './settings.ts';
  * - `loop-breaker`: a group was contained and released too many times in a row; automation of
  *   the group stopped, the safe level stays in force;
  * - `revert-stuck`: a revert or release keeps failing (still retried), or cannot be retried;
- * - `max-duration`: a change reached its step's `maxDuration` and the runbook says escalate.
+ * - `max-duration`: a change reached its step's `maxDuration` and the runbook says escalate;
+ * - `no-effect`: a change is in force and its effect verification found it does nothing (verify.ts).
  */
-export const ESCALATION_REASONS = ['loop-breaker', 'revert-stuck', 'max-duration'] as const;
+export const ESCALATION_REASONS = ['loop-breaker', 'revert-stuck', 'max-duration', 'no-effect'] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 export interface Escalation {

@@ -28,6 +28,7 @@ import { stepTimeout } from './errors.ts';
 import { guardHistory } from './history.ts';
 import { scheduleMaxDuration } from './max-duration.ts';
 import { actionContext, record, type Recorder, type Runtime } from './runtime.ts';
+import { startVerification } from './verify.ts';
 import { actionLimits, engineLimits, guardSettings } from './settings.ts';
 
 /** How a step ended, as far as the run is concerned. */
@@ -293,5 +294,8 @@ async function execute(
       await saveState(rt, r, run, step.id, 'failed', null, action.mutating);
     }
   });
+  if (outcome.ok && action.verify !== undefined) {
+    startVerification(rt, { incidentId: incident.id, step, runId: run.id, claimId: claim.id, action, params, result: outcome.result, limits: options.limits, logger: options.logger });
+  }
   return { status: outcome.ok ? 'succeeded' : 'failed', acted: action.mutating };
 }

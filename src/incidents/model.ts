@@ -89,6 +89,8 @@ export type TimelineKind =
   | 'step.failed'
   | 'step.skipped'
   | 'step.blocked'
+  /** The effect of a change, judged after it had time to act (src/engine/verify.ts). */
+  | 'step.verified'
   | 'approval.requested'
   | 'approval.granted'
   | 'approval.rejected'

@@ -89,8 +89,14 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
  * A producer writing `perSecond` small messages per second, spread over `partitions` (round
  * robin), until `stop()`; `sent()` counts the acknowledged ones.
  */
-export async function produceSteadily(cluster: Cluster, topic: string, partitions: number[], perSecond: number): Promise<{ stop: () => Promise<void>; sent: () => number }> {
-  const producer = kafka(cluster, 'firebreak-test-steady-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
+export async function produceSteadily(
+  cluster: Cluster,
+  topic: string,
+  partitions: number[],
+  perSecond: number,
+  options: { clientId?: string; bytes?: number } = {},
+): Promise<{ stop: () => Promise<void>; sent: () => number }> {
+  const producer = kafka(cluster, options.clientId ?? 'firebreak-test-steady-producer').producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   let stopped = false;
   let sent = 0;
@@ -100,7 +106,7 @@ export async function produceSteadily(cluster: Cluster, topic: string, partition
     let i = 0;
     while (!stopped) {
       const started = Date.now();
-      const messages = Array.from({ length: perTick }, () => ({ partition: partitions[i++ % partitions.length] as number, value: 'x'.repeat(100) }));
+      const messages = Array.from({ length: perTick }, () => ({ partition: partitions[i++ % partitions.length] as number, value: 'x'.repeat(options.bytes ?? 100) }));
       await producer.send({ topic, acks: -1, messages });
       sent += messages.length;
       await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - started))));

@@ -164,9 +164,13 @@ export function notification(status: 'firing' | 'resolved', alert: { labels: Rec
   };
 }
 
-/** `[kind, stepId]` of the engine's step and revert entries, in order: the shape of a run. */
+/**
+ * `[kind, stepId]` of the engine's step and revert entries, in order: the shape of a run.
+ * `step.verified` is left out: effect verification runs in the background, its entry lands
+ * whenever the check ends.
+ */
 export function stepTrail(entries: TimelineEntry[]): Array<[string, unknown]> {
-  return entries.filter((e) => e.kind.startsWith('step.') || e.kind.startsWith('revert.')).map((e) => [e.kind, e.data['stepId']]);
+  return entries.filter((e) => (e.kind.startsWith('step.') && e.kind !== 'step.verified') || e.kind.startsWith('revert.')).map((e) => [e.kind, e.data['stepId']]);
 }
 
 /** The reason the guards gave for a step's skip or block entry. */

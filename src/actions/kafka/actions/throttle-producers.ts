@@ -17,6 +17,8 @@ import { FirebreakError } from '../../../errors.ts';
 import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
 import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
+import { verifyProducerQuota } from './quota-effect.ts';
+import { TOPIC_LIST } from './schema.ts';
 import { assertByteRateAllowed } from './limits.ts';
 import { assertQuotasCanAct } from './quota-callback.ts';
 import { relaxClientsRecord } from './relax.ts';
@@ -25,6 +27,8 @@ import { currentQuotaValues, entityLabel, invalidRecord, isObject, quotaChanges,
 export interface ThrottleProducersParams {
   clientIds: string[];
   producerByteRate: number;
+  /** The topics these producers write: where the effect of the throttle is measured (verify). */
+  topics?: string[];
 }
 
 export interface ThrottleProducersOutput {
@@ -135,6 +139,7 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
     properties: {
       clientIds: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 255 } },
       producerByteRate: { type: 'integer', minimum: 1, description: 'producer_byte_rate, bytes/s per client-id' },
+      topics: { ...TOPIC_LIST, description: 'the topics these producers write, where the effect of the throttle is verified' },
     },
   },
 
@@ -177,6 +182,10 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
   },
 
   relax: relaxClientsRecord,
+
+  async verify(ctx, params, result) {
+    return verifyProducerQuota(ctx, { topics: params.topics ?? [], clients: result.output.throttled.map((c) => c.clientId), rate: params.producerByteRate });
+  },
 
   async revert(ctx, _params, record) {
     const prior = parseRecord(record.prior, 'prior');
