@@ -1,7 +1,7 @@
 /**
  * A real Alertmanager (the Debian `prometheus-alertmanager` package) for end-to-end tests: a
- * generated config in a temp directory, free ports on 127.0.0.1, no clustering, readiness awaited,
- * and a stop that waits for the process to exit.
+ * generated config in a temp directory, free ports on 127.0.0.1, no clustering unless `cluster`
+ * makes it one of an HA pair, readiness awaited, and a stop that waits for the process to exit.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -39,7 +39,14 @@ export interface Alertmanager {
   stop(): Promise<void>;
 }
 
-export async function startAlertmanager(options: { dir: string; config: string }): Promise<Alertmanager> {
+export interface ClusterOptions {
+  /** This peer's gossip port on 127.0.0.1. */
+  port: number;
+  /** The other peers' gossip ports. */
+  peers: number[];
+}
+
+export async function startAlertmanager(options: { dir: string; config: string; cluster?: ClusterOptions }): Promise<Alertmanager> {
   const binary = findAlertmanager();
   const configFile = join(options.dir, 'alertmanager.yml');
   await writeFile(configFile, options.config);
@@ -51,7 +58,13 @@ export async function startAlertmanager(options: { dir: string; config: string }
       `--config.file=${configFile}`,
       `--storage.path=${join(options.dir, 'alertmanager-data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
+      ...(options.cluster === undefined
+        ? ['--cluster.listen-address=']
+        : [
+            `--cluster.listen-address=127.0.0.1:${options.cluster.port}`,
+            `--cluster.advertise-address=127.0.0.1:${options.cluster.port}`,
+            ...options.cluster.peers.map((p) => `--cluster.peer=127.0.0.1:${p}`),
+          ]),
       '--log.level=debug',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
