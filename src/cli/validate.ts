@@ -3,7 +3,10 @@
  * real action catalogue, runs nothing, and prints every problem as `file:line:col: CODE: path:
  * message` (or JSON with `--json`). Exit 0 when every runbook is valid, 1 otherwise.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
+import { FirebreakError } from '../errors.ts';
 import { formatDiagnostic, type RunbookDiagnostic } from '../runbooks/diagnostics.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 import { catalogFromRegistry } from '../runbooks/params.ts';
@@ -48,6 +51,7 @@ export const validateCommand: Command = {
       const configArgs = values.config === undefined ? [] : ['--config', values.config];
       paths = [loadConfig({ env: io.env, argv: configArgs, readFile: io.readFile }).runbooks];
     }
+    assertPathsExist(paths, positionals.length === 0);
 
     const result = await loadRunbooks(paths, { catalog: catalogFromRegistry(io.actions) });
     const diagnostics: RunbookDiagnostic[] = [...result.diagnostics];
@@ -82,3 +86,24 @@ export const validateCommand: Command = {
     return ok ? EXIT.ok : EXIT.failed;
   },
 };
+
+/**
+ * A path that is not there is a mistake on the command line (or a command run from another
+ * directory), not a problem inside a runbook: it is said as such, not as a `file:1:1:` line.
+ */
+function assertPathsExist(paths: string[], configured: boolean): void {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length === 0) return;
+  const [first] = missing as [string];
+  const message = configured
+    ? `no runbooks directory ${first} (${resolve(first)} does not exist)`
+    : `no such file or directory: ${missing.join(', ')}`;
+  throw new FirebreakError('RUNBOOK_FILE', message, {
+    statusCode: 400,
+    details: {
+      hint: configured
+        ? 'name the runbooks to check (firebreak validate <file or directory>...), run it where the runbooks directory is, or set FIREBREAK_RUNBOOKS (runbooks: in the config file)'
+        : 'check the path; a directory contributes its *.yaml and *.yml files',
+    },
+  });
+}

@@ -9,8 +9,14 @@
  * - Token: `FIREBREAK_TOKEN` (or `FIREBREAK_TOKEN_FILE`), else the first configured API token with
  *   at least the responder role, else the admin token `serve` generated in
  *   `<dataDir>/credentials.json` on its first start; none when authentication is disabled.
+ *
+ * A relative data directory (the default `./data`) is relative to where `serve` was started,
+ * which for `npm start` is the installation directory. So a relative `<dataDir>` without
+ * credentials in the current directory is also looked up in the installation directory: an
+ * operator command run from anywhere finds the token of the `npm start` it talks to.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FirebreakError } from '../errors.ts';
 import { CREDENTIALS_FILE } from './credentials.ts';
 import type { Env } from './environment.ts';
@@ -22,7 +28,12 @@ export interface ApiClientSettings {
   token: string | null;
   /** Where the token came from (never the token itself), for messages. */
   tokenSource: string;
+  /** With no token: the credentials files looked for, for the message when the server asks for one. */
+  searched?: string[];
 }
+
+/** Where firebreak is installed (the directory `npm start` runs in). */
+export const INSTALL_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 export const URL_VARIABLE = 'FIREBREAK_URL';
 export const TOKEN_VARIABLE = 'FIREBREAK_TOKEN';
@@ -40,7 +51,13 @@ function urlFromListen(listen: string): string {
   return `http://${reachable}:${port}`;
 }
 
-export function resolveApiClient(input: { env: Env; readFile: (path: string) => string; config?: string; url?: string }): ApiClientSettings {
+/** The credentials files to look in, in order: `<dataDir>`, and for a relative one the installation's too. */
+export function credentialsCandidates(dataDir: string, installDir: string = INSTALL_DIR): string[] {
+  const here = join(dataDir, CREDENTIALS_FILE);
+  return isAbsolute(dataDir) ? [here] : [...new Set([here, join(installDir, dataDir, CREDENTIALS_FILE)])];
+}
+
+export function resolveApiClient(input: { env: Env; readFile: (path: string) => string; config?: string; url?: string; installDir?: string }): ApiClientSettings {
   const { env, readFile } = input;
   const config = loadConfig({ env, argv: input.config === undefined ? [] : ['--config', input.config], readFile });
   const rawUrl = input.url ?? (env[URL_VARIABLE] === undefined || env[URL_VARIABLE] === '' ? undefined : env[URL_VARIABLE]);
@@ -61,13 +78,16 @@ export function resolveApiClient(input: { env: Env; readFile: (path: string) => 
   }
   const configured = config.apiTokens.find((t) => t.role !== 'viewer');
   if (configured !== undefined) return { url: url.replace(/\/+$/, ''), token: configured.token, tokenSource: `apiTokens (${configured.name})` };
-  const path = join(config.dataDir, CREDENTIALS_FILE);
-  try {
-    const stored = JSON.parse(readFile(path)) as { apiTokens?: Array<{ role?: string; token?: string }> };
-    const generated = stored.apiTokens?.find((t) => t.role === 'admin' && typeof t.token === 'string');
-    if (generated?.token !== undefined) return { url: url.replace(/\/+$/, ''), token: generated.token, tokenSource: path };
-  } catch {
-    // No generated credentials: send no token (works when authentication is disabled).
+  const searched = credentialsCandidates(config.dataDir, input.installDir);
+  for (const path of searched) {
+    try {
+      const stored = JSON.parse(readFile(path)) as { apiTokens?: Array<{ role?: string; token?: string }> };
+      const generated = stored.apiTokens?.find((t) => t.role === 'admin' && typeof t.token === 'string');
+      if (generated?.token !== undefined) return { url: url.replace(/\/+$/, ''), token: generated.token, tokenSource: path };
+    } catch {
+      // Not there (or not readable): try the next place.
+    }
   }
-  return { url: url.replace(/\/+$/, ''), token: null, tokenSource: 'none' };
+  // No generated credentials: send no token (works when authentication is disabled).
+  return { url: url.replace(/\/+$/, ''), token: null, tokenSource: 'none', searched };
 }

@@ -18,7 +18,8 @@ export const CLIENT_USAGE = `  --url <url>          firebreak server (default: F
   -c, --config <file>  config file (default: FIREBREAK_CONFIG)
 
 Token: FIREBREAK_TOKEN (or FIREBREAK_TOKEN_FILE), else a configured responder/admin token, else
-the admin token serve generated in <dataDir>/credentials.json.`;
+the admin token serve generated in <dataDir>/credentials.json (a relative dataDir, such as the
+default ./data, is looked up here and then in the installation directory, where npm start runs).`;
 
 const TIMEOUT_MS = 120_000;
 
@@ -52,11 +53,23 @@ export async function callApi(io: CliIo, flags: { url?: string; config?: string 
   }
   if (!response.ok) {
     const error = (parsed ?? {}) as { code?: string; message?: string; details?: Record<string, unknown> };
-    throw new FirebreakError(error.code ?? 'CLI_SERVER_ERROR', error.message ?? `${method} ${path} answered ${response.status}`, {
+    const noToken = response.status === 401 && client.token === null;
+    throw new FirebreakError(error.code ?? 'CLI_SERVER_ERROR', noToken ? noTokenMessage(client.url, client.searched ?? []) : (error.message ?? `${method} ${path} answered ${response.status}`), {
       statusCode: response.status,
       retriable: response.status >= 500,
-      details: { ...(error.details ?? {}), status: response.status, ...(response.status === 401 ? { token: client.tokenSource } : {}) },
+      details: {
+        ...(error.details ?? {}),
+        status: response.status,
+        ...(response.status === 401 ? { token: client.tokenSource } : {}),
+        ...(noToken ? { hint: 'set FIREBREAK_TOKEN (or FIREBREAK_TOKEN_FILE), or FIREBREAK_DATA_DIR to the data directory of that serve' } : {}),
+      },
     });
   }
   return parsed;
+}
+
+/** Why no token was sent, said where a person can act on it. */
+function noTokenMessage(url: string, searched: string[]): string {
+  const where = searched.length === 0 ? '' : `, and no generated credentials in ${searched.join(' or ')}`;
+  return `firebreak at ${url} needs an operator token and none was found: FIREBREAK_TOKEN is not set, no responder or admin token is configured${where}`;
 }

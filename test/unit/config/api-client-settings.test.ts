@@ -46,4 +46,23 @@ describe('API client settings of the operator commands', () => {
     expect(resolveApiClient({ env: { FIREBREAK_API_TOKENS: tokens }, readFile })).to.deep.include({ token: 'responder-token-0123456789', tokenSource: 'apiTokens (alice)' });
     expect(resolveApiClient({ env: { FIREBREAK_DATA_DIR: 'data' }, readFile })).to.deep.include({ token: 'generated-admin-0123456789', tokenSource: 'data/credentials.json' });
   });
+
+  it('finds the generated credentials of the installation directory when run from another directory', () => {
+    const generated = JSON.stringify({ createdAt: 'x', webhook: { token: 'w' }, apiTokens: [{ name: 'admin', role: 'admin', token: 'installed-admin-0123456789' }] });
+    const readFile = (path: string) => {
+      if (path === '/opt/firebreak/data/credentials.json') return generated;
+      throw new Error(`ENOENT ${path}`);
+    };
+    // The default ./data is not in this directory, but in the one npm start runs in.
+    expect(resolveApiClient({ env: {}, readFile, installDir: '/opt/firebreak' })).to.deep.include({
+      token: 'installed-admin-0123456789',
+      tokenSource: '/opt/firebreak/data/credentials.json',
+    });
+    // An absolute data directory is the only place looked at, and a miss says where it looked.
+    expect(resolveApiClient({ env: { FIREBREAK_DATA_DIR: '/var/lib/firebreak' }, readFile, installDir: '/opt/firebreak' })).to.deep.include({
+      token: null,
+      searched: ['/var/lib/firebreak/credentials.json'],
+    });
+    expect(resolveApiClient({ env: {}, readFile: noFiles, installDir: '/opt/firebreak' }).searched).to.deep.equal(['data/credentials.json', '/opt/firebreak/data/credentials.json']);
+  });
 });

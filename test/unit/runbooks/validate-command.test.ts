@@ -50,6 +50,18 @@ describe('firebreak validate', () => {
     expect(io.out()).to.include('RUNBOOK_INVALID_PARAMS: steps[0].with.producerByteRate: must be integer (kafka.setClientQuota)');
   });
 
+  it('says plainly that there is no runbooks directory, rather than a problem at line 1 of it', async () => {
+    // As from another directory: the default ./runbooks (here a relative one) is not there.
+    const io = captureIo({ env: { FIREBREAK_RUNBOOKS: 'no-such-dir/runbooks' } });
+    expect(await runCli(['validate'], io)).to.equal(1);
+    expect(io.out()).to.equal('');
+    expect(io.err().split('\n')[0]).to.match(/^error RUNBOOK_FILE: no runbooks directory no-such-dir\/runbooks \(\/.*\/no-such-dir\/runbooks does not exist\)$/);
+    expect(io.err()).to.include('FIREBREAK_RUNBOOKS').and.not.to.match(/:1:1:/);
+    const named = captureIo();
+    expect(await runCli(['validate', 'no-such-file.yaml'], named)).to.equal(1);
+    expect(named.err()).to.match(/^error RUNBOOK_FILE: no such file or directory: no-such-file\.yaml\n/);
+  });
+
   it('prints JSON with --json', async () => {
     const io = captureIo();
     expect(await runCli(['validate', '--json', join(FIXTURES, 'valid', 'consumer-lag.yaml'), join(FIXTURES, 'invalid', 'empty.yaml')], io)).to.equal(1);
@@ -69,7 +81,7 @@ describe('firebreak validate', () => {
     const io = captureIo();
     const dir = join(FIXTURES, 'no-such-dir');
     expect(await runCli(['validate', dir], io)).to.equal(1);
-    expect(io.out()).to.equal(`${dir}:1:1: RUNBOOK_FILE: cannot read: ENOENT\n1 problem in 1 file\n`);
+    expect(io.err()).to.match(new RegExp(`^error RUNBOOK_FILE: no such file or directory: ${dir}\n`));
     // The fixtures root holds only directories: nothing to validate is a failure, not a pass.
     const empty = captureIo();
     expect(await runCli(['validate', FIXTURES], empty)).to.equal(1);
