@@ -9,6 +9,7 @@ import { loadConfig } from '../../config/load.ts';
 import { FirebreakError } from '../../errors.ts';
 import { usageError } from '../args.ts';
 import type { CliIo } from '../types.ts';
+import { CONTACT_MS, withFirstContact } from './kafka-contact.ts';
 
 export interface ActionSettings {
   /** Empty when none is configured: only actions that talk to Kafka need them. */
@@ -102,52 +103,70 @@ function brokersRequired(): KafkaAdmin {
 
 /**
  * Connects, runs `fn` with a full ActionContext, and closes the client, all within
- * `settings.timeoutMs`. On timeout the signal is aborted and `ACTION_TIMEOUT` thrown; a mutating
- * call may have been applied by then, which the message says.
+ * `settings.timeoutMs`. The brokers must answer the first request within {@link CONTACT_MS}
+ * (kafka-contact.ts): an unreachable cluster fails fast with KAFKA_UNREACHABLE. On timeout the
+ * signal is aborted and `ACTION_TIMEOUT` thrown; its message says whether a change may have been
+ * applied: never for a read-only action, nor before any broker answered.
  */
-export async function withActionContext<T>(io: CliIo, action: string, settings: ActionSettings, fn: (ctx: ActionContext) => Promise<T>): Promise<T> {
+export async function withActionContext<T>(
+  io: CliIo,
+  action: string,
+  settings: ActionSettings,
+  fn: (ctx: ActionContext) => Promise<T>,
+  options: { mutating?: boolean } = {},
+): Promise<T> {
   const controller = new AbortController();
   const deadline = io.clock.now() + settings.timeoutMs;
   const logger = io.logger.child({ action });
+  // Connection and request timeouts are the Kafka module's own (those serve uses); --timeout
+  // bounds the whole call.
   const connecting: Promise<KafkaAdmin> = settings.brokers.length === 0 ? Promise.resolve(brokersRequired()) : io.connectKafka({
     brokers: settings.brokers,
     clientId: settings.clientId,
-    connectionTimeoutMs: Math.min(settings.timeoutMs, 10_000),
-    requestTimeoutMs: Math.min(settings.timeoutMs, 30_000),
     operationTimeoutMs: settings.timeoutMs,
   });
+  let contacted = (): boolean => false;
+  // A kafka.* action changes nothing but through Kafka: before a broker answered, nothing changed.
+  const mayHaveChanged = (): boolean => options.mutating === true && (!action.startsWith('kafka.') || contacted());
+  const expired = (): FirebreakError => timeoutError(action, settings.timeoutMs, mayHaveChanged());
   let admin: KafkaAdmin;
   try {
-    admin = await within(connecting, deadline - io.clock.now(), controller, action, settings.timeoutMs);
+    admin = await within(connecting, deadline - io.clock.now(), controller, expired);
   } catch (err) {
     // A connection that completes after the deadline must still be closed, or it keeps the process alive.
     connecting.then((late) => late.close(), () => undefined).catch(() => undefined);
     throw err;
   }
   try {
-    const ctx: ActionContext = { kafka: admin, clock: io.clock, logger, limits: settings.limits, signal: controller.signal, integrations: settings.integrations };
-    return await within(fn(ctx), deadline - io.clock.now(), controller, action, settings.timeoutMs);
+    const contact = settings.brokers.length === 0 ? { admin, contacted } : withFirstContact(admin, settings.brokers, Math.min(CONTACT_MS, settings.timeoutMs));
+    contacted = contact.contacted;
+    const ctx: ActionContext = { kafka: contact.admin, clock: io.clock, logger, limits: settings.limits, signal: controller.signal, integrations: settings.integrations };
+    return await within(fn(ctx), deadline - io.clock.now(), controller, expired);
   } finally {
     await admin.close().catch((err: unknown) => logger.warn({ err }, 'closing the Kafka client failed'));
   }
 }
 
-async function within<T>(work: Promise<T>, ms: number, controller: AbortController, action: string, timeoutMs: number): Promise<T> {
+/** ACTION_TIMEOUT, saying whether a change may have been applied by then. */
+function timeoutError(action: string, timeoutMs: number, mayHaveChanged: boolean): FirebreakError {
+  const outcome = mayHaveChanged ? 'a change may or may not have been applied (check with --dry-run)' : 'nothing was changed';
+  return new FirebreakError('ACTION_TIMEOUT', `${action} did not finish within ${timeoutMs} ms; ${outcome}`, {
+    retriable: true,
+    statusCode: 504,
+    details: { action, timeoutMs },
+  });
+}
+
+async function within<T>(work: Promise<T>, ms: number, controller: AbortController, expired: () => FirebreakError): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
+  const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(
-        new FirebreakError('ACTION_TIMEOUT', `${action} did not finish within ${timeoutMs} ms; a change may or may not have been applied (check with --dry-run)`, {
-          retriable: true,
-          statusCode: 504,
-          details: { action, timeoutMs },
-        }),
-      );
+      reject(expired());
     }, Math.max(ms, 0));
   });
   try {
-    return await Promise.race([work, expired]);
+    return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
   }

@@ -110,7 +110,7 @@ export const actionCommand: Command = {
       const result = await action.execute(ctx, params);
       writeJson(io.stdout, { action: name, params, dryRun: false, mutating: action.mutating, ...result });
       return EXIT.ok;
-    });
+    }, { mutating: action.mutating && values['dry-run'] !== true });
   },
 };
 

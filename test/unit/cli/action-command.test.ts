@@ -122,4 +122,23 @@ describe('firebreak action (without a cluster)', () => {
     const doc = { action: 'kafka.setClientQuota', params: { entity: { user: 'a' } }, prior: { x: 1 }, applied: { x: 2 }, output: {} };
     expect(parseRevertDocument(JSON.stringify(doc))).to.deep.equal({ prior: { x: 1 }, applied: { x: 2 }, params: { entity: { user: 'a' } } });
   });
+
+  it('says on a timeout that nothing was changed for a read-only action, and that a change may have been applied only for a mutating one', async () => {
+    const endless = (name: string, mutating: boolean): Action => ({
+      name,
+      description: 'never finishes',
+      mutating,
+      defaultRevert: 'never',
+      paramsSchema: { type: 'object', additionalProperties: false },
+      plan: async () => ({ summary: name, changes: [], touches: { topics: [], clients: [] } }),
+      execute: (ctx) => new Promise((_, reject) => ctx.signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+    });
+    const actions = new ActionRegistry().register(endless('test.read', false)).register(endless('test.change', true));
+    const read = captureIo({ actions });
+    expect(await runCli(['action', 'test.read', '--timeout', '100'], read)).to.equal(1);
+    expect(read.err()).to.match(/^error ACTION_TIMEOUT: test\.read did not finish within 100 ms; nothing was changed\n/);
+    const change = captureIo({ actions });
+    expect(await runCli(['action', 'test.change', '--timeout', '100'], change)).to.equal(1);
+    expect(change.err()).to.match(/^error ACTION_TIMEOUT: test\.change did not finish within 100 ms; a change may or may not have been applied/);
+  });
 });
