@@ -13,8 +13,9 @@ import { createLogger } from './core/logger.ts';
 
 dropKafkajsNegativeTimeoutWarning();
 const { debug, argv } = extractGlobalFlags(process.argv.slice(2));
-// Logs go to stderr so stdout carries only the command's result; quiet unless --debug.
-const logger = createLogger({ level: debug ? 'debug' : 'warn' }, process.stderr);
+// A command's logs go to stderr so stdout carries only its result; quiet unless --debug;
+// readable lines on a terminal. serve makes its own logger (stdout, its configured level and format).
+const logger = createLogger({ level: debug ? 'debug' : 'warn' }, process.stderr, 'auto');
 const actions = createActionRegistry();
 
 process.exitCode = await runCli(argv, {

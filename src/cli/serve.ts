@@ -11,8 +11,9 @@
  * The runbook engine runs in the same process (serve-engine.ts); SIGHUP reloads the runbooks
  * (a load with any problem changes nothing and is logged).
  *
- * Logs are pino JSON lines on stdout, one per request plus lifecycle events; secrets are never
- * logged (the path of a generated credentials file is).
+ * Logs go to stdout, one line per request plus lifecycle events: pino JSON lines, or readable
+ * lines on a terminal (`logFormat`, `--log-format`); secrets are never logged (the path of a
+ * generated credentials file is).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,29 +24,31 @@ import { resolveCredentials, type AuthSettings } from '../config/credentials.ts'
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
-import { createLogger, type Logger } from '../core/logger.ts';
+import { LOG_FORMATS, createLogger, type LogFormat, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
 import { createHttpServer } from '../http/server.ts';
 import { describeStore, openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs, usageError } from './args.ts';
 import { serveEngine } from './serve-engine.ts';
 import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
 
-const USAGE = `Usage: firebreak serve [--config <file>]
+const USAGE = `Usage: firebreak serve [--config <file>] [--log-format auto|json|pretty]
 
 Runs the Alertmanager webhook receiver and the HTTP API until SIGTERM or SIGINT.
 
 Options:
   -c, --config <file>  YAML config file (default: FIREBREAK_CONFIG; none: defaults + environment)
+  --log-format <fmt>   auto (readable lines on a terminal, JSON lines otherwise), json or
+                       pretty (default: logFormat in the config, FIREBREAK_LOG_FORMAT, else auto)
 
 Every setting can be set by an environment variable (FIREBREAK_LISTEN, FIREBREAK_STORE,
 FIREBREAK_WEBHOOK_TOKEN, FIREBREAK_API_TOKENS, ...): see docs/configuration.md.
 With no credentials configured, the first start writes a webhook token and an admin token
 to <dataDir>/credentials.json (mode 0600) and logs the file's path.
 
-Logs: JSON lines on stdout. Exit status 0 after a clean shutdown.
+Logs: on stdout, JSON lines unless stdout is a terminal. Exit status 0 after a clean shutdown.
 `;
 
 /** A running server, as returned by {@link startServer}. */
@@ -63,7 +66,7 @@ export interface RunningServer {
 export interface StartServerOptions {
   config: Config;
   clock: Clock;
-  /** Where JSON log lines go. */
+  /** Where log lines go (`logFormat` auto: readable when it is a terminal). */
   logSink: TextSink;
   /** The actions runbooks may use; default: every shipped action. */
   actions?: ActionRegistry;
@@ -84,7 +87,8 @@ export function openConfiguredStore(config: Pick<Config, 'store' | 'postgres'>, 
 /** Starts everything and resolves once the server listens. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, clock } = options;
-  const logger = createLogger({ level: config.logLevel }, { write: (line: string) => options.logSink.write(line) } as NodeJS.WritableStream);
+  const sink = { write: (line: string) => options.logSink.write(line), isTTY: (options.logSink as { isTTY?: unknown }).isTTY === true };
+  const logger = createLogger({ level: config.logLevel }, sink as unknown as NodeJS.WritableStream, config.logFormat);
   if (config.auth.disabled) {
     logger.warn('authentication is DISABLED (auth.disabled: true): anyone who can reach this server can post alerts and use the API');
   }
@@ -188,12 +192,17 @@ export const serveCommand: Command = {
   summary: 'Run the Alertmanager webhook receiver and the HTTP API',
   usage: USAGE,
   async run(argv: string[], io: CliIo): Promise<number> {
-    const { values } = parseCommandArgs('serve', argv, { config: { type: 'string', short: 'c' } });
-    const config = loadConfig({
+    const { values } = parseCommandArgs('serve', argv, { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' } });
+    const format = values['log-format'];
+    if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+      throw usageError('serve', `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${format}`);
+    }
+    const loaded = loadConfig({
       env: io.env,
       argv: values.config === undefined ? [] : ['--config', values.config],
       readFile: io.readFile,
     });
+    const config = format === undefined ? loaded : { ...loaded, logFormat: format as LogFormat };
     // Signals are handled from the start: one that arrives while starting stops the server as
     // soon as it is up, instead of killing the process half-way through opening the store.
     let received: NodeJS.Signals | null = null;

@@ -33,6 +33,7 @@ export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_MODE', path: ['mode'], parse: asString },
   { variable: 'FIREBREAK_RUNBOOKS', path: ['runbooks'], parse: asString },
   { variable: 'FIREBREAK_LOG_LEVEL', path: ['logLevel'], parse: asString },
+  { variable: 'FIREBREAK_LOG_FORMAT', path: ['logFormat'], parse: asString },
   { variable: 'FIREBREAK_AUTH_DISABLED', path: ['auth', 'disabled'], parse: asBoolean },
   { variable: 'FIREBREAK_WEBHOOK_TOKEN', path: ['webhook', 'token'], parse: asString, fromFile: true },
   { variable: 'FIREBREAK_WEBHOOK_BASIC_AUTH', path: ['webhook', 'basicAuth'], parse: asBasicAuth, fromFile: true },

@@ -169,6 +169,7 @@ function withDefaults(input: ConfigInput): Config {
     mode: (input.mode as Config['mode'] | undefined) ?? DEFAULTS.mode,
     runbooks: (input.runbooks as string | undefined) ?? DEFAULTS.runbooks,
     logLevel: (input.logLevel as Config['logLevel'] | undefined) ?? DEFAULTS.logLevel,
+    logFormat: (input.logFormat as Config['logFormat'] | undefined) ?? DEFAULTS.logFormat,
     auth: { disabled: (section(input, 'auth').disabled as boolean | undefined) ?? false },
     webhook: {},
     apiTokens: ((input.apiTokens as Config['apiTokens'] | undefined) ?? []).map((t) => ({ ...t })),

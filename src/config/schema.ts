@@ -5,6 +5,7 @@
  */
 import type { NotifyTarget, SafetyLimits } from '../actions/types.ts';
 import type { EngineLimits } from '../engine/settings.ts';
+import { LOG_FORMATS, type LogFormat } from '../core/logger.ts';
 
 /** Events the notifier sends to subscribed targets (docs/console.md#notifications). */
 export const NOTIFICATION_EVENTS = ['approval-requested', 'containment-applied', 'containment-released', 'escalated', 'resolved', 'status-update'] as const;
@@ -61,6 +62,8 @@ export interface Config {
   /** Directory of runbook YAML files. */
   runbooks: string;
   logLevel: LogLevel;
+  /** `auto` (pretty on a terminal, JSON otherwise), `json` or `pretty`. */
+  logFormat: LogFormat;
   auth: {
     /** Explicit opt-out of every credential check (logged as a warning at each start). */
     disabled: boolean;
@@ -147,6 +150,7 @@ export const DEFAULTS = {
   mode: 'dry-run',
   runbooks: './runbooks',
   logLevel: 'info',
+  logFormat: 'auto',
   kafkaClientId: 'firebreak',
   webhookBodyBytes: DEFAULT_WEBHOOK_BODY_BYTES,
   apiBodyBytes: 256 * 1024,
@@ -216,6 +220,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
     mode: { enum: [...MODES] },
     runbooks: { type: 'string', minLength: 1 },
     logLevel: { enum: [...LOG_LEVELS] },
+    logFormat: { enum: [...LOG_FORMATS] },
     auth: {
       type: 'object',
       additionalProperties: false,

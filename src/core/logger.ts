@@ -1,7 +1,16 @@
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 /** The logger type every module receives by injection (pino's). */
 export type Logger = PinoLogger;
+
+/**
+ * How log lines are written: `json` (one JSON object per line, for a log collector), `pretty`
+ * (one readable line per event, for a person at a terminal), or `auto`: pretty when the
+ * destination is a terminal, JSON otherwise.
+ */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Paths pino blanks out in every log line: credentials must never reach the logs. */
 export const REDACT_PATHS = [
@@ -15,7 +24,25 @@ export const REDACT_PATHS = [
   '*.apiTokens',
 ];
 
-export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.WritableStream): Logger {
+/** `auto` resolved against the destination: pretty for a terminal (a TTY), JSON otherwise. */
+export function resolveLogFormat(format: LogFormat, destination: unknown): 'json' | 'pretty' {
+  if (format !== 'auto') return format;
+  return (destination as { isTTY?: unknown } | undefined)?.isTTY === true ? 'pretty' : 'json';
+}
+
+/**
+ * A destination that turns each JSON line into a readable one, synchronously (pino-pretty's
+ * formatter, not its worker-thread transport: a line is written before the call returns, as in
+ * JSON mode). Colours only for a terminal. Redaction has happened before: pino redacts the JSON.
+ */
+function prettyDestination(destination: NodeJS.WritableStream | undefined): NodeJS.WritableStream {
+  const target = destination ?? process.stdout;
+  const colorize = (target as { isTTY?: unknown }).isTTY === true;
+  const prettify = pinoPretty.prettyFactory({ colorize, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,service' });
+  return { write: (line: string) => target.write(prettify(line)) } as NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
   const opts: LoggerOptions = {
     level: 'info',
     base: { service: 'firebreak' },
@@ -23,7 +50,8 @@ export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.W
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
   };
-  return destination === undefined ? pino(opts) : pino(opts, destination as pino.DestinationStream);
+  const target = resolveLogFormat(format, destination ?? process.stdout) === 'pretty' ? prettyDestination(destination) : destination;
+  return target === undefined ? pino(opts) : pino(opts, target as pino.DestinationStream);
 }
 
 /** A logger that writes nothing, for unit tests. */
