@@ -11,32 +11,38 @@
  *     change outside the recovery phase. Checked before anything else.
  *  2. `trigger-mismatch` (skip): the step is for the other status (`on:`).
  *  3. `incident-closed` (skip): nothing runs for a closed incident.
- *  4. `condition-false` (skip): the step's `when:` evaluated to false.
- *  5. `already-applied` (skip): this mutating step's change is in place in this incident
+ *  4. `alert-resolved` (skip): a firing run whose incident has no alert firing any more (it
+ *     resolved while the run waited) changes nothing.
+ *  5. `condition-false` (skip): the step's `when:` evaluated to false.
+ *  6. `already-applied` (skip): this mutating step's change is in place in this incident
  *     (executed and not reverted); re-firing does not apply it twice.
- *  6. `run-active` (block): another run of this runbook for this incident is in progress.
- *  7. `read-only` (run): read-only steps run from here on, even in dry-run and while paused.
- *  8. `paused` (block): the kill switch stops every change.
- *  9. `cooldown` (block): the previous run started less than `cooldown` ago.
- * 10. `rate-limit` (block): `maxRunsPerHour` runs already started in the last hour.
- * 11. `plan-unavailable` (block): a change without a plan cannot be checked, so it does not run.
- * 12. `protected-resource` (block): the plan touches a protected topic (`__*` always).
- * 13. `cap-topics`, `cap-clients` (block): the incident would change more distinct topics or
+ *  7. `run-active` (block): another run of this runbook for this incident is in progress.
+ *  8. `read-only` (run): read-only steps run from here on, even in dry-run and while paused.
+ *  9. `paused` (block): the kill switch stops every change.
+ * 10. `loop-breaker` (block): the loop breaker stopped automation of this incident group; only
+ *     the re-application of the last level that held goes on (it keeps the safe level in force).
+ * 11. `cooldown`, `rate-limit` (block): the previous run started less than `cooldown` ago, or
+ *     `maxRunsPerHour` runs started in the last hour. Neither applies to re-applying a change
+ *     firebreak released too early: its own release caused the re-fire.
+ * 12. `plan-unavailable` (block): a change without a plan cannot be checked, so it does not run.
+ * 13. `protected-resource` (block): the plan touches a protected topic (`__*` always).
+ * 14. `cap-topics`, `cap-clients` (block): the incident would change more distinct topics or
  *     clients than allowed.
- * 14. `floor` (block): a quota or retention below its floor.
- * 15. `quota-callback` (block): a broker runs a custom `client.quota.callback.class`, so a quota
+ * 15. `floor` (block): a quota or retention below its floor.
+ * 16. `quota-callback` (block): a broker runs a custom `client.quota.callback.class`, so a quota
  *     would be stored and change nothing.
- * 16. `broker-rejected` (block): asked to validate the change (`validateOnly`), the broker
+ * 17. `broker-rejected` (block): asked to validate the change (`validateOnly`), the broker
  *     refused it; the detail carries its message.
- * 17. `data-loss` (block): the change (a retention cut) would delete records a consumer group has
+ * 18. `data-loss` (block): the change (a retention cut) would delete records a consumer group has
  *     not read, and the runbook's `onDataLoss` is `block` (the default). With `approve` it goes on
  *     and needs a granted approval like a step with `approval: required` (the first request is
  *     counted as `data-loss`, verdict wait-approval).
- * 18. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
+ * 19. `mode-dry-run` (dry-run): in dry-run mode a change that passed every check is planned and
  *     recorded, not executed (and no approval is requested for it).
- * 19. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
+ * 20. `approval-rejected`, `approval-expired` (block), `approval-required`, `approval-pending`
  *     (wait-approval): steps with `approval: required` need a granted approval.
- * 20. `allowed` (run).
+ * 21. `released-too-early` (run) for a re-application of a change released too early, else
+ *     `allowed` (run).
  *
  * Effective limits: the runbook's `cooldown` and `maxRunsPerHour` replace the global defaults;
  * caps take the smaller, floors the larger of global and runbook values; protected topics are
@@ -100,6 +106,16 @@ export const triggerMismatch: Guard = ({ trigger, step }) =>
 export const incidentClosed: Guard = ({ incident }) =>
   incident.status === 'closed' ? decision('skip', 'incident-closed', `incident ${incident.id} is closed`) : null;
 
+export const alertResolved: Guard = ({ trigger, step, alertFiring }) =>
+  trigger === 'firing' && step.mutating && alertFiring === false
+    ? decision('skip', 'alert-resolved', 'no alert of the incident fires any more: it resolved while this run waited')
+    : null;
+
+export const loopBreaker: Guard = ({ step, episode }) =>
+  step.mutating && episode?.loopBroken === true && !episode.reapply
+    ? decision('block', 'loop-breaker', 'the loop breaker stopped automation of this incident group: a person decides what changes now')
+    : null;
+
 export const conditionFalse: Guard = ({ condition }) =>
   condition === false ? decision('skip', 'condition-false', 'when: evaluated to false') : null;
 
@@ -120,6 +136,7 @@ export const paused: Guard = ({ settings }) =>
   settings.paused ? decision('block', 'paused', 'automation is paused: no changes are made') : null;
 
 export const cooldown: Guard = (input) => {
+  if (input.episode?.reapply === true) return null;
   const { cooldownMs } = effectiveLimits(input);
   if (cooldownMs <= 0) return null;
   const last = Math.max(...countedRuns(input).map((r) => r.startedAt));
@@ -131,6 +148,7 @@ export const cooldown: Guard = (input) => {
 };
 
 export const rateLimit: Guard = (input) => {
+  if (input.episode?.reapply === true) return null;
   const { maxRunsPerHour } = effectiveLimits(input);
   // The window is the last hour, start excluded: a run exactly one hour old no longer counts.
   const inWindow = countedRuns(input).filter((r) => r.startedAt > input.now - HOUR_MS).length;
@@ -240,11 +258,13 @@ export const GUARD_ORDER: ReadonlyArray<{ name: string; guard: Guard }> = [
   { name: 'resolved-no-containment', guard: resolvedNoContainment },
   { name: 'trigger-mismatch', guard: triggerMismatch },
   { name: 'incident-closed', guard: incidentClosed },
+  { name: 'alert-resolved', guard: alertResolved },
   { name: 'condition-false', guard: conditionFalse },
   { name: 'already-applied', guard: alreadyApplied },
   { name: 'run-active', guard: runActive },
   { name: 'read-only', guard: readOnly },
   { name: 'paused', guard: paused },
+  { name: 'loop-breaker', guard: loopBreaker },
   { name: 'cooldown', guard: cooldown },
   { name: 'rate-limit', guard: rateLimit },
   { name: 'plan-unavailable', guard: planUnavailable },
@@ -264,6 +284,9 @@ export function decide(input: GuardInput): GuardDecision {
   for (const { guard } of GUARD_ORDER) {
     const d = guard(input);
     if (d !== null) return d;
+  }
+  if (input.episode?.reapply === true) {
+    return decision('run', 'released-too-early', `re-applying the last level that held: firebreak's release came too early (re-fire ${input.episode.tooEarly} of this episode)`);
   }
   return decision('run', 'allowed', 'every guard passed');
 }

@@ -25,6 +25,7 @@ import type { EngineRun, RunStatus } from '../store/engine-types.ts';
 import { templateContext } from './context.ts';
 import { runbookNotLoaded } from './errors.ts';
 import { inPlace } from './history.ts';
+import { NO_EPISODE, openEpisode, type Episode } from './episodes.ts';
 import { cancelReleases, scheduleReleases } from './release.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';
 import { runStep } from './step.ts';
@@ -71,7 +72,11 @@ async function executeHeld(rt: Runtime, run: EngineRun): Promise<void> {
     await finish(rt, run, 'aborted', runbookNotLoaded(run.runbook));
     return;
   }
-  if (run.trigger === 'firing') await preemptReleases(rt, run);
+  let episode: Episode = NO_EPISODE;
+  if (run.trigger === 'firing') {
+    await preemptReleases(rt, run);
+    episode = await openEpisode(rt, run, runbook);
+  }
   if (run.trigger === 'resolved') {
     await abortParkedRuns(rt, run);
     if ((await scheduleReleases(rt, run, runbook)) > 0) {
@@ -90,7 +95,7 @@ async function executeHeld(rt: Runtime, run: EngineRun): Promise<void> {
     if (rt.stop.aborted) return; // left running: the next start resumes or interrupts it
     const incident = await rt.store.getIncident(run.incidentId);
     if (incident === null) return;
-    const outcome = await runStep(rt, current, runbook, step, incident);
+    const outcome = await runStep(rt, current, runbook, step, incident, episode);
     if (outcome.status === 'waiting-approval') return;
     if (isPreempted(rt)) return finish(rt, (await rt.store.getRun(run.id)) ?? current, 'aborted', preempted());
     if (outcome.status === 'blocked') blocked = true;

@@ -13,19 +13,23 @@
  *   `changes`; `step.failed`: `error` (`code`, `message`, `retriable`), `durationMs`, `attempts`.
  */
 import type { Plan } from '../actions/types.ts';
-import { toFirebreakError, type FirebreakError } from '../errors.ts';
+import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
 import type { Incident } from '../incidents/model.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { TemplateContext } from '../runbooks/template.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type ReleaseSpec, type Runbook, type RunbookStep } from '../runbooks/types.ts';
-import type { EngineRun } from '../store/engine-types.ts';
+import type { EngineRun, ReleaseState, StepClaim } from '../store/engine-types.ts';
+import { currentStates } from '../incidents/alert-state.ts';
+import { formatDuration } from '../runbooks/duration.ts';
 import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
 import { executeStep, withTimeout } from './execute.ts';
 import type { GuardDecision } from './guards.ts';
 import { stepTimeout } from './errors.ts';
+import { NO_EPISODE, reapplyAction, type Episode, type EpisodeStep } from './episodes.ts';
 import { guardHistory } from './history.ts';
+import { LEVEL_ZERO } from './levels.ts';
 import { scheduleMaxDuration } from './max-duration.ts';
 import { actionContext, record, type Recorder, type Runtime } from './runtime.ts';
 import { startVerification } from './verify.ts';
@@ -57,12 +61,15 @@ async function saveState(rt: Runtime, r: Recorder, run: EngineRun, stepId: strin
   return r.tx.updateRun(run.id, { steps: { ...current.steps, [stepId]: { status, output } }, acted: current.acted || acted });
 }
 
-export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, step: RunbookStep, incident: Incident): Promise<StepOutcome> {
+export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, step: RunbookStep, incident: Incident, episode: Episode = NO_EPISODE): Promise<StepOutcome> {
   const logger = rt.logger.child({ incidentId: incident.id, runId: run.id, step: step.id });
   const now = rt.clock.now();
   const limits = actionLimits(rt.config, runbook.policy);
   const timeoutMs = step.timeoutMs ?? engineLimits(rt.config).stepTimeoutMs;
-  const [history, automation] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation()]);
+  const [history, automation, events] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation(), rt.store.alertEvents(incident.id)]);
+  // The alert's state now, not when the run was asked for: a run that waited may find it resolved.
+  const alertFiring = [...currentStates(events.map((e) => e.alert)).values()].some((a) => a.status === 'firing');
+  const inEpisode = episode.steps.get(step.id);
   const context = templateContext({ incident, alert: run.alert, steps: run.steps, params: runbook.params, trigger: run.trigger });
   const evaluation = await evaluateStep(
     {
@@ -80,6 +87,8 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         incident: { id: incident.id, status: incident.status },
         history,
         trigger: run.trigger,
+        alertFiring,
+        episode: { reapply: inEpisode?.reapply != null, tooEarly: inEpisode?.tooEarly ?? 0, loopBroken: episode.loopBroken },
         now,
         settings: guardSettings(rt.config, automation.paused),
       },
@@ -141,9 +150,28 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         release,
         // A responder approved this step of a runbook that accepts data loss on approval.
         acknowledged: runbook.policy.onDataLoss === 'approve' && history.approval?.state === 'granted' ? ['data-loss'] : [],
+        episode: inEpisode ?? null,
+        loopBroken: episode.loopBroken,
       });
     }
   }
+}
+
+function preemptedError(stepId: string, cause: FirebreakError): FirebreakError {
+  return new FirebreakError('ENGINE_PREEMPTED', `step ${stepId} stopped: the alert fired again, and the firing run acts instead`, { statusCode: 409, cause, details: { step: stepId, cause: cause.code } });
+}
+
+/** A re-application of a change firebreak released too early, on the timeline with the step's success. */
+async function tooEarlyEntry(r: Recorder, claim: StepClaim, reapply: NonNullable<EpisodeStep['reapply']>, tooEarly: number, now: string): Promise<void> {
+  const released = reapply.fromClaim.revertedAt ?? now;
+  const after = formatDuration(Math.max(0, Date.parse(now) - Date.parse(released)));
+  await r.append({
+    incidentId: claim.incidentId,
+    phase: 'containment',
+    kind: 'release.too-early',
+    summary: `The alert fired again ${after} after firebreak released step ${claim.stepId}: released too early; level ${reapply.level.index}, the last level that held, is back in force, and its next release waits ${2 ** tooEarly}x longer`,
+    data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, fromClaimId: reapply.fromClaim.id, releasedAt: reapply.fromClaim.revertedAt, level: reapply.level.index, tooEarly },
+  });
 }
 
 /** The step's release as the claim keeps it: the condition's query rendered now (mutating steps only). */
@@ -208,9 +236,23 @@ async function execute(
   incident: Incident,
   evaluation: StepEvaluation,
   decided: Record<string, unknown>,
-  options: { limits: ReturnType<typeof actionLimits>; timeoutMs: number; logger: Runtime['logger']; release: ReleaseSpec | null; acknowledged: ReadonlyArray<'data-loss'> },
+  options: {
+    limits: ReturnType<typeof actionLimits>;
+    timeoutMs: number;
+    logger: Runtime['logger'];
+    release: ReleaseSpec | null;
+    acknowledged: ReadonlyArray<'data-loss'>;
+    episode: EpisodeStep | null;
+    loopBroken: boolean;
+  },
 ): Promise<StepOutcome> {
-  const action = rt.registry.get(step.action);
+  const reapply = options.episode?.reapply ?? null;
+  const action = reapply === null ? rt.registry.get(step.action) : reapplyAction(rt.registry.get(step.action), reapply);
+  const tooEarly = options.episode?.tooEarly ?? 0;
+  const releaseState: ReleaseState | null =
+    action.mutating && (reapply !== null || tooEarly > 0 || options.loopBroken)
+      ? { current: reapply?.level ?? LEVEL_ZERO, pending: null, held: reapply?.level ?? null, tooEarly, hold: options.loopBroken ? 'loop-breaker' : null }
+      : null;
   const params = evaluation.params ?? {};
   const plan: Plan | null = evaluation.plan;
   const claim = await record(rt, async (r) => {
@@ -227,6 +269,7 @@ async function execute(
       mutating: action.mutating,
       revert: step.revert,
       release: options.release,
+      releaseState,
       params,
       plan,
       claimedAt: r.now,
@@ -240,7 +283,7 @@ async function execute(
       incidentId: incident.id,
       phase: step.phase,
       kind: 'step.started',
-      summary: `Step ${step.id} started: ${plan?.summary ?? step.action}`,
+      summary: `Step ${step.id} started: ${reapply === null || reapply.level.index === 0 ? (plan?.summary ?? step.action) : `re-applying level ${reapply.level.index} of step ${step.id}, the last level that held`}`,
       data: { ...decided, ...planData(evaluation), claimId: claimed.id },
     });
     return claimed;
@@ -281,13 +324,15 @@ async function execute(
         },
       });
       await saveState(rt, r, run, step.id, 'succeeded', result.output ?? null, action.mutating);
+      if (reapply !== null) await tooEarlyEntry(r, finished, reapply, tooEarly, r.now);
       const current = await r.tx.getIncident(incident.id);
       if (action.mutating && step.phase === 'containment' && current?.status === 'open') {
         await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained by step ${step.id} of ${runbook.name}`, { stepId: step.id, runId: run.id });
         rt.metrics.timelineEntry('incident.status');
       }
     } else {
-      const { error } = outcome;
+      // A re-fire aborted the run (run.ts): say so rather than the action's own abort error.
+      const error = rt.preempt?.aborted === true ? preemptedError(step.id, outcome.error) : outcome.error;
       options.logger.warn({ err: error, attempts: outcome.attempts }, 'step failed');
       await r.tx.finishStep(claim.id, { status: 'failed', finishedAt: r.now, output: null, prior: null, applied: null, error: `${error.code}: ${error.message}` });
       await r.append({ incidentId: incident.id, phase: step.phase, kind: 'step.failed', summary: `Step ${step.id} failed: ${error.message}`, data: { ...base, error: errorData(error) } });

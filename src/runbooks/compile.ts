@@ -295,5 +295,8 @@ function buildPolicy(policy: Obj): RunbookPolicy {
     minRetentionMs: int(policy.minRetentionMs),
     protectedTopics: Array.isArray(policy.protectedTopics) ? (policy.protectedTopics as string[]) : [],
     ...(policy.onDataLoss === 'approve' || policy.onDataLoss === 'block' ? { onDataLoss: policy.onDataLoss } : {}),
+    episodeWindowMs: typeof policy.episodeWindow === 'string' ? parseDuration(policy.episodeWindow) : null,
+    loopBreakerCycles: isObj(policy.loopBreaker) ? int(policy.loopBreaker.cycles) : null,
+    loopBreakerWindowMs: isObj(policy.loopBreaker) && typeof policy.loopBreaker.window === 'string' ? parseDuration(policy.loopBreaker.window) : null,
   };
 }

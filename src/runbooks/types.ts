@@ -102,6 +102,11 @@ export interface RunbookPolicy {
    * `block` (absent: the default) or `approve` (a responder's approval lets it run).
    */
   onDataLoss?: 'block' | 'approve';
+  /** A re-fire this soon after firebreak's release is the same episode (docs/engine.md "Episodes"). */
+  episodeWindowMs: number | null;
+  /** The loop breaker: this many contain/release cycles of the group within the window. */
+  loopBreakerCycles: number | null;
+  loopBreakerWindowMs: number | null;
 }
 
 /** Where a runbook came from, for messages. Line and column are 1-based. */

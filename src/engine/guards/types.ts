@@ -19,9 +19,12 @@ export const GUARD_REASONS = [
   'read-only',
   'mode-dry-run',
   'paused',
+  'loop-breaker',
+  'released-too-early',
   'incident-closed',
   'trigger-mismatch',
   'resolved-no-containment',
+  'alert-resolved',
   'condition-false',
   'already-applied',
   'run-active',
@@ -141,6 +144,21 @@ export interface GuardSettings {
   defaults: GuardDefaults;
 }
 
+/**
+ * What the episode of this incident group says about a step (src/engine/episodes.ts): whether
+ * it re-applies a change firebreak released too early (then cooldown and rate limit do not
+ * apply: firebreak's own release caused the re-fire), and whether the loop breaker stopped
+ * automation of the group.
+ */
+export interface EpisodeFacts {
+  /** The step re-applies the last level that held of a change released too early. */
+  reapply: boolean;
+  /** How many re-fires firebreak's releases caused in this episode, this one included. */
+  tooEarly: number;
+  /** The loop breaker tripped for this incident: no new change is made automatically. */
+  loopBroken: boolean;
+}
+
 export interface GuardInput {
   step: GuardStep;
   /** The run this step belongs to (excluded from cooldown and rate counting). */
@@ -152,6 +170,13 @@ export interface GuardInput {
   incident: { id: string; status: IncidentStatus };
   history: GuardHistory;
   trigger: AlertStatus;
+  /**
+   * Whether an alert of the incident fires now (its current state, read when the step runs, not
+   * when the run was asked for). Absent: not known (simulation), taken as firing.
+   */
+  alertFiring?: boolean;
+  /** Absent: no episode (a first containment, a simulation). */
+  episode?: EpisodeFacts;
   now: number;
   settings: GuardSettings;
   policy: RunbookPolicy;

@@ -58,7 +58,8 @@ describe('engine: guarded steps', () => {
   });
 
   it('blocks a re-fire inside the cooldown after the change was reverted (a flapping alert)', async () => {
-    env = await engineEnv([THROTTLE_RUNBOOK]);
+    // Past the episode window: the re-fire is not one firebreak's release caused (episodes.test.ts).
+    env = await engineEnv([THROTTLE_RUNBOOK], { engine: { episodeWindowMs: 30_000 } });
     await env.deliver(lagNotification());
     env.clock.advance(5 * 60_000);
     await env.deliver(lagNotification('resolved'));

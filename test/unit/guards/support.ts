@@ -18,6 +18,8 @@ export interface InputOverrides {
   condition?: boolean | null;
   trigger?: GuardInput['trigger'];
   runId?: string;
+  alertFiring?: boolean;
+  episode?: GuardInput['episode'];
 }
 
 /** A mutating containment step, firing, enforce mode, empty history, a plan within every limit. */
@@ -33,6 +35,8 @@ export function guardInput(clock: FakeClock, o: InputOverrides = {}): GuardInput
     incident: { id: 'inc-1', status: 'open', ...o.incident },
     history: { runs: [], executedSteps: [], touched: { topics: [], clients: [] }, approval: null, ...o.history },
     trigger: o.trigger ?? 'firing',
+    ...(o.alertFiring === undefined ? {} : { alertFiring: o.alertFiring }),
+    ...(o.episode === undefined ? {} : { episode: o.episode }),
     now: clock.now(),
     settings: {
       mode: o.settings?.mode ?? 'enforce',
@@ -55,6 +59,9 @@ export function guardInput(clock: FakeClock, o: InputOverrides = {}): GuardInput
       minQuotaByteRate: null,
       minRetentionMs: null,
       protectedTopics: [],
+      episodeWindowMs: null,
+      loopBreakerCycles: null,
+      loopBreakerWindowMs: null,
       ...o.policy,
     },
   };

@@ -51,6 +51,9 @@ describe('loaded runbooks', () => {
       minQuotaByteRate: null,
       minRetentionMs: null,
       protectedTopics: [],
+      episodeWindowMs: null,
+      loopBreakerCycles: null,
+      loopBreakerWindowMs: null,
     });
     expect(rb.steps[0]).to.deep.equal({
       id: 'lag',
@@ -83,7 +86,7 @@ match: ['alertname="KafkaLag", severity=~"warning|critical"', 'cluster!=""']
 groupBy: [cluster]
 priority: 7
 params: { rate: 1048576 }
-policy: { cooldown: 1h30m, maxRunsPerHour: 2, maxTopicsPerIncident: 1, maxClientsPerIncident: 2, minQuotaByteRate: 4096, minRetentionMs: 600000, protectedTopics: ['audit-.*'] }
+policy: { cooldown: 1h30m, maxRunsPerHour: 2, maxTopicsPerIncident: 1, maxClientsPerIncident: 2, minQuotaByteRate: 4096, minRetentionMs: 600000, protectedTopics: ['audit-.*'], episodeWindow: 45m, loopBreaker: { cycles: 5, window: 2h } }
 steps:
   - id: throttle
     description: Cap the producer.
@@ -109,6 +112,9 @@ followUps: ["Talk to the owner of {{ labels.client }}"]
       minQuotaByteRate: 4096,
       minRetentionMs: 600_000,
       protectedTopics: ['audit-.*'],
+      episodeWindowMs: 2_700_000,
+      loopBreakerCycles: 5,
+      loopBreakerWindowMs: 7_200_000,
     });
     const step = rb.steps[0];
     expect(step).to.deep.include({
