@@ -69,7 +69,7 @@ export interface AppDeps {
    * transaction and hears every result after the commit; without it the engine routes answer
    * ENGINE_DISABLED.
    */
-  engine?: (deps: { store: Store; metrics: Metrics }) => Engine;
+  engine?: (deps: { store: Store; metrics: Metrics; submitNotification: (payload: Record<string, unknown>) => Promise<void> }) => Engine;
 }
 
 export interface App {
@@ -109,7 +109,12 @@ export function createApp(deps: AppDeps): App {
   const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator]), ...(notifier === null ? [] : [notifier])];
   const store = withTimelineFeed(deps.store, recorders, logger);
   metrics.observeIncidents(() => store.countIncidentsByStatus());
-  const engine = deps.engine?.({ store, metrics }) ?? null;
+  // What the engine makes up itself (a resolve reconciled from Alertmanager) goes the webhook's way: stored, then processed in order.
+  const submitNotification = async (payload: Record<string, unknown>): Promise<void> => {
+    const stored = await store.appendNotification(payload, new Date(clock.now()).toISOString());
+    pipeline.kick(stored.id);
+  };
+  const engine = deps.engine?.({ store, metrics, submitNotification }) ?? null;
   const processOptions: ProcessOptions =
     engine !== null ? { keyFor: engine.keyFor, withinTransaction: engine.withinTransaction } : deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
   const hooks: PostProcessHook[] = [...(deps.hooks ?? [])];

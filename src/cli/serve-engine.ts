@@ -52,15 +52,21 @@ export async function serveEngine(deps: { config: Config; clock: Clock; logger: 
     createKafkaAdmin(options, { logger }),
   );
   if (brokers.length === 0) logger.warn('no Kafka brokers configured (kafka.brokers): Kafka steps fail with ENGINE_KAFKA_NOT_CONFIGURED');
+  if (config.alertmanager.urls.length === 0) {
+    logger.warn('reconciliation with Alertmanager is off (alertmanager.urls, FIREBREAK_ALERTMANAGER_URLS): a resolve that never arrives is caught only by a step\'s maxDuration');
+  } else {
+    logger.info({ alertmanager: config.alertmanager.urls, everyMs: config.alertmanager.reconcileMs, graceMs: config.alertmanager.graceMs }, 'reconciling open containments with Alertmanager');
+  }
   return {
     runbooks,
     kafka,
-    factory: ({ store, metrics }) =>
+    factory: ({ store, metrics, submitNotification }) =>
       createEngine({
         store,
         clock,
         logger,
         metrics,
+        submitNotification,
         runbooks,
         registry,
         kafka,

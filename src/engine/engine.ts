@@ -16,6 +16,7 @@ import { keyForAlert, recordRunRequests } from './enqueue.ts';
 import { realSleep } from './execute.ts';
 import { revertIncident, type RevertReport } from './manual-revert.ts';
 import { maxDurationTimer } from './max-duration.ts';
+import { RECONCILE_KEY, reconcileSettings, reconcileTimer } from './reconcile.ts';
 import { afterRelease, releaseTimer } from './release.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
 import { RunLeases } from './leases.ts';
@@ -80,7 +81,7 @@ export function createEngine(deps: EngineDeps): Engine {
     handlers: {
       release: releaseTimer,
       'max-duration': maxDurationTimer,
-      reconcile: async () => ({ done: true }),
+      reconcile: reconcileTimer,
     },
     after: { release: afterRelease },
   };
@@ -93,6 +94,16 @@ export function createEngine(deps: EngineDeps): Engine {
     const [automation, counts] = await Promise.all([deps.store.automation(), deps.store.engineCounts()]);
     return { paused: automation.paused, ...counts };
   });
+
+  /** The one reconciliation timer: scheduled when Alertmanager peers are configured, ended when not. */
+  async function scheduleReconciliation(): Promise<void> {
+    const now = new Date(deps.clock.now()).toISOString();
+    if (reconcileSettings(deps.config) === null) {
+      await deps.store.cancelTimers({ kind: ['reconcile'] }, now);
+      return;
+    }
+    await deps.store.scheduleTimer({ kind: 'reconcile', key: RECONCILE_KEY, incidentId: null, claimId: null, dueAt: now, state: { missing: {} }, createdAt: now });
+  }
 
   let ticker: NodeJS.Timeout | null = null;
   let timerTicker: NodeJS.Timeout | null = null;
@@ -112,6 +123,7 @@ export function createEngine(deps: EngineDeps): Engine {
     },
     async start() {
       await worker.recover();
+      await scheduleReconciliation();
       worker.open();
       rt.leases.start();
       // Another replica's commit that leaves a run pending wakes this one (LISTEN/NOTIFY on

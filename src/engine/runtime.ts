@@ -60,7 +60,7 @@ export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'ti
   stop: AbortSignal;
   /** Aborted when a re-fire pre-empts the run this runtime executes (null outside runs). */
   preempt: AbortSignal | null;
-  submitNotification: EngineDeps['submitNotification'] | null;
+  submitNotification: NonNullable<EngineDeps['submitNotification']> | null;
   /** The runs this engine holds, and the fencing of their writes. */
   leases: RunLeases;
 }

@@ -59,6 +59,8 @@ export interface EngineConfig {
   safety: SafetyLimits;
   /** Missing keys take {@link DEFAULT_ENGINE_LIMITS}. */
   engine?: Partial<EngineLimits>;
+  /** Reconciliation with Alertmanager (reconcile.ts); absent or no `urls`: off. */
+  alertmanager?: { urls: readonly string[]; reconcileMs: number; graceMs: number; timeoutMs: number };
 }
 
 /** The engine limits in force: the configured ones over the defaults. */

@@ -15,6 +15,9 @@
  * - Status: an incident is `resolved` when the current state (see alert-state.ts) of every one
  *   of its alerts is resolved; a current firing state re-opens a `resolved` or `recovered`
  *   incident (same incident: flapping is one incident until someone closes it).
+ * - A notification firebreak made up itself (a resolve reconciled from Alertmanager's API, see
+ *   src/engine/reconcile.ts) carries `firebreak.source`: its entries are written by `engine`,
+ *   with `data.source` saying where the resolve came from.
  * - Times come from the stored notification, never from the clock, so a replay gives the same
  *   state: `openedAt` is the notification's receivedAt; alert entries are at the alert's
  *   startsAt (firing) or endsAt (resolved; receivedAt when unset); the clock only stamps
@@ -60,6 +63,13 @@ export interface ProcessOptions {
 }
 
 const ACTOR = 'alertmanager';
+
+/** Where a notification firebreak made up itself comes from (`firebreak.source` of its body), or null for a webhook's. */
+export function notificationSource(payload: unknown): Record<string, unknown> | null {
+  const marker = (payload as { firebreak?: unknown } | null)?.firebreak;
+  if (typeof marker !== 'object' || marker === null || typeof (marker as { source?: unknown }).source !== 'string') return null;
+  return { ...(marker as Record<string, unknown>) };
+}
 
 /**
  * Processes one stored notification (see the module comment for the rules). Idempotent:
@@ -123,6 +133,9 @@ class NotificationRun {
   readonly #notification: Notification;
   readonly #keyFor: (alert: Alert, notification: Notification) => string;
   readonly #receivedAt: string;
+  /** `firebreak.source` of a notification firebreak made up itself, else null. */
+  readonly #source: Record<string, unknown> | null;
+  readonly #actor: string;
   /** Alert states of each incident read so far, kept current as this run records more. */
   readonly #events = new Map<string, AlertEvent[]>();
   readonly #timeline: Array<{ kind: TimelineKind }> = [];
@@ -140,6 +153,8 @@ class NotificationRun {
     this.#notification = notification;
     this.#keyFor = keyFor;
     this.#receivedAt = toIso(stored.receivedAt);
+    this.#source = notificationSource(stored.payload);
+    this.#actor = this.#source === null ? ACTOR : 'engine';
   }
 
   async handle(alert: Alert): Promise<void> {
@@ -222,7 +237,7 @@ class NotificationRun {
       at: firing ? alert.startsAt : (alert.endsAt ?? this.#receivedAt),
       phase: firing ? 'identification' : 'recovery',
       kind: firing ? 'alert.firing' : 'alert.resolved',
-      summary: alertSummary(alert, stale),
+      summary: this.#source === null ? alertSummary(alert, stale) : `${alertSummary(alert, stale)} (${String(this.#source.source)}: Alertmanager no longer has it firing)`,
       data: {
         fingerprint: alert.fingerprint,
         status: alert.status,
@@ -234,6 +249,7 @@ class NotificationRun {
         notificationId: this.#stored.id,
         receivedAt: this.#receivedAt,
         stale,
+        ...(this.#source === null ? {} : { source: this.#source }),
       },
     });
     const patch: Partial<Incident> = {};
@@ -264,9 +280,10 @@ class NotificationRun {
   }
 
   async #transition(id: string, to: IncidentStatus, at: string, summary: string, touched: Touched): Promise<void> {
-    const { from } = await transitionIncident(this.#tx, id, to, at, ACTOR, summary, {
+    const { from } = await transitionIncident(this.#tx, id, to, at, this.#actor, summary, {
       notificationId: this.#stored.id,
       receivedAt: this.#receivedAt,
+      ...(this.#source === null ? {} : { source: this.#source }),
     });
     touched.transitions.push({ from, to });
     this.#timeline.push({ kind: 'incident.status' });
@@ -309,7 +326,7 @@ class NotificationRun {
   }
 
   async #append(incidentId: string, entry: { at: string; phase: 'identification' | 'recovery'; kind: TimelineKind; summary: string; data: Record<string, unknown> }): Promise<void> {
-    await this.#tx.appendTimeline({ incidentId, actor: ACTOR, ...entry });
+    await this.#tx.appendTimeline({ incidentId, actor: this.#actor, ...entry });
     this.#timeline.push({ kind: entry.kind });
   }
 }

@@ -62,6 +62,8 @@ export interface EngineAppOptions {
   engine?: Partial<EngineLimits>;
   /** The integrations' settings (Prometheus for release conditions, notify targets for escalations...). */
   actionContext?: ActionContextExtras;
+  /** Reconciliation with Alertmanager; read at each reconciliation, so a test may add peers later. */
+  alertmanager?: NonNullable<EngineConfig['alertmanager']>;
 }
 
 export async function startEngineApp(cluster: Cluster | null, options: EngineAppOptions = {}): Promise<EngineApp> {
@@ -81,6 +83,7 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
     mode: options.mode ?? 'enforce',
     safety: { minQuotaByteRate: DEFAULTS.minQuotaByteRate, minRetentionMs: DEFAULTS.minRetentionMs, protectedTopics: [] },
     engine: { ...DEFAULT_ENGINE_LIMITS, ...options.engine },
+    ...(options.alertmanager === undefined ? {} : { alertmanager: options.alertmanager }),
   };
   const app = createApp({
     config: {

@@ -65,6 +65,8 @@ describe('serve: a containment survives SIGKILL and restarts, and is still relea
         `apiTokens: [{ name: ops, role: admin, token: ${ADMIN_TOKEN} }]`,
         `kafka: { brokers: [${kafka.bootstrapServers}] }`,
         'engine: { timerPollMs: 100, stepTimeoutMs: 5000, revertRetryMs: 200 }',
+        // A peer that never answers: reconciliation runs and, rightly, concludes nothing.
+        'alertmanager: { urls: ["http://127.0.0.1:9"], reconcileMs: 500, timeoutMs: 500 }',
         '',
       ].join('\n'),
     );
@@ -101,6 +103,7 @@ describe('serve: a containment survives SIGKILL and restarts, and is still relea
     const client = uniqueName('sigkill');
     const entity = { 'client-id': client };
     proc = await start();
+    expect(proc.logs.find((l) => l.msg === 'reconciling open containments with Alertmanager')).to.deep.include({ alertmanager: ['http://127.0.0.1:9'] });
     await post(proc.url, engineAlert(ALERT, client, 'firing'));
     const first = proc.url;
     const id = await waitFor('the incident', async () => ((await api(first, '/api/v1/incidents')).items as Array<{ id: string; key: string }>).find((i) => i.key.includes(client))?.id);

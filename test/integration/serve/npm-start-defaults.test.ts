@@ -50,6 +50,8 @@ describe('npm start with built-in defaults', () => {
     const shipped = (await readdir(join(REPO_ROOT, 'runbooks'))).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
     const loaded = proc.logs.find((l) => l.msg === 'runbooks loaded');
     expect(loaded?.runbooks, 'the shipped runbooks are loaded').to.equal(shipped.length).and.to.be.greaterThan(0);
+    // No Alertmanager configured: the operator is told that only maxDuration catches a lost resolve.
+    expect(proc.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('reconciliation with Alertmanager is off'))).to.equal(true);
 
     const health = await fetch(`${proc.url}/healthz`);
     expect(health.status).to.equal(200);

@@ -215,6 +215,23 @@ describe('loadConfig', () => {
     expect(mode.message).to.match(/^environment FIREBREAK_POSTGRES_TLS_MODE: /);
   });
 
+  it('reads the release, episode and reconciliation settings with their defaults, and refuses an escalation target that is not configured', () => {
+    const defaults = loadConfig({ env: {}, argv: [], readFile: files({}) });
+    expect(defaults.alertmanager).to.deep.equal({ urls: [], reconcileMs: 60_000, graceMs: 300_000, timeoutMs: 5_000 });
+    expect(defaults.engine).to.deep.include({ timerPollMs: 1_000, revertRetryMs: 5_000, revertRetryMaxMs: 300_000, revertEscalateMs: 900_000, episodeWindowMs: 1_800_000, loopBreakerCycles: 3, loopBreakerWindowMs: 3_600_000, escalationTarget: null });
+    const yaml = [
+      'alertmanager: { reconcileMs: 30000, graceMs: 120000 }',
+      'engine: { escalationTarget: oncall, loopBreakerCycles: 5 }',
+      'notify: { targets: { oncall: { url: "https://chat.example.com/hook", kind: slack } } }',
+    ].join('\n');
+    const config = loadConfig({ env: { FIREBREAK_ALERTMANAGER_URLS: 'http://am-0:9093, http://am-1:9093' }, argv: ['--config', 'c.yaml'], readFile: files({ 'c.yaml': yaml }) });
+    expect(config.alertmanager).to.deep.equal({ urls: ['http://am-0:9093', 'http://am-1:9093'], reconcileMs: 30_000, graceMs: 120_000, timeoutMs: 5_000 });
+    expect(config.engine).to.deep.include({ escalationTarget: 'oncall', loopBreakerCycles: 5 });
+    const unknown = loadError(() => loadConfig({ env: {}, argv: ['--config', 'c.yaml'], readFile: files({ 'c.yaml': 'engine: { escalationTarget: pager }' }) }));
+    expect(unknown.message).to.equal('config /engine/escalationTarget: no notify target "pager" (notify.targets is empty)');
+    expect(loadError(() => loadConfig({ env: { FIREBREAK_ALERTMANAGER_URLS: 'am-0:9093' }, argv: [], readFile: files({}) })).code).to.equal('CONFIG_INVALID');
+  });
+
   it('validates listen addresses, IPv6 included', () => {
     expect(loadConfig({ env: { FIREBREAK_LISTEN: '[::1]:0' }, argv: [], readFile: files({}) }).listen).to.equal('[::1]:0');
     expect(loadError(() => loadConfig({ env: { FIREBREAK_LISTEN: '8080' }, argv: [], readFile: files({}) })).code).to.equal('CONFIG_INVALID');
