@@ -75,8 +75,11 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
     {
       registry: rt.registry,
       templates: rt.templates,
+      // Planning reads the live state: a retriable failure there is retried like one in execute.
       plan: (action, params) =>
-        withTimeout((signal) => action.plan(actionContext(rt, limits, signal, logger), params), timeoutMs, () => stepTimeout(step.id, step.action, timeoutMs, false), rt.stop),
+        retried(rt, step, () =>
+          withTimeout((signal) => action.plan(actionContext(rt, limits, signal, logger), params), timeoutMs, () => stepTimeout(step.id, step.action, timeoutMs, false), rt.stop),
+        ),
     },
     {
       runbook,
@@ -111,8 +114,10 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
     case 'block': {
       const kind = decision.verdict === 'skip' ? 'step.skipped' : 'step.blocked';
       const status = decision.verdict === 'skip' ? 'skipped' : 'blocked';
+      // A step blocked because its plan failed names the error, not only the reason.
+      const why = evaluation.planError === null ? '' : ` (${evaluation.planError.code}: ${evaluation.planError.message})`;
       await record(rt, async (r) => {
-        await r.append({ incidentId: incident.id, phase: step.phase, kind, summary: `Step ${step.id} ${status}: ${decision.detail}`, data: { ...decided, ...planData(evaluation) } });
+        await r.append({ incidentId: incident.id, phase: step.phase, kind, summary: `Step ${step.id} ${status}: ${decision.detail}${why}`, data: { ...decided, ...planData(evaluation) } });
         await saveState(rt, r, run, step.id, status, null, false);
       });
       return { status, acted: false };
@@ -153,6 +158,25 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         episode: inEpisode ?? null,
         loopBroken: episode.loopBroken,
       });
+    }
+  }
+}
+
+/**
+ * `work` with the step's retries for retriable errors (`retries.count` more attempts, the first
+ * after `retries.backoff`, doubling), as execute.ts does for the execution. The last error is
+ * thrown with the number of attempts in its details.
+ */
+async function retried<T>(rt: Runtime, step: RunbookStep, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      const error = toFirebreakError(err);
+      if (!error.retriable || attempt > step.retries.count || rt.stop.aborted) {
+        throw attempt === 1 ? error : new FirebreakError(error.code, `${error.message} (after ${attempt} attempts)`, { retriable: error.retriable, statusCode: error.statusCode, cause: error, details: { ...error.details, attempts: attempt } });
+      }
+      await rt.sleep(step.retries.backoffMs * 2 ** (attempt - 1), rt.stop);
     }
   }
 }

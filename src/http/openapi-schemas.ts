@@ -111,6 +111,19 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       status: { enum: ['succeeded', 'interrupted'] },
       revertStatus: nullable({ type: 'string' }),
       revertDetail: {},
+      release: {
+        type: 'object',
+        description: 'How the change is let go and how far that has got (docs/engine.md, Releases).',
+        properties: {
+          mode: { enum: ['on-resolve', 'when-recovered', 'gradual', 'manual', 'never'] },
+          status: { enum: ['in-force', 'releasing', 'retrying', 'failed', 'held'] },
+          level: { type: 'integer', description: 'Levels relaxed so far by a gradual release.' },
+          tooEarly: { type: 'integer', description: "Re-fires firebreak's releases caused in this episode." },
+          nextAt: nullable(time),
+          attempts: { type: 'integer' },
+          lastError: nullable({ type: 'string' }),
+        },
+      },
     },
   },
   TimelineEntry: {

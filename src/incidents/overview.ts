@@ -5,7 +5,7 @@
  * all show the same thing.
  */
 import { inPlace } from '../engine/history.ts';
-import type { Approval, StepClaim } from '../store/engine-types.ts';
+import type { Approval, EngineTimer, StepClaim } from '../store/engine-types.ts';
 import type { AlertEvent, IncidentQuery, Page, Store } from '../store/types.ts';
 import { currentStates } from './alert-state.ts';
 import { incidentNotFound } from './errors.ts';
@@ -38,6 +38,28 @@ export interface Containment {
   /** `failed` when a revert was tried and failed (it may be tried again), else null. */
   revertStatus: string | null;
   revertDetail: unknown;
+  /** How it is let go, and how far that has got (docs/engine.md "Releases"). */
+  release: ContainmentRelease;
+}
+
+/**
+ * The release of a change still in place. `status`: `in-force` (nothing under way: the alert
+ * still fires, or the step is released by hand), `releasing` (a release waits for its condition
+ * or its next level), `retrying` (a revert or level change failed and is tried again), `failed`
+ * (it failed for good: a person must revert), `held` (the loop breaker keeps it in force).
+ */
+export interface ContainmentRelease {
+  mode: string;
+  status: 'in-force' | 'releasing' | 'retrying' | 'failed' | 'held';
+  /** Levels relaxed so far (gradual), 0 for the change as applied. */
+  level: number;
+  /** Re-fires firebreak's releases caused in this episode. */
+  tooEarly: number;
+  /** When the release is looked at next (a check, a level, a retry), or null. */
+  nextAt: string | null;
+  /** Failed attempts of the release under way. */
+  attempts: number;
+  lastError: string | null;
 }
 
 export interface IncidentDetail {
@@ -72,7 +94,11 @@ export async function wholeTimeline(store: Store, incidentId: string): Promise<T
   }
 }
 
-export function containmentOf(claim: StepClaim): Containment {
+export function containmentOf(claim: StepClaim, timers: readonly EngineTimer[] = []): Containment {
+  const timer = timers.find((t) => t.claimId === claim.id && t.kind === 'release');
+  const state = claim.releaseState;
+  const status: ContainmentRelease['status'] =
+    state?.hold != null ? 'held' : timer !== undefined ? (claim.revertStatus === 'failed' ? 'retrying' : 'releasing') : claim.revertStatus === 'failed' ? 'failed' : 'in-force';
   return {
     claimId: claim.id,
     stepId: claim.stepId,
@@ -87,13 +113,25 @@ export function containmentOf(claim: StepClaim): Containment {
     status: claim.status,
     revertStatus: claim.revertStatus,
     revertDetail: claim.revertDetail,
+    release: {
+      mode: claim.release?.mode ?? claim.revert,
+      status,
+      level: state?.current.index ?? 0,
+      tooEarly: state?.tooEarly ?? 0,
+      nextAt: timer?.dueAt ?? null,
+      attempts: timer?.attempts ?? 0,
+      lastError: timer?.lastError ?? null,
+    },
   };
 }
 
 /** Changes of an incident still in place, newest first. */
 export async function containmentsInForce(store: Store, incidentId: string): Promise<Containment[]> {
-  const claims = await store.stepClaims({ incidentId });
-  return claims.filter(inPlace).reverse().map(containmentOf);
+  const [claims, timers] = await Promise.all([store.stepClaims({ incidentId }), store.timers({ incidentId, kind: ['release'], status: ['pending', 'running'] })]);
+  return claims
+    .filter(inPlace)
+    .reverse()
+    .map((c) => containmentOf(c, timers));
 }
 
 /** A page of incidents (newest opened first) with their approval and containment counts. */

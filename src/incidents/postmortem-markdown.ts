@@ -87,6 +87,20 @@ export function renderPostmortemMarkdown(pm: Postmortem): string {
   else out.push(table(['Time', 'Phase', 'Actor', 'Event'], pm.timeline.map((e) => [time(e.at), e.phase ?? '', e.actor, e.summary])));
   out.push('');
 
+  out.push('## Containment and release', '');
+  const account = pm.containment;
+  const rows = [
+    ...account.changes.map((e) => ({ e, what: 'change' })),
+    ...account.releases.map((e) => ({ e, what: 'release' })),
+    ...account.reFires.map((e) => ({ e, what: 're-fire' })),
+  ].sort((a, b) => Date.parse(a.e.at) - Date.parse(b.e.at));
+  if (rows.length === 0) out.push(prompt('firebreak changed nothing in the cluster for this incident.'));
+  else {
+    out.push(`${account.changes.length} change(s) applied, ${account.reFires.length} re-fire(s).`, '');
+    out.push(table(['Time', 'What', 'Step', 'Event'], rows.map(({ e, what }) => [time(e.at), what, e.step ?? '', e.summary])));
+  }
+  out.push('');
+
   out.push('## Evidence', '');
   if (pm.evidence.length === 0) {
     out.push(prompt('No identification step recorded evidence. Attach what responders looked at (graphs, command output) as notes.'));

@@ -9,6 +9,7 @@ import { alertName, oneLine } from './describe.ts';
 import { incidentNotFound } from './errors.ts';
 import { computeFigures, FIGURES, formatDuration, type FigureName } from './figures.ts';
 import { noteText, parseNote } from './notes.ts';
+import { containmentAccount, type ContainmentAccount } from './postmortem-containment.ts';
 import { toIso } from './normalize.ts';
 import type { AlertEvent, Store } from '../store/types.ts';
 import type { ActionItem, AlertStatus, Incident, IncidentStatus, Phase, RoleAssignment, RoleName, TimelineEntry, TimelineKind } from './model.ts';
@@ -62,6 +63,8 @@ export interface Postmortem {
   /** Everyone who acted on the timeline, by first action. */
   participants: Array<{ name: string; kind: 'system' | 'person'; entries: number; firstAt: string }>;
   timeline: Array<{ id: number; at: string; phase: Phase | null; actor: string; kind: TimelineKind; summary: string }>;
+  /** What firebreak changed, how it let go, and the re-fires (postmortem-containment.ts). */
+  containment: ContainmentAccount;
   /** Outputs of identification steps (`step.succeeded` in phase identification). */
   evidence: Array<{ at: string; step: string | null; action: string | null; summary: string; output: unknown }>;
   rootCause: {
@@ -157,6 +160,7 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
     ),
     participants: participants(timeline),
     timeline: timeline.map((e) => ({ id: e.id, at: e.at, phase: e.phase, actor: e.actor, kind: e.kind, summary: e.summary })),
+    containment: containmentAccount(timeline),
     evidence: timeline
       .filter((e) => e.kind === 'step.succeeded' && e.phase === 'identification')
       .map((e) => ({

@@ -49,7 +49,14 @@ describe('engine: a revert failing while the broker is down succeeds once it is 
     expect((failed.data.error as { retriable: boolean }).retriable).to.equal(true);
     expect(failed.summary).to.match(/; trying again at \d{4}-\d\d-\d\dT/);
     expect((await h.app.metrics.render()).body).to.match(/^firebreak_reverts_pending 1$/m);
-    expect((await h.api('GET', `/api/v1/incidents/${id}`)).body.incident.status).to.equal('resolved');
+    const detail = (await h.api('GET', `/api/v1/incidents/${id}`)).body;
+    expect(detail.incident.status).to.equal('resolved');
+    // The incident shows the release as retrying, with when and why.
+    const [containment] = detail.containments;
+    expect(containment.release).to.deep.include({ mode: 'on-resolve', status: 'retrying' });
+    expect(containment.release.attempts).to.be.at.least(1);
+    expect(containment.release.lastError).to.match(/^KAFKA_/);
+    expect(Date.parse(containment.release.nextAt)).to.be.a('number').and.not.NaN;
 
     await cluster.startBroker(broker);
     await h.waitForEntry(id, (e) => e.kind === 'revert.succeeded', 'the revert after the broker returned', 120_000);

@@ -148,4 +148,27 @@ steps:
     const started = (await env.timeline(await onlyIncident(env.store))).find((e) => e.kind === 'step.started')!;
     expect((started.data.plan as { changes: unknown[] }).changes).to.deep.equal([{ resource: 'quota:client-id=loadgen', key: 'producer_byte_rate', from: null, to: 1048576 }]);
   });
+
+  it('retries a plan whose live-state read failed with a retriable error, with the step\'s backoff', async () => {
+    env = await engineEnv([QUOTA_WITH_RETRIES]);
+    env.system.failPlans.set('quota:loadgen', 2);
+    await env.deliver(lagNotification());
+    expect(env.system.values.get('quota:loadgen')).to.equal(1_048_576);
+    expect(env.delays).to.deep.equal([1000, 2000]);
+    expect(env.system.calls.filter((c) => c.startsWith('plan'))).to.have.length(3);
+  });
+
+  it('blocks a change whose plan keeps failing, naming the error in the summary', async () => {
+    env = await engineEnv([QUOTA_WITH_RETRIES]);
+    env.system.failPlans.set('quota:loadgen', 5);
+    await env.deliver(lagNotification());
+    expect(env.system.values.has('quota:loadgen')).to.equal(false);
+    const blocked = (await env.timeline(await onlyIncident(env.store))).find((e) => e.kind === 'step.blocked')!;
+    expect(blocked.summary).to.equal(
+      'Step throttle blocked: no plan for mutating step throttle: its changes cannot be checked (TEST_UNREACHABLE: no broker answered the read (after 3 attempts))',
+    );
+    expect(blocked.data.planError).to.deep.include({ code: 'TEST_UNREACHABLE', retriable: true });
+    const [run] = await env.store.runs({ incidentId: await onlyIncident(env.store) });
+    expect(run).to.include({ status: 'blocked' });
+  });
 });

@@ -33,6 +33,8 @@ export class TestSystem {
   readonly failNext = new Map<string, 'before' | 'after' | 'hang'>();
   /** Reverts (and level changes) of this key that fail before changing anything, retriable, counted down. */
   readonly failReverts = new Map<string, number>();
+  /** Plans of this key that fail with a retriable error (the live state cannot be read), counted down. */
+  readonly failPlans = new Map<string, number>();
   /** The next revert of this key fails with a permanent (not retriable) error. */
   readonly breakReverts = new Set<string>();
   #gates = new Map<string, { open: () => void; opened: Promise<void>; entered: Promise<void>; enter: () => void }>();
@@ -77,6 +79,11 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
     async plan(_ctx, params) {
       const key = keyOf(params);
       system.calls.push(`plan ${name} ${key}`);
+      const failures = system.failPlans.get(key) ?? 0;
+      if (failures > 0) {
+        system.failPlans.set(key, failures - 1);
+        throw new FirebreakError('TEST_UNREACHABLE', 'no broker answered the read', { retriable: true });
+      }
       const from = system.values.get(key) ?? null;
       const to = valueOf(params);
       return {
