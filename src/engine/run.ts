@@ -80,7 +80,10 @@ async function executeHeld(rt: Runtime, run: EngineRun): Promise<void> {
   if (run.trigger === 'resolved') {
     await abortParkedRuns(rt, run);
     if ((await scheduleReleases(rt, run, runbook)) > 0) {
-      await record(rt, (r) => r.tx.updateRun(run.id, { status: 'waiting-release', detail: 'waiting for the release of the incident\'s containment' }));
+      await record(rt, async (r) => {
+        await rt.leases.check(r, run.id);
+        await r.tx.updateRun(run.id, { status: 'waiting-release', detail: 'waiting for the release of the incident\'s containment' });
+      });
       return;
     }
   }
