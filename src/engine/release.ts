@@ -273,7 +273,8 @@ async function finalRevert(rt: Runtime, claim: StepClaim, timer: EngineTimer, st
   const retryAt = toIso(now + retryDelayMs(rt, timer.attempts + 1));
   const outcome = await revertClaim(rt, claim, 'engine', state.trigger, { retryAt: (e) => (e.retriable ? retryAt : null) });
   if (outcome.status !== 'failed') return { done: true, state };
-  return failedAttempt(rt, claim, timer, state, null, outcome.retriable === true, outcome.message);
+  const code = (outcome.detail as { code?: unknown } | null)?.code;
+  return failedAttempt(rt, claim, timer, state, null, outcome.retriable === true, typeof code === 'string' ? `${code}: ${outcome.message}` : outcome.message);
 }
 
 /** A failed revert or level change: tried again with backoff, escalated once when stuck. */

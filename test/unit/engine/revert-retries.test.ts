@@ -67,7 +67,7 @@ describe('engine: revert retries', () => {
     const escalations = (await env.timeline(id)).filter((e) => e.kind === 'incident.escalated');
     expect(escalations).to.have.length(1);
     expect(escalations[0]!.data).to.deep.include({ reason: 'revert-stuck', stepId: 'throttle', retrying: true });
-    expect(escalations[0]!.summary).to.match(/^Releasing step throttle has failed for 1m\d*s? \(broker unavailable\); firebreak keeps trying; revert it by hand \(firebreak revert\) if it cannot wait$/);
+    expect(escalations[0]!.summary).to.match(/^Releasing step throttle has failed for 1m\d*s? \(TEST_UNAVAILABLE: broker unavailable\); firebreak keeps trying; revert it by hand \(firebreak revert\) if it cannot wait$/);
     expect((await env.metrics.render()).body).to.match(/^firebreak_escalations_total\{reason="revert-stuck"\} 1$/m);
     env.system.failReverts.set('quota:loadgen', 0);
     await env.advance(20 * SECOND);
@@ -81,7 +81,7 @@ describe('engine: revert retries', () => {
     await env.advance(60 * SECOND);
     expect(env.system.calls.filter((c) => c.startsWith('revert'))).to.have.length(1);
     const escalated = (await env.timeline(id)).find((e) => e.kind === 'incident.escalated')!;
-    expect(escalated.summary).to.equal('Releasing step throttle failed and cannot be retried (the record cannot be applied); revert it by hand (firebreak revert)');
+    expect(escalated.summary).to.equal('Releasing step throttle failed and cannot be retried (TEST_BROKEN: the record cannot be applied); revert it by hand (firebreak revert)');
     const [run] = await env.store.runs({ incidentId: id, trigger: 'resolved' });
     expect(run).to.include({ status: 'failed', detail: 'ENGINE_RELEASE_FAILED: the release of step throttle did not complete (see its revert entries)' });
     expect((await env.store.getIncident(id))?.status).to.equal('resolved');
