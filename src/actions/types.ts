@@ -148,4 +148,19 @@ export interface Action<P = unknown, R = unknown> {
    * (`ctx.signal` ends the wait), then judges its effect. Read-only.
    */
   verify?(ctx: ActionContext, params: P, result: ExecuteResult<R>): Promise<Verification>;
+  /**
+   * What the hard limits refuse in the parameters' own values, without the cluster: a rate below
+   * the floor, a protected topic. Plan and execute refuse the same values whatever the cluster's
+   * state. The runbook loader calls it on parameters as written, where a value still to come from
+   * a template is absent: it checks only the values present. Pure.
+   */
+  limitRefusals?(params: Record<string, unknown>, limits: SafetyLimits): LimitRefusal[];
+}
+
+/** A value of the parameters the hard limits refuse, at its JSON pointer inside them. */
+export interface LimitRefusal {
+  pointer: string;
+  /** The action's own code: ACTION_BELOW_FLOOR or ACTION_PROTECTED_RESOURCE. */
+  code: string;
+  message: string;
 }

@@ -31,8 +31,8 @@ export interface ServeEngine {
 }
 
 /** Loads the runbooks for a start (see the module comment). */
-export async function loadStartupRunbooks(config: Pick<Config, 'runbooks'>, registry: ActionRegistry, logger: Logger): Promise<RunbookSet> {
-  const runbooks = RunbookSet.fromPaths([config.runbooks], { catalog: catalogFromRegistry(registry) });
+export async function loadStartupRunbooks(config: Pick<Config, 'runbooks' | 'safety'>, registry: ActionRegistry, logger: Logger): Promise<RunbookSet> {
+  const runbooks = RunbookSet.fromPaths([config.runbooks], { catalog: catalogFromRegistry(registry), limits: config.safety });
   if (!existsSync(config.runbooks)) {
     logger.warn({ runbooks: config.runbooks }, 'no runbooks at this path: every alert opens an evidence-only incident');
     return runbooks;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { FirebreakError } from '../errors.ts';
-import { formatDiagnostic, type RunbookDiagnostic } from '../runbooks/diagnostics.ts';
+import { formatDiagnostic, sortDiagnostics, type RunbookDiagnostic } from '../runbooks/diagnostics.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 import { catalogFromRegistry } from '../runbooks/params.ts';
 import { parseCommandArgs } from './args.ts';
@@ -24,6 +24,11 @@ Paths are runbook files or directories of *.yaml / *.yml files. Without a path: 
 configured runbooks directory (runbooks: in the config file, FIREBREAK_RUNBOOKS), by
 default ./runbooks.
 
+A value the actions' hard limits refuse whatever the alert (a quota of 0 or below
+safety.minQuotaByteRate, a retention below the floor, an internal or protected topic) is a
+problem (RUNBOOK_HARD_LIMIT): that step could never run. The safety limits come from the
+configuration (--config, FIREBREAK_*).
+
 Output: one line per problem, file:line:col: CODE: path: message, then a summary. Warnings
 (file:line:col: warning CODE: path: message) point at runbooks that load but are risky as
 written, such as a label put into a prometheus.query unescaped (RUNBOOK_UNESCAPED_LABEL);
@@ -31,10 +36,13 @@ they do not change the exit status.
 
 Options:
   --json               print {"ok", "files", "runbooks", "diagnostics"} as JSON instead
-  -c, --config <file>  config file that names the runbooks directory (default: FIREBREAK_CONFIG)
+  -c, --config <file>  config file: the runbooks directory and the safety limits (default: FIREBREAK_CONFIG)
 
 Exit codes: 0 all runbooks valid, 1 problems found (or no runbook file), 2 usage error.
 `;
+
+/** Load warnings that fail validation: the step they point at can never run. */
+const FAILS_VALIDATION = new Set(['RUNBOOK_HARD_LIMIT']);
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -46,22 +54,23 @@ export const validateCommand: Command = {
       json: { type: 'boolean' },
       config: { type: 'string', short: 'c' },
     });
-    let paths = positionals;
-    if (paths.length === 0) {
-      const configArgs = values.config === undefined ? [] : ['--config', values.config];
-      paths = [loadConfig({ env: io.env, argv: configArgs, readFile: io.readFile }).runbooks];
-    }
+    const configArgs = values.config === undefined ? [] : ['--config', values.config];
+    const config = loadConfig({ env: io.env, argv: configArgs, readFile: io.readFile });
+    const paths = positionals.length === 0 ? [config.runbooks] : positionals;
     assertPathsExist(paths, positionals.length === 0);
 
-    const result = await loadRunbooks(paths, { catalog: catalogFromRegistry(io.actions) });
-    const diagnostics: RunbookDiagnostic[] = [...result.diagnostics];
+    const result = await loadRunbooks(paths, { catalog: catalogFromRegistry(io.actions), limits: config.safety });
+    // A step the actions' hard limits refuse every time loads (the server blocks it and says why),
+    // but a runbook shipped with one is a mistake: it fails validation.
+    const fatal = (result.warnings ?? []).filter((w) => FAILS_VALIDATION.has(w.code));
+    const diagnostics: RunbookDiagnostic[] = sortDiagnostics([...result.diagnostics, ...fatal], result.files);
     if (result.files.length === 0 && diagnostics.length === 0) {
       for (const path of paths) {
         diagnostics.push({ code: 'RUNBOOK_FILE', message: 'no *.yaml or *.yml runbook files', file: path, line: 1, column: 1, path: '' });
       }
     }
     const ok = diagnostics.length === 0;
-    const warnings = result.warnings ?? [];
+    const warnings = (result.warnings ?? []).filter((w) => !FAILS_VALIDATION.has(w.code));
 
     if (values.json === true) {
       writeJson(io.stdout, {

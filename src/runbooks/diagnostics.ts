@@ -19,6 +19,8 @@ export const RUNBOOK_DIAGNOSTIC_CODES = [
   'RUNBOOK_TEMPLATE',
   // Warnings (lint.ts): the runbook loads, but is risky as written.
   'RUNBOOK_UNESCAPED_LABEL',
+  // Loads too (the step is blocked when it runs), but `firebreak validate` fails on it.
+  'RUNBOOK_HARD_LIMIT',
 ] as const;
 export type RunbookDiagnosticCode = (typeof RUNBOOK_DIAGNOSTIC_CODES)[number];
 

@@ -7,8 +7,16 @@
  * (`labels`, `annotations`, an earlier step's `output`) into the PromQL text without the
  * `promql_label` filter. A consumer-group name holding `"` would end the label matcher and
  * rewrite the query, for example into one that always passes its check.
+ *
+ * RUNBOOK_HARD_LIMIT: a value written in a step's `with` that the action's hard limits refuse
+ * whatever the alert (a quota of 0 or below `safety.minQuotaByteRate`, a retention below the
+ * floor, an internal or protected topic): the step is blocked every time it runs. The server
+ * loads such a runbook (the guards block the step and say why); `firebreak validate` fails on it.
  */
+import type { SafetyLimits } from '../actions/types.ts';
 import type { RunbookDiagnostic } from './diagnostics.ts';
+import type { ActionCatalog } from './params.ts';
+import { isTemplate } from './template.ts';
 import { positionOf, type YamlDocument } from './yaml-source.ts';
 
 /** Actions whose `query` parameter is PromQL. */
@@ -56,4 +64,38 @@ export function lintRunbook(doc: YamlDocument, file: string): RunbookDiagnostic[
     }
   });
   return warnings;
+}
+
+/** Parameters as written, with every value a template fills in left undefined (keys and slots kept). */
+function literalPart(value: unknown): unknown {
+  if (typeof value === 'string') return isTemplate(value) ? undefined : value;
+  if (Array.isArray(value)) return value.map(literalPart);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalPart(v)]));
+  return value;
+}
+
+/** The RUNBOOK_HARD_LIMIT diagnostics of one runbook document (see the module comment). */
+export function hardLimitWarnings(doc: YamlDocument, file: string, catalog: ActionCatalog, limits: SafetyLimits): RunbookDiagnostic[] {
+  const value = doc.value as { steps?: unknown };
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.steps)) return [];
+  const found: RunbookDiagnostic[] = [];
+  value.steps.forEach((step: unknown, i: number) => {
+    const s = step as { action?: unknown; with?: unknown } | null;
+    if (s === null || typeof s !== 'object' || typeof s.action !== 'string' || typeof s.with !== 'object' || s.with === null) return;
+    const action = catalog.get(s.action);
+    if (action?.limitRefusals === undefined) return;
+    for (const refusal of action.limitRefusals(literalPart(s.with) as Record<string, unknown>, limits)) {
+      const pointer = `/steps/${i}/with${refusal.pointer}`;
+      const pos = positionOf(doc, pointer);
+      found.push({
+        code: 'RUNBOOK_HARD_LIMIT',
+        message: `${refusal.message} (${refusal.code}): ${action.name} refuses it every time, so this step can never run`,
+        file,
+        line: pos.line,
+        column: pos.column,
+        path: pointer.slice(1).replace(/^steps\/(\d+)/, 'steps[$1]').replaceAll('/', '.'),
+      });
+    }
+  });
+  return found;
 }

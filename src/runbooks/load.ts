@@ -10,7 +10,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileRunbook } from './compile.ts';
-import { lintRunbook } from './lint.ts';
+import { HARD_LIMITS, type SafetyLimits } from '../actions/types.ts';
+import { hardLimitWarnings, lintRunbook } from './lint.ts';
 import { displayPath, sortDiagnostics, type RunbookDiagnostic } from './diagnostics.ts';
 import { ParamsValidator, type ActionCatalog } from './params.ts';
 import { RunbookSchemaValidator } from './schema.ts';
@@ -27,7 +28,12 @@ export interface LoadDeps {
   templates?: TemplateEngine;
   validator?: ParamsValidator;
   schema?: RunbookSchemaValidator;
+  /** The safety limits the actions will enforce (config `safety`); the hard ones when omitted. */
+  limits?: SafetyLimits;
 }
+
+/** The limits no configuration can lower: what the actions enforce with an empty `safety`. */
+const HARD_ONLY: SafetyLimits = { ...HARD_LIMITS, protectedTopics: [] };
 
 /** One runbook file's text, named as it should appear in messages. */
 export interface RunbookSource {
@@ -83,7 +89,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
       }
       const result = compileRunbook(doc, file, issues.length > 0, compileDeps);
       diagnostics.push(...result.diagnostics);
-      warnings.push(...lintRunbook(doc, file));
+      warnings.push(...lintRunbook(doc, file), ...hardLimitWarnings(doc, file, deps.catalog, deps.limits ?? HARD_ONLY));
 
       const value = doc.value as Record<string, unknown>;
       if (typeof value === 'object' && typeof value.name === 'string') {

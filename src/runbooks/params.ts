@@ -12,7 +12,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
-import type { RevertMode } from '../actions/types.ts';
+import type { LimitRefusal, RevertMode, SafetyLimits } from '../actions/types.ts';
 import { FirebreakError } from '../errors.ts';
 import { displayPath } from './diagnostics.ts';
 import { isTemplate, type TemplateContext, type TemplateEngine } from './template.ts';
@@ -29,6 +29,8 @@ export interface ActionInfo {
   revert?: unknown;
   /** Present (a function) when the action can release its change gradually. */
   relax?: unknown;
+  /** The hard limits' refusals of the values present in `params` (Action.limitRefusals). */
+  limitRefusals?(params: Record<string, unknown>, limits: SafetyLimits): LimitRefusal[];
 }
 
 /** Anything that finds actions by name: the action registry, or a small one in tests. */

@@ -97,7 +97,7 @@ export const simulateCommand: Command = {
     const now = io.clock.now();
     const payload = notificationFromInput(file, text, toIso(now));
 
-    const loaded = await loadRunbooks([values.runbooks ?? config.runbooks], { catalog: catalogFromRegistry(io.actions) });
+    const loaded = await loadRunbooks([values.runbooks ?? config.runbooks], { catalog: catalogFromRegistry(io.actions), limits: config.safety });
     if (loaded.diagnostics.length > 0) throw runbookLoadError(loaded.diagnostics);
 
     const brokers = values.brokers === undefined ? [...config.kafka.brokers] : brokerList(values.brokers);

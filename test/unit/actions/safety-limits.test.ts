@@ -78,4 +78,10 @@ describe('safety limits', () => {
       'ACTION_PROTECTED_RESOURCE',
     );
   });
+
+  it('says an internal topic is protected, not the floor, when a change breaks both', () => {
+    expect(code(() => throttleTarget({ rateBytesPerSecond: 0, topics: ['__consumer_offsets'] }, [1], lax))).to.equal('ACTION_PROTECTED_RESOURCE');
+    expect(code(() => throttleTarget({ rateBytesPerSecond: 0, topics: [{ name: '__transaction_state', leader: '*' }] }, [1], lax))).to.equal('ACTION_PROTECTED_RESOURCE');
+    expect(code(() => topicConfigTarget({ topic: '__consumer_offsets', configs: { 'retention.ms': 1000 } }, lax))).to.equal('ACTION_PROTECTED_RESOURCE');
+  });
 });

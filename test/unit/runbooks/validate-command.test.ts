@@ -44,6 +44,24 @@ describe('firebreak validate', () => {
     expect((JSON.parse(shipped.out()) as { warnings: unknown[] }).warnings).to.deep.equal([]);
   });
 
+  it('fails on literal values the actions refuse every time: a quota of 0, an internal topic, a rate below the configured floor', async () => {
+    const file = join(FIXTURES, 'warnings', 'hard-limits.yaml');
+    const io = captureIo();
+    expect(await runCli(['validate', file], io)).to.equal(1);
+    expect(io.out().split('\n')).to.deep.equal([
+      `${file}:11:25: RUNBOOK_HARD_LIMIT: steps[0].with.producerByteRate: producer_byte_rate 0 for quota:client-id=? is below the floor of 65536 bytes/s (ACTION_BELOW_FLOOR): kafka.setClientQuota refuses it every time, so this step can never run`,
+      `${file}:16:14: RUNBOOK_HARD_LIMIT: steps[1].with.topic: topic __consumer_offsets is protected: it is an internal topic; firebreak never changes it (ACTION_PROTECTED_RESOURCE): kafka.setTopicConfig refuses it every time, so this step can never run`,
+      `${file}:22:27: RUNBOOK_HARD_LIMIT: steps[2].with.rateBytesPerSecond: replication.throttled.rate 0 for brokers is below the floor of 65536 bytes/s (ACTION_BELOW_FLOOR): kafka.setReplicationThrottle refuses it every time, so this step can never run`,
+      `${file}:23:16: RUNBOOK_HARD_LIMIT: steps[2].with.topics.0: topic __consumer_offsets is protected: it is an internal topic; firebreak never changes it (ACTION_PROTECTED_RESOURCE): kafka.setReplicationThrottle refuses it every time, so this step can never run`,
+      '4 problems in 1 file',
+      '',
+    ]);
+    // The configured floor is the one checked: 1 MiB/s passes the default, not a 2 MiB/s floor.
+    const strict = captureIo({ env: { FIREBREAK_CONFIG: 'fb.yaml' }, readFile: () => 'safety: { minQuotaByteRate: 2097152 }\n' });
+    expect(await runCli(['validate', file], strict)).to.equal(1);
+    expect(strict.out()).to.include('steps[3].with.consumerByteRate: consumer_byte_rate 1048576 for quota:client-id=? is below the floor of 2097152 bytes/s');
+  });
+
   it('checks literal parameters against the real action schemas', async () => {
     const io = captureIo();
     expect(await runCli(['validate', join(FIXTURES, 'invalid', 'invalid-params.yaml')], io)).to.equal(1);

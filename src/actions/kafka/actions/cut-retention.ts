@@ -14,6 +14,7 @@
  * separately (a topic someone changed since is left alone and reported as a conflict).
  */
 import type { Action, ActionContext, Plan } from '../../types.ts';
+import { cutRetentionRefusals } from './literal-limits.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicConfigAllowed, isProtectedTopic, retentionMsFloor } from './limits.ts';
 import { readCurrent } from './live-state.ts';
@@ -102,6 +103,7 @@ export const cutRetention: Action<CutRetentionParams, CutRetentionOutput> = {
   description: 'Lower retention.ms on several topics (largest first), never raising it, never below the floor, skipping protected topics; revert restores each topic.',
   mutating: true,
   defaultRevert: 'on-resolve',
+  limitRefusals: cutRetentionRefusals,
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -7,7 +7,7 @@
  * Configured limits can only raise the floors in HARD_LIMITS, never lower them.
  */
 import { FirebreakError } from '../../../errors.ts';
-import { HARD_LIMITS, type SafetyLimits } from '../../types.ts';
+import { HARD_LIMITS, type LimitRefusal, type SafetyLimits } from '../../types.ts';
 
 /** True for internal topics and for names matching one of the configured anchored patterns. */
 export function isProtectedTopic(topic: string, limits: SafetyLimits): boolean {
@@ -74,6 +74,29 @@ export function assertTopicConfigAllowed(topic: string, key: string, value: stri
     statusCode: 422,
     details: { resource: `topic:${topic}`, key, value: ms, floor },
   });
+}
+
+/** Codes of the refusals {@link refusalAt} reports; any other error is not a limit's. */
+const LIMIT_CODES = new Set(['ACTION_BELOW_FLOOR', 'ACTION_PROTECTED_RESOURCE']);
+
+/**
+ * Runs one of the checks above and returns its refusal at `pointer`, or none. A value the check
+ * cannot judge (ACTION_PARAMS_INVALID: a retention that is not a number) is not a limit's
+ * refusal: the action says what is wrong with it when it plans.
+ */
+export function refusalAt(pointer: string, check: () => void): LimitRefusal[] {
+  try {
+    check();
+    return [];
+  } catch (err) {
+    if (!(err instanceof FirebreakError)) throw err;
+    return LIMIT_CODES.has(err.code) ? [{ pointer, code: err.code, message: err.message }] : [];
+  }
+}
+
+/** A number literally present in parameters as written, or undefined. */
+export function literalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function compilePattern(source: string): RegExp {

@@ -4,6 +4,7 @@
  * other quota keys of the entity stay as they are. Byte rates are never set below the floor.
  */
 import type { Action, Plan, SafetyLimits } from '../../types.ts';
+import { clientQuotaRefusals } from './literal-limits.ts';
 import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
@@ -55,6 +56,7 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
   description: 'Set byte-rate and/or request-percentage quotas of a client-id, a user, both, or a default entity.',
   mutating: true,
   defaultRevert: 'on-resolve',
+  limitRefusals: clientQuotaRefusals,
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -6,6 +6,7 @@
  * topics, only the rates change (they act on replicas other tools marked as throttled).
  */
 import { FirebreakError } from '../../../errors.ts';
+import { replicationThrottleRefusals } from './literal-limits.ts';
 import type { Action, ActionContext, Plan } from '../../types.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertByteRateAllowed, assertTopicChangeable } from './limits.ts';
@@ -46,6 +47,8 @@ const REPLICAS = {
  */
 export function throttleTarget(params: SetReplicationThrottleParams, brokerIds: number[], limits: ActionContext['limits']): ConfigRecord {
   const rate = String(params.rateBytesPerSecond);
+  // Protected topics first: a protected topic is refused whatever the rate, and says so.
+  for (const t of params.topics ?? []) assertTopicChangeable(typeof t === 'string' ? t : t.name, limits);
   assertByteRateAllowed('brokers', 'replication.throttled.rate', params.rateBytesPerSecond, limits);
   const resources: ConfigRecord['resources'] = brokerIds.map((id) => ({
     type: 'broker',
@@ -54,7 +57,6 @@ export function throttleTarget(params: SetReplicationThrottleParams, brokerIds: 
   }));
   for (const t of params.topics ?? []) {
     const spec = typeof t === 'string' ? { name: t, leader: '*' as const, follower: '*' as const } : t;
-    assertTopicChangeable(spec.name, limits);
     const configs: Record<string, string> = {};
     if (spec.leader !== undefined) configs[LEADER_REPLICAS] = replicaList(spec.leader);
     if (spec.follower !== undefined) configs[FOLLOWER_REPLICAS] = replicaList(spec.follower);
@@ -91,6 +93,7 @@ export const setReplicationThrottle: Action<SetReplicationThrottleParams, SetRep
   description: 'Throttle replication traffic per broker, optionally marking which replicas of which topics it applies to.',
   mutating: true,
   defaultRevert: 'on-resolve',
+  limitRefusals: replicationThrottleRefusals,
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -4,6 +4,7 @@
  * retention is never set below the floor.
  */
 import type { Action, ActionContext, Plan } from '../../types.ts';
+import { topicConfigRefusals } from './literal-limits.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertTopicChangeable, assertTopicConfigAllowed } from './limits.ts';
 import { assertNoDataLoss, loweredRetention, retentionReader } from './retention-facts.ts';
@@ -47,6 +48,7 @@ export const setTopicConfig: Action<SetTopicConfigParams, SetTopicConfigOutput> 
   description: 'Change the named config keys of one topic (incrementally: other keys are left intact).',
   mutating: true,
   defaultRevert: 'on-resolve',
+  limitRefusals: topicConfigRefusals,
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -14,6 +14,7 @@
  *   prior value (none: the key is removed) where firebreak's value is still in place.
  */
 import { FirebreakError } from '../../../errors.ts';
+import { throttleProducersRefusals } from './literal-limits.ts';
 import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
 import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
@@ -132,6 +133,7 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
   description: 'Set a producer byte-rate quota on several client-ids (never loosening an existing quota, never below the floor); revert restores each.',
   mutating: true,
   defaultRevert: 'on-resolve',
+  limitRefusals: throttleProducersRefusals,
   paramsSchema: {
     type: 'object',
     additionalProperties: false,
