@@ -32,6 +32,29 @@ export function currentStates(alerts: Iterable<Alert>): Map<string, Alert> {
 }
 
 /**
+ * Every episode of every fingerprint among `alerts` (any order): for each fingerprint and
+ * `startsAt`, its latest state (resolved beats firing), ordered by `startsAt`, then fingerprint.
+ * A re-fired alert has one entry per firing; `episode` counts them per fingerprint from 1.
+ */
+export function episodes(alerts: Iterable<Alert>): Array<{ alert: Alert; episode: number }> {
+  const latest = new Map<string, Alert>();
+  for (const alert of alerts) {
+    const key = `${alert.fingerprint}\u0000${Date.parse(alert.startsAt)}`;
+    const seen = latest.get(key);
+    if (seen === undefined || compareStates(alert, seen) > 0) latest.set(key, alert);
+  }
+  const ordered = [...latest.values()].sort(
+    (a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt) || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0),
+  );
+  const counts = new Map<string, number>();
+  return ordered.map((alert) => {
+    const episode = (counts.get(alert.fingerprint) ?? 0) + 1;
+    counts.set(alert.fingerprint, episode);
+    return { alert, episode };
+  });
+}
+
+/**
  * Whether `alert` is older than a state already known for its fingerprint (`known` may hold
  * other fingerprints; they are ignored).
  */

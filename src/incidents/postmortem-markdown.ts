@@ -13,6 +13,13 @@
  */
 import type { Authored, Postmortem } from './postmortem.ts';
 
+/**
+ * What "started" means in this report, said where the figures are: the alerts' own `startsAt`,
+ * which leaves out the rule's `for:`.
+ */
+const FOR_NOTE =
+  '"Started" and the figures counted from it use the first alert\'s own `startsAt`: Prometheus sets it when the alert fires, after the rule\'s `for:` duration, so the condition had held that long before. They do not include it.';
+
 /** Evidence outputs longer than this are cut, saying how much was left out. */
 const MAX_EVIDENCE_CHARS = 8000;
 
@@ -52,15 +59,17 @@ export function renderPostmortemMarkdown(pm: Postmortem): string {
 
   out.push('### Key figures', '');
   out.push(table(['Figure', 'Value', 'Definition'], o.figures.map((f) => [f.label, f.text ?? 'not reached', f.definition])), '');
+  out.push(FOR_NOTE, '');
 
   out.push('### Alerts', '');
   if (pm.alerts.length === 0) out.push(prompt('No alert was recorded on this incident.'));
   else {
     out.push(
       table(
-        ['Alert', 'State', 'Started', 'Ended', 'Labels'],
+        ['Alert', 'Episode', 'State', 'Started', 'Ended', 'Labels'],
         pm.alerts.map((a) => [
           a.name,
+          String(a.episode),
           a.status,
           time(a.startsAt),
           a.endsAt === null ? '' : time(a.endsAt),

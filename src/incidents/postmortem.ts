@@ -4,7 +4,7 @@
  * of what was gathered and `now`, with stable ordering everywhere, so the same input always
  * gives the same report (tests compare it with golden files).
  */
-import { currentStates } from './alert-state.ts';
+import { currentStates, episodes } from './alert-state.ts';
 import { alertName, oneLine } from './describe.ts';
 import { incidentNotFound } from './errors.ts';
 import { computeFigures, FIGURES, formatDuration, type FigureName } from './figures.ts';
@@ -57,8 +57,12 @@ export interface Postmortem {
     end: string | null;
     figures: PostmortemFigure[];
   };
-  /** Current state of each alert of the incident, by start time then fingerprint. */
-  alerts: Array<{ fingerprint: string; name: string; status: AlertStatus; labels: Record<string, string>; startsAt: string; endsAt: string | null }>;
+  /**
+   * Every episode of each alert of the incident (a re-fired alert has one per firing, `episode`
+   * counting from 1), by start time then fingerprint, each in its latest state. `startsAt` is the
+   * alert's own: when Prometheus fired it, after the rule's `for:`.
+   */
+  alerts: Array<{ fingerprint: string; episode: number; name: string; status: AlertStatus; labels: Record<string, string>; startsAt: string; endsAt: string | null }>;
   roles: RoleAssignment[];
   /** Everyone who acted on the timeline, by first action. */
   participants: Array<{ name: string; kind: 'system' | 'person'; entries: number; firstAt: string }>;
@@ -121,6 +125,7 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
   const alerts = [...currentStates(input.alertEvents.map((e) => e.alert)).values()].sort(
     (a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt) || compare(a.fingerprint, b.fingerprint),
   );
+  const fired = episodes(input.alertEvents.map((e) => e.alert));
 
   const end = incident.recoveredAt ?? incident.resolvedAt ?? incident.closedAt;
   return {
@@ -147,8 +152,9 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
         return { name, label, definition, ms, text: ms === null ? null : formatDuration(ms) };
       }),
     },
-    alerts: alerts.map((a) => ({
+    alerts: fired.map(({ alert: a, episode }) => ({
       fingerprint: a.fingerprint,
+      episode,
       name: alertName(a),
       status: a.status,
       labels: sortedRecord(a.labels),

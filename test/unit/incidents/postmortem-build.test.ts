@@ -64,6 +64,31 @@ describe('buildPostmortem', () => {
     expect(md).to.contain('- retention set to infinite by a migration (bob, 2026-03-01 10:20:00)');
   });
 
+  it('lists every episode of a re-fired alert, and says its start leaves out the rule\'s for:', async () => {
+    const first = await env.store.appendNotification(notification([alert({ fingerprint: 'd2', startsAt: '2026-03-01T10:00:00Z' })]), '2026-03-01T10:01:05.000Z');
+    const id = (await processNotification(env, first)).incidents[0]!.id;
+    env.clock.set('2026-03-01T10:31:00Z');
+    const resolved = await env.store.appendNotification(
+      notification([alert({ fingerprint: 'd2', status: 'resolved', startsAt: '2026-03-01T10:00:00Z', endsAt: '2026-03-01T10:30:00Z' })]),
+      '2026-03-01T10:31:00.000Z',
+    );
+    await processNotification(env, resolved);
+    env.clock.set('2026-03-01T10:41:00Z');
+    const again = await env.store.appendNotification(notification([alert({ fingerprint: 'd2', startsAt: '2026-03-01T10:40:00Z' })]), '2026-03-01T10:41:00.000Z');
+    expect((await processNotification(env, again)).incidents[0]!.id).to.equal(id);
+
+    const pm = await buildPostmortem(env.store, id, Date.parse('2026-03-02T00:00:00Z'));
+    expect(pm.alerts.map((a) => [a.fingerprint, a.episode, a.status, a.startsAt])).to.deep.equal([
+      ['d2', 1, 'resolved', '2026-03-01T10:00:00.000Z'],
+      ['d2', 2, 'firing', '2026-03-01T10:40:00.000Z'],
+    ]);
+    expect(pm.overview.start).to.equal('2026-03-01T10:00:00.000Z');
+    const md = renderPostmortemMarkdown(pm);
+    expect(md).to.match(/\| KafkaUnderReplicatedPartitions \| 1 \| resolved \| 2026-03-01 10:00:00 \| 2026-03-01 10:30:00 \|/);
+    expect(md).to.match(/\| KafkaUnderReplicatedPartitions \| 2 \| firing \| 2026-03-01 10:40:00 \| +\| cluster=prod-eu/);
+    expect(md).to.include("first alert's own `startsAt`: Prometheus sets it when the alert fires, after the rule's `for:` duration");
+  });
+
   it('reads a timeline longer than one store page in full', async () => {
     const alerts = Array.from({ length: 620 }, (_, i) => alert({ fingerprint: `p${i}`, startsAt: '2026-03-01T10:00:00Z', labels: { topic: 'orders', partition: String(i) } }));
     const stored = await env.store.appendNotification(notification(alerts), '2026-03-01T10:01:05.000Z');
