@@ -103,6 +103,8 @@ describe('three replicas on PostgreSQL behind a proxy, with an Alertmanager pair
     await mkdir(cwd, { recursive: true });
     return startServe({
       cwd,
+      // Generous: several test suites may share this machine's cores.
+      startTimeoutMs: 180_000,
       args: ['--config', join(dir, 'firebreak.yaml')],
       env: {
         FIREBREAK_LISTEN: '127.0.0.1:0',

@@ -36,6 +36,8 @@ export interface SpawnOptions {
   command?: { file: string; args: string[] };
   /** Starts it in a process group of its own, so `killGroup` can end it with its children. */
   detached?: boolean;
+  /** How long {@link startServe} waits for the `listening` line. Default 60 000 ms. */
+  startTimeoutMs?: number;
 }
 
 /** Starts the process and collects its output, without waiting for anything. */
@@ -108,7 +110,7 @@ export function spawnFirebreak(options: SpawnOptions): Omit<ServeProcess, 'url'>
 export async function startServe(options: SpawnOptions): Promise<ServeProcess> {
   const proc = spawnFirebreak(options);
   try {
-    const listening = await proc.waitForLog((l) => l.msg === 'listening');
+    const listening = await proc.waitForLog((l) => l.msg === 'listening', options.startTimeoutMs);
     return { ...proc, url: String(listening.url) };
   } catch (err) {
     if (options.detached === true) await killGroup(proc);
