@@ -13,6 +13,7 @@ requirements=(
   "command -v promtool|prometheus"                                                        # alert rule tests (promtool), prometheus.query tests
   "command -v prometheus-alertmanager|prometheus-alertmanager"                            # webhook end-to-end tests
   "command -v prometheus|prometheus"                                                      # prometheus.query integration tests (a real server)
+  "python3 -c 'import venv, ensurepip'|python3-venv"                                      # consumer lag exporter (scripts/lag-exporter/install.sh)
   "ls /usr/lib/postgresql/*/bin/initdb|postgresql"                                        # PostgreSQL store tests (a private server per run)
   "test -x /usr/bin/chromium|chromium"                                                      # console browser tests (headless, driven by puppeteer-core)
 )

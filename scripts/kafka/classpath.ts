@@ -203,6 +203,44 @@ export async function resolveClasspath(
   return { entries, file };
 }
 
+/** Kafka's command-line tools (`org.apache.kafka.tools.ProducerPerformance`...): an extra artifact of the broker classpath. */
+export function kafkaToolsArtifact(version: KafkaVersion): string {
+  return `org.apache.kafka:kafka-tools:${version.text}`;
+}
+
+/** The Prometheus JMX exporter's Java agent, pinned (later releases are not on Maven Central). */
+export const JMX_EXPORTER_VERSION = '1.0.1';
+
+/**
+ * Path of the Prometheus JMX exporter agent jar
+ * (`io.prometheus.jmx:jmx_prometheus_javaagent:${JMX_EXPORTER_VERSION}`), copied by Maven into
+ * `<cacheDir>/jmx-exporter/` on first use.
+ */
+export async function resolveJmxExporterAgent(options: { cacheDir?: string; log?: (msg: string) => void } = {}): Promise<string> {
+  const dir = join(options.cacheDir ?? DEFAULT_CACHE_DIR, 'jmx-exporter');
+  const jar = join(dir, `jmx_prometheus_javaagent-${JMX_EXPORTER_VERSION}.jar`);
+  if (existsSync(jar)) return jar;
+  await mkdir(dir, { recursive: true });
+  options.log?.(`resolving the Prometheus JMX exporter agent ${JMX_EXPORTER_VERSION} with Maven (once)...`);
+  let result: RunResult;
+  try {
+    result = await run(
+      'mvn',
+      ['-q', '-B', '-Dstyle.color=never', `${DEPENDENCY_PLUGIN}:copy`, `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${JMX_EXPORTER_VERSION}`, `-DoutputDirectory=${dir}`],
+      dir,
+    );
+  } catch (cause) {
+    throw new FirebreakError('KAFKA_LOCAL_MAVEN_MISSING', 'mvn was not found on the PATH: install Apache Maven 3.6+ (Debian: apt-get install maven)', { cause });
+  }
+  if (result.code !== 0 || !existsSync(jar)) {
+    throw new FirebreakError('KAFKA_LOCAL_RESOLVE_FAILED', `Maven could not resolve io.prometheus.jmx:jmx_prometheus_javaagent:${JMX_EXPORTER_VERSION}`, {
+      retriable: true,
+      details: { maven: stripAnsi(result.output).slice(-4000) },
+    });
+  }
+  return jar;
+}
+
 function splitClasspath(text: string): string[] {
   return text
     .trim()

@@ -8,13 +8,14 @@
  *   start-broker <id> [--dir D]                         restart a stopped node with its storage
  *   fetch [--version X.Y.Z]... [--with G:A:V]... [--cache-dir D]
  *                                                       resolve and cache jars only (CI prefetch);
- *                                                       --with also caches the broker plus that artifact
+ *                                                       --with also caches the broker plus that artifact;
+ *                                                       always: the broker with Kafka's tools, the JMX exporter agent
  *
  * Progress goes to stderr so `$(npm run -s kafka -- start | tail -1)` is the bootstrap list.
  */
 import { parseArgs } from 'node:util';
 import { isFirebreakError } from '../../src/errors.ts';
-import { checkJava, parseKafkaVersion, resolveClasspath } from './classpath.ts';
+import { checkJava, kafkaToolsArtifact, parseKafkaVersion, resolveClasspath, resolveJmxExporterAgent } from './classpath.ts';
 import { attachCluster, DEFAULT_KAFKA_VERSION, startCluster, type Cluster, type ClusterLogger } from './cluster.ts';
 
 const USAGE = `usage: npm run kafka -- <command> [options]
@@ -25,7 +26,8 @@ const USAGE = `usage: npm run kafka -- <command> [options]
   start-broker <id> [--dir D]                         restart a stopped node
   fetch [--version X.Y.Z]... [--with G:A:V]... [--cache-dir D]
                                                       download and cache a version's jars only (default .cache/kafka/);
-                                                      --with: also the broker with that extra artifact (a broker plugin)`;
+                                                      --with: also the broker with that extra artifact (a broker plugin);
+                                                      always also Kafka's tools and the JMX exporter agent`;
 
 const err: ClusterLogger = { info: (msg) => process.stderr.write(`kafka: ${msg}\n`) };
 
@@ -124,11 +126,12 @@ async function main(argv: string[]): Promise<number> {
       for (const v of values.version ?? [DEFAULT_KAFKA_VERSION]) {
         const { entries } = await resolveClasspath(parseKafkaVersion(v), { cacheDir: values['cache-dir'], log: (m) => err.info(m) });
         err.info(`Kafka ${v}: ${entries.length} jars cached`);
-        for (const extra of values.with ?? []) {
+        for (const extra of [kafkaToolsArtifact(parseKafkaVersion(v)), ...(values.with ?? [])]) {
           const withExtra = await resolveClasspath(parseKafkaVersion(v), { cacheDir: values['cache-dir'], log: (m) => err.info(m), extras: [extra] });
           err.info(`Kafka ${v} with ${extra}: ${withExtra.entries.length} jars cached`);
         }
       }
+      err.info(`JMX exporter agent: ${await resolveJmxExporterAgent({ cacheDir: values['cache-dir'], log: (m) => err.info(m) })}`);
       return 0;
     }
     case 'help':

@@ -26,6 +26,7 @@ import {
   nodePaths,
   renderLoggingConfig,
   renderServerProperties,
+  type JmxExporter,
   type NodePaths,
   type NodePorts,
 } from './node-config.ts';
@@ -46,6 +47,8 @@ export interface BrokerInfo {
   port: number;
   /** The controller quorum's port; not for clients. -1 when unknown (external cluster). */
   controllerPort: number;
+  /** Where the node's JMX exporter agent serves `/metrics` on 127.0.0.1; null without the agent. */
+  metricsPort: number | null;
   /** Pid of the running JVM; null while the node is stopped. */
   pid: number | null;
 }
@@ -94,6 +97,11 @@ export interface StartClusterOptions {
    * function of the node's ports giving them (for a plugin that must know the cluster's address).
    */
   brokerProperties?: BrokerProperties | ((node: { nodeId: number; port: number; bootstrapServers: string }) => BrokerProperties);
+  /**
+   * Attach the Prometheus JMX exporter agent to every node, each serving `/metrics` on a free
+   * port of 127.0.0.1 (`BrokerInfo.metricsPort`); see `resolveJmxExporterAgent`.
+   */
+  jmxExporter?: JmxExporter;
 }
 
 export type BrokerProperties = Readonly<Record<string, string | number | boolean>>;
@@ -126,7 +134,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   await checkJava();
   const classpath = await resolveClasspath(version, { cacheDir: options.cacheDir, log: (m) => logger.info(m), extras: options.extraArtifacts ?? [] });
   for (let attempt = 1; ; attempt++) {
-    const cluster = await prepare(dir, version, count, classpath, options.persistent ?? false, logger, options.brokerProperties ?? {});
+    const cluster = await prepare(dir, version, count, classpath, options.persistent ?? false, logger, options.brokerProperties ?? {}, options.jmxExporter);
     try {
       for (const n of cluster.state.nodes) await cluster.cluster.spawnNode(n.nodeId);
       await cluster.cluster.waitUntilServing({ timeoutMs: options.startTimeoutMs });
@@ -153,17 +161,20 @@ async function prepare(
   persistent: boolean,
   logger: ClusterLogger,
   extraProperties: NonNullable<StartClusterOptions['brokerProperties']>,
+  jmxExporter: JmxExporter | undefined,
 ): Promise<{ cluster: LocalCluster; state: ClusterState }> {
   await mkdir(dir, { recursive: true });
   for (const entry of await readdir(dir)) {
     if (/^node-\d+$/.test(entry)) await rm(join(dir, entry), { recursive: true, force: true });
   }
   await removeState(dir);
-  const ports = await freePorts(count * 2);
+  const perNode = jmxExporter === undefined ? 2 : 3;
+  const ports = await freePorts(count * perNode);
   const nodes: NodePorts[] = Array.from({ length: count }, (_, i) => ({
     nodeId: i + 1,
-    port: ports[2 * i]!,
-    controllerPort: ports[2 * i + 1]!,
+    port: ports[perNode * i]!,
+    controllerPort: ports[perNode * i + 1]!,
+    ...(jmxExporter === undefined ? {} : { metricsPort: ports[perNode * i + 2]! }),
   }));
   const clusterId = newClusterId();
   const bootstrapServers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
@@ -184,6 +195,7 @@ async function prepare(
     persistent,
     classpathFile: classpath.file,
     startedAt: new Date().toISOString(),
+    ...(jmxExporter === undefined ? {} : { jmxExporter }),
     nodes: nodes.map((n) => ({ ...n, pid: null })),
   };
   return { cluster: new LocalCluster(dir, state, classpath.entries, logger), state };

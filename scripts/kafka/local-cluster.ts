@@ -42,10 +42,11 @@ export class LocalCluster implements Cluster {
     return this.#state.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   }
   get brokers(): readonly BrokerInfo[] {
-    return this.#state.nodes.map(({ nodeId, port, controllerPort }) => ({
+    return this.#state.nodes.map(({ nodeId, port, controllerPort, metricsPort }) => ({
       nodeId,
       port,
       controllerPort,
+      metricsPort: metricsPort ?? null,
       pid: this.#isAlive(nodeId) ? this.#node(nodeId).pid : null,
     }));
   }
@@ -53,9 +54,12 @@ export class LocalCluster implements Cluster {
   /** Starts the JVM of one node (its storage must be formatted) and records its pid. */
   async spawnNode(nodeId: number): Promise<void> {
     const paths = this.#paths(nodeId);
+    const node = this.#node(nodeId);
+    const agent =
+      this.#state.jmxExporter === undefined || node.metricsPort === undefined ? undefined : { ...this.#state.jmxExporter, port: node.metricsPort };
     const child = spawnJava({
       classpath: this.#classpath,
-      args: javaArgs(this.#version.logging, paths, 'kafka.Kafka', [paths.properties]),
+      args: javaArgs(this.#version.logging, paths, 'kafka.Kafka', [paths.properties], agent),
       consoleLog: paths.consoleLog,
       persistent: this.#state.persistent,
     });

@@ -21,6 +21,14 @@ export interface NodePorts {
   port: number;
   /** CONTROLLER listener of the quorum; clients must never use it. */
   controllerPort: number;
+  /** Where the JMX exporter agent serves `/metrics`; absent when the cluster runs without it. */
+  metricsPort?: number;
+}
+
+/** The Prometheus JMX exporter agent attached to every node, with its rules file. */
+export interface JmxExporter {
+  agentJar: string;
+  rulesFile: string;
 }
 
 export interface NodePaths {
@@ -156,11 +164,21 @@ export const JVM_OPTIONS = [
   '-Djava.awt.headless=true',
 ];
 
-/** JVM arguments (after `java`) that run `mainClass` with this node's logging config. */
-export function javaArgs(logging: LoggingFlavor, paths: NodePaths, mainClass: string, args: string[]): string[] {
+/**
+ * JVM arguments (after `java`) that run `mainClass` with this node's logging config, and with the
+ * JMX exporter agent serving on 127.0.0.1:`agent.port` when one is given.
+ */
+export function javaArgs(
+  logging: LoggingFlavor,
+  paths: NodePaths,
+  mainClass: string,
+  args: string[],
+  agent?: JmxExporter & { port: number },
+): string[] {
   const loggingProp =
     logging === 'log4j1'
       ? `-Dlog4j.configuration=file:${paths.loggingConfig}`
       : `-Dlog4j2.configurationFile=${paths.loggingConfig}`;
-  return [...JVM_OPTIONS, `-Dkafka.logs.dir=${paths.logs}`, loggingProp, mainClass, ...args];
+  const javaagent = agent === undefined ? [] : [`-javaagent:${agent.agentJar}=127.0.0.1:${agent.port}:${agent.rulesFile}`];
+  return [...JVM_OPTIONS, ...javaagent, `-Dkafka.logs.dir=${paths.logs}`, loggingProp, mainClass, ...args];
 }

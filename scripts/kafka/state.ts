@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FirebreakError } from '../../src/errors.ts';
-import type { NodePorts } from './node-config.ts';
+import type { JmxExporter, NodePorts } from './node-config.ts';
 
 export interface NodeState extends NodePorts {
   /** Process id of the running JVM, null while the node is stopped. */
@@ -22,6 +22,8 @@ export interface ClusterState {
   /** The cached classpath file the nodes run with. */
   classpathFile: string;
   startedAt: string;
+  /** The JMX exporter agent every node runs with (its port is each node's `metricsPort`). */
+  jmxExporter?: JmxExporter;
   nodes: NodeState[];
 }
 

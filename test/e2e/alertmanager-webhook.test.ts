@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureStopped, startServe, type ServeProcess } from '../integration/serve/serve-process.ts';
 import { waitFor } from '../support/eventually.ts';
-import { startAlertmanager, type Alertmanager } from './alertmanager.ts';
+import { startAlertmanager, type Alertmanager } from '../../scripts/pipeline/alertmanager.ts';
 
 const WEBHOOK_TOKEN = 'e2e-webhook-token-0123456789';
 const BASIC_USER = 'alertmanager';

@@ -189,7 +189,7 @@ async function attachExternal(bootstrapServers: string): Promise<Cluster> {
     }
     if (md === undefined) await new Promise((r) => setTimeout(r, 500));
   }
-  const brokers: BrokerInfo[] = md.brokers.map((b) => ({ nodeId: b.nodeId, port: b.port, controllerPort: -1, pid: null }));
+  const brokers: BrokerInfo[] = md.brokers.map((b) => ({ nodeId: b.nodeId, port: b.port, controllerPort: -1, metricsPort: null, pid: null }));
   const notManaged = (): Promise<never> =>
     Promise.reject(
       new FirebreakError('KAFKA_LOCAL_NOT_MANAGED', 'the external cluster (FIREBREAK_TEST_BROKERS) cannot be stopped or started from the tests'),

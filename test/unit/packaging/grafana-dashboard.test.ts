@@ -90,7 +90,7 @@ describe('Grafana dashboard', () => {
     expect(missing, 'firebreak metrics without a panel').to.deep.equal([]);
     for (const kafka of [
       'kafka_server_replicamanager_underreplicatedpartitions',
-      'kafka_consumergroup_lag',
+      'cluster_consumergroup_topic:kafka_consumergroup_lag:sum',
       'node_filesystem_avail_bytes',
       'kafka_controller_kafkacontroller_offlinepartitionscount',
       'kafka_controller_kafkacontroller_activecontrollercount',
@@ -103,7 +103,8 @@ describe('Grafana dashboard', () => {
     const kafkaQueries = queries.filter((q) => q.where.startsWith('panel') && /\b(kafka_|node_)/.test(q.expr));
     expect(kafkaQueries.length).to.be.greaterThan(5);
     for (const q of kafkaQueries) {
-      const selectors = q.expr.match(/\b(?:kafka|node)_\w+\{[^}]*\}|\b(?:kafka|node)_\w+(?!\w|\{)/g) ?? [];
+      // Exporter series and recording rules over them (`level:kafka_...:op`), with their matchers.
+      const selectors = q.expr.match(/(?<![\w:])(?:\w+:)?(?:kafka|node)_[\w:]*(?:\{[^}]*\})?/g) ?? [];
       for (const selector of selectors) {
         expect(selector, q.where).to.include('cluster=~"$cluster"');
       }

@@ -1,0 +1,75 @@
+/**
+ * The consumer lag incident `npm run demo` shows and the closed-loop end-to-end test asserts: the
+ * producer `orders-service` writes 800 records of 500 bytes a second to `orders`; the consumer
+ * group `billing` processes 400 a second, so its lag grows by about 400 messages a second and
+ * passes the 10,000 of KafkaConsumerGroupLagHigh within half a minute. firebreak's quota
+ * (100 KiB/s, about 190 records a second) lets the slow consumer catch up; "scaling" the
+ * consumer (4,000 a second) removes the cause.
+ */
+import { dropKafkajsNegativeTimeoutWarning } from '../../src/actions/kafka/warnings.ts';
+import { startPacedConsumer, startProducer, type PacedConsumer, type Producer } from './load.ts';
+import type { Pipeline, PipelineOptions } from './pipeline.ts';
+
+export const SCENARIO = {
+  topic: 'orders',
+  partitions: 3,
+  group: 'billing',
+  consumerClientId: 'billing-worker',
+  producerClientId: 'orders-service',
+  producerRecordsPerSecond: 800,
+  recordBytes: 500,
+  slowConsumerPerSecond: 400,
+  fastConsumerPerSecond: 4000,
+  /** runbooks/consumer-lag.yaml params for this load: a quota below the slow consumer's pace, a short recovery hold. */
+  runbookParams: { producerByteRate: 102_400, recoveryHold: '20s' },
+} as const;
+
+/** The pipeline options of the scenario (everything but the directory and the Kafka version). */
+export function scenarioPipelineOptions(): Omit<PipelineOptions, 'dir'> {
+  return {
+    topic: SCENARIO.topic,
+    partitions: SCENARIO.partitions,
+    group: SCENARIO.group,
+    producerClientId: SCENARIO.producerClientId,
+    runbookParams: { ...SCENARIO.runbookParams },
+  };
+}
+
+export interface Load {
+  producer: Producer;
+  consumer: PacedConsumer;
+  stop(): Promise<void>;
+}
+
+/** Starts the slow consumer, then the producer (which outruns it). */
+export async function startScenarioLoad(pipeline: Pipeline, dir: string): Promise<Load> {
+  // kafkajs's consumer runs in this process: keep its known, harmless warning off the output.
+  dropKafkajsNegativeTimeoutWarning();
+  const consumer = await startPacedConsumer({
+    bootstrapServers: pipeline.kafka.bootstrapServers,
+    topic: SCENARIO.topic,
+    groupId: SCENARIO.group,
+    clientId: SCENARIO.consumerClientId,
+    messagesPerSecond: SCENARIO.slowConsumerPerSecond,
+  });
+  const producer = await startProducer({
+    kafkaVersion: pipeline.kafka.version,
+    bootstrapServers: pipeline.kafka.bootstrapServers,
+    topic: SCENARIO.topic,
+    clientId: SCENARIO.producerClientId,
+    recordsPerSecond: SCENARIO.producerRecordsPerSecond,
+    recordBytes: SCENARIO.recordBytes,
+    dir,
+  }).catch(async (err: unknown) => {
+    await consumer.stop();
+    throw err;
+  });
+  return {
+    producer,
+    consumer,
+    async stop() {
+      await producer.stop();
+      await consumer.stop();
+    },
+  };
+}
