@@ -35,7 +35,7 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** Whether util-linux `setpriv --pdeathsig` is available (Linux only). */
-function hasSetpriv(): boolean {
+export function hasSetpriv(): boolean {
   if (process.platform !== 'linux') return false;
   try {
     execFileSync('setpriv', ['--help'], { stdio: 'ignore' });

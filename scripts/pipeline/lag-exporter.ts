@@ -6,6 +6,7 @@
  * serves `consumer_group_lag{cluster, consumer_group, topic_name}` (messages, summed over the
  * topic's partitions). Why this exporter: docs/alertmanager.md#consumer-lag-exporter.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,12 +56,30 @@ export function renderLagExporterConfig(options: LagExporterOptions, reportsDir:
   ].join('\n');
 }
 
-/** Starts the exporter and resolves once its /metrics answers. */
-export async function startLagExporter(options: LagExporterOptions): Promise<LagExporter> {
+/**
+ * Installs the exporter into {@link LAG_EXPORTER_VENV} unless it is there already (a minute or
+ * two, once per machine; .ci/run does it ahead of the tests).
+ */
+export async function installLagExporter(log: (msg: string) => void = () => undefined): Promise<void> {
+  const child = spawn('bash', [join(REPO_ROOT, 'scripts', 'lag-exporter', 'install.sh')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    log(chunk.toString('utf8').trim());
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`installing the consumer lag exporter failed (scripts/lag-exporter/install.sh, exit ${code}):\n${output}`);
+}
+
+/** Starts the exporter (installing it first if needed) and resolves once its /metrics answers. */
+export async function startLagExporter(options: LagExporterOptions & { log?: (msg: string) => void }): Promise<LagExporter> {
+  await installLagExporter(options.log);
   const python = join(LAG_EXPORTER_VENV, 'bin', 'python');
-  if (!existsSync(python)) {
-    throw new Error(`the consumer lag exporter is not installed (${LAG_EXPORTER_VENV}): run bash scripts/lag-exporter/install.sh`);
-  }
+  if (!existsSync(python)) throw new Error(`the consumer lag exporter is not installed in ${LAG_EXPORTER_VENV}`);
   if (!/^[A-Za-z0-9_-]+$/.test(options.cluster)) throw new Error(`cluster name ${options.cluster}: kafka-overwatch accepts letters, digits, - and _ only`);
   await mkdir(options.dir, { recursive: true });
   const configFile = join(options.dir, 'overwatch.yaml');

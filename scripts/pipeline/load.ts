@@ -6,7 +6,9 @@
  *   of the cluster's version) at a fixed target rate, with a `client.id` the consumer lag
  *   runbook's `params.producers` names. It is an ordinary Java producer: a client quota slows it
  *   the way it slows any producer (the broker delays its answers), and it reports the rate it
- *   achieved every 5 seconds.
+ *   achieved every 5 seconds. It keeps its average rate: once a quota is lifted or raised it
+ *   writes faster than the target until it has caught up, like an application whose requests
+ *   queued while it was throttled.
  * - The consumer is a kafkajs consumer in this process that processes at most N messages a
  *   second and commits what it processed every second, so its lag grows at exactly
  *   (producer rate - N) and falls once N is raised with `setRate` (the consumer "scaled").
@@ -21,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { kafkaToolsArtifact, parseKafkaVersion, resolveClasspath } from '../kafka/classpath.ts';
+import { hasSetpriv } from '../kafka/process.ts';
 
 /** What ProducerPerformance reported for its last 5-second window. */
 export interface ProducerReport {
@@ -79,9 +82,12 @@ export async function startProducer(options: ProducerOptions): Promise<Producer>
       : 'status = warn\nappender.err.type = Console\nappender.err.name = err\nappender.err.target = SYSTEM_ERR\nappender.err.layout.type = PatternLayout\nappender.err.layout.pattern = [%d] %p %m (%c)%n\nrootLogger.level = warn\nrootLogger.appenderRef.err.ref = err\n',
   );
   const loggingProp = version.logging === 'log4j1' ? `-Dlog4j.configuration=file:${loggingFile}` : `-Dlog4j2.configurationFile=${loggingFile}`;
+  // SIGKILLed if this process dies (Linux, setpriv --pdeathsig), like the test brokers.
+  const [command, prefix] = hasSetpriv() ? ['setpriv', ['--pdeathsig', 'KILL', 'java']] : ['java', []];
   const child: ChildProcess = spawn(
-    'java',
+    command,
     [
+      ...prefix,
       '-Xmx256m',
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',

@@ -55,6 +55,8 @@ export interface PipelineOptions {
 
 export interface Firebreak {
   url: string;
+  /** A token of the viewer role, for reading firebreak's API. */
+  viewerToken: string;
   process: ServeProcess;
   /** GET on firebreak's API with a viewer token; rejects on a non-2xx answer. */
   get<T>(path: string): Promise<T>;
@@ -114,6 +116,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       cluster,
       bootstrapServers: kafka.bootstrapServers,
       scanIntervalSeconds: timings.lagScanSeconds,
+      log,
     });
     stops.push(() => lagExporter.stop());
 
@@ -226,6 +229,7 @@ async function startFirebreak(
   };
   return {
     url,
+    viewerToken,
     process: serve,
     webhookToken,
     prometheusPort: prometheusPort!,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveJmxExporterAgent } from '../../scripts/kafka/classpath.ts';
 import { startCluster, type Cluster } from '../../scripts/kafka/cluster.ts';
-import { startLagExporter, type LagExporter } from '../../scripts/pipeline/lag-exporter.ts';
+import { installLagExporter, startLagExporter, type LagExporter } from '../../scripts/pipeline/lag-exporter.ts';
 import { JMX_RULES_FILE } from '../../scripts/pipeline/pipeline.ts';
 import { allRules, metricNames } from '../unit/packaging/promql.ts';
 import { waitFor } from '../support/eventually.ts';
@@ -30,6 +30,9 @@ for (const version of ['3.9.1', '4.1.2']) {
     let kafka: Kafka;
 
     before(async function () {
+      // Includes installing the lag exporter on a machine that has not yet (scripts/lag-exporter/install.sh).
+      this.timeout(6 * 60_000);
+      await installLagExporter();
       dir = await mkdtemp(join(tmpdir(), 'firebreak-exporters-'));
       const agentJar = await resolveJmxExporterAgent();
       cluster = await startCluster({ dir: join(dir, 'kafka'), version, brokers: 1, jmxExporter: { agentJar, rulesFile: JMX_RULES_FILE }, startTimeoutMs: 150_000 });
