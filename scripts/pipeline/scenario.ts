@@ -3,8 +3,10 @@
  * producer `orders-service` writes 800 records of 500 bytes a second to `orders`; the consumer
  * group `billing` processes 400 a second, so its lag grows by about 400 messages a second and
  * passes the 10,000 of KafkaConsumerGroupLagHigh within half a minute. firebreak's quota
- * (100 KiB/s, about 190 records a second) lets the slow consumer catch up; "scaling" the
- * consumer (4,000 a second) removes the cause.
+ * (100 KiB/s, about 190 records a second) lets the slow consumer catch up; its gradual release
+ * (100, 200, 400, 800 KiB/s, 1.6 MiB/s, none) cannot pass 400 KiB/s (about 700 records a second)
+ * while the consumer stays slow; "scaling" the consumer (4,000 a second) removes the cause, and
+ * the release completes.
  */
 import { dropKafkajsNegativeTimeoutWarning } from '../../src/actions/kafka/warnings.ts';
 import { startPacedConsumer, startProducer, type PacedConsumer, type Producer } from './load.ts';
@@ -20,8 +22,11 @@ export const SCENARIO = {
   recordBytes: 500,
   slowConsumerPerSecond: 400,
   fastConsumerPerSecond: 4000,
-  /** runbooks/consumer-lag.yaml params for this load: a quota below the slow consumer's pace, a short recovery hold. */
-  runbookParams: { producerByteRate: 102_400, recoveryHold: '20s' },
+  /**
+   * runbooks/consumer-lag.yaml params for this load: a quota below the slow consumer's pace; the
+   * release's hold at each level and the recovery hold in seconds instead of minutes.
+   */
+  runbookParams: { producerByteRate: 102_400, releaseHold: '10s', recoveryHold: '20s' },
 } as const;
 
 /** The pipeline options of the scenario (everything but the directory and the Kafka version). */

@@ -5,7 +5,8 @@
  * Alertmanager routing as docs/alertmanager.md recommends; `firebreak serve` in enforce mode with
  * the shipped runbooks. Nothing is pushed by hand: the alert comes from the lag.
  *
- * The pipeline starts once for the file; the tests are the incident's chapters, in order.
+ * The pipeline starts once for the file; the tests are the incident's chapters, in order: the
+ * consumer stays slow until the alert has resolved and a while after, then it is "scaled".
  */
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,7 +38,7 @@ interface Entry {
 const LAG_ALERT = 'KafkaConsumerGroupLagHigh';
 
 describe('closed loop: a natural consumer lag incident through Prometheus, Alertmanager and firebreak', function () {
-  this.timeout(5 * 60_000);
+  this.timeout(7 * 60_000);
   let dir: string;
   let pipeline: Pipeline | undefined;
   let load: Load | undefined;
@@ -108,18 +109,42 @@ describe('closed loop: a natural consumer lag incident through Prometheus, Alert
     expect(rate).to.be.below(limit);
   });
 
-  it('releases the quota and recovers once the consumer catches up', async () => {
+  it('keeps a quota in force after the alert resolves, while the producer still outruns the consumer', async () => {
+    // The alert resolves once the throttled producer let the slow consumer catch up below 10,000;
+    // the resolved run then schedules the release instead of lifting the quota.
+    const scheduled = await waitFor(
+      'the alert resolved and the release scheduled',
+      async () => {
+        const entries = await timeline(incidentId);
+        return entries.some((e) => e.kind === 'alert.resolved') ? entries.find((e) => e.kind === 'release.scheduled') : undefined;
+      },
+      { timeoutMs: 4 * 60_000, intervalMs: 1000 },
+    );
+    expect(scheduled.data['mode'], 'release mode').to.equal('gradual');
+    // The consumer still processes 400 messages/s; unthrottled the producer writes 800. For this
+    // window the quota may be relaxed level by level, but never lifted, and nothing recovers.
+    const windowEnd = Date.now() + 30_000;
+    while (Date.now() < windowEnd) {
+      expect(await pipeline!.quota(), 'producer_byte_rate while the consumer is slow').to.be.a('number');
+      const incident = (await incidents()).find((i) => i.id === incidentId)!;
+      expect(incident.status, 'incident status').to.not.equal('recovered');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  });
+
+  it('releases the quota level by level and recovers once the consumer catches up', async () => {
     load!.consumer.setRate(SCENARIO.fastConsumerPerSecond);
     const recovered = await waitFor(
       'the incident recovered',
       async () => (await incidents()).find((i) => i.id === incidentId && i.status === 'recovered'),
-      { timeoutMs: 4 * 60_000, intervalMs: 1000 },
+      { timeoutMs: 5 * 60_000, intervalMs: 1000 },
     );
     expect(recovered.status).to.equal('recovered');
     expect(await pipeline!.quota(), 'producer_byte_rate after the release').to.equal(undefined);
     const entries = await timeline(incidentId);
-    const release = entries.find((e) => e.kind === 'revert.succeeded');
-    expect(release, 'a release on the timeline').to.not.equal(undefined);
+    expect(entries.filter((e) => e.kind === 'release.step').length, 'gradual release steps').to.be.at.least(1);
+    const release = entries.filter((e) => e.kind === 'revert.succeeded').at(-1);
+    expect(release, 'the final release on the timeline').to.not.equal(undefined);
     releasedAt = Date.parse(release!.at);
     // The recovery check read the lag from Prometheus, the series the alert reads.
     expect(entries.filter((e) => e.kind === 'step.succeeded').map((e) => e.data['stepId'])).to.include('verify');

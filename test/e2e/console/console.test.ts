@@ -19,7 +19,7 @@ import { ENGINE_RUNBOOKS } from '../../integration/engine/engine-app.ts';
 import { ensureStopped, startServe, type ServeProcess } from '../../integration/serve/serve-process.ts';
 import { eventually, waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
-import { startAlertmanager, type Alertmanager } from '../alertmanager.ts';
+import { startAlertmanager, type Alertmanager } from '../../../scripts/pipeline/alertmanager.ts';
 import { checkPage } from './accessibility.ts';
 import { launchChromium, type TestBrowser } from './browser.ts';
 
