@@ -52,7 +52,9 @@ describe('shipped runbook disk-usage, for real', function () {
     await h.post(notification('firing', alert));
     const id = await h.onlyIncident();
     let entries = await h.timeline(id);
-    expect(stepTrail(entries)).to.deep.equal([
+    // A blocked cut says why (its guard reason and plan error) in the failure message.
+    const blocked = entries.find((e) => e.kind === 'step.blocked' && e.data['stepId'] === 'cut');
+    expect(stepTrail(entries), JSON.stringify(blocked?.data ?? null)).to.deep.equal([
       ['step.started', 'usage'],
       ['step.succeeded', 'usage'],
       ['step.started', 'cluster'],

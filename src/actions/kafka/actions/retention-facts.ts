@@ -21,11 +21,30 @@ async function numberConfig(ctx: ActionContext, resource: { type: 'topic' | 'bro
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-/** The retention check interval: the largest any broker uses (the latest a cut acts). */
-async function checkInterval(ctx: ActionContext): Promise<number> {
+/**
+ * The retention check interval, the largest any reachable broker uses (the latest a cut acts),
+ * and every reachable broker's log dirs. A broker that does not answer is left out: it deletes
+ * nothing while it is down, and the bytes estimate only counts the replicas it can see. (The
+ * consumer groups' offsets are not read this way: an unreadable group fails the judgement.)
+ */
+async function brokerFacts(ctx: ActionContext): Promise<{ checkIntervalMs: number; dirs: LogDirInfo[] }> {
   const { brokers } = await ctx.kafka.describeCluster();
-  const values = await Promise.all(brokers.map((b) => numberConfig(ctx, { type: 'broker', name: String(b.nodeId) }, 'log.retention.check.interval.ms', DEFAULT_CHECK_INTERVAL_MS)));
-  return values.length === 0 ? DEFAULT_CHECK_INTERVAL_MS : Math.max(...values);
+  const perBroker = await Promise.all(
+    brokers.map(async (b) => {
+      try {
+        const interval = await numberConfig(ctx, { type: 'broker', name: String(b.nodeId) }, 'log.retention.check.interval.ms', DEFAULT_CHECK_INTERVAL_MS);
+        return { interval, dirs: await ctx.kafka.describeLogDirs([b.nodeId]) };
+      } catch (err) {
+        ctx.logger.warn({ brokerId: b.nodeId, err }, 'broker unreadable: left out of the retention cut estimate');
+        return null;
+      }
+    }),
+  );
+  const answered = perBroker.filter((b): b is NonNullable<typeof b> => b !== null);
+  return {
+    checkIntervalMs: answered.length === 0 ? DEFAULT_CHECK_INTERVAL_MS : Math.max(...answered.map((b) => b.interval)),
+    dirs: answered.flatMap((b) => b.dirs),
+  };
 }
 
 /** Committed offsets on `topic` of every consumer group that has committed there. */
@@ -50,7 +69,7 @@ export function retentionReader(ctx: ActionContext): RetentionReader {
   let shared: Promise<{ checkIntervalMs: number; dirs: LogDirInfo[]; groupIds: string[] }> | undefined;
   const load = () =>
     (shared ??= (async () => {
-      const [checkIntervalMs, dirs, groups] = await Promise.all([checkInterval(ctx), ctx.kafka.describeLogDirs(), ctx.kafka.listGroups()]);
+      const [{ checkIntervalMs, dirs }, groups] = await Promise.all([brokerFacts(ctx), ctx.kafka.listGroups()]);
       const groupIds = groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
       return { checkIntervalMs, dirs, groupIds };
     })());
