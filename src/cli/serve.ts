@@ -101,6 +101,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let engine: Awaited<ReturnType<typeof serveEngine>>;
   try {
     await store.migrate();
+    // A store that reads but cannot write (a read-only file or file system, a full disk) would
+    // answer every webhook with 503 while looking ready: refuse to start instead.
+    await store.ping();
     auth = await resolveCredentials(config, { logger, now: () => new Date(clock.now()) });
     engine = await serveEngine({ config, clock, logger, registry: options.actions ?? createActionRegistry() });
   } catch (err) {

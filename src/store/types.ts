@@ -201,7 +201,12 @@ export interface StoreTx {
 export interface Store extends StoreTx {
   /** Creates or upgrades the schema (numbered migrations, applied once, in order). */
   migrate(): Promise<void>;
-  /** Cheap check that the store answers (readiness probe). */
+  /**
+   * Cheap check that the store can write now, not only answer (readiness, and `serve` at start):
+   * throws (STORE_UNAVAILABLE, STORE_FILE_ERROR) for a store that is unreachable, read-only or on
+   * a full disk. SQLite commits a one-page write and checks free space; PostgreSQL checks that
+   * the session can write (not a read-only standby or database).
+   */
   ping(): Promise<void>;
   /** Lets calls already made finish, then closes; later calls fail with STORE_CLOSED. Idempotent. */
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Operational endpoints, unauthenticated so probes and Prometheus need no secret (they reveal
- * no incident data): `GET /healthz` (the process answers), `GET /readyz` (the store answers and
- * the server is not shutting down), `GET /metrics` (Prometheus text format) and
+ * no incident data): `GET /healthz` (the process answers), `GET /readyz` (the store can write,
+ * Store.ping, and the server is not shutting down), `GET /metrics` (Prometheus text format) and
  * `GET /api/v1/openapi.json` (the API description).
  */
 import type { Express, Request, Response } from 'express';
@@ -35,7 +35,7 @@ export function registerSystemRoutes(app: Express, deps: SystemRoutesDeps): void
     } catch (err) {
       deps.metrics.storeError('ping');
       const cause = toFirebreakError(err);
-      sendError(res, httpError(503, 'NOT_READY', `the store does not answer (${cause.code})`));
+      sendError(res, httpError(503, 'NOT_READY', `the store cannot write now (${cause.code}: ${cause.message})`));
       return;
     }
     res.json({ status: 'ready' });

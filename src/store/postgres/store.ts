@@ -22,6 +22,7 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { storeClosed, txMisuse } from '../errors.ts';
+import { FirebreakError } from '../../errors.ts';
 import { createIncidentIdGenerator } from '../incident-id.ts';
 import type { Migration } from '../migration-files.ts';
 import type { Store, StoreTx } from '../types.ts';
@@ -250,9 +251,18 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** Readiness: the database answers and this session may write (not a standby, not read-only). */
   ping(): Promise<void> {
     return this.#read(async (sql) => {
-      await sql.query('ping', 'SELECT 1');
+      const { rows } = await sql.query('ping', "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only");
+      const row = rows[0] ?? {};
+      if (row.standby === true || row.read_only === 'on') {
+        throw new FirebreakError('STORE_UNAVAILABLE', `PostgreSQL accepts no writes here (${row.standby === true ? 'a standby in recovery' : 'transactions are read-only'})`, {
+          retriable: true,
+          statusCode: 503,
+          details: { standby: row.standby === true, readOnly: row.read_only === 'on' },
+        });
+      }
     });
   }
 

@@ -33,6 +33,7 @@ import { applyMigrations, assertSchemaNotTooNew, loadMigrations, type Migration 
 import { SessionOperations } from './session-operations.ts';
 import { Statements } from './statements.ts';
 import { TimerOperations } from './timer-operations.ts';
+import { assertWritable } from './writable.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (created with its directory when missing), or `:memory:` for a private in-memory store. */
@@ -64,7 +65,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.close();
     throw err;
   }
-  return new SqliteStore(sql, migrations, options.clock ?? systemClock, options.logger);
+  return new SqliteStore(sql, migrations, options.clock ?? systemClock, options.logger, options.path);
 }
 
 class SqliteStore implements Store {
@@ -82,7 +83,10 @@ class SqliteStore implements Store {
   #closing: Promise<void> | undefined;
   #closed = false;
 
-  constructor(sql: Statements, migrations: Migration[], clock: Clock, logger: Logger) {
+  readonly #path: string;
+
+  constructor(sql: Statements, migrations: Migration[], clock: Clock, logger: Logger, path: string) {
+    this.#path = path;
     this.#sql = sql;
     this.#migrations = migrations;
     this.#clock = clock;
@@ -228,9 +232,10 @@ class SqliteStore implements Store {
     });
   }
 
+  /** Readiness: the store can write now (writable.ts), not only answer. */
   ping(): Promise<void> {
     return this.#read(() => {
-      this.#sql.get('ping', 'SELECT 1 AS ok');
+      assertWritable(this.#sql.db, this.#path);
     });
   }
 

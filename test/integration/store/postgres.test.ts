@@ -64,6 +64,24 @@ describe('PostgreSQL store', function () {
       expect(await store.timeline(incident.id)).to.deep.equal([written]);
     });
 
+    it('is not ready (ping) on a database that accepts no writes, and says why', async () => {
+      const url = await postgres.createDatabase('read_only');
+      const writable = await open(url);
+      await writable.migrate();
+      await writable.ping();
+      const name = new URL(url).pathname.slice(1);
+      await raw(url, (client) => client.query(`ALTER DATABASE "${name}" SET default_transaction_read_only = on`));
+      // Connections opened from now on are read-only, as on a database switched to read-only.
+      const store = await open(url, 1);
+      const failure = await store.ping().then(() => null, (err: unknown) => err as { code: string; message: string });
+      expect(failure?.code).to.equal('STORE_UNAVAILABLE');
+      expect(failure?.message).to.equal('PostgreSQL accepts no writes here (transactions are read-only)');
+      await raw(url, async (client) => {
+        await client.query('SET default_transaction_read_only = off');
+        await client.query(`ALTER DATABASE "${name}" SET default_transaction_read_only = off`);
+      });
+    });
+
     it('applies each migration once when several replicas migrate the same database at the same moment', async () => {
       const url = await postgres.createDatabase('migrate_race');
       const replicas = await Promise.all(Array.from({ length: 5 }, () => open(url, 2)));
