@@ -26,11 +26,12 @@ import { buildPostmortem, renderPostmortemMarkdown } from '../incidents/postmort
 import type { Metrics } from '../metrics/metrics.ts';
 import type { LiveFeed } from '../record/live-feed.ts';
 import type { EngineRun } from '../store/engine-types.ts';
+import { isIssuedCursor } from '../store/query.ts';
 import type { Store } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
 import type { Html } from './html.ts';
 import { incidentPage } from './pages/incident.ts';
-import { incidentsPage } from './pages/incidents.ts';
+import { incidentsPage, type IncidentFilters } from './pages/incidents.ts';
 import type { PageContext } from './pages/layout.ts';
 import { runbooksPage } from './pages/runbooks.ts';
 import { errorPage, signInPage } from './pages/sign-in.ts';
@@ -67,7 +68,8 @@ const NOTICES: Record<string, string> = {
 const STATUSES = new Set<IncidentStatus>(['open', 'contained', 'resolved', 'recovered', 'closed']);
 const ROLE_NAMES = new Set<RoleName>(['commander', 'tech-lead', 'communications', 'scribe']);
 const BACK = /^\/(incidents\/[A-Za-z0-9_-]{1,64}|runbooks)?$/;
-const LIST_LIMIT = 200;
+/** Incidents per page of the list (filters apply in the store, before the page is cut). */
+const LIST_LIMIT = 100;
 const RUNS_SHOWN = 5;
 
 type Handler = (req: Request, res: Response, user: ConsoleUser) => Promise<void>;
@@ -81,6 +83,26 @@ function required(body: unknown, name: string, max: number): string {
   const value = field(body, name).trim();
   if (value === '' || value.length > max) throw httpError(400, 'CONSOLE_INVALID_FORM', `${name} is required, at most ${max} characters`, { field: name });
   return value;
+}
+
+/** A comma-separated filter field: its values, trimmed, empty ones dropped. */
+function listOf(value: unknown): string[] {
+  return typeof value === 'string' ? [...new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== '' && v.length <= 200))].slice(0, 50) : [];
+}
+
+/** The incident list's filters from the query string; unknown statuses are ignored. */
+function listFilters(query: Request['query']): IncidentFilters {
+  return {
+    status: listOf(query.status).filter((s): s is IncidentStatus => STATUSES.has(s as IncidentStatus)),
+    cluster: listOf(query.cluster),
+    severity: listOf(query.severity),
+  };
+}
+
+/** The cursor as given when this server issued it; a clear 400 otherwise. */
+function issuedCursor(cursor: string): string {
+  if (!isIssuedCursor(cursor)) throw httpError(400, 'CONSOLE_INVALID_FORM', 'the page link is not one this server made: start again from the newest incidents', { field: 'cursor' });
+  return cursor;
 }
 
 function backOf(body: unknown): string {
@@ -255,14 +277,20 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   // Pages.
   router.get('/', ...view('viewer', async (req, res, user) => {
-    const statusText = typeof req.query.status === 'string' ? req.query.status : '';
-    const status = statusText.split(',').filter((s): s is IncidentStatus => STATUSES.has(s as IncidentStatus));
-    const cluster = typeof req.query.cluster === 'string' ? req.query.cluster.trim() : '';
-    const severity = typeof req.query.severity === 'string' ? req.query.severity.trim() : '';
-    const page = await listIncidentSummaries(store, { limit: LIST_LIMIT, ...(status.length === 0 ? {} : { status }) });
-    const items = page.items.filter((i) => (cluster === '' || i.cluster === cluster) && (severity === '' || i.severity === severity));
+    const filters = listFilters(req.query);
+    const cursor = typeof req.query.cursor === 'string' && req.query.cursor !== '' ? req.query.cursor : undefined;
+    const [page, waiting] = await Promise.all([
+      listIncidentSummaries(store, {
+        limit: LIST_LIMIT,
+        ...(filters.status.length === 0 ? {} : { status: filters.status }),
+        ...(filters.cluster.length === 0 ? {} : { cluster: filters.cluster }),
+        ...(filters.severity.length === 0 ? {} : { severity: filters.severity }),
+        ...(cursor === undefined ? {} : { cursor: issuedCursor(cursor) }),
+      }),
+      waitingApprovals(store),
+    ]);
     const ctx = await context(req, user, '/');
-    send(res, 200, incidentsPage(ctx, { items, waiting: await waitingApprovals(store), filters: { status, cluster, severity }, more: page.nextCursor !== null, now: clock.now() }));
+    send(res, 200, incidentsPage(ctx, { items: page.items, waiting, filters, nextCursor: page.nextCursor, paged: cursor !== undefined, now: clock.now() }));
   }));
 
   router.get('/incidents/:id', ...view('viewer', async (req, res, user) => {

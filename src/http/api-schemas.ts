@@ -53,6 +53,8 @@ export const LIST_INCIDENTS_QUERY: Record<string, unknown> = {
   additionalProperties: false,
   properties: {
     status: { type: 'array', items: { enum: INCIDENT_STATUS_VALUES } },
+    cluster: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 50 },
+    severity: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 50 },
     since: { type: 'string', format: 'date-time' },
     until: { type: 'string', format: 'date-time' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },

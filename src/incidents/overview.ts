@@ -6,18 +6,13 @@
  */
 import { inPlace } from '../engine/history.ts';
 import type { Approval, EngineTimer, StepClaim } from '../store/engine-types.ts';
-import type { AlertEvent, IncidentQuery, Page, Store } from '../store/types.ts';
+import type { AlertEvent, IncidentQuery, IncidentSummary, Page, Store } from '../store/types.ts';
 import { currentStates } from './alert-state.ts';
 import { incidentNotFound } from './errors.ts';
 import { computeFigures, type IncidentFigures } from './figures.ts';
 import type { ActionItem, Alert, Incident, RoleAssignment, TimelineEntry } from './model.ts';
 
-export interface IncidentSummary extends Incident {
-  /** Steps of this incident waiting for a person's approval. */
-  pendingApprovals: number;
-  /** Changes firebreak made in this incident that are still in place. */
-  containmentsInForce: number;
-}
+export type { IncidentSummary } from '../store/types.ts';
 
 /** A change still in place, with what it replaced: what a revert would restore. */
 export interface Containment {
@@ -134,16 +129,12 @@ export async function containmentsInForce(store: Store, incidentId: string): Pro
     .map((c) => containmentOf(c, timers));
 }
 
-/** A page of incidents (newest opened first) with their approval and containment counts. */
-export async function listIncidentSummaries(store: Store, query: IncidentQuery): Promise<Page<IncidentSummary>> {
-  const page = await store.listIncidents(query);
-  const items = await Promise.all(
-    page.items.map(async (incident): Promise<IncidentSummary> => {
-      const [approvals, claims] = await Promise.all([store.approvals({ incidentId: incident.id, state: ['pending'] }), store.stepClaims({ incidentId: incident.id })]);
-      return { ...incident, pendingApprovals: approvals.length, containmentsInForce: claims.filter(inPlace).length };
-    }),
-  );
-  return { items, nextCursor: page.nextCursor };
+/**
+ * A page of incidents (newest opened first, filtered in the store) with their approval and
+ * containment counts: one store read, whatever the page size.
+ */
+export function listIncidentSummaries(store: Store, query: IncidentQuery): Promise<Page<IncidentSummary>> {
+  return store.incidentSummaries(query);
 }
 
 /**

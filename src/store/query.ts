@@ -4,6 +4,7 @@
  * same codes.
  */
 import type { IncidentStatus, RoleName } from '../incidents/model.ts';
+import type { IncidentQuery } from './types.ts';
 import { invalidQuery, invalidValue } from './errors.ts';
 
 /** Every incident status, in lifecycle order (the order of `countIncidentsByStatus`). */
@@ -82,6 +83,16 @@ export function encodeCursor(cursor: IncidentCursor): string {
   return Buffer.from(JSON.stringify({ v: 1, o: cursor.openedMs, i: cursor.id }), 'utf8').toString('base64url');
 }
 
+/** True when `cursor` is one {@link encodeCursor} made (callers give a clear error of their own otherwise). */
+export function isIssuedCursor(cursor: string): boolean {
+  try {
+    decodeCursor(cursor);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Decodes a cursor from {@link encodeCursor}; STORE_INVALID_QUERY for anything else. */
 export function decodeCursor(cursor: string): IncidentCursor {
   let parsed: unknown;
@@ -97,4 +108,55 @@ export function decodeCursor(cursor: string): IncidentCursor {
     }
   }
   throw invalidQuery('cursor is not one this store issued', { field: 'cursor' });
+}
+
+/** Longest cluster or severity value a list filter takes. */
+const MAX_FILTER_VALUE = 200;
+
+/** Throws STORE_INVALID_QUERY unless `values` is a non-empty list of non-empty strings; returns them without repeats. */
+function filterValues(values: unknown, field: string): string[] {
+  if (!Array.isArray(values) || values.length === 0) throw invalidQuery(`${field} must be a non-empty list of values`, { field });
+  for (const value of values) {
+    if (typeof value !== 'string' || value === '' || value.length > MAX_FILTER_VALUE) {
+      throw invalidQuery(`${field} values must be strings of 1 to ${MAX_FILTER_VALUE} characters, got ${String(value)}`, { field, value });
+    }
+  }
+  return [...new Set(values as string[])];
+}
+
+/**
+ * The conditions of an incident list, for every SQL backend: status, cluster, severity, opened
+ * time range and the keyset cursor, ANDed. `param` takes a value and returns its placeholder
+ * (`?` or `$n`). Validates the query (STORE_INVALID_QUERY) and returns the page size too.
+ */
+export function incidentListConditions(query: IncidentQuery, param: (value: string | number) => string): { conditions: string[]; limit: number } {
+  const limit = checkLimit(query.limit);
+  const conditions: string[] = [];
+  const oneOf = (column: string, values: readonly string[]) => `${column} IN (${values.map(param).join(', ')})`;
+  if (query.status !== undefined) {
+    if (!Array.isArray(query.status) || query.status.length === 0) {
+      throw invalidQuery('status must be a non-empty list of incident statuses', { field: 'status' });
+    }
+    for (const status of query.status) {
+      if (!isIncidentStatus(status)) throw invalidQuery(`unknown incident status ${String(status)}`, { field: 'status', value: status });
+    }
+    conditions.push(oneOf('status', [...new Set(query.status)]));
+  }
+  if (query.cluster !== undefined) conditions.push(oneOf('cluster', filterValues(query.cluster, 'cluster')));
+  if (query.severity !== undefined) conditions.push(oneOf('severity', filterValues(query.severity, 'severity')));
+  if (query.since !== undefined) conditions.push(`opened_ms >= ${param(queryTime(query.since, 'since'))}`);
+  if (query.until !== undefined) conditions.push(`opened_ms < ${param(queryTime(query.until, 'until'))}`);
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    // One placeholder per use: SQLite's `?` are positional.
+    conditions.push(`(opened_ms < ${param(after.openedMs)} OR (opened_ms = ${param(after.openedMs)} AND id < ${param(after.id)}))`);
+  }
+  return { conditions, limit };
+}
+
+/** The cursor after the last of `rows` when the query read one row more than the page (`limit + 1`). */
+export function nextCursorOf(rows: ReadonlyArray<Record<string, unknown>>, limit: number): string | null {
+  const last = rows[limit - 1];
+  if (rows.length <= limit || last === undefined) return null;
+  return encodeCursor({ openedMs: Number(last.opened_ms), id: String(last.id) });
 }

@@ -48,6 +48,10 @@ export type * from './engine-types.ts';
 
 export interface IncidentQuery {
   status?: IncidentStatus[];
+  /** Only incidents of these clusters (exact values; an incident without a cluster never matches). */
+  cluster?: string[];
+  /** Only incidents of these severities (exact values). */
+  severity?: string[];
   /** Only incidents opened at or after this time (ISO). */
   since?: string;
   /** Only incidents opened before this time (ISO). */
@@ -62,6 +66,18 @@ export interface Page<T> {
   items: T[];
   /** Present when more items follow. */
   nextCursor: string | null;
+}
+
+/** An incident in a list, with what needs a person in it (src/incidents/overview.ts). */
+export interface IncidentSummary extends Incident {
+  /** Steps of this incident waiting for a person's approval. */
+  pendingApprovals: number;
+  /**
+   * Changes firebreak made in this incident that are still in place: mutating claims that
+   * succeeded or were interrupted and are neither reverted nor left after a conflict (the
+   * engine's `inPlace`, src/engine/history.ts).
+   */
+  containmentsInForce: number;
 }
 
 /** The record of one alert state seen, deduplicated by (fingerprint, status, startsAt). */
@@ -227,6 +243,11 @@ export interface Store extends StoreTx {
 
   /** Newest opened first (ties by id), keyset-paginated; STORE_INVALID_QUERY for bad input. */
   listIncidents(query: IncidentQuery): Promise<Page<Incident>>;
+  /**
+   * The same page as {@link listIncidents}, each incident with its approvals waiting and changes
+   * in place counted, in one read (the incident list's cost does not grow with its length).
+   */
+  incidentSummaries(query: IncidentQuery): Promise<Page<IncidentSummary>>;
   /** Every status present, zero when no incident has it. */
   countIncidentsByStatus(): Promise<Record<IncidentStatus, number>>;
 

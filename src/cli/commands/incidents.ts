@@ -13,7 +13,7 @@ import { CLIENT_FLAGS, CLIENT_USAGE, callApi } from './api-call.ts';
 export const incidentsCommand: Command = {
   name: 'incidents',
   summary: 'List the incidents of a running server, what needs a person first',
-  usage: `Usage: firebreak incidents [--status <list>] [--since <time>] [--until <time>] [--limit <n>] [--json] [options]
+  usage: `Usage: firebreak incidents [--status <list>] [--cluster <list>] [--severity <list>] [--since <time>] [--until <time>] [--limit <n>] [--cursor <c>] [--json] [options]
 
 Lists incidents: id, status, severity, cluster, runbook, age, containments in force, approvals
 waiting, title. Incidents with an approval waiting come first, then those with a containment in
@@ -21,9 +21,12 @@ force, then open ones; newest first within each.
 
 Options:
   --status <list>      only these statuses, comma-separated: open, contained, resolved, recovered, closed
+  --cluster <list>     only these clusters, comma-separated exact values
+  --severity <list>    only these severities, comma-separated exact values
   --since <time>       only incidents opened at or after this RFC 3339 time
   --until <time>       only incidents opened before this RFC 3339 time
   --limit <n>          at most this many (1..500, default 50)
+  --cursor <c>         the next page, as the previous page's last line says
   --json               the API's answer as JSON ({items, nextCursor})
 ${CLIENT_USAGE}
 `,
@@ -31,6 +34,9 @@ ${CLIENT_USAGE}
     const { values, positionals } = parseCommandArgs('incidents', argv, {
       ...CLIENT_FLAGS,
       status: { type: 'string' },
+      cluster: { type: 'string' },
+      severity: { type: 'string' },
+      cursor: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
@@ -38,7 +44,7 @@ ${CLIENT_USAGE}
     });
     if (positionals.length > 0) throw usageError('incidents', `unexpected argument ${positionals[0]}`);
     const query = new URLSearchParams();
-    for (const key of ['status', 'since', 'until', 'limit'] as const) {
+    for (const key of ['status', 'cluster', 'severity', 'since', 'until', 'limit', 'cursor'] as const) {
       const value = values[key];
       if (value !== undefined) query.set(key, value);
     }
@@ -48,7 +54,7 @@ ${CLIENT_USAGE}
       return EXIT.ok;
     }
     io.stdout.write(incidentsTable(byAttention(page.items), io.clock.now()));
-    if (page.nextCursor !== null) io.stdout.write(`(more: narrow with --status/--since, or raise --limit)\n`);
+    if (page.nextCursor !== null) io.stdout.write(`(older incidents: the same command with --cursor ${page.nextCursor})\n`);
     return EXIT.ok;
   },
 };

@@ -14,7 +14,7 @@ import { incidentDetail, listIncidentSummaries } from '../../incidents/overview.
 import { buildPostmortem, renderPostmortemMarkdown } from '../../incidents/postmortem.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { toIso } from '../../incidents/normalize.ts';
-import { decodeCursor } from '../../store/query.ts';
+import { isIssuedCursor } from '../../store/query.ts';
 import type { Store } from '../../store/types.ts';
 import {
   ACTION_ITEM_BODY,
@@ -43,11 +43,7 @@ const BASE = '/api/v1/incidents';
 
 /** The cursor as given, when it is one this server issued; API_INVALID_QUERY otherwise. */
 function issuedCursor(cursor: string): string {
-  try {
-    decodeCursor(cursor);
-  } catch {
-    throw httpError(400, 'API_INVALID_QUERY', 'invalid query: /cursor is not one this server issued; pass the nextCursor of the previous page', { path: '/cursor' });
-  }
+  if (!isIssuedCursor(cursor)) throw httpError(400, 'API_INVALID_QUERY', 'invalid query: /cursor is not one this server issued; pass the nextCursor of the previous page', { path: '/cursor' });
   return cursor;
 }
 
@@ -58,7 +54,7 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
   const body = jsonBody({ limit: deps.bodyLimit, codePrefix: 'API' });
   const optionalBody = jsonBody({ limit: deps.bodyLimit, codePrefix: 'API', optional: true });
 
-  const listQuery = queryValidator<{ status?: IncidentStatus[]; since?: string; until?: string; limit: number; cursor?: string }>(LIST_INCIDENTS_QUERY);
+  const listQuery = queryValidator<{ status?: IncidentStatus[]; cluster?: string[]; severity?: string[]; since?: string; until?: string; limit: number; cursor?: string }>(LIST_INCIDENTS_QUERY);
   const timelineQuery = queryValidator<{ afterId?: number; limit: number }>(TIMELINE_QUERY);
   const postmortemQuery = queryValidator<{ format: 'markdown' | 'json' }>(POSTMORTEM_QUERY);
   const noteBody = bodyValidator<{ text: string; phase?: Phase }>(NOTE_BODY);
@@ -73,6 +69,8 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
     const page = await listIncidentSummaries(store, {
       limit: q.limit,
       ...(q.status === undefined || q.status.length === 0 ? {} : { status: q.status }),
+      ...(q.cluster === undefined || q.cluster.length === 0 ? {} : { cluster: q.cluster }),
+      ...(q.severity === undefined || q.severity.length === 0 ? {} : { severity: q.severity }),
       // Canonical times: a leap second is valid RFC 3339 (the schema) but not to Date.parse.
       ...(q.since === undefined ? {} : { since: toIso(q.since) }),
       ...(q.until === undefined ? {} : { until: toIso(q.until) }),

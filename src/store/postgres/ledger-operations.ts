@@ -3,21 +3,20 @@
  * and reading timelines, roles and action items.
  */
 import type { ActionItem, Incident, IncidentStatus, RoleAssignment, StoredNotification, TimelineEntry } from '../../incidents/model.ts';
-import { invalidQuery, invalidValue } from '../errors.ts';
+import { invalidValue } from '../errors.ts';
 import {
   INCIDENT_STATUSES,
   ROLE_NAMES,
   checkAfterId,
-  checkLimit,
   checkPositiveLimit,
-  decodeCursor,
-  encodeCursor,
+  incidentListConditions,
   isIncidentStatus,
-  queryTime,
+  nextCursorOf,
 } from '../query.ts';
-import { integer, text } from '../rows/columns.ts';
+import { integer } from '../rows/columns.ts';
 import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
-import type { IncidentQuery, Page } from '../types.ts';
+import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';
+import type { IncidentQuery, IncidentSummary, Page } from '../types.ts';
 import type { IncidentOperations } from './incident-operations.ts';
 import type { Sql } from './sql.ts';
 
@@ -53,40 +52,26 @@ export class LedgerOperations {
 
   /** Newest opened first, ties broken by id; the keyset cursor (openedAt, id) resumes exactly after the last item. */
   async listIncidents(sql: Sql, query: IncidentQuery): Promise<Page<Incident>> {
-    const limit = checkLimit(query.limit);
-    const where: string[] = [];
     const values: unknown[] = [];
-    const param = (value: unknown) => {
-      values.push(value);
-      return `$${values.length}`;
-    };
-    if (query.status !== undefined) {
-      if (!Array.isArray(query.status) || query.status.length === 0) {
-        throw invalidQuery('status must be a non-empty list of incident statuses', { field: 'status' });
-      }
-      for (const status of query.status) {
-        if (!isIncidentStatus(status)) throw invalidQuery(`unknown incident status ${String(status)}`, { field: 'status', value: status });
-      }
-      where.push(`status = ANY(${param([...new Set(query.status)])})`);
-    }
-    if (query.since !== undefined) where.push(`opened_ms >= ${param(queryTime(query.since, 'since'))}`);
-    if (query.until !== undefined) where.push(`opened_ms < ${param(queryTime(query.until, 'until'))}`);
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      const ms = param(after.openedMs);
-      where.push(`(opened_ms < ${ms} OR (opened_ms = ${ms} AND id < ${param(after.id)}))`);
-    }
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const { conditions, limit } = incidentListConditions(query, param);
     const { rows } = await sql.query(
       'listIncidents',
       `SELECT ${INCIDENT_COLUMNS} FROM incidents
-       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`}
        ORDER BY opened_ms DESC, id DESC LIMIT ${param(limit + 1)}`,
       values,
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor({ openedMs: integer(last, 'opened_ms'), id: text(last, 'id') }) : null;
-    return { items: page.map(toIncident), nextCursor };
+    return { items: rows.slice(0, limit).map(toIncident), nextCursor: nextCursorOf(rows, limit) };
+  }
+
+  /** The page of {@link listIncidents} with each incident's approvals waiting and changes in place, in one statement. */
+  async incidentSummaries(sql: Sql, query: IncidentQuery): Promise<Page<IncidentSummary>> {
+    const values: unknown[] = [];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const { conditions, limit } = incidentListConditions(query, param);
+    const { rows } = await sql.query('incidentSummaries', incidentSummariesSql(conditions, param(limit + 1), 'true'), values);
+    return { items: rows.slice(0, limit).map(toIncidentSummary), nextCursor: nextCursorOf(rows, limit) };
   }
 
   async countIncidentsByStatus(sql: Sql): Promise<Record<IncidentStatus, number>> {

@@ -297,6 +297,7 @@ export class PostgresStore implements Store {
   unprocessedNotifications: Store['unprocessedNotifications'] = (limit) => this.#read((sql) => this.#ledger.unprocessedNotifications(sql, limit));
   getNotification: Store['getNotification'] = (id) => this.#read((sql) => this.#ledger.getNotification(sql, id));
   listIncidents: Store['listIncidents'] = (query) => this.#read((sql) => this.#ledger.listIncidents(sql, query));
+  incidentSummaries: Store['incidentSummaries'] = (query) => this.#read((sql) => this.#ledger.incidentSummaries(sql, query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read((sql) => this.#ledger.countIncidentsByStatus(sql));
   timeline: Store['timeline'] = (incidentId, options) => this.#read((sql) => this.#ledger.timeline(sql, incidentId, options));
   lastTimelineId: Store['lastTimelineId'] = () => this.#read((sql) => this.#ledger.lastTimelineId(sql));

@@ -11,19 +11,18 @@ import type {
   StoredNotification,
   TimelineEntry,
 } from '../../incidents/model.ts';
-import { invalidQuery, invalidValue } from '../errors.ts';
+import { invalidValue } from '../errors.ts';
 import {
   INCIDENT_STATUSES,
   ROLE_NAMES,
   checkAfterId,
-  checkLimit,
   checkPositiveLimit,
-  decodeCursor,
-  encodeCursor,
+  incidentListConditions,
   isIncidentStatus,
-  queryTime,
+  nextCursorOf,
 } from '../query.ts';
-import type { IncidentQuery, Page } from '../types.ts';
+import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';
+import type { IncidentQuery, IncidentSummary, Page } from '../types.ts';
 import type { IncidentOperations } from './incident-operations.ts';
 import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
 import type { Statements } from './statements.ts';
@@ -74,50 +73,25 @@ export class LedgerOperations {
    * make a page repeat or skip one that already existed.
    */
   listIncidents(query: IncidentQuery): Page<Incident> {
-    const limit = checkLimit(query.limit);
-    const where: string[] = [];
     const params: SQLInputValue[] = [];
-    if (query.status !== undefined) {
-      if (!Array.isArray(query.status) || query.status.length === 0) {
-        throw invalidQuery('status must be a non-empty list of incident statuses', { field: 'status' });
-      }
-      for (const status of query.status) {
-        if (!isIncidentStatus(status)) {
-          throw invalidQuery(`unknown incident status ${String(status)}`, { field: 'status', value: status });
-        }
-      }
-      const statuses = [...new Set(query.status)];
-      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
-      params.push(...statuses);
-    }
-    if (query.since !== undefined) {
-      where.push('opened_ms >= ?');
-      params.push(queryTime(query.since, 'since'));
-    }
-    if (query.until !== undefined) {
-      where.push('opened_ms < ?');
-      params.push(queryTime(query.until, 'until'));
-    }
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      where.push('(opened_ms < ? OR (opened_ms = ? AND id < ?))');
-      params.push(after.openedMs, after.openedMs, after.id);
-    }
+    const { conditions, limit } = incidentListConditions(query, (value) => (params.push(value), '?'));
     const rows = this.#sql.all(
       'listIncidents',
       `SELECT ${INCIDENT_COLUMNS} FROM incidents
-       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`}
        ORDER BY opened_ms DESC, id DESC LIMIT ?`,
       ...params,
       limit + 1,
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last !== undefined
-        ? encodeCursor({ openedMs: last.opened_ms as number, id: last.id as string })
-        : null;
-    return { items: page.map(toIncident), nextCursor };
+    return { items: rows.slice(0, limit).map(toIncident), nextCursor: nextCursorOf(rows, limit) };
+  }
+
+  /** The page of {@link listIncidents} with each incident's approvals waiting and changes in place, in one statement. */
+  incidentSummaries(query: IncidentQuery): Page<IncidentSummary> {
+    const params: SQLInputValue[] = [];
+    const { conditions, limit } = incidentListConditions(query, (value) => (params.push(value), '?'));
+    const rows = this.#sql.all('incidentSummaries', incidentSummariesSql(conditions, '?', '1'), ...params, limit + 1);
+    return { items: rows.slice(0, limit).map(toIncidentSummary), nextCursor: nextCursorOf(rows, limit) };
   }
 
   countIncidentsByStatus(): Record<IncidentStatus, number> {

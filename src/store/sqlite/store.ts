@@ -274,6 +274,7 @@ class SqliteStore implements Store {
     this.#read(() => this.#ledger.unprocessedNotifications(limit));
   getNotification: Store['getNotification'] = (id) => this.#read(() => this.#ledger.getNotification(id));
   listIncidents: Store['listIncidents'] = (query) => this.#read(() => this.#ledger.listIncidents(query));
+  incidentSummaries: Store['incidentSummaries'] = (query) => this.#read(() => this.#ledger.incidentSummaries(query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read(() => this.#ledger.countIncidentsByStatus());
   timeline: Store['timeline'] = (incidentId, options) => this.#read(() => this.#ledger.timeline(incidentId, options));
   lastTimelineId: Store['lastTimelineId'] = () => this.#read(() => this.#ledger.lastTimelineId());

@@ -27,8 +27,37 @@ export interface Replica {
 
 export interface Replicas {
   clock: FakeClock;
-  start(auth?: AuthSettings): Promise<Replica>;
+  /** Starts a replica; `wrap` sees the store before the app does (to count its calls). */
+  start(auth?: AuthSettings, options?: { wrap?: (store: Store) => Store }): Promise<Replica>;
   close(): Promise<void>;
+}
+
+/** The `name=value` of a cookie a response sets. */
+export function cookieOf(response: Response, name: string): string | undefined {
+  return response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0];
+}
+
+/** Signs in through the console's form; returns the response that sets the session cookie. */
+export async function signInResponse(r: Pick<Replica, 'url'>, token: string, headers: Record<string, string> = {}): Promise<Response> {
+  const form = await fetch(`${r.url}/sign-in`, { headers });
+  const challenge = /name="_challenge" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  return fetch(`${r.url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieOf(form, 'firebreak_sign_in') ?? '', origin: r.url, ...headers },
+    body: new URLSearchParams({ _challenge: challenge, token, next: '/' }),
+  });
+}
+
+/** Signs in and returns the session cookie (`name=value`). */
+export async function signIn(r: Pick<Replica, 'url'>, token: string): Promise<string> {
+  const response = await signInResponse(r, token);
+  const cookie = cookieOf(response, 'firebreak_session');
+  if (response.status !== 303 || cookie === undefined) throw new Error(`sign-in answered ${response.status}`);
+  return cookie;
 }
 
 export async function replicas(): Promise<Replicas> {
@@ -37,13 +66,13 @@ export async function replicas(): Promise<Replicas> {
   const started: Replica[] = [];
   return {
     clock,
-    async start(auth = TEST_AUTH) {
+    async start(auth = TEST_AUTH, options = {}) {
       const store = await openSqliteStore({ path: join(dir, 'firebreak.db'), logger: silentLogger(), clock });
       await store.migrate();
       const app = createApp({
         config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS } },
         auth,
-        store,
+        store: options.wrap?.(store) ?? store,
         clock,
         logger: silentLogger(),
         livePollMs: 100,

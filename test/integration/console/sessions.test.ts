@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { TEST_AUTH, TOKENS } from '../http/harness.ts';
-import { replicas, SESSION_TTL_MS as TTL_MS, type Replica, type Replicas } from './replicas.ts';
+import { cookieOf, replicas, signInResponse, SESSION_TTL_MS as TTL_MS, type Replica, type Replicas } from './replicas.ts';
 
 describe('console sessions across replicas', () => {
   let r: Replicas;
@@ -22,23 +22,9 @@ describe('console sessions across replicas', () => {
     await r.close();
   });
 
-  const cookieOf = (response: Response, name: string) =>
-    response.headers
-      .getSetCookie()
-      .find((c) => c.startsWith(`${name}=`))
-      ?.split(';')[0];
-
   /** Signs in through the form; returns the session cookie (`name=value`). */
   async function signIn(r: Replica, token: string): Promise<string> {
-    const form = await fetch(`${r.url}/sign-in`);
-    const challengeCookie = cookieOf(form, 'firebreak_sign_in')!;
-    const challenge = /name="_challenge" value="([^"]+)"/.exec(await form.text())![1]!;
-    const response = await fetch(`${r.url}/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: challengeCookie, origin: r.url },
-      body: new URLSearchParams({ _challenge: challenge, token, next: '/' }),
-    });
+    const response = await signInResponse(r, token);
     expect(response.status).to.equal(303);
     const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('firebreak_session='))!;
     expect(setCookie).to.contain('HttpOnly').and.to.contain('SameSite=Strict').and.to.contain(`Max-Age=${TTL_MS / 1000}`).and.not.to.contain('Secure');

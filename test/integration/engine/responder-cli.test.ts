@@ -61,6 +61,15 @@ describe('responder commands of the CLI against a running server', function () {
     const json = await cli(TOKENS.viewer, 'incidents', '--json', '--status', 'open,contained');
     const items = JSON.parse(json.out).items as Array<{ id: string; pendingApprovals: number }>;
     expect(items.find((i) => i.id === waitingId)?.pendingApprovals).to.equal(1);
+    const critical = await cli(TOKENS.viewer, 'incidents', '--severity', 'critical,page');
+    expect(critical.out).to.contain(waitingId).and.to.contain(quietId);
+    expect((await cli(TOKENS.viewer, 'incidents', '--severity', 'warning')).out).to.equal('No incidents.\n');
+    expect((await cli(TOKENS.viewer, 'incidents', '--cluster', 'nowhere')).out).to.equal('No incidents.\n');
+    const first = await cli(TOKENS.viewer, 'incidents', '--limit', '1');
+    const cursor = /\(older incidents: the same command with --cursor (\S+)\)/.exec(first.out)?.[1];
+    expect(cursor, first.out).to.be.a('string');
+    const second = await cli(TOKENS.viewer, 'incidents', '--limit', '1', '--cursor', cursor!);
+    expect([first.out.includes(quietId) || first.out.includes(waitingId), second.out.includes(quietId) !== first.out.includes(quietId)]).to.deep.equal([true, true]);
     const bad = await cli(TOKENS.viewer, 'incidents', '--status', 'sleeping');
     expect(bad.code).to.equal(1);
     expect(bad.err).to.match(/^error API_INVALID_QUERY: /);

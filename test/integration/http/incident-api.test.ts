@@ -60,6 +60,22 @@ describe('incident API', () => {
     expect(future.items).to.deep.equal([]);
   });
 
+  it('filters the list by cluster and severity in the store', async () => {
+    const all = (await json(await call('GET', '/api/v1/incidents', TOKENS.viewer), 200)).items as Json[];
+    const eu = await json(await call('GET', '/api/v1/incidents?cluster=prod-eu1', TOKENS.viewer), 200);
+    expect(eu.items.map((i: Json) => i.id)).to.deep.equal([incidentId]);
+    const either = await json(await call('GET', `/api/v1/incidents?cluster=prod-eu1,${encodeURIComponent(all.find((i) => i.id !== incidentId)?.cluster ?? 'none')}`, TOKENS.viewer), 200);
+    expect(either.items).to.have.length(2);
+    const severity = all.find((i) => i.id === incidentId)?.severity as string;
+    const bySeverity = await json(await call('GET', `/api/v1/incidents?severity=${encodeURIComponent(severity)}&cluster=prod-eu1`, TOKENS.viewer), 200);
+    expect(bySeverity.items.map((i: Json) => i.id)).to.deep.equal([incidentId]);
+    const none = await json(await call('GET', '/api/v1/incidents?cluster=prod-eu1&severity=no-such-severity', TOKENS.viewer), 200);
+    expect(none).to.deep.equal({ items: [], nextCursor: null });
+    const empty = await json(await call('GET', `/api/v1/incidents?cluster=${'x'.repeat(201)}`, TOKENS.viewer), 400);
+    expect(empty).to.include({ code: 'API_INVALID_QUERY' });
+    expect(empty.details.path).to.equal('/cluster/0');
+  });
+
   it('refuses a bad query with API_INVALID_QUERY naming the parameter', async () => {
     const badStatus = await json(await call('GET', '/api/v1/incidents?status=burning', TOKENS.viewer), 400);
     expect(badStatus).to.include({ code: 'API_INVALID_QUERY' });

@@ -4,15 +4,17 @@
  */
 import { expect } from 'chai';
 import type { Incident, IncidentStatus } from '../../../src/incidents/model.ts';
-import type { Store } from '../../../src/store/types.ts';
+import { inPlace } from '../../../src/engine/history.ts';
+import type { IncidentQuery, Store } from '../../../src/store/types.ts';
+import { claimOf } from './contract-engine.ts';
 import { newIncident, rejection, timeWindow, unique, type ContractContext } from './contract-fixtures.ts';
 
 /** Follows cursors to the end and returns every id seen, in order. */
-async function allPages(store: Store, query: { since: string; until: string; status?: IncidentStatus[] }, limit: number) {
+async function allPages(store: Store, query: Omit<IncidentQuery, 'limit' | 'cursor'>, limit: number, list: 'listIncidents' | 'incidentSummaries' = 'listIncidents') {
   const ids: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 100; page++) {
-    const result = await store.listIncidents({ ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
+    const result = await store[list]({ ...query, limit, ...(cursor === undefined ? {} : { cursor }) });
     expect(result.items.length).to.be.at.most(limit);
     ids.push(...result.items.map((i) => i.id));
     if (result.nextCursor === null) return ids;
@@ -132,6 +134,72 @@ export function incidentsContract(ctx: ContractContext): void {
       for (const id of original) expect(seen).to.include(id);
     });
 
+    it('filters by cluster and severity in the store, page by page, with or without the counts', async () => {
+      const store = await ctx.open();
+      const window = timeWindow();
+      const cluster = unique('cluster');
+      const other = unique('cluster');
+      const made: Incident[] = [];
+      for (let i = 0; i < 12; i++) {
+        made.push(
+          await store.createIncident(
+            newIncident({ cluster: i % 3 === 2 ? other : i % 4 === 3 ? null : cluster, severity: i % 2 === 0 ? 'critical' : 'warning', status: i % 5 === 0 ? 'closed' : 'open', openedAt: window.at(i) }),
+          ),
+        );
+      }
+      const expected = (keep: (i: Incident) => boolean) => made.filter(keep).reverse().map((i) => i.id);
+      for (const list of ['listIncidents', 'incidentSummaries'] as const) {
+        expect(await allPages(store, { ...window, cluster: [cluster] }, 2, list)).to.deep.equal(expected((i) => i.cluster === cluster));
+        expect(await allPages(store, { ...window, cluster: [cluster, other] }, 3, list)).to.deep.equal(expected((i) => i.cluster !== null));
+        expect(await allPages(store, { ...window, severity: ['warning'] }, 2, list)).to.deep.equal(expected((i) => i.severity === 'warning'));
+        expect(await allPages(store, { ...window, cluster: [cluster], severity: ['critical'], status: ['open'] }, 1, list)).to.deep.equal(
+          expected((i) => i.cluster === cluster && i.severity === 'critical' && i.status === 'open'),
+        );
+        expect(await allPages(store, { ...window, cluster: [unique('nowhere')] }, 5, list)).to.deep.equal([]);
+      }
+      // Older than the newest 200 of the window still found by a filter: nothing is filtered after the page.
+      const page = await store.incidentSummaries({ ...window, cluster: [other], limit: 1 });
+      expect(page.items.map((i) => i.id)).to.deep.equal(expected((i) => i.cluster === other).slice(0, 1));
+      expect(page.nextCursor).to.be.a('string');
+    });
+
+    it('counts approvals waiting and changes in place per listed incident, as the engine sees them', async () => {
+      const store = await ctx.open();
+      const window = timeWindow();
+      const quiet = await store.createIncident(newIncident({ openedAt: window.at(1) }));
+      const busy = await store.createIncident(newIncident({ openedAt: window.at(2) }));
+      const run = await store.createRun({ incidentId: busy.id, runbook: unique('runbook'), groupKey: busy.key, trigger: 'firing', alert: { fingerprint: unique('fp'), status: 'firing', labels: {}, annotations: {}, startsAt: '2026-01-01T00:00:00.000Z', endsAt: null, generatorURL: '' }, episode: unique('episode'), notificationId: 1, requestedAt: '2026-01-01T00:00:05.000Z' });
+      const finished = { finishedAt: '2026-01-01T00:00:08.000Z', output: null, prior: 1, applied: 2, error: null };
+      // In place: succeeded, interrupted, a failed revert, a revert under way, revert: never. Not: reverted, conflict, failed step, read-only.
+      for (const [stepId, status, revertStatus, mutating] of [
+        ['a', 'succeeded', null, true],
+        ['b', 'interrupted', null, true],
+        ['c', 'succeeded', 'failed', true],
+        ['d', 'succeeded', 'reverting', true],
+        ['e', 'succeeded', 'reverted', true],
+        ['f', 'succeeded', 'conflict', true],
+        ['g', 'failed', null, true],
+        ['h', 'succeeded', null, false],
+      ] as const) {
+        const claim = (await store.claimStep(claimOf(run, { stepId, mutating, revert: stepId === 'a' ? 'never' : 'on-resolve' })))!;
+        await store.finishStep(claim.id, { ...finished, status });
+        if (revertStatus !== null) await store.setRevertStatus(claim.id, [null], { status: revertStatus, at: '2026-01-01T00:01:00.000Z', by: 'engine', detail: null });
+      }
+      const approval = { incidentId: busy.id, runId: run.id, runbook: run.runbook, action: 'kafka.setClientQuota', params: {}, plan: null, requestedAt: '2026-01-01T00:00:06.000Z', expiresAt: '2026-01-01T01:00:06.000Z' };
+      await store.requestApproval({ ...approval, stepId: 'x' });
+      await store.requestApproval({ ...approval, stepId: 'y' });
+      const decided = await store.requestApproval({ ...approval, stepId: 'z' });
+      await store.decideApproval(decided.id, { state: 'rejected', decidedAt: '2026-01-01T00:00:07.000Z', decidedBy: 'alice', reason: null });
+
+      const inForce = (await store.stepClaims({ incidentId: busy.id })).filter(inPlace).length;
+      expect(inForce).to.equal(4);
+      const { items } = await store.incidentSummaries({ ...window, limit: 10 });
+      expect(items).to.deep.equal([
+        { ...(await store.getIncident(busy.id)), pendingApprovals: 2, containmentsInForce: inForce },
+        { ...quiet, pendingApprovals: 0, containmentsInForce: 0 },
+      ]);
+    });
+
     it('rejects limits outside 1..500, unknown statuses, bad times and foreign cursors', async () => {
       const store = await ctx.open();
       for (const limit of [0, 501, 2.5]) {
@@ -139,6 +207,10 @@ export function incidentsContract(ctx: ContractContext): void {
       }
       await rejection(store.listIncidents({ limit: 10, status: ['burning' as IncidentStatus] }), 'STORE_INVALID_QUERY');
       await rejection(store.listIncidents({ limit: 10, status: [] }), 'STORE_INVALID_QUERY');
+      await rejection(store.incidentSummaries({ limit: 10, cluster: [] }), 'STORE_INVALID_QUERY');
+      await rejection(store.incidentSummaries({ limit: 10, severity: [''] }), 'STORE_INVALID_QUERY');
+      await rejection(store.listIncidents({ limit: 10, cluster: ['x'.repeat(201)] }), 'STORE_INVALID_QUERY');
+      await rejection(store.incidentSummaries({ limit: 0 }), 'STORE_INVALID_QUERY');
       await rejection(store.listIncidents({ limit: 10, since: 'last tuesday' }), 'STORE_INVALID_QUERY');
       const err = await rejection(store.listIncidents({ limit: 10, cursor: 'bm90LWEtY3Vyc29y' }), 'STORE_INVALID_QUERY');
       expect(err.statusCode).to.equal(400);
