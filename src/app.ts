@@ -22,6 +22,7 @@ import type { Engine } from './engine/engine.ts';
 import { consoleRouter } from './console/routes.ts';
 import { DEFAULTS } from './config/schema.ts';
 import { createAuthenticator } from './http/auth.ts';
+import { createFailureLimiter, DEFAULT_FAILURE_LIMIT } from './http/failure-limit.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { requestLogging } from './http/request-context.ts';
@@ -45,7 +46,7 @@ export interface AppDeps {
    * `grafana`, when given and configured, turns on Grafana annotations of incident timelines;
    * `notify` with subscriptions turns on event notifications (links absolute under `publicUrl`).
    */
-  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl' | 'console'>>;
+  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl' | 'console' | 'trustedProxies'>> & { auth?: Partial<Config['auth']> };
   /** Credentials to enforce (src/config/credentials.ts resolves them). */
   auth: AuthSettings;
   store: Store;
@@ -127,12 +128,18 @@ export function createApp(deps: AppDeps): App {
     hooks,
     ...(deps.retryDelaysMs === undefined ? {} : { retryDelaysMs: deps.retryDelaysMs }),
   });
-  const auth = createAuthenticator(deps.auth);
+  // Failed operator tokens, counted per client address in this process (src/http/failure-limit.ts).
+  const failures = deps.config.auth?.failures ?? DEFAULT_FAILURE_LIMIT;
+  const authLimit = { limiter: createFailureLimiter(failures, clock), settings: failures };
+  const auth = createAuthenticator(deps.auth, authLimit);
   let accepting = true;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Whose X-Forwarded-For is believed (req.ip, req.secure); none by default.
+  const proxies = deps.config.trustedProxies ?? [];
+  if (proxies.length > 0) app.set('trust proxy', proxies);
   app.use(requestLogging(logger));
   registerSystemRoutes(app, {
     store,
@@ -167,6 +174,7 @@ export function createApp(deps: AppDeps): App {
       sessionTtlMs: deps.config.console?.sessionTtlMs ?? DEFAULTS.sessionTtlMs,
       publicUrl: deps.config.publicUrl ?? null,
       bodyLimit: deps.config.limits.apiBodyBytes,
+      authLimit,
     }),
   );
   app.use(notFoundHandler);

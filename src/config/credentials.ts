@@ -41,7 +41,7 @@ export function generateToken(): string {
  *   wrote; CONFIG_CREDENTIALS_UNWRITABLE when it cannot be created.
  */
 export async function resolveCredentials(
-  config: Pick<Config, 'auth' | 'webhook' | 'apiTokens' | 'dataDir'>,
+  config: Pick<Config, 'webhook' | 'apiTokens' | 'dataDir'> & { auth: Pick<Config['auth'], 'disabled'> },
   deps: { logger: Logger; now: () => Date },
 ): Promise<AuthSettings> {
   const configured: AuthSettings = {

@@ -50,6 +50,10 @@ export const ENV_SETTINGS: readonly EnvSetting[] = [
   { variable: 'FIREBREAK_NOTIFY_SUBSCRIPTIONS', path: ['notify', 'subscriptions'], parse: asJsonObject },
   { variable: 'FIREBREAK_PUBLIC_URL', path: ['publicUrl'], parse: asString },
   { variable: 'FIREBREAK_CONSOLE_SESSION_TTL_MS', path: ['console', 'sessionTtlMs'], parse: asInteger },
+  { variable: 'FIREBREAK_AUTH_FAILURES_PER_CLIENT', path: ['auth', 'failures', 'perClient'], parse: asInteger },
+  { variable: 'FIREBREAK_AUTH_FAILURES_TOTAL', path: ['auth', 'failures', 'total'], parse: asInteger },
+  { variable: 'FIREBREAK_AUTH_FAILURES_WINDOW_MS', path: ['auth', 'failures', 'windowMs'], parse: asInteger },
+  { variable: 'FIREBREAK_TRUSTED_PROXIES', path: ['trustedProxies'], parse: asList },
   { variable: 'FIREBREAK_HTTP_ALLOW_HOSTS', path: ['http', 'allowHosts'], parse: asList },
   { variable: 'FIREBREAK_ALERTMANAGER_URLS', path: ['alertmanager', 'urls'], parse: asList },
 ];

@@ -9,6 +9,7 @@
 import { loadAll as parseYamlDocuments, YAMLException } from 'js-yaml';
 import { posix } from 'node:path';
 import { DEFAULT_ENGINE_LIMITS } from '../engine/settings.ts';
+import { DEFAULT_FAILURE_LIMIT } from '../http/failure-limit.ts';
 import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
 import { compileSchema, formatProblem, type SchemaProblem } from './json-schema.ts';
@@ -170,7 +171,11 @@ function withDefaults(input: ConfigInput): Config {
     runbooks: (input.runbooks as string | undefined) ?? DEFAULTS.runbooks,
     logLevel: (input.logLevel as Config['logLevel'] | undefined) ?? DEFAULTS.logLevel,
     logFormat: (input.logFormat as Config['logFormat'] | undefined) ?? DEFAULTS.logFormat,
-    auth: { disabled: (section(input, 'auth').disabled as boolean | undefined) ?? false },
+    auth: {
+      disabled: (section(input, 'auth').disabled as boolean | undefined) ?? false,
+      failures: { ...DEFAULT_FAILURE_LIMIT, ...(section(section(input, 'auth'), 'failures') as Partial<Config['auth']['failures']>) },
+    },
+    trustedProxies: [...((input.trustedProxies as string[] | undefined) ?? [])],
     webhook: {},
     apiTokens: ((input.apiTokens as Config['apiTokens'] | undefined) ?? []).map((t) => ({ ...t })),
     kafka: {

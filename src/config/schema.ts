@@ -67,7 +67,18 @@ export interface Config {
   auth: {
     /** Explicit opt-out of every credential check (logged as a warning at each start). */
     disabled: boolean;
+    /**
+     * Failed attempts with an operator token (console sign-in, API) a client address may make
+     * within `windowMs`, and all clients together, before they are refused (src/http/failure-limit.ts).
+     */
+    failures: { perClient: number; total: number; windowMs: number };
   };
+  /**
+   * Proxies (addresses or CIDR ranges) in front of this server whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` are believed: the client address of the failure limit and `Secure`
+   * cookies behind a TLS-terminating proxy. Empty: the connection's own address.
+   */
+  trustedProxies: string[];
   webhook: {
     /** Bearer token Alertmanager sends (`http_config.authorization.credentials`). */
     token?: string;
@@ -224,7 +235,23 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
     auth: {
       type: 'object',
       additionalProperties: false,
-      properties: { disabled: { type: 'boolean' } },
+      properties: {
+        disabled: { type: 'boolean' },
+        failures: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            perClient: { type: 'integer', minimum: 1, maximum: 100_000 },
+            total: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            windowMs: { type: 'integer', minimum: 1_000, maximum: 86_400_000 },
+          },
+        },
+      },
+    },
+    trustedProxies: {
+      type: 'array',
+      maxItems: 100,
+      items: { type: 'string', minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' },
     },
     webhook: {
       type: 'object',

@@ -14,7 +14,9 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Engine } from '../engine/engine.ts';
 import { FirebreakError, toFirebreakError } from '../errors.ts';
+import { clientOf, type AuthLimit } from '../http/auth.ts';
 import { errorBody, httpError } from '../http/errors.ts';
+import { rateLimited } from '../http/failure-limit.ts';
 import { streamTimeline, lastEventId } from '../http/event-stream.ts';
 import { requestContext } from '../http/request-context.ts';
 import { incidentNotFound } from '../incidents/errors.ts';
@@ -49,6 +51,8 @@ export interface ConsoleDeps {
   sessionTtlMs: number;
   publicUrl: string | null;
   bodyLimit: number;
+  /** Failed sign-ins counted per client address, shared with the API's operator tokens. */
+  authLimit?: AuthLimit;
 }
 
 /** Success notices by key: fixed texts, so a crafted link cannot make the page say anything else. */
@@ -258,10 +262,24 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       if (!sameOrigin(req) || !sessions.signInChallengeOk(req, field(req.body, '_challenge'))) {
         throw httpError(403, 'CONSOLE_CSRF', 'the sign-in form was not sent from this server\'s sign-in page: open it again');
       }
+      const refused = (status: number, error: FirebreakError | null, text: string) => {
+        requestContext(res).errorCode = error?.code ?? 'AUTH_INVALID';
+        if (error !== null) res.setHeader('Retry-After', String(error.details?.retryAfterSeconds ?? 1));
+        send(res, status, signInPage({ challenge: sessions.signInChallenge(req, res), next, error: text, signedOut: false }));
+      };
+      // Checked before the token is looked at: a client over the limit learns nothing, even with a right one.
+      const limit = deps.authLimit;
+      const before = limit?.limiter.check(clientOf(req));
+      if (limit !== undefined && before?.limited === true) {
+        const error = rateLimited(before, limit.settings);
+        refused(429, error, `Sign-in refused: ${error.message}.`);
+        return;
+      }
       const name = await sessions.signIn(req, res, field(req.body, 'token'));
       if (name === null) {
-        requestContext(res).errorCode = 'AUTH_INVALID';
-        send(res, 401, signInPage({ challenge: sessions.signInChallenge(req, res), next, error: 'That is not an operator token of this server.', signedOut: false }));
+        const after = limit?.limiter.fail(clientOf(req));
+        const error = limit !== undefined && after?.limited === true ? rateLimited(after, limit.settings) : null;
+        refused(error === null ? 401 : 429, error, `That is not an operator token of this server.${error === null ? '' : ` Sign-in refused from now on: ${error.message}.`}`);
         return;
       }
       res.redirect(303, next);

@@ -15,6 +15,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthSettings } from '../config/credentials.ts';
 import type { Role } from '../config/schema.ts';
 import { httpError } from './errors.ts';
+import { rateLimited, type FailureLimiter, type FailureLimitSettings } from './failure-limit.ts';
 import { requestContext, type Principal } from './request-context.ts';
 
 const ROLE_RANK: Record<Role, number> = { viewer: 1, responder: 2, admin: 3 };
@@ -67,7 +68,28 @@ function parseAuthorization(header: string): Credential | null {
   return null;
 }
 
-export function createAuthenticator(settings: AuthSettings): Authenticator {
+/** Failed operator tokens counted per client address (failure-limit.ts). */
+export interface AuthLimit {
+  limiter: FailureLimiter;
+  settings: FailureLimitSettings;
+}
+
+/** The address a request came from, as express sees it (`trust proxy` decides whose). */
+export function clientOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Refuses a client over the limit: 429 AUTH_RATE_LIMITED with `Retry-After` set on `res`. */
+export function refuseIfLimited(limit: AuthLimit | undefined, req: Request, res: Response): void {
+  if (limit === undefined) return;
+  const check = limit.limiter.check(clientOf(req));
+  if (!check.limited) return;
+  const error = rateLimited(check, limit.settings);
+  res.setHeader('Retry-After', String(error.details?.retryAfterSeconds ?? 1));
+  throw error;
+}
+
+export function createAuthenticator(settings: AuthSettings, limit?: AuthLimit): Authenticator {
   const webhookPrincipal: Principal = { kind: 'webhook', name: 'alertmanager' };
   const bearer: DigestEntry[] = settings.apiTokens.map((t) => ({
     digest: digest(t.token),
@@ -125,9 +147,18 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
       };
     },
     operator(role: Role) {
+      const counted = settings.disabled ? undefined : limit;
       return (req: Request, res: Response, next: NextFunction) => {
         try {
-          const principal = authenticated(req, res);
+          refuseIfLimited(counted, req, res);
+          let principal: Principal;
+          try {
+            principal = authenticated(req, res);
+          } catch (err) {
+            // A wrong token is a guess; a missing header is not.
+            if ((err as { code?: unknown }).code === 'AUTH_INVALID') counted?.limiter.fail(clientOf(req));
+            throw err;
+          }
           if (principal.kind === 'webhook') {
             throw httpError(403, 'AUTH_FORBIDDEN', 'the webhook credentials cannot use the API; use an operator token');
           }

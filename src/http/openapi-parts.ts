@@ -23,6 +23,7 @@ export function operation(role: string, summary: string, extra: Json): Json {
 export const AUTH_ERRORS = {
   '401': errorResponse('Missing or invalid credentials.', ['AUTH_MISSING', 'AUTH_INVALID']),
   '403': errorResponse('The credentials lack the needed role.', ['AUTH_FORBIDDEN']),
+  '429': errorResponse('Too many wrong operator tokens from this client address; Retry-After says when to try again.', ['AUTH_RATE_LIMITED']),
 };
 export const BODY_ERRORS = {
   '400': errorResponse('Malformed request.', ['API_INVALID_JSON', 'API_INVALID_BODY']),

@@ -67,7 +67,9 @@ export function buildOpenApiDocument(version: string): Json {
               }),
             },
             '400': errorResponse('Not a valid v4 payload.', ['WEBHOOK_INVALID_JSON', 'WEBHOOK_PAYLOAD_TOO_DEEP', 'WEBHOOK_INVALID_PAYLOAD', 'WEBHOOK_UNSUPPORTED_VERSION']),
-            ...AUTH_ERRORS,
+            // The webhook is never rate limited: no 429.
+            '401': AUTH_ERRORS['401'],
+            '403': AUTH_ERRORS['403'],
             '413': errorResponse('Body larger than limits.webhookBodyBytes.', ['WEBHOOK_PAYLOAD_TOO_LARGE']),
             '415': errorResponse('Not application/json.', ['WEBHOOK_UNSUPPORTED_MEDIA_TYPE']),
             '503': errorResponse('Not stored; Alertmanager retries.', ['WEBHOOK_NOT_STORED']),

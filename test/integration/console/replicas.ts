@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../../../src/app.ts';
+import { createApp, type App, type AppDeps } from '../../../src/app.ts';
 import type { AuthSettings } from '../../../src/config/credentials.ts';
 import { DEFAULTS } from '../../../src/config/schema.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
@@ -27,8 +27,11 @@ export interface Replica {
 
 export interface Replicas {
   clock: FakeClock;
-  /** Starts a replica; `wrap` sees the store before the app does (to count its calls). */
-  start(auth?: AuthSettings, options?: { wrap?: (store: Store) => Store }): Promise<Replica>;
+  /**
+   * Starts a replica; `wrap` sees the store before the app does (to count its calls), `config`
+   * adds to the app's configuration.
+   */
+  start(auth?: AuthSettings, options?: { wrap?: (store: Store) => Store; config?: Pick<AppDeps['config'], 'auth' | 'trustedProxies'> }): Promise<Replica>;
   close(): Promise<void>;
 }
 
@@ -70,7 +73,7 @@ export async function replicas(): Promise<Replicas> {
       const store = await openSqliteStore({ path: join(dir, 'firebreak.db'), logger: silentLogger(), clock });
       await store.migrate();
       const app = createApp({
-        config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS } },
+        config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS }, ...options.config },
         auth,
         store: options.wrap?.(store) ?? store,
         clock,

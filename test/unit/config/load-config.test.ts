@@ -178,7 +178,7 @@ describe('loadConfig', () => {
 
   it('treats empty variables as unset and reads booleans strictly', () => {
     expect(loadConfig({ env: { FIREBREAK_MODE: '', FIREBREAK_AUTH_DISABLED: 'yes' }, argv: [], readFile: files({}) }))
-      .to.deep.include({ mode: 'dry-run', auth: { disabled: true } });
+      .to.deep.include({ mode: 'dry-run', auth: { disabled: true, failures: { perClient: 10, total: 100, windowMs: 900_000 } } });
     const err = loadError(() => loadConfig({ env: { FIREBREAK_AUTH_DISABLED: 'maybe' }, argv: [], readFile: files({}) }));
     expect(err.message).to.equal('environment FIREBREAK_AUTH_DISABLED: must be true or false');
   });

@@ -1,4 +1,7 @@
-/** The console's and the notifier's settings: publicUrl, notify.subscriptions, console.sessionTtlMs. */
+/**
+ * The console's and the notifier's settings: publicUrl, notify.subscriptions,
+ * console.sessionTtlMs, the failed sign-in limit (auth.failures) and trustedProxies.
+ */
 import { expect } from 'chai';
 import { loadConfig } from '../../../src/config/load.ts';
 import { FirebreakError } from '../../../src/errors.ts';
@@ -42,6 +45,22 @@ console: { sessionTtlMs: 3600000 }
     const unknownTarget = failure(() => load(`notify: { subscriptions: { oncall: [resolved] } }`));
     expect(unknownTarget.code).to.equal('CONFIG_INVALID');
     expect(unknownTarget.message).to.contain('no notification target "oncall" is configured (notify.targets is empty)');
+  });
+
+  it('limits failed sign-ins by default, and reads the limit and the trusted proxies from the file and the environment', () => {
+    const defaults = load('');
+    expect(defaults.auth.failures).to.deep.equal({ perClient: 10, total: 100, windowMs: 900_000 });
+    expect(defaults.trustedProxies).to.deep.equal([]);
+    const file = load(`auth: { failures: { perClient: 5 } }\ntrustedProxies: [10.0.0.0/8, "::1"]`);
+    expect(file.auth.failures).to.deep.equal({ perClient: 5, total: 100, windowMs: 900_000 });
+    expect(file.trustedProxies).to.deep.equal(['10.0.0.0/8', '::1']);
+    const env = load('', { FIREBREAK_AUTH_FAILURES_TOTAL: '50', FIREBREAK_AUTH_FAILURES_WINDOW_MS: '60000', FIREBREAK_TRUSTED_PROXIES: '127.0.0.1, 192.168.0.0/16' });
+    expect(env.auth.failures).to.deep.equal({ perClient: 10, total: 50, windowMs: 60_000 });
+    expect(env.trustedProxies).to.deep.equal(['127.0.0.1', '192.168.0.0/16']);
+    const bad = failure(() => load(`auth: { failures: { perClient: 0 } }`));
+    expect([bad.code, bad.details?.path]).to.deep.equal(['CONFIG_INVALID', '/auth/failures/perClient']);
+    const badProxy = failure(() => load(`trustedProxies: [loadbalancer.internal]`));
+    expect([badProxy.code, badProxy.details?.path]).to.deep.equal(['CONFIG_INVALID', '/trustedProxies/0']);
   });
 
   it('reads FIREBREAK_PUBLIC_URL and FIREBREAK_NOTIFY_SUBSCRIPTIONS', () => {
