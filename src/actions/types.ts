@@ -14,21 +14,9 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { DataLossFinding, RetentionImpact } from './kafka/actions/retention-impact.ts';
 import type { KafkaAdmin } from './kafka/types.ts';
+import type { NotifyTarget, RevertMode, SafetyLimits } from '../model/action.ts';
 
-/** Limits no runbook can lift (defaults in config; actions enforce the hard floors). */
-export interface SafetyLimits {
-  /** Lowest byte-rate quota firebreak will set, bytes/s (never below 1). */
-  minQuotaByteRate: number;
-  /** Lowest retention.ms firebreak will set (never below 60000). */
-  minRetentionMs: number;
-  /** Topic name patterns (anchored regex sources) that are never changed; `__*` is always protected. */
-  protectedTopics: string[];
-}
-
-export const HARD_LIMITS = {
-  minQuotaByteRate: 1,
-  minRetentionMs: 60_000,
-} as const;
+export { HARD_LIMITS, REVERT_MODES, type NotifyTarget, type RevertMode, type SafetyLimits } from '../model/action.ts';
 
 /**
  * Where the HTTP integrations are and how to reach them: the `prometheus`, `grafana`, `notify`
@@ -42,13 +30,6 @@ export interface IntegrationSettings {
   grafana?: { url: string | null; token: string | null; timeoutMs: number };
   notify?: { targets: Readonly<Record<string, NotifyTarget>>; timeoutMs: number };
   http?: { allowHosts: readonly string[]; timeoutMs: number };
-}
-
-/** A named notification target (`notify.targets.<name>` in the configuration). */
-export interface NotifyTarget {
-  url: string;
-  /** `slack`: Slack-compatible incoming webhook (`{"text": ...}`); `webhook`: generic JSON. */
-  kind: 'slack' | 'webhook';
 }
 
 export interface ActionContext {
@@ -106,8 +87,6 @@ export type RevertOutcome =
       /** Keys without a conflict that were restored in the same call (partial revert). */
       changes?: Change[];
     };
-
-export type RevertMode = 'on-resolve' | 'manual' | 'never';
 
 /**
  * Whether a change had its effect, judged where the data exists after the time the system needs

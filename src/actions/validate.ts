@@ -4,13 +4,9 @@
  * action sees its params. Errors name the offending JSON pointer, so a runbook author or an
  * operator at the CLI sees `/entity/client-id: must be string,null` rather than "invalid".
  */
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { createAjv } from '../core/json-schema.ts';
 import { FirebreakError } from '../errors.ts';
-
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the
-// module object, whose callable is `.default` at type level but the module itself at run time.
-const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
 
 /** One validation failure: a JSON pointer into the params and what is wrong there. */
 export interface ParamsError {
@@ -32,14 +28,8 @@ export interface ParamsCompiler {
 }
 
 export function createParamsCompiler(): ParamsCompiler {
-  const ajv = new Ajv2020({
-    strict: true,
-    allErrors: true,
-    // `type: ['string', 'null']` is how nullable values (the default quota entity) are spelled.
-    allowUnionTypes: true,
-    useDefaults: true,
-  });
-  addFormats(ajv);
+  // `type: ['string', 'null']` is how nullable values (the default quota entity) are spelled.
+  const ajv = createAjv({ strict: true, allErrors: true, allowUnionTypes: true, useDefaults: true });
   return {
     compile(actionName, schema) {
       assertClosedObjects(actionName, schema, '#');

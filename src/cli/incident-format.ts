@@ -3,9 +3,10 @@
  * (`incidents`, `incident`, `approvals`). Pure functions of the API's JSON and `now`; column
  * widths follow the content. Scripts use `--json` instead: this text may change.
  */
-import { formatDuration, FIGURES } from '../incidents/figures.ts';
+import { FIGURES } from '../incidents/figures.ts';
+import { formatDuration } from '../core/duration.ts';
 import type { IncidentDetail, IncidentSummary, WaitingApproval } from '../incidents/overview.ts';
-import type { TimelineEntry } from '../incidents/model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 
 /** Rows under a header, columns padded to their widest cell; the last column is not padded. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -22,7 +23,7 @@ const dash = (value: string | null | undefined) => (value === null || value === 
 
 /** `4m 12s` from an ISO time to `now`. */
 export function age(from: string, now: number): string {
-  return formatDuration(Math.max(0, now - Date.parse(from)));
+  return formatDuration(Math.max(0, now - Date.parse(from)), 'human');
 }
 
 export function incidentsTable(items: readonly IncidentSummary[], now: number): string {
@@ -57,7 +58,7 @@ function show(value: unknown): string {
 /** When an approval expires, relative to now. */
 function expiry(expiresAt: string, now: number): string {
   const left = Date.parse(expiresAt) - now;
-  return left > 0 ? `expires in ${formatDuration(left)} (${expiresAt})` : `expired at ${expiresAt}`;
+  return left > 0 ? `expires in ${formatDuration(left, 'human')} (${expiresAt})` : `expired at ${expiresAt}`;
 }
 
 export function approvalsText(items: readonly WaitingApproval[], now: number): string {
@@ -91,7 +92,7 @@ export function incidentText(detail: IncidentDetail, timeline: readonly Timeline
   out.push('Figures:');
   for (const figure of FIGURES) {
     const ms = detail.figures[figure.name];
-    out.push(`  ${figure.label.padEnd(16)} ${(ms === null ? 'not yet' : formatDuration(ms)).padEnd(9)} (${figure.definition})`);
+    out.push(`  ${figure.label.padEnd(16)} ${(ms === null ? 'not yet' : formatDuration(ms, 'human')).padEnd(9)} (${figure.definition})`);
   }
   out.push('');
   out.push(`Alerts (${detail.alerts.length}):`);

@@ -8,7 +8,7 @@ import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
-import type { ApiToken, BasicAuthCredentials, Config } from './schema.ts';
+import { ROLES, type ApiToken, type BasicAuthCredentials, type Config } from './schema.ts';
 
 /** What the HTTP layer authenticates against. */
 export interface AuthSettings {
@@ -95,7 +95,7 @@ function parseCredentials(text: string): CredentialsFile | null {
   const file = value as Partial<CredentialsFile> | null;
   if (typeof file?.webhook?.token !== 'string' || !Array.isArray(file.apiTokens)) return null;
   const tokensOk = file.apiTokens.every(
-    (t) => typeof t?.name === 'string' && typeof t.token === 'string' && ['viewer', 'responder', 'admin'].includes(t.role),
+    (t) => typeof t?.name === 'string' && typeof t.token === 'string' && (ROLES as readonly string[]).includes(t.role),
   );
   return tokensOk && file.apiTokens.length > 0 ? (file as CredentialsFile) : null;
 }

@@ -3,9 +3,9 @@
  * truth for what is accepted: unknown keys are rejected) and its defaults. docs/configuration.md
  * describes every setting; keep the two in step.
  */
-import type { NotifyTarget, SafetyLimits } from '../actions/types.ts';
-import type { EngineLimits } from '../engine/settings.ts';
 import { LOG_FORMATS, type LogFormat } from '../core/logger.ts';
+import { NOTIFY_TARGET_KINDS, type NotifyTarget, type SafetyLimits } from '../model/action.ts';
+import { MODES, type EngineLimits, type Mode } from '../model/engine.ts';
 
 /** Events the notifier sends to subscribed targets (docs/console.md#notifications). */
 export const NOTIFICATION_EVENTS = ['approval-requested', 'containment-applied', 'containment-released', 'escalated', 'resolved', 'status-update'] as const;
@@ -15,9 +15,9 @@ export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const ROLES = ['viewer', 'responder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const MODES = ['dry-run', 'enforce'] as const;
-/** `dry-run` plans and records mutating steps without executing them; `enforce` executes them. */
-export type Mode = (typeof MODES)[number];
+/** How a PostgreSQL store's connections use TLS (`postgres.tls.mode`). */
+export const TLS_MODES = ['disable', 'require', 'verify-full'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -49,7 +49,7 @@ export interface Config {
     /** How long a write waits for another replica's transaction before a retriable 503, ms. */
     lockTimeoutMs: number;
     tls: {
-      mode: 'disable' | 'require' | 'verify-full';
+      mode: TlsMode;
       /** Files (PEM) of the CA to trust, and of a client certificate and key. */
       caFile: string | null;
       certFile: string | null;
@@ -220,7 +220,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
           type: 'object',
           additionalProperties: false,
           properties: {
-            mode: { enum: ['disable', 'require', 'verify-full'] },
+            mode: { enum: [...TLS_MODES] },
             caFile: { type: 'string', minLength: 1 },
             certFile: { type: 'string', minLength: 1 },
             keyFile: { type: 'string', minLength: 1 },
@@ -329,7 +329,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
             type: 'object',
             additionalProperties: false,
             required: ['url', 'kind'],
-            properties: { url: httpUrl, kind: { enum: ['slack', 'webhook'] } },
+            properties: { url: httpUrl, kind: { enum: [...NOTIFY_TARGET_KINDS] } },
           },
         },
         timeoutMs: requestTimeout,

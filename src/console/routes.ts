@@ -21,13 +21,13 @@ import { streamTimeline, lastEventId } from '../http/event-stream.ts';
 import { requestContext } from '../http/request-context.ts';
 import { incidentNotFound } from '../incidents/errors.ts';
 import { closeIncident } from '../incidents/lifecycle.ts';
-import type { IncidentStatus, Phase, RoleName } from '../incidents/model.ts';
+import { INCIDENT_STATUSES, type IncidentStatus, type Phase, ROLE_NAMES, type RoleName } from '../model/incident.ts';
 import { addActionItem, addNote, assignRole, postStatusUpdate } from '../incidents/operations.ts';
 import { incidentDetail, listIncidentSummaries, waitingApprovals, wholeTimeline } from '../incidents/overview.ts';
 import { buildPostmortem, renderPostmortemMarkdown } from '../incidents/postmortem.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { LiveFeed } from '../record/live-feed.ts';
-import type { EngineRun } from '../store/engine-types.ts';
+import type { EngineRun } from '../model/engine.ts';
 import { isIssuedCursor } from '../store/query.ts';
 import type { Store } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
@@ -39,6 +39,7 @@ import { runbooksPage } from './pages/runbooks.ts';
 import { errorPage, signInPage } from './pages/sign-in.ts';
 import { sameOrigin, securityHeaders } from './security.ts';
 import { csrfOk, SessionManager, type ConsoleUser } from './sessions.ts';
+import { isOneOf } from '../core/vocabulary.ts';
 
 export interface ConsoleDeps {
   store: Store;
@@ -69,8 +70,7 @@ const NOTICES: Record<string, string> = {
   close: 'Incident closed.',
 };
 
-const STATUSES = new Set<IncidentStatus>(['open', 'contained', 'resolved', 'recovered', 'closed']);
-const ROLE_NAMES = new Set<RoleName>(['commander', 'tech-lead', 'communications', 'scribe']);
+const STATUSES: ReadonlySet<string> = new Set(INCIDENT_STATUSES);
 const BACK = /^\/(incidents\/[A-Za-z0-9_-]{1,64}|runbooks)?$/;
 /** Incidents per page of the list (filters apply in the store, before the page is cut). */
 const LIST_LIMIT = 100;
@@ -388,7 +388,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   router.post('/incidents/:id/roles', ...action('responder', async (req, res, user) => {
     const role = field(req.body, 'role') as RoleName;
-    if (!ROLE_NAMES.has(role)) throw httpError(400, 'CONSOLE_INVALID_FORM', 'role must be commander, tech-lead, communications or scribe', { field: 'role' });
+    if (!isOneOf(ROLE_NAMES, role)) throw httpError(400, 'CONSOLE_INVALID_FORM', `role must be ${ROLE_NAMES.slice(0, -1).join(', ')} or ${ROLE_NAMES.at(-1)}`, { field: 'role' });
     await assignRole(ops, String(req.params.id), { role, person: required(req.body, 'person', 200) }, user.principal.name);
     done(res, backOf(req.body), 'role');
   }));

@@ -6,7 +6,7 @@
  * is expired on the spot (`approval.expired`) and the decision refused with ENGINE_APPROVAL_EXPIRED.
  */
 import { incidentNotFound } from '../incidents/errors.ts';
-import type { Approval } from '../store/engine-types.ts';
+import type { Approval } from '../model/engine.ts';
 import { approvalExpired, approvalNotFound, approvalNotPending } from './errors.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';
 

@@ -6,7 +6,7 @@
  * condition never releases a change. The error is kept for the timeline.
  */
 import { toFirebreakError } from '../errors.ts';
-import type { ReleaseSpec, StepClaim } from '../store/engine-types.ts';
+import type { ReleaseSpec, StepClaim } from '../model/engine.ts';
 import { stepTimeout } from './errors.ts';
 import { withTimeout } from './execute.ts';
 import { actionContext, type Runtime } from './runtime.ts';

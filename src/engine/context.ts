@@ -2,7 +2,7 @@
  * The data a step's templates see (`labels`, `alert`, `incident`, `steps`...), built from the
  * incident, the alert that asked for the run and the steps of the run so far.
  */
-import type { Alert, AlertStatus, Incident } from '../incidents/model.ts';
+import type { Alert, AlertStatus, Incident } from '../model/incident.ts';
 import type { TemplateContext } from '../runbooks/template.ts';
 
 /** What a template may read about one earlier step of the run. */

@@ -5,12 +5,12 @@
  * automation switch, runbook reload). docs/engine.md describes the whole.
  */
 import type { StoreTx } from '../store/types.ts';
-import type { Alert, Notification, TimelineKind } from '../incidents/model.ts';
+import type { Alert, Notification, TimelineKind } from '../model/incident.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import type { LoadResult } from '../runbooks/load.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
-import type { Approval, AutomationState } from '../store/engine-types.ts';
+import type { Approval, AutomationState, Mode } from '../model/engine.ts';
 import { decideApproval, type ApprovalVerdict } from './approvals.ts';
 import { keyForAlert, recordRunRequests } from './enqueue.ts';
 import { realSleep } from './execute.ts';
@@ -20,14 +20,14 @@ import { RECONCILE_KEY, reconcileSettings, reconcileTimer } from './reconcile.ts
 import { afterRelease, releaseTimer } from './release.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
 import { RunLeases } from './leases.ts';
-import { engineLimits, type EngineMode } from './settings.ts';
+import { engineLimits } from './settings.ts';
 import { simulateNotification, type Simulation } from './simulate.ts';
 import { timerOwner, type TimerKinds } from './timers.ts';
 import { EngineWorker } from './worker.ts';
 
 /** `GET /api/v1/automation`. */
 export interface AutomationStatus extends AutomationState {
-  mode: EngineMode;
+  mode: Mode;
 }
 
 export interface Engine {

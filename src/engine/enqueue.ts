@@ -17,14 +17,14 @@
  *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Alert, Incident, Notification, TimelineKind } from '../incidents/model.ts';
+import type { Alert, Incident, Notification, TimelineKind } from '../model/incident.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
 import type { Runbook } from '../runbooks/types.ts';
 import type { StoreTx } from '../store/types.ts';
 import { currentStates } from '../incidents/alert-state.ts';
-import { inPlace } from './history.ts';
+import { inPlace } from '../model/engine.ts';
 
 /** The runbooks in force (a RunbookSet satisfies it). */
 export interface RunbookSource {

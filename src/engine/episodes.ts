@@ -19,12 +19,11 @@
  */
 import type { Action } from '../actions/types.ts';
 import { FirebreakError } from '../errors.ts';
-import { formatDuration } from '../runbooks/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
-import type { EngineRun, ReleaseLevel, StepClaim } from '../store/engine-types.ts';
+import { inPlace, type EngineRun, type ReleaseLevel, type StepClaim } from '../model/engine.ts';
 import { recordEscalation, sendEscalation, type Escalation } from './escalate.ts';
-import { inPlace } from './history.ts';
 import { changeLevel, LEVEL_ZERO, recordOf, releaseStateOf } from './levels.ts';
 import { record, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';

@@ -6,7 +6,7 @@
  * committed; a failed send is logged and changes nothing else).
  */
 import { toFirebreakError } from '../errors.ts';
-import type { Phase } from '../incidents/model.ts';
+import type { Phase } from '../model/incident.ts';
 import { actionContext, record, type Recorder, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
 

@@ -48,7 +48,7 @@
  * caps take the smaller, floors the larger of global and runbook values; protected topics are
  * the union.
  */
-import { formatDuration } from '../runbooks/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type RunbookPolicy } from '../runbooks/types.ts';
 import type { Guard, GuardDecision, GuardInput, GuardReason, GuardVerdict, PlanSummary, RunRecord } from './guards/types.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { Plan } from '../actions/types.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type RunbookStep } from '../runbooks/types.ts';
-import type { Approval, EngineRun, StepClaim } from '../store/engine-types.ts';
+import { inPlace, type Approval, type EngineRun } from '../model/engine.ts';
 import type { StoreTx } from '../store/types.ts';
 import type { ApprovalRecord, GuardHistory, RunOutcome, RunRecord } from './guards.ts';
 import { summarizePlan } from './plan-summary.ts';
@@ -26,11 +26,6 @@ export function runRecord(run: EngineRun, incidentId: string): RunRecord | null 
   else if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'blocked') outcome = run.status;
   else outcome = 'aborted';
   return { id: String(run.id), startedAt: ms(run.startedAt), finishedAt: run.finishedAt === null ? null : ms(run.finishedAt), outcome };
-}
-
-/** True for a change that was made (or may have been: interrupted) and is not undone. */
-export function inPlace(claim: StepClaim): boolean {
-  return claim.mutating && (claim.status === 'succeeded' || claim.status === 'interrupted') && claim.revertStatus !== 'reverted' && claim.revertStatus !== 'conflict';
 }
 
 /** The plan stored on a claim, when it has the shape of one. */

@@ -12,4 +12,4 @@ export {
   type SimulationDeps,
   type SimulationProblem,
 } from './simulate.ts';
-export { DEFAULT_ENGINE_LIMITS, engineLimits, guardSettings, type EngineConfig, type EngineLimits, type EngineMode } from './settings.ts';
+export { engineLimits, guardSettings, type EngineConfig } from './settings.ts';

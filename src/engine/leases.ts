@@ -18,7 +18,7 @@
  */
 import { FirebreakError } from '../errors.ts';
 import { toIso } from '../incidents/normalize.ts';
-import type { EngineRun, RunPatch } from '../store/engine-types.ts';
+import type { EngineRun, RunPatch } from '../model/engine.ts';
 import type { Recorder, Runtime } from './runtime.ts';
 import { timerOwner } from './timers.ts';
 

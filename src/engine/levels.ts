@@ -15,7 +15,7 @@
  */
 import type { RevertOutcome } from '../actions/types.ts';
 import { toFirebreakError, type FirebreakError } from '../errors.ts';
-import type { ReleaseLevel, ReleaseSpec, ReleaseState, StepClaim } from '../store/engine-types.ts';
+import type { ReleaseLevel, ReleaseSpec, ReleaseState, StepClaim } from '../model/engine.ts';
 import { stepTimeout } from './errors.ts';
 import { withTimeout } from './execute.ts';
 import { actionContext, record, type Runtime } from './runtime.ts';

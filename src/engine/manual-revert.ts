@@ -14,7 +14,7 @@
  */
 import { incidentNotFound } from '../incidents/errors.ts';
 import { notReversible, stepNotFound } from './errors.ts';
-import { inPlace } from './history.ts';
+import { inPlace } from '../model/engine.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { releaseStateOf } from './levels.ts';
 import { retryDelayMs } from './timers.ts';

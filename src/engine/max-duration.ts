@@ -7,11 +7,10 @@
  * Alertmanager reconciliation is configured: it is the backstop for resolves that never arrive
  * and conditions that never hold.
  */
-import { formatDuration } from '../runbooks/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 import { toIso } from '../incidents/normalize.ts';
-import type { EngineTimer, StepClaim } from '../store/engine-types.ts';
+import { inPlace, type EngineTimer, type StepClaim } from '../model/engine.ts';
 import { escalate } from './escalate.ts';
-import { inPlace } from './history.ts';
 import { releaseStateOf } from './levels.ts';
 import { releaseTimerState } from './release.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';

@@ -17,10 +17,9 @@
 import { exchange } from '../actions/http/client.ts';
 import { toFirebreakError } from '../errors.ts';
 import { currentStates } from '../incidents/alert-state.ts';
-import type { Alert, Incident } from '../incidents/model.ts';
+import type { Alert, Incident } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
-import type { EngineTimer } from '../store/engine-types.ts';
-import { inPlace } from './history.ts';
+import { inPlace, type EngineTimer } from '../model/engine.ts';
 import type { Runtime } from './runtime.ts';
 import type { EngineConfig } from './settings.ts';
 import type { TimerResult } from './timers.ts';

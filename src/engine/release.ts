@@ -25,14 +25,13 @@
  * `engine.revertEscalateMs` it is escalated (`revert-stuck`) and still retried. An error that
  * cannot go away by itself (not retriable) is escalated at once and not retried.
  */
-import { formatDuration } from '../runbooks/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 import { defaultReleaseIntervalMs } from '../runbooks/release.ts';
 import type { Runbook } from '../runbooks/types.ts';
-import type { EngineRun, EngineTimer, ReleaseSpec, ReleaseState, StepClaim } from '../store/engine-types.ts';
+import { inPlace, type EngineRun, type EngineTimer, type ReleaseSpec, type ReleaseState, type StepClaim } from '../model/engine.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { checkCondition, type ConditionCheck } from './condition.ts';
 import { escalate } from './escalate.ts';
-import { inPlace } from './history.ts';
 import { reopenIfUncontained } from './reopen.ts';
 import { changeLevel, nextLevel, releaseStateOf, type LevelChange } from './levels.ts';
 import { revertClaim, type RevertTrigger } from './revert.ts';

@@ -3,7 +3,7 @@
  * change was reverted (by hand, or released at its maxDuration) goes back to `open`.
  */
 import { transitionIncident } from '../incidents/lifecycle.ts';
-import { inPlace } from './history.ts';
+import { inPlace } from '../model/engine.ts';
 import { record, type Runtime } from './runtime.ts';
 
 /** A `contained` incident with no reversible change left in force goes back to `open` (its alerts still fire). */

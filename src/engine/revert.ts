@@ -20,7 +20,7 @@
  */
 import type { RevertOutcome } from '../actions/types.ts';
 import { toFirebreakError, type FirebreakError } from '../errors.ts';
-import type { StepClaim } from '../store/engine-types.ts';
+import type { StepClaim } from '../model/engine.ts';
 import { notReversible, stepTimeout } from './errors.ts';
 import { withTimeout } from './execute.ts';
 import { inForce, recordOf, releaseStateOf } from './levels.ts';

@@ -19,12 +19,11 @@
  */
 import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
-import type { Incident } from '../incidents/model.ts';
+import type { Incident } from '../model/incident.ts';
 import type { Runbook } from '../runbooks/types.ts';
-import type { EngineRun, RunStatus } from '../store/engine-types.ts';
+import { inPlace, type EngineRun, type RunStatus } from '../model/engine.ts';
 import { templateContext } from './context.ts';
 import { runbookNotLoaded } from './errors.ts';
-import { inPlace } from './history.ts';
 import { NO_EPISODE, openEpisode, type Episode } from './episodes.ts';
 import { cancelReleases, scheduleReleases } from './release.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';

@@ -8,7 +8,7 @@ import type { ActionContext, SafetyLimits } from '../actions/types.ts';
 import type { KafkaAdmin } from '../actions/kafka/types.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import type { NewTimelineEntry, TimelineEntry } from '../incidents/model.ts';
+import type { NewTimelineEntry, TimelineEntry } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RunbookSet } from '../runbooks/set.ts';

@@ -5,11 +5,10 @@
  * execute everything, which steps have no real output and which later verdicts read it.
  */
 import type { Plan } from '../actions/types.ts';
-import type { TimelineEntry } from '../incidents/model.ts';
-import type { TemplateEngine } from '../runbooks/template.ts';
-import { isTemplate } from '../runbooks/template.ts';
+import type { TimelineEntry } from '../model/incident.ts';
+import { isTemplate, type TemplateEngine } from '../runbooks/template.ts';
 import type { Runbook, RunbookStep } from '../runbooks/types.ts';
-import type { EngineRun } from '../store/engine-types.ts';
+import type { EngineRun } from '../model/engine.ts';
 import type { GuardDecision } from './guards.ts';
 import { revertedOnResolve, stepsFor } from './steps.ts';
 

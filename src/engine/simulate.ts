@@ -19,7 +19,7 @@ import type { ActionRegistry } from '../actions/registry.ts';
 import { FakeClock } from '../core/clock.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
-import type { Alert, TimelineEntry } from '../incidents/model.ts';
+import type { Alert, TimelineEntry } from '../model/incident.ts';
 import { readNotification, toIso, type RejectedAlert } from '../incidents/normalize.ts';
 import { processNotification } from '../incidents/process.ts';
 import { createMetrics } from '../metrics/metrics.ts';

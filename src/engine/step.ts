@@ -15,13 +15,13 @@
 import type { Plan } from '../actions/types.ts';
 import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
-import type { Incident } from '../incidents/model.ts';
+import type { Incident } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { TemplateContext } from '../runbooks/template.ts';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, type ReleaseSpec, type Runbook, type RunbookStep } from '../runbooks/types.ts';
-import type { EngineRun, ReleaseState, StepClaim } from '../store/engine-types.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, type Runbook, type RunbookStep } from '../runbooks/types.ts';
+import type { EngineRun, ReleaseSpec, ReleaseState, StepClaim } from '../model/engine.ts';
 import { currentStates } from '../incidents/alert-state.ts';
-import { formatDuration } from '../runbooks/duration.ts';
+import { formatDuration } from '../core/duration.ts';
 import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
 import { executeStep, withTimeout } from './execute.ts';

@@ -4,7 +4,7 @@
  * - `resolved`: first the reverts of the executed `revert: on-resolve` steps, newest first, then
  *   the steps with `on: resolved`, in runbook order.
  */
-import type { AlertStatus } from '../incidents/model.ts';
+import type { AlertStatus } from '../model/incident.ts';
 import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 
 /** The steps a notification of status `trigger` runs, in order. */

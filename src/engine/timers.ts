@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { toFirebreakError } from '../errors.ts';
 import { toIso } from '../incidents/normalize.ts';
-import type { EngineTimer, TimerKind, TimerOutcome } from '../store/engine-types.ts';
+import type { EngineTimer, TimerKind, TimerOutcome } from '../model/engine.ts';
 import type { Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
 

@@ -27,11 +27,10 @@
  * Approvals expire in {@link EngineWorker.tick} (every `tickMs` in `serve`, by hand in tests).
  */
 import { toFirebreakError } from '../errors.ts';
-import type { AlertStatus } from '../incidents/model.ts';
+import type { AlertStatus } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
-import type { EngineTimer } from '../store/engine-types.ts';
+import type { EngineRun, EngineTimer } from '../model/engine.ts';
 import { scheduleRevertRetry } from './release.ts';
-import type { EngineRun } from '../store/engine-types.ts';
 import { record, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
 import { executeRun } from './run.ts';

@@ -2,11 +2,12 @@
  * JSON Schemas of the API's request bodies and query strings. The routes validate with them and
  * the OpenAPI document (openapi.ts) publishes them, so the two cannot drift apart.
  */
+import { INCIDENT_STATUSES, PHASES, ROLE_NAMES } from '../model/incident.ts';
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 
-export const INCIDENT_STATUS_VALUES = ['open', 'contained', 'resolved', 'recovered', 'closed'];
-export const ROLE_NAME_VALUES = ['commander', 'tech-lead', 'communications', 'scribe'];
-export const PHASE_VALUES = ['preparation', 'identification', 'containment', 'eradication', 'recovery', 'lessons-learned'];
+export const INCIDENT_STATUS_VALUES = [...INCIDENT_STATUSES];
+export const ROLE_NAME_VALUES = [...ROLE_NAMES];
+export const PHASE_VALUES = [...PHASES];
 
 export const NOTE_BODY: Record<string, unknown> = {
   type: 'object',

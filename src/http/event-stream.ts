@@ -9,7 +9,7 @@
  * when the client goes away or the server shuts down (the feed closes).
  */
 import type { Request, Response } from 'express';
-import type { TimelineEntry } from '../incidents/model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 import type { LiveFeed } from '../record/live-feed.ts';
 import type { Store } from '../store/types.ts';
 

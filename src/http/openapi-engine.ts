@@ -5,6 +5,7 @@
 import { GUARD_REASONS } from '../engine/guards/types.ts';
 import { REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
 import { AUTH_ERRORS, BODY_ERRORS, errorResponse, idParameter, json, nullable, operation, ref, time, type Json } from './openapi-parts.ts';
+import { APPROVAL_STATES, MODES } from '../model/engine.ts';
 
 const DISABLED = { '503': errorResponse('The engine does not run in this process, or the store is unavailable.', ['ENGINE_DISABLED', 'STORE_UNAVAILABLE']) };
 const stepParameter = { name: 'step', in: 'path', required: true, schema: { type: 'string' }, description: 'Step id in the runbook.' };
@@ -84,7 +85,7 @@ export const ENGINE_SCHEMAS: Record<string, Json> = {
       action: { type: 'string' },
       params: { type: 'object', description: 'The rendered parameters the step will run with.' },
       plan: { description: 'The change the step would make (changes with their current values), when planned.' },
-      state: { enum: ['pending', 'granted', 'rejected', 'expired'] },
+      state: { enum: [...APPROVAL_STATES] },
       requestedAt: time,
       expiresAt: time,
       decidedAt: nullable(time),
@@ -95,7 +96,7 @@ export const ENGINE_SCHEMAS: Record<string, Json> = {
   AutomationStatus: {
     type: 'object',
     properties: {
-      mode: { enum: ['dry-run', 'enforce'] },
+      mode: { enum: [...MODES] },
       paused: { type: 'boolean' },
       changedBy: nullable({ type: 'string' }),
       changedAt: nullable(time),

@@ -4,6 +4,7 @@
  */
 import { WEBHOOK_PAYLOAD_SCHEMA } from '../ingest/payload-schema.ts';
 import { INCIDENT_STATUS_VALUES, PHASE_VALUES, ROLE_NAME_VALUES } from './api-schemas.ts';
+import { ALERT_STATUSES } from '../model/incident.ts';
 
 type Json = Record<string, unknown>;
 
@@ -70,7 +71,7 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
     type: 'object',
     properties: {
       fingerprint: { type: 'string' },
-      status: { enum: ['firing', 'resolved'] },
+      status: { enum: [...ALERT_STATUSES] },
       labels: stringMap,
       annotations: stringMap,
       startsAt: time,

@@ -3,7 +3,7 @@
  * both 400 with the offending path in the message and in `details.path`.
  */
 import type { Request } from 'express';
-import { compileSchema, formatProblem, type SchemaCheck } from '../config/json-schema.ts';
+import { compileSchema, formatProblem, type SchemaCheck } from '../core/json-schema.ts';
 import { httpError } from './errors.ts';
 
 export interface RequestValidator<T> {

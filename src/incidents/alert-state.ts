@@ -8,7 +8,7 @@
  * one. A state older than the current one is "stale": a late or reordered delivery. It is kept
  * on the timeline (it happened) but never changes the incident's status.
  */
-import type { Alert } from './model.ts';
+import type { Alert } from '../model/incident.ts';
 
 /** Orders two states of the same fingerprint: negative when `a` is older than `b`. */
 export function compareStates(a: Alert, b: Alert): number {

@@ -2,7 +2,7 @@
  * Human-facing words derived from alerts: incident titles, timeline summaries, severity order.
  * Pure functions; no I/O.
  */
-import type { Alert, Notification } from './model.ts';
+import type { Alert, Notification } from '../model/incident.ts';
 
 const MAX_TITLE = 200;
 

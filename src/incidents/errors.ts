@@ -3,7 +3,7 @@
  */
 import { FirebreakError } from '../errors.ts';
 import { notFound } from '../store/errors.ts';
-import type { IncidentStatus } from './model.ts';
+import type { IncidentStatus } from '../model/incident.ts';
 
 /** The stored webhook body cannot be read as an Alertmanager v4 notification. Permanent. */
 export function invalidNotification(message: string, details: Record<string, unknown> = {}): FirebreakError {

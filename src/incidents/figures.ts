@@ -4,7 +4,7 @@
  * A figure whose end point was not reached is null. Negative spans (clock skew between
  * Prometheus and firebreak) are shown as zero.
  */
-import type { Incident, TimelineEntry } from './model.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 
 export type FigureName = 'timeToDetect' | 'timeToContain' | 'timeToResolve' | 'timeToRecover' | 'duration';
 
@@ -50,31 +50,4 @@ function earliest(times: Array<string | null>): string | null {
   let best: string | null = null;
   for (const t of times) if (t !== null && (best === null || Date.parse(t) < Date.parse(best))) best = t;
   return best;
-}
-
-const UNITS: ReadonlyArray<[string, number]> = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-];
-
-/**
- * Human form of a span: the two largest units, a zero second unit left out, seconds rounded
- * down (`4m 12s`, `1h`, `2d 3h`, `45s`); below a second, milliseconds (`850ms`).
- */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms < 1000) return `${Math.floor(ms)}ms`;
-  let rest = Math.floor(ms / 1000) * 1000;
-  const parts: string[] = [];
-  for (const [unit, size] of UNITS) {
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (parts.length === 0 && n === 0) continue;
-    parts.push(`${n}${unit}`);
-    if (parts.length === 2) break;
-  }
-  return parts.filter((p, i) => i === 0 || !p.startsWith('0')).join(' ');
 }

@@ -9,7 +9,7 @@
  */
 import { incidentNotFound, invalidTransition } from './errors.ts';
 import { toIso } from './normalize.ts';
-import type { Incident, IncidentStatus, Phase, TimelineEntry } from './model.ts';
+import type { Incident, IncidentStatus, Phase, TimelineEntry } from '../model/incident.ts';
 import type { Store, StoreTx } from '../store/types.ts';
 
 /**

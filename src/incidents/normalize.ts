@@ -23,7 +23,7 @@
  * Labels and annotations are kept exactly as given (unicode included).
  */
 import { invalidNotification } from './errors.ts';
-import type { Alert, AlertStatus, Notification } from './model.ts';
+import type { Alert, AlertStatus, Notification } from '../model/incident.ts';
 
 /** Anything at or before year 1 is Go's zero time: Alertmanager's way of saying "unset". */
 const ZERO_TIME_LIMIT = Date.parse('0001-01-02T00:00:00Z');

@@ -11,7 +11,7 @@
  * | `impact:`                    | impact, before what the alerts' annotations say      |
  * | (none)                       | other notes                                          |
  */
-import type { TimelineEntry } from './model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 
 export type NoteTag = 'why' | 'root-cause' | 'lesson' | 'impact';
 

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { oneLine } from './describe.ts';
 import { incidentNotFound } from './errors.ts';
-import type { ActionItem, Phase, RoleAssignment, RoleName, TimelineEntry } from './model.ts';
+import type { ActionItem, Phase, RoleAssignment, RoleName, TimelineEntry } from '../model/incident.ts';
 
 export interface OperationDeps {
   store: Store;

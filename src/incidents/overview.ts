@@ -4,13 +4,12 @@
  * waiting across incidents. Shared by the API, the console and the CLI (through the API), so they
  * all show the same thing.
  */
-import { inPlace } from '../engine/history.ts';
-import type { Approval, EngineTimer, StepClaim } from '../store/engine-types.ts';
+import { inPlace, type Approval, type EngineTimer, type StepClaim } from '../model/engine.ts';
 import type { AlertEvent, IncidentQuery, IncidentSummary, Page, Store } from '../store/types.ts';
 import { currentStates } from './alert-state.ts';
 import { incidentNotFound } from './errors.ts';
 import { computeFigures, type IncidentFigures } from './figures.ts';
-import type { ActionItem, Alert, Incident, RoleAssignment, TimelineEntry } from './model.ts';
+import type { ActionItem, Alert, Incident, RoleAssignment, TimelineEntry } from '../model/incident.ts';
 
 export type { IncidentSummary } from '../store/types.ts';
 

@@ -4,7 +4,7 @@
  * relaxed, stepped back, held, cancelled, reverted, failed, escalated), and the re-fires (the
  * alert firing again after a resolve, and firebreak's releases that came too early).
  */
-import type { TimelineEntry, TimelineKind } from './model.ts';
+import type { TimelineEntry, TimelineKind } from '../model/incident.ts';
 
 export interface ContainmentEvent {
   at: string;

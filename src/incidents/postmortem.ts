@@ -7,12 +7,13 @@
 import { currentStates, episodes } from './alert-state.ts';
 import { alertName, oneLine } from './describe.ts';
 import { incidentNotFound } from './errors.ts';
-import { computeFigures, FIGURES, formatDuration, type FigureName } from './figures.ts';
+import { computeFigures, FIGURES, type FigureName } from './figures.ts';
+import { formatDuration } from '../core/duration.ts';
 import { noteText, parseNote } from './notes.ts';
 import { containmentAccount, type ContainmentAccount } from './postmortem-containment.ts';
 import { toIso } from './normalize.ts';
 import type { AlertEvent, Store } from '../store/types.ts';
-import type { ActionItem, AlertStatus, Incident, IncidentStatus, Phase, RoleAssignment, RoleName, TimelineEntry, TimelineKind } from './model.ts';
+import { ROLE_NAMES, type ActionItem, type AlertStatus, type Incident, type IncidentStatus, type Phase, type RoleAssignment, type TimelineEntry, type TimelineKind } from '../model/incident.ts';
 
 export { renderPostmortemMarkdown } from './postmortem-markdown.ts';
 
@@ -84,7 +85,6 @@ export interface Postmortem {
 /** Actors that are firebreak's own components or its sources, not people. */
 export const SYSTEM_ACTORS: ReadonlySet<string> = new Set(['alertmanager', 'engine']);
 
-const ROLE_ORDER: readonly RoleName[] = ['commander', 'tech-lead', 'communications', 'scribe'];
 /** How many distinct alert texts the impact lists before summarising the rest. */
 const MAX_ALERT_IMPACTS = 10;
 /** The store serves at most 500 timeline entries a call. */
@@ -149,7 +149,7 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
       end,
       figures: FIGURES.map(({ name, label, definition }) => {
         const ms = figures[name];
-        return { name, label, definition, ms, text: ms === null ? null : formatDuration(ms) };
+        return { name, label, definition, ms, text: ms === null ? null : formatDuration(ms, 'human') };
       }),
     },
     alerts: fired.map(({ alert: a, episode }) => ({
@@ -162,7 +162,7 @@ export function assemblePostmortem(input: PostmortemInput, now: number): Postmor
       endsAt: a.endsAt,
     })),
     roles: [...input.roles].sort(
-      (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || Date.parse(a.assignedAt) - Date.parse(b.assignedAt) || compare(a.person, b.person),
+      (a, b) => ROLE_NAMES.indexOf(a.role) - ROLE_NAMES.indexOf(b.role) || Date.parse(a.assignedAt) - Date.parse(b.assignedAt) || compare(a.person, b.person),
     ),
     participants: participants(timeline),
     timeline: timeline.map((e) => ({ id: e.id, at: e.at, phase: e.phase, actor: e.actor, kind: e.kind, summary: e.summary })),

@@ -31,7 +31,7 @@ import { describeRejection, readNotification, toIso, type RejectedAlert } from '
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AlertEvent, Store, StoreTx } from '../store/types.ts';
-import type { Alert, Incident, IncidentStatus, Notification, StoredNotification, TimelineKind } from './model.ts';
+import type { Alert, Incident, IncidentStatus, Notification, StoredNotification, TimelineKind } from '../model/incident.ts';
 
 export interface ProcessResult {
   notificationId: number;

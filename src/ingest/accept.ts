@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { FirebreakError, toFirebreakError } from '../errors.ts';
-import type { StoredNotification } from '../incidents/model.ts';
+import type { StoredNotification } from '../model/incident.ts';
 import { describeRejection, type RejectedAlert } from '../incidents/normalize.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';

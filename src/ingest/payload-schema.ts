@@ -12,6 +12,7 @@
  * is rejected alone. {@link WEBHOOK_ALERT_SCHEMA} describes what that function accepts, for the
  * OpenAPI document; a unit test keeps the two in agreement.
  */
+import { ALERT_STATUSES } from '../model/incident.ts';
 
 const stringMap = {
   type: 'object',
@@ -27,7 +28,7 @@ export const WEBHOOK_ALERT_SCHEMA: Record<string, unknown> = {
   type: 'object',
   required: ['status', 'labels', 'startsAt', 'fingerprint'],
   properties: {
-    status: { enum: ['firing', 'resolved'] },
+    status: { enum: [...ALERT_STATUSES] },
     labels: stringMap,
     annotations: optionalStringMap,
     startsAt: {
@@ -45,7 +46,7 @@ const ENVELOPE_PROPERTIES = {
   version: { const: '4' },
   groupKey: { type: 'string', minLength: 1 },
   truncatedAlerts: { type: 'integer', minimum: 0 },
-  status: { enum: ['firing', 'resolved'] },
+  status: { enum: [...ALERT_STATUSES] },
   receiver: { type: 'string' },
   groupLabels: optionalStringMap,
   commonLabels: optionalStringMap,

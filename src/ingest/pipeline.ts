@@ -23,7 +23,7 @@
  */
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
-import type { StoredNotification } from '../incidents/model.ts';
+import type { StoredNotification } from '../model/incident.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';

@@ -9,7 +9,7 @@
  * promises is what processing takes. An alert that cannot be read is rejected alone and listed;
  * only a notification none of whose alerts can be read is refused.
  */
-import { compileSchema, formatProblem } from '../config/json-schema.ts';
+import { compileSchema, formatProblem } from '../core/json-schema.ts';
 import { FirebreakError, isFirebreakError } from '../errors.ts';
 import { describeRejection, readNotification, type RejectedAlert } from '../incidents/normalize.ts';
 import { WEBHOOK_ENVELOPE_SCHEMA } from './payload-schema.ts';

@@ -8,9 +8,7 @@
  * operations are the method names firebreak calls.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { IncidentStatus, TimelineKind } from '../incidents/model.ts';
-
-export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
+import { ALERT_STATUSES, INCIDENT_STATUSES, type IncidentStatus, type TimelineKind } from '../model/incident.ts';
 
 /** The subset of a processing result the metrics read (see src/incidents/process.ts). */
 export interface ProcessedCounts {
@@ -123,7 +121,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
-  for (const status of ['firing', 'resolved']) {
+  for (const status of ALERT_STATUSES) {
     notificationsReceived.inc({ status }, 0);
     alertsReceived.inc({ status }, 0);
   }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Logger } from '../core/logger.ts';
-import type { TimelineEntry } from '../incidents/model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 
 export interface EntryQueue {
   /** Queues the entries; one that does not fit (queue full) or comes while closing is dropped, and a full queue is logged. */

@@ -19,7 +19,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError, type FirebreakError } from '../errors.ts';
-import type { Incident, TimelineEntry } from '../incidents/model.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { Store } from '../store/types.ts';

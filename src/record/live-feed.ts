@@ -11,7 +11,7 @@
  * is past every id seen here, subscribers are woken to read what they missed from the store.
  */
 import type { Logger } from '../core/logger.ts';
-import type { TimelineEntry } from '../incidents/model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 import type { Store } from '../store/types.ts';
 import type { TimelineRecorder } from './timeline-feed.ts';
 

@@ -6,8 +6,9 @@
  * sends.
  */
 import type { NotificationEvent } from '../config/schema.ts';
-import { FIGURES, formatDuration, type IncidentFigures } from '../incidents/figures.ts';
-import type { Incident, TimelineEntry } from '../incidents/model.ts';
+import { FIGURES, type IncidentFigures } from '../incidents/figures.ts';
+import { formatDuration } from '../core/duration.ts';
+import type { Incident, TimelineEntry } from '../model/incident.ts';
 
 /** A message, independent of the target's format. */
 export interface NotificationMessage {
@@ -115,7 +116,7 @@ export const KIND_EVENTS: Readonly<Record<string, Builder>> = {
   'incident.status': (entry, { incident, figures }) => {
     const to = entry.data.to;
     if (to !== 'resolved' && to !== 'recovered') return null;
-    const reached = FIGURES.filter((f) => figures[f.name] !== null).map((f): [string, string] => [f.label, formatDuration(figures[f.name] as number)]);
+    const reached = FIGURES.filter((f) => figures[f.name] !== null).map((f): [string, string] => [f.label, formatDuration(figures[f.name] as number, 'human')]);
     return {
       event: 'resolved',
       title: `${to === 'resolved' ? 'Resolved' : 'Recovered'}: ${incident.title}`,

@@ -17,7 +17,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
 import { computeFigures } from '../incidents/figures.ts';
-import type { TimelineEntry } from '../incidents/model.ts';
+import type { TimelineEntry } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { wholeTimeline } from '../incidents/overview.ts';
 import type { Metrics } from '../metrics/metrics.ts';

@@ -10,7 +10,7 @@
  * and does not affect the others or the caller.
  */
 import type { Logger } from '../core/logger.ts';
-import type { NewTimelineEntry, TimelineEntry } from '../incidents/model.ts';
+import type { NewTimelineEntry, TimelineEntry } from '../model/incident.ts';
 import type { Store, StoreTx } from '../store/types.ts';
 
 /** A record-stage subscriber (Grafana annotations, ...). */

@@ -7,12 +7,13 @@
  */
 import type { RevertMode } from '../actions/types.ts';
 import { displayPath, type RunbookDiagnostic, type RunbookDiagnosticCode } from './diagnostics.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../core/duration.ts';
 import { parseMatchers, type Matcher } from './matchers.ts';
 import { checkRelease } from './release.ts';
 import type { ActionCatalog, ParamsValidator } from './params.ts';
 import { ALERT_FIELDS, INCIDENT_FIELDS, STEP_FIELDS, TEMPLATE_ROOTS, isTemplate, type TemplateEngine } from './template.ts';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, GROUP_BY_ALL, type Runbook, type RunbookPolicy, type RunbookStep, type StepPhase } from './types.ts';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, GROUP_BY_ALL, type Runbook, type RunbookPolicy, type RunbookStep } from './types.ts';
+import { type StepPhase } from '../model/incident.ts';
 import { escapePointer, positionOf, type YamlDocument } from './yaml-source.ts';
 
 export interface CompileDeps {

@@ -10,8 +10,8 @@
  *    also fills in the schema's defaults: the engine, `firebreak simulate` and `firebreak action`
  *    hand an action exactly the same parameters.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import * as ajvFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { createAjv, type JsonSchemaValidator } from '../core/json-schema.ts';
 import type { LimitRefusal, RevertMode, SafetyLimits } from '../actions/types.ts';
 import { FirebreakError } from '../errors.ts';
 import { displayPath } from './diagnostics.ts';
@@ -52,10 +52,6 @@ export interface ParamProblem {
   message: string;
 }
 
-// ajv-formats is CommonJS; depending on the loader its plugin is the module or its default.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-const addFormats = (ajvFormats as unknown as { default?: FormatsPlugin }).default ?? (ajvFormats as unknown as FormatsPlugin);
-
 /** Keywords whose failure is about the object itself, not about the values inside it. */
 const STRUCTURAL = new Set([
   'required',
@@ -77,13 +73,12 @@ const STRUCTURAL = new Set([
  * registry's validator instead ({@link RenderDeps.validateParams}).
  */
 export class ParamsValidator {
-  readonly #ajv: Ajv2020;
+  readonly #ajv: JsonSchemaValidator;
   readonly #compiled = new WeakMap<object, ValidateFunction>();
 
   constructor() {
     // Lenient about unknown keywords: the registry owns the strict check of its schemas.
-    this.#ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(this.#ajv);
+    this.#ajv = createAjv({ allErrors: true, strict: false });
   }
 
   #compile(schema: Record<string, unknown>): ValidateFunction {

@@ -5,9 +5,10 @@
  * the other keys, and reports each problem at its key.
  */
 import type { RevertMode } from '../actions/types.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../core/duration.ts';
 import type { ActionInfo } from './params.ts';
-import { RELEASE_DEFAULTS, type ReleaseMode, type ReleaseSpec } from './types.ts';
+import { RELEASE_DEFAULTS } from './types.ts';
+import { type ReleaseMode, type ReleaseSpec } from '../model/engine.ts';
 
 type Obj = Record<string, unknown>;
 

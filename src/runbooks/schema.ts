@@ -2,7 +2,8 @@
  * Validation of a runbook document against `runbooks/schema.json` (draft-07, the version
  * editors' YAML tooling understands best), with messages written for runbook authors.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from '../core/json-schema.ts';
 import runbookSchema from '../../runbooks/schema.json' with { type: 'json' };
 import { escapePointer } from './yaml-source.ts';
 
@@ -50,7 +51,7 @@ export class RunbookSchemaValidator {
 
   constructor() {
     // strictTypes off: `enum` without `type` is deliberate (editors show the values).
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+    const ajv = createAjv({ draft: 'draft-07', allErrors: true, verbose: true, strict: true, strictTypes: false });
     this.#validate = ajv.compile(RUNBOOK_SCHEMA);
   }
 

@@ -14,7 +14,7 @@
  * per distinct alert. Alerts no runbook matches use the notification's group key, which starts
  * with `{` and so never collides with a runbook key (runbook names start with a letter).
  */
-import type { Alert } from '../incidents/model.ts';
+import type { Alert } from '../model/incident.ts';
 import { escapeLabelValue, matchesLabels } from './matchers.ts';
 import { GROUP_BY_ALL, type Runbook } from './types.ts';
 

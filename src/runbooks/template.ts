@@ -15,7 +15,7 @@
  */
 import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 import { FirebreakError } from '../errors.ts';
-import type { AlertStatus, IncidentStatus } from '../incidents/model.ts';
+import type { AlertStatus, IncidentStatus } from '../model/incident.ts';
 
 /** Top-level names a template may read. */
 export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'incident', 'steps', 'params', 'trigger'] as const;

@@ -3,13 +3,10 @@
  * compiled, each step annotated with its action's `mutating` flag. The YAML format itself is
  * defined by `runbooks/schema.json` (the truth) and described in docs/runbooks.md.
  */
-import type { RevertMode } from '../actions/types.ts';
-import type { AlertStatus } from '../incidents/model.ts';
+import type { RevertMode } from '../model/action.ts';
+import type { ReleaseSpec } from '../model/engine.ts';
+import type { AlertStatus, StepPhase } from '../model/incident.ts';
 import type { Matcher } from './matchers.ts';
-
-/** The incident-response phases a runbook step can belong to. */
-export const STEP_PHASES = ['identification', 'containment', 'eradication', 'recovery'] as const;
-export type StepPhase = (typeof STEP_PHASES)[number];
 
 /** How long a requested approval stays valid when a step sets no `approvalTimeout` (1h). */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 3_600_000;
@@ -22,37 +19,6 @@ export interface RetryPolicy {
   count: number;
   /** Delay before the first retry, ms; doubles for each further retry. */
   backoffMs: number;
-}
-
-/**
- * How a change is let go (the step's `revert`, `release` and `maxDuration`; on a step claim the
- * condition's query is rendered). `on-resolve`: at once when the incident resolves; `when-recovered`: once
- * `condition` has held for `forMs`, checked every `intervalMs` while the change is in force;
- * `gradual`: in levels back to the prior state, each level held with the condition true for
- * `forMs` before the next (`factor`, at most `steps` levels before the prior state); `manual`:
- * only by a person; `never`.
- */
-export const RELEASE_MODES = ['on-resolve', 'when-recovered', 'gradual', 'manual', 'never'] as const;
-export type ReleaseMode = (typeof RELEASE_MODES)[number];
-
-export interface ReleaseCondition {
-  /** PromQL, rendered. */
-  query: string;
-  /** `< 1000`: every series must satisfy it (prometheus.query semantics). */
-  expect: string;
-  onEmpty: 'fail' | 'pass';
-}
-
-export interface ReleaseSpec {
-  mode: ReleaseMode;
-  condition: ReleaseCondition | null;
-  forMs: number;
-  intervalMs: number;
-  factor: number;
-  steps: number;
-  /** Longest time the change may stay in force; null: no limit. */
-  maxDurationMs: number | null;
-  onMaxDuration: 'release' | 'escalate';
 }
 
 /** Defaults of a step's `release` (docs/runbooks.md, "Release"). */

@@ -3,25 +3,20 @@
  * cursor, ISO times. Every backend uses these so all of them reject the same inputs with the
  * same codes.
  */
-import type { IncidentStatus, RoleName } from '../incidents/model.ts';
+import { INCIDENT_STATUSES, type IncidentStatus, ROLE_NAMES, type RoleName } from '../model/incident.ts';
 import type { IncidentQuery } from './types.ts';
 import { invalidQuery, invalidValue } from './errors.ts';
-
-/** Every incident status, in lifecycle order (the order of `countIncidentsByStatus`). */
-export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
-
-/** Every role, in the order `roles()` returns them. */
-export const ROLE_NAMES: readonly RoleName[] = ['commander', 'tech-lead', 'communications', 'scribe'];
+import { isOneOf } from '../core/vocabulary.ts';
 
 /** Largest page of an incident list. */
 export const MAX_PAGE_SIZE = 500;
 
 export function isIncidentStatus(value: unknown): value is IncidentStatus {
-  return typeof value === 'string' && (INCIDENT_STATUSES as readonly string[]).includes(value);
+  return isOneOf(INCIDENT_STATUSES, value);
 }
 
 export function isRoleName(value: unknown): value is RoleName {
-  return typeof value === 'string' && (ROLE_NAMES as readonly string[]).includes(value);
+  return isOneOf(ROLE_NAMES, value);
 }
 
 /** Throws STORE_INVALID_QUERY unless `limit` is an integer in 1..MAX_PAGE_SIZE. */

@@ -18,7 +18,7 @@ import type {
   RoleAssignment,
   StoredNotification,
   TimelineEntry,
-} from '../incidents/model.ts';
+} from '../model/incident.ts';
 import type {
   Approval,
   ApprovalDecision,
@@ -42,9 +42,9 @@ import type {
   TimerLease,
   TimerOutcome,
   TimerQuery,
-} from './engine-types.ts';
+} from '../model/engine.ts';
 
-export type * from './engine-types.ts';
+export type * from '../model/engine.ts';
 
 export interface IncidentQuery {
   status?: IncidentStatus[];
@@ -138,7 +138,7 @@ export interface StoreTx {
   /** NOT_FOUND for an unknown incident. */
   addActionItem(item: Omit<ActionItem, 'id'>): Promise<ActionItem>;
 
-  // The engine's records (src/store/engine-types.ts, docs/engine.md).
+  // The engine's records (src/model/engine.ts, docs/engine.md).
 
   /** Records a run request with status `pending`. NOT_FOUND for an unknown incident. */
   createRun(run: NewRun): Promise<EngineRun>;

@@ -3,7 +3,7 @@
  * inputs with the same codes (STORE_INVALID_VALUE).
  */
 import type { Clock } from '../core/clock.ts';
-import type { Incident } from '../incidents/model.ts';
+import type { Incident } from '../model/incident.ts';
 import { invalidValue } from './errors.ts';
 import { isIncidentStatus, valueTime } from './query.ts';
 
@@ -26,9 +26,6 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], f
   }
   return value as T;
 }
-
-export const TRIGGERS = ['firing', 'resolved'] as const;
-export const REVERT_MODES = ['on-resolve', 'manual', 'never'] as const;
 
 /** An incident's column values, in the order of INCIDENT_COLUMNS (rows/incident-rows.ts). */
 export function incidentValues(incident: Incident): Array<string | number | null> {

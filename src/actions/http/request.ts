@@ -12,7 +12,7 @@
  * leave the list), and proxy settings from the environment are ignored.
  */
 import { FirebreakError } from '../../errors.ts';
-import { DURATION_PATTERN, parseDuration } from '../../runbooks/duration.ts';
+import { DURATION_PATTERN, parseDuration } from '../../core/duration.ts';
 import type { Action, IntegrationSettings, Plan } from '../types.ts';
 import { assertHostAllowed, parseHttpUrl } from './allow-list.ts';
 import { describeTarget, exchange, serverReason, type HttpMethod } from './client.ts';

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FirebreakError, isFirebreakError } from '../../errors.ts';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../runbooks/duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../core/duration.ts';
 import type { Action, ActionContext, Plan } from '../types.ts';
 import { instantQuery, prometheusTarget, type InstantResult, type PrometheusTarget, type Series } from './api.ts';
 import { EXPECT_PATTERN, holdsFor, parseExpectation, type Expectation, type OnEmpty, type SampleValue } from './expectation.ts';

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FirebreakError } from '../../errors.ts';
-import { DURATION_PATTERN, parseDuration } from '../../runbooks/duration.ts';
+import { DURATION_PATTERN, parseDuration } from '../../core/duration.ts';
 import type { Action, Plan } from '../types.ts';
 
 export interface WaitParams {

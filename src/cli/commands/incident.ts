@@ -5,7 +5,7 @@
  * committed (server-sent events), until interrupted. `--json` prints `{...detail, timeline}`
  * (and with `--follow`, one JSON entry per line afterwards).
  */
-import type { TimelineEntry } from '../../incidents/model.ts';
+import type { TimelineEntry } from '../../model/incident.ts';
 import type { IncidentDetail } from '../../incidents/overview.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { entryLine, incidentText } from '../incident-format.ts';

@@ -20,6 +20,8 @@ import { writeJson } from '../output.ts';
 import { EXIT, type CliIo, type Command } from '../types.ts';
 import { formatSimulation, undecided } from './simulate-format.ts';
 import { notificationFromInput } from './simulate-input.ts';
+import { MODES, type Mode } from '../../model/engine.ts';
+import { isOneOf } from '../../core/vocabulary.ts';
 
 const USAGE = `Usage: firebreak simulate <file.json> [--runbooks <path>] [--brokers <list>] [--json] [options]
 
@@ -85,7 +87,7 @@ export const simulateCommand: Command = {
     });
     if (positionals.length !== 1) throw usageError('simulate', 'give exactly one file: a webhook payload or an alert as JSON');
     const file = positionals[0] as string;
-    if (values.mode !== undefined && values.mode !== 'dry-run' && values.mode !== 'enforce') throw usageError('simulate', '--mode must be dry-run or enforce');
+    if (values.mode !== undefined && !isOneOf(MODES, values.mode)) throw usageError('simulate', `--mode must be ${MODES.join(' or ')}`);
 
     const config = loadConfig({ env: io.env, argv: values.config === undefined ? [] : ['--config', values.config], readFile: io.readFile });
     let text: string;
@@ -112,7 +114,7 @@ export const simulateCommand: Command = {
           runbooks: loaded.runbooks,
           registry: io.actions,
           kafka,
-          config: { ...config, mode: (values.mode as 'dry-run' | 'enforce' | undefined) ?? config.mode },
+          config: { ...config, mode: (values.mode as Mode | undefined) ?? config.mode },
           now,
           paused: values.paused === true,
           logger: io.logger,

@@ -4,8 +4,9 @@
  * evidence as tables, alerts, roles, notes, status updates, action items and the post-mortem.
  * Live regions (`data-live`) are swapped in place when the timeline grows.
  */
-import { FIGURES, formatDuration } from '../../incidents/figures.ts';
-import type { Phase, TimelineEntry } from '../../incidents/model.ts';
+import { FIGURES } from '../../incidents/figures.ts';
+import { formatDuration } from '../../core/duration.ts';
+import { PHASES, ROLE_NAMES, type Phase, type TimelineEntry } from '../../model/incident.ts';
 import { noteText, parseNote } from '../../incidents/notes.ts';
 import type { IncidentDetail } from '../../incidents/overview.ts';
 import type { Postmortem } from '../../incidents/postmortem.ts';
@@ -13,8 +14,7 @@ import { html, jsonBlock, type Html } from '../html.ts';
 import { changesTable, valueTable } from './evidence.ts';
 import { can, formFields, page, time, type PageContext } from './layout.ts';
 
-const PHASES: Array<Phase | null> = ['preparation', 'identification', 'containment', 'eradication', 'recovery', 'lessons-learned', null];
-const ROLES = ['commander', 'tech-lead', 'communications', 'scribe'] as const;
+const PHASE_CHOICES: ReadonlyArray<Phase | null> = [...PHASES, null];
 
 function base(id: string): string {
   return `/incidents/${encodeURIComponent(id)}`;
@@ -66,13 +66,13 @@ function figures(d: IncidentDetail): Html {
 <table><thead><tr><th scope="col">Figure</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead><tbody>
 ${FIGURES.map((f) => {
   const ms = d.figures[f.name];
-  return html`<tr><th scope="row">${f.label}</th><td>${ms === null ? 'not yet' : formatDuration(ms)}</td><td>${f.definition}</td></tr>`;
+  return html`<tr><th scope="row">${f.label}</th><td>${ms === null ? 'not yet' : formatDuration(ms, 'human')}</td><td>${f.definition}</td></tr>`;
 })}
 </tbody></table></section>`;
 }
 
 function timeline(entries: readonly TimelineEntry[]): Html {
-  const groups = PHASES.map((phase) => ({ phase, entries: entries.filter((e) => e.phase === phase) })).filter((g) => g.entries.length > 0);
+  const groups = PHASE_CHOICES.map((phase) => ({ phase, entries: entries.filter((e) => e.phase === phase) })).filter((g) => g.entries.length > 0);
   return html`<section id="timeline" data-live aria-labelledby="timeline-heading">
 <h2 id="timeline-heading">Timeline (${entries.length})</h2>
 ${groups.map(
@@ -113,7 +113,7 @@ function people(ctx: PageContext, d: IncidentDetail, entries: readonly TimelineE
 <h2 id="roles-heading">Roles</h2>
 <div id="role-list" data-live>${d.roles.length === 0 ? html`<p class="muted">No role assigned.</p>` : html`<dl class="facts">${d.roles.map((r) => html`<dt>${r.role}</dt><dd>${r.person} <span class="muted">(by ${r.assignedBy}, ${time(r.assignedAt)})</span></dd>`)}</dl>`}</div>
 ${writer
-  ? html`<form method="post" action="${base(id)}/roles" class="inline">${formFields(ctx)}<label for="role">Role</label><select id="role" name="role">${ROLES.map((r) => html`<option value="${r}">${r}</option>`)}</select><label for="person">Person</label><input id="person" type="text" name="person" maxlength="200" required><button type="submit">Assign</button></form>`
+  ? html`<form method="post" action="${base(id)}/roles" class="inline">${formFields(ctx)}<label for="role">Role</label><select id="role" name="role">${ROLE_NAMES.map((r) => html`<option value="${r}">${r}</option>`)}</select><label for="person">Person</label><input id="person" type="text" name="person" maxlength="200" required><button type="submit">Assign</button></form>`
   : ''}
 </section>
 <section id="status-updates" aria-labelledby="updates-heading">

@@ -1,6 +1,6 @@
 /** The incidents page: what needs a person on top, then every incident, newest first, with filters and pages. */
-import { formatDuration } from '../../incidents/figures.ts';
-import type { IncidentStatus } from '../../incidents/model.ts';
+import { formatDuration } from '../../core/duration.ts';
+import { INCIDENT_STATUSES, type IncidentStatus } from '../../model/incident.ts';
 import { byAttention, type IncidentSummary, type WaitingApproval } from '../../incidents/overview.ts';
 import { html, type Html } from '../html.ts';
 import { page, time, type PageContext } from './layout.ts';
@@ -12,8 +12,6 @@ export interface IncidentFilters {
   severity: string[];
 }
 
-const STATUSES: IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
-
 function row(i: IncidentSummary, now: number): Html {
   return html`<tr>
 <td><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a><div class="muted">${i.id}</div></td>
@@ -21,7 +19,7 @@ function row(i: IncidentSummary, now: number): Html {
 <td>${i.severity ?? '—'}</td>
 <td>${i.cluster ?? '—'}</td>
 <td>${i.runbook ?? 'none'}</td>
-<td>${formatDuration(Math.max(0, now - Date.parse(i.startedAt)))}</td>
+<td>${formatDuration(Math.max(0, now - Date.parse(i.startedAt)), 'human')}</td>
 <td>${i.containmentsInForce}</td>
 <td>${i.pendingApprovals > 0 ? html`<strong>${i.pendingApprovals} waiting</strong>` : '0'}</td>
 </tr>`;
@@ -55,7 +53,7 @@ export function incidentsPage(
   const body = html`<h1>Incidents</h1>
 <div id="needs" data-live>${needs}</div>
 <form method="get" action="/" class="filters" aria-label="Filters">
-<div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">any</option>${STATUSES.map((s) => html`<option value="${s}"${filters.status.length === 1 && filters.status[0] === s ? html` selected` : ''}>${s}</option>`)}<option value="open,contained"${filters.status.join(',') === 'open,contained' ? html` selected` : ''}>open or contained</option></select></div>
+<div><label for="f-status">Status</label><select id="f-status" name="status"><option value="">any</option>${INCIDENT_STATUSES.map((s) => html`<option value="${s}"${filters.status.length === 1 && filters.status[0] === s ? html` selected` : ''}>${s}</option>`)}<option value="open,contained"${filters.status.join(',') === 'open,contained' ? html` selected` : ''}>open or contained</option></select></div>
 <div><label for="f-cluster">Cluster</label><input id="f-cluster" type="text" name="cluster" value="${filters.cluster.join(', ')}" aria-describedby="f-hint"></div>
 <div><label for="f-severity">Severity</label><input id="f-severity" type="text" name="severity" value="${filters.severity.join(', ')}" aria-describedby="f-hint"></div>
 <button type="submit">Filter</button>

@@ -6,7 +6,7 @@
 import type { Simulation, SimulatedStep } from '../../engine/simulate.ts';
 import { formatDiagnostic, type RunbookDiagnostic } from '../../runbooks/diagnostics.ts';
 import type { Runbook } from '../../runbooks/types.ts';
-import type { EngineRun } from '../../store/engine-types.ts';
+import type { EngineRun } from '../../model/engine.ts';
 import { html, jsonBlock, type Html } from '../html.ts';
 import { formFields, page, time, type PageContext } from './layout.ts';
 

@@ -3,8 +3,9 @@
  * returns. Everything is plain data, times are epoch milliseconds, so guards are pure functions
  * that unit tests drive with a fake clock.
  */
-import type { AlertStatus, IncidentStatus } from '../../incidents/model.ts';
-import type { RunbookPolicy, StepPhase } from '../../runbooks/types.ts';
+import type { AlertStatus, IncidentStatus, StepPhase } from '../../model/incident.ts';
+import type { RunbookPolicy } from '../../runbooks/types.ts';
+import type { Mode } from '../../model/engine.ts';
 
 /** What the engine does with the step. */
 export const GUARD_VERDICTS = ['run', 'dry-run', 'wait-approval', 'skip', 'block'] as const;
@@ -138,7 +139,7 @@ export interface GuardDefaults {
 }
 
 export interface GuardSettings {
-  mode: 'dry-run' | 'enforce';
+  mode: Mode;
   paused: boolean;
   limits: GuardLimits;
   defaults: GuardDefaults;

@@ -6,7 +6,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import type { Clock } from '../../core/clock.ts';
-import type { IncidentStatus, Phase, RoleName } from '../../incidents/model.ts';
+import type { IncidentStatus, Phase, RoleName } from '../../model/incident.ts';
 import { incidentNotFound } from '../../incidents/errors.ts';
 import { closeIncident } from '../../incidents/lifecycle.ts';
 import { addActionItem, addNote, assignRole } from '../../incidents/operations.ts';

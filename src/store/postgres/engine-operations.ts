@@ -25,11 +25,13 @@ import {
   type RunPatch,
   type RunQuery,
   type StepClaim,
-} from '../engine-types.ts';
+} from '../../model/engine.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { valueTime } from '../query.ts';
 import { toApproval, toAutomation, toClaim, toRun } from '../rows/engine-rows.ts';
-import { jsonText, oneOf, REVERT_MODES, TRIGGERS } from '../values.ts';
+import { jsonText, oneOf } from '../values.ts';
+import { REVERT_MODES } from '../../model/action.ts';
+import { ALERT_STATUSES } from '../../model/incident.ts';
 import type { IncidentOperations } from './incident-operations.ts';
 import { where, type Sql } from './sql.ts';
 
@@ -41,7 +43,7 @@ export class EngineOperations {
   }
 
   async createRun(sql: Sql, run: NewRun): Promise<EngineRun> {
-    const trigger = oneOf(run.trigger, TRIGGERS, 'trigger');
+    const trigger = oneOf(run.trigger, ALERT_STATUSES, 'trigger');
     const alert = jsonText(run.alert, 'alert');
     await this.#incidents.requireIncident(sql, run.incidentId);
     const { rows } = await sql.query(
@@ -97,7 +99,7 @@ export class EngineOperations {
       claim.runbook,
       claim.groupKey,
       claim.stepId,
-      oneOf(claim.trigger, TRIGGERS, 'trigger'),
+      oneOf(claim.trigger, ALERT_STATUSES, 'trigger'),
       claim.episode,
       claim.runId,
       claim.action,

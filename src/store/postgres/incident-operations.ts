@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../../core/clock.ts';
 import { FirebreakError } from '../../errors.ts';
-import type { ActionItem, Incident, NewTimelineEntry, RoleAssignment, TimelineEntry } from '../../incidents/model.ts';
+import type { ActionItem, Incident, NewTimelineEntry, RoleAssignment, TimelineEntry } from '../../model/incident.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { isRoleName } from '../query.ts';
 import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';

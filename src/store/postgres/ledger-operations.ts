@@ -2,17 +2,9 @@
  * The SQL behind the Store-only members: the notification journal, incident listing and counts,
  * and reading timelines, roles and action items.
  */
-import type { ActionItem, Incident, IncidentStatus, RoleAssignment, StoredNotification, TimelineEntry } from '../../incidents/model.ts';
+import { INCIDENT_STATUSES, ROLE_NAMES, type ActionItem, type Incident, type IncidentStatus, type RoleAssignment, type StoredNotification, type TimelineEntry } from '../../model/incident.ts';
 import { invalidValue } from '../errors.ts';
-import {
-  INCIDENT_STATUSES,
-  ROLE_NAMES,
-  checkAfterId,
-  checkPositiveLimit,
-  incidentListConditions,
-  isIncidentStatus,
-  nextCursorOf,
-} from '../query.ts';
+import { checkAfterId, checkPositiveLimit, incidentListConditions, isIncidentStatus, nextCursorOf } from '../query.ts';
 import { integer } from '../rows/columns.ts';
 import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
 import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';

@@ -13,11 +13,9 @@
  * certificate must chain to `ca`, or to the system's CAs, and match the host name).
  */
 import pg from 'pg';
+import type { TlsMode } from '../../config/schema.ts';
 import type { Logger } from '../../core/logger.ts';
 import { FirebreakError } from '../../errors.ts';
-
-export const TLS_MODES = ['disable', 'require', 'verify-full'] as const;
-export type TlsMode = (typeof TLS_MODES)[number];
 
 export interface PostgresTls {
   mode: TlsMode;

@@ -1,10 +1,10 @@
 /**
- * The SQL behind the durable timers on PostgreSQL (engine-types.ts `EngineTimer`), the same
+ * The SQL behind the durable timers on PostgreSQL (src/model/engine.ts `EngineTimer`), the same
  * records and rules as sqlite/timer-operations.ts. Claiming and finishing are single
  * compare-and-set statements, so across replicas exactly one runs a due timer, and a replica
  * whose lease ran out cannot finish a run another replica took over (the fencing token moved on).
  */
-import { TIMER_KINDS, TIMER_STATUSES, type EngineTimer, type NewTimer, type TimerLease, type TimerOutcome, type TimerQuery } from '../engine-types.ts';
+import { TIMER_KINDS, TIMER_STATUSES, type EngineTimer, type NewTimer, type TimerLease, type TimerOutcome, type TimerQuery } from '../../model/engine.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { checkPositiveLimit, valueTime } from '../query.ts';
 import { toTimer } from '../rows/engine-rows.ts';

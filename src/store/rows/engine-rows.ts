@@ -2,9 +2,9 @@
  * Rows of the engine's tables to domain objects (see incident-rows.ts for the conventions: a column of an
  * unexpected type is STORE_QUERY_FAILED naming the column).
  */
-import type { RevertMode } from '../../actions/types.ts';
-import type { Alert, AlertStatus } from '../../incidents/model.ts';
-import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, EngineTimer, ReleaseSpec, ReleaseState, RevertStatus, RunStatus, StepClaim, TimerKind, TimerStatus } from '../engine-types.ts';
+import type { RevertMode } from '../../model/action.ts';
+import type { Alert, AlertStatus } from '../../model/incident.ts';
+import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, EngineTimer, ReleaseSpec, ReleaseState, RevertStatus, RunStatus, StepClaim, TimerKind, TimerStatus } from '../../model/engine.ts';
 import { type Row, flag, integer, json, text, textOrNull } from './columns.ts';
 
 export function toRun(row: Row): EngineRun {

@@ -13,7 +13,7 @@ import type {
   StoredNotification,
   TimelineEntry,
   TimelineKind,
-} from '../../incidents/model.ts';
+} from '../../model/incident.ts';
 import type { AlertEvent } from '../types.ts';
 import { type Row, integer, json, text, textOrNull } from './columns.ts';
 

@@ -26,16 +26,18 @@ import {
   type RunPatch,
   type RunQuery,
   type StepClaim,
-} from '../engine-types.ts';
+} from '../../model/engine.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { valueTime } from '../query.ts';
-import { jsonText, oneOf, REVERT_MODES, TRIGGERS } from '../values.ts';
+import { jsonText, oneOf } from '../values.ts';
+import { REVERT_MODES } from '../../model/action.ts';
+import { ALERT_STATUSES } from '../../model/incident.ts';
 import { toApproval, toAutomation, toClaim, toRun } from '../rows/engine-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 
 function trigger(value: unknown): 'firing' | 'resolved' {
-  return oneOf(value, TRIGGERS, 'trigger');
+  return oneOf(value, ALERT_STATUSES, 'trigger');
 }
 
 /** `WHERE a = ? AND b IN (?, ?)` from optional filters. */

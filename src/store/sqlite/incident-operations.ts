@@ -10,7 +10,7 @@ import type {
   NewTimelineEntry,
   RoleAssignment,
   TimelineEntry,
-} from '../../incidents/model.ts';
+} from '../../model/incident.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { isRoleName } from '../query.ts';
 import { incidentValues, jsonText, patchedIncident } from '../values.ts';

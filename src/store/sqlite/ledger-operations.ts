@@ -3,24 +3,9 @@
  * and counts, and reading timelines, roles and action items.
  */
 import type { SQLInputValue } from 'node:sqlite';
-import type {
-  ActionItem,
-  Incident,
-  IncidentStatus,
-  RoleAssignment,
-  StoredNotification,
-  TimelineEntry,
-} from '../../incidents/model.ts';
+import { INCIDENT_STATUSES, ROLE_NAMES, type ActionItem, type Incident, type IncidentStatus, type RoleAssignment, type StoredNotification, type TimelineEntry } from '../../model/incident.ts';
 import { invalidValue } from '../errors.ts';
-import {
-  INCIDENT_STATUSES,
-  ROLE_NAMES,
-  checkAfterId,
-  checkPositiveLimit,
-  incidentListConditions,
-  isIncidentStatus,
-  nextCursorOf,
-} from '../query.ts';
+import { checkAfterId, checkPositiveLimit, incidentListConditions, isIncidentStatus, nextCursorOf } from '../query.ts';
 import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';
 import type { IncidentQuery, IncidentSummary, Page } from '../types.ts';
 import type { IncidentOperations } from './incident-operations.ts';

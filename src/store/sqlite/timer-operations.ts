@@ -1,5 +1,5 @@
 /**
- * The synchronous SQL behind the durable timers (engine-types.ts `EngineTimer`). Times are kept
+ * The synchronous SQL behind the durable timers (src/model/engine.ts `EngineTimer`). Times are kept
  * twice: as ISO text for reading and as epoch ms for comparing (`due_ms`, `lease_ms`), like
  * approvals' expiry. Claiming and finishing are compare-and-set updates, so among the processes
  * sharing the file exactly one runs a due timer, and a process whose lease ran out cannot finish
@@ -13,7 +13,7 @@ import {
   type TimerLease,
   type TimerOutcome,
   type TimerQuery,
-} from '../engine-types.ts';
+} from '../../model/engine.ts';
 import { invalidValue, notFound } from '../errors.ts';
 import { checkPositiveLimit, valueTime } from '../query.ts';
 import { toTimer } from '../rows/engine-rows.ts';

@@ -8,7 +8,7 @@ import { createApp, type App } from '../../../src/app.ts';
 import { DEFAULTS } from '../../../src/config/schema.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
-import type { TimelineEntry } from '../../../src/incidents/model.ts';
+import type { TimelineEntry } from '../../../src/model/incident.ts';
 import { createGrafanaAnnotator, type GrafanaAnnotator } from '../../../src/record/grafana-annotations.ts';
 import { withTimelineFeed } from '../../../src/record/timeline-feed.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';

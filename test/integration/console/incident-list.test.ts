@@ -5,7 +5,7 @@
  * the same few store reads whatever the number of incidents on it.
  */
 import { expect } from 'chai';
-import type { Incident } from '../../../src/incidents/model.ts';
+import type { Incident } from '../../../src/model/incident.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { TOKENS } from '../http/harness.ts';
 import { newIncident } from '../store/contract-fixtures.ts';

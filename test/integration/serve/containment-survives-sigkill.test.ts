@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
-import type { TimelineEntry } from '../../../src/incidents/model.ts';
+import type { TimelineEntry } from '../../../src/model/incident.ts';
 import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { quotaSettled } from '../actions/harness.ts';

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import type { Store } from '../../../src/store/types.ts';
-import type { NewClaim, NewRun, ReleaseSpec, ReleaseState } from '../../../src/store/engine-types.ts';
+import type { NewClaim, NewRun, ReleaseSpec, ReleaseState } from '../../../src/model/engine.ts';
 import { alert, newIncident, rejection, unique, type ContractContext } from './contract-fixtures.ts';
 
 export async function incidentWithRun(store: Store, overrides: Partial<NewRun> = {}) {

@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { FirebreakError } from '../../../src/errors.ts';
-import type { Alert, NewTimelineEntry } from '../../../src/incidents/model.ts';
+import type { Alert, NewTimelineEntry } from '../../../src/model/incident.ts';
 import type { NewIncident, Store } from '../../../src/store/types.ts';
 
 /** What a contract test receives from the suite. */

@@ -3,8 +3,8 @@
  * and counts by status.
  */
 import { expect } from 'chai';
-import type { Incident, IncidentStatus } from '../../../src/incidents/model.ts';
-import { inPlace } from '../../../src/engine/history.ts';
+import type { Incident, IncidentStatus } from '../../../src/model/incident.ts';
+import { inPlace } from '../../../src/model/engine.ts';
 import type { IncidentQuery, Store } from '../../../src/store/types.ts';
 import { claimOf } from './contract-engine.ts';
 import { newIncident, rejection, timeWindow, unique, type ContractContext } from './contract-fixtures.ts';

@@ -2,7 +2,7 @@
  * Contract: the append-only timeline, roles and action items.
  */
 import { expect } from 'chai';
-import type { RoleAssignment, TimelineEntry } from '../../../src/incidents/model.ts';
+import type { RoleAssignment, TimelineEntry } from '../../../src/model/incident.ts';
 import { entry, newIncident, rejection, type ContractContext } from './contract-fixtures.ts';
 
 export function timelineContract(ctx: ContractContext): void {

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import type { Store } from '../../../src/store/types.ts';
-import type { NewTimer } from '../../../src/store/engine-types.ts';
+import type { NewTimer } from '../../../src/model/engine.ts';
 import { newIncident, rejection, timeWindow, unique, type ContractContext } from './contract-fixtures.ts';
 
 async function releaseTimer(store: Store, overrides: Partial<NewTimer> = {}): Promise<{ timer: NewTimer; incidentId: string }> {

@@ -3,7 +3,7 @@
  * across close and reopen.
  */
 import { expect } from 'chai';
-import type { Incident } from '../../../src/incidents/model.ts';
+import type { Incident } from '../../../src/model/incident.ts';
 import type { StoreTx } from '../../../src/store/types.ts';
 import { alert, entry, newIncident, rejection, unique, webhookBody, yieldToOthers, type ContractContext } from './contract-fixtures.ts';
 

@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/core/logger.ts';
 import { templateContext } from '../../../src/engine/context.ts';
 import { evaluateStep } from '../../../src/engine/evaluate.ts';
 import { guardSettings } from '../../../src/engine/settings.ts';
-import type { Alert, Incident } from '../../../src/incidents/model.ts';
+import type { Alert, Incident } from '../../../src/model/incident.ts';
 import { TemplateEngine } from '../../../src/runbooks/template.ts';
 import { loadTestRunbooks } from './support/runbooks.ts';
 

@@ -4,7 +4,8 @@
  * stored anywhere else.
  */
 import { expect } from 'chai';
-import { DEFAULT_ENGINE_LIMITS, type EngineConfig } from '../../../src/engine/settings.ts';
+import type { EngineConfig } from '../../../src/engine/settings.ts';
+import { DEFAULT_ENGINE_LIMITS } from '../../../src/model/engine.ts';
 import { simulateNotification, type Simulation } from '../../../src/engine/simulate.ts';
 import { alert, notification } from '../incidents/payloads.ts';
 import { loadTestRunbooks, THROTTLE_RUNBOOK } from './support/runbooks.ts';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { compareStates, currentStates, isSameState, isStale } from '../../../src/incidents/alert-state.ts';
-import type { Alert } from '../../../src/incidents/model.ts';
+import type { Alert } from '../../../src/model/incident.ts';
 
 function state(fingerprint: string, status: Alert['status'], startsAt: string): Alert {
   return { fingerprint, status, labels: {}, annotations: {}, startsAt, endsAt: status === 'resolved' ? startsAt : null, generatorURL: null };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { canTransition, closeIncident, TRANSITIONS, transitionIncident } from '../../../src/incidents/lifecycle.ts';
-import type { Incident, IncidentStatus } from '../../../src/incidents/model.ts';
+import type { Incident, IncidentStatus } from '../../../src/model/incident.ts';
 import { openMemoryStore, type MemoryStore } from './memory-store.ts';
 import { rejection } from '../../support/rejection.ts';
 

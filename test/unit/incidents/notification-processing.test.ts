@@ -3,7 +3,7 @@ import { processNotification } from '../../../src/incidents/process.ts';
 import { closeIncident } from '../../../src/incidents/lifecycle.ts';
 import { FirebreakError } from '../../../src/errors.ts';
 import type { Store } from '../../../src/store/types.ts';
-import type { Incident } from '../../../src/incidents/model.ts';
+import type { Incident } from '../../../src/model/incident.ts';
 import { alert, notification } from './payloads.ts';
 import { openMemoryStore, type MemoryStore } from './memory-store.ts';
 

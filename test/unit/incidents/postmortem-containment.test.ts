@@ -1,6 +1,6 @@
 /** The post-mortem lists what firebreak changed, how it let go, and the re-fires. */
 import { expect } from 'chai';
-import type { TimelineEntry } from '../../../src/incidents/model.ts';
+import type { TimelineEntry } from '../../../src/model/incident.ts';
 import { assemblePostmortem, renderPostmortemMarkdown } from '../../../src/incidents/postmortem.ts';
 import { sample, SAMPLE_NOW } from './postmortem-sample.ts';
 

@@ -4,7 +4,7 @@
  * golden files in test/fixtures/postmortem/ are its post-mortem.
  */
 import type { PostmortemInput } from '../../../src/incidents/postmortem.ts';
-import type { Alert, TimelineEntry } from '../../../src/incidents/model.ts';
+import type { Alert, TimelineEntry } from '../../../src/model/incident.ts';
 
 const ID = 'inc-20260301-0001';
 

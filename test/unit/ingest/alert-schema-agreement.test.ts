@@ -4,7 +4,7 @@
  * unset (zero) startsAt is a valid date-time to the schema, and the reader refuses it.
  */
 import { expect } from 'chai';
-import { compileSchema } from '../../../src/config/json-schema.ts';
+import { compileSchema } from '../../../src/core/json-schema.ts';
 import { readNotification } from '../../../src/incidents/normalize.ts';
 import { WEBHOOK_ALERT_SCHEMA } from '../../../src/ingest/payload-schema.ts';
 import { alert, notification } from '../incidents/payloads.ts';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { FirebreakError } from '../../../src/errors.ts';
-import type { StoredNotification } from '../../../src/incidents/model.ts';
+import type { StoredNotification } from '../../../src/model/incident.ts';
 import { processNotification, type ProcessResult } from '../../../src/incidents/process.ts';
 import { createPipeline, type PipelineDeps, type Processor } from '../../../src/ingest/pipeline.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';

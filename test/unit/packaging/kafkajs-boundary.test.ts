@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { readRepoFile, REPO_ROOT } from './promql.ts';
+import { readRepoFile, repoSourceFiles } from './promql.ts';
 
 // Only the Kafka module may import kafkajs (the client is pinned, unmaintained, and meant to be
 // swappable behind src/actions/kafka/types.ts). This reads the sources and fails on any module
@@ -14,16 +12,6 @@ const ALLOWED = 'src/actions/kafka/';
 /** Matches an import of kafkajs or one of its subpaths in TypeScript source. */
 const KAFKAJS_IMPORT =
   /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"`])kafkajs(?:\/[^'"`]*)?\1/;
-
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(path));
-    else if (entry.name.endsWith('.ts')) files.push(relative(REPO_ROOT, path).split(sep).join('/'));
-  }
-  return files;
-}
 
 /** Lines of `text` that import kafkajs, as `file:line: text`. */
 function kafkajsImports(file: string, text: string): string[] {
@@ -55,7 +43,7 @@ describe('kafkajs boundary', () => {
   });
 
   it('no file under src/ outside src/actions/kafka/ imports kafkajs', () => {
-    const files = sourceFiles(join(REPO_ROOT, 'src'));
+    const files = repoSourceFiles('src');
     expect(files.length).to.be.greaterThan(50);
     const inside = files.filter((f) => f.startsWith(ALLOWED));
     expect(inside.flatMap((f) => kafkajsImports(f, readRepoFile(f))), 'the Kafka module itself uses kafkajs').to.not.deep.equal([]);

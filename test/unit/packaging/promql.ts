@@ -9,7 +9,7 @@
  * test/integration/alert-rules/promtool.test.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { load } from 'js-yaml';
 import { Histogram } from 'prom-client';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
@@ -28,6 +28,14 @@ export function repoFiles(folder: string, suffix: string): string[] {
     .filter((name) => name.endsWith(suffix))
     .sort()
     .map((name) => `${folder}/${name}`);
+}
+
+/** Every `.ts` file below a repository folder, recursively, as repository paths (`src/app.ts`). */
+export function repoSourceFiles(folder: string): string[] {
+  return readdirSync(join(REPO_ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.ts'))
+    .map((path) => `${folder}/${path.split(sep).join('/')}`)
+    .sort();
 }
 
 /** firebreak's own metrics (what GET /metrics serves), by family name, read from a real registry. */

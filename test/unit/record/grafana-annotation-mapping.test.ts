@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Incident, TimelineEntry } from '../../../src/incidents/model.ts';
+import type { Incident, TimelineEntry } from '../../../src/model/incident.ts';
 import { annotationFor, incidentTags } from '../../../src/record/grafana-annotations.ts';
 
 const incident: Incident = {

@@ -1,6 +1,6 @@
 /** Messages derived from timeline entries, and their Slack and webhook bodies (pure). */
 import { expect } from 'chai';
-import type { Incident, TimelineEntry } from '../../../src/incidents/model.ts';
+import type { Incident, TimelineEntry } from '../../../src/model/incident.ts';
 import { KIND_EVENTS, notificationFor, slackBody, webhookBody } from '../../../src/record/notification-events.ts';
 import { incidentLink } from '../../../src/record/notifier.ts';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Incident, TimelineEntry } from '../../../src/incidents/model.ts';
+import type { Incident, TimelineEntry } from '../../../src/model/incident.ts';
 import { withTimelineFeed, type TimelineRecorder } from '../../../src/record/timeline-feed.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { openMemoryStore, type MemoryStore } from '../incidents/memory-store.ts';

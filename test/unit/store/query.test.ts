@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { FirebreakError } from '../../../src/errors.ts';
-import {
-  INCIDENT_STATUSES,
-  checkAfterId,
-  checkLimit,
-  checkPositiveLimit,
-  decodeCursor,
-  encodeCursor,
-  queryTime,
-  valueTime,
-} from '../../../src/store/query.ts';
+import { checkAfterId, checkLimit, checkPositiveLimit, decodeCursor, encodeCursor, queryTime, valueTime } from '../../../src/store/query.ts';
+import { INCIDENT_STATUSES } from '../../../src/model/incident.ts';
 
 function codeOf(fn: () => unknown): string {
   try {

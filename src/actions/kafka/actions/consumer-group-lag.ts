@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FirebreakError } from '../../../errors.ts';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../../runbooks/duration.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../../core/duration.ts';
 import type { Action, ActionContext } from '../../types.ts';
 import type { GroupDescription, GroupPartitionLag } from '../types.ts';
 import { classifyTopic, groupClass, type LagClass, type LagSample, type TopicLagJudgement } from './lag-classes.ts';

@@ -6,9 +6,10 @@
  */
 import { lazyKafkaAdmin } from '../../../../src/engine/kafka.ts';
 import { createEngine, type Engine } from '../../../../src/engine/engine.ts';
-import { DEFAULT_ENGINE_LIMITS, type EngineConfig } from '../../../../src/engine/settings.ts';
+import type { EngineConfig } from '../../../../src/engine/settings.ts';
+import { DEFAULT_ENGINE_LIMITS } from '../../../../src/model/engine.ts';
 import { processNotification, type ProcessResult } from '../../../../src/incidents/process.ts';
-import type { TimelineEntry } from '../../../../src/incidents/model.ts';
+import type { TimelineEntry } from '../../../../src/model/incident.ts';
 import { createMetrics, type Metrics } from '../../../../src/metrics/metrics.ts';
 import type { RunbookSet } from '../../../../src/runbooks/set.ts';
 import type { Store } from '../../../../src/store/types.ts';

@@ -1,17 +1,32 @@
 /**
  * The incident domain model shared by ingest, the engine, the store, the HTTP API and the
  * post-mortem. Times are ISO-8601 UTC strings (what the store keeps and the API returns).
+ *
+ * Each vocabulary is declared once, here, as a list; its type, the JSON Schemas of the API and the
+ * store's SQL CHECK constraints derive from (or are tested against) the list.
  */
 
-export type IncidentStatus = 'open' | 'contained' | 'resolved' | 'recovered' | 'closed';
+/** Every incident status, in lifecycle order (docs/incidents.md has the transitions). */
+export const INCIDENT_STATUSES = ['open', 'contained', 'resolved', 'recovered', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export type Phase = 'preparation' | 'identification' | 'containment' | 'eradication' | 'recovery' | 'lessons-learned';
+/** The incident-response phases, in order (a timeline entry may belong to none). */
+export const PHASES = ['preparation', 'identification', 'containment', 'eradication', 'recovery', 'lessons-learned'] as const;
+export type Phase = (typeof PHASES)[number];
 
-export type RoleName = 'commander' | 'tech-lead' | 'communications' | 'scribe';
+/** The phases a runbook step can belong to. */
+export const STEP_PHASES = ['identification', 'containment', 'eradication', 'recovery'] as const satisfies readonly Phase[];
+export type StepPhase = (typeof STEP_PHASES)[number];
+
+/** Incident roles, in the order they are listed (the store's `roles()`, the post-mortem). */
+export const ROLE_NAMES = ['commander', 'tech-lead', 'communications', 'scribe'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
 
 export type Severity = string;
 
-export type AlertStatus = 'firing' | 'resolved';
+/** An alert's status, and so a notification's and a run's trigger. */
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** One alert as Alertmanager describes it (webhook payload v4), normalised. */
 export interface Alert {
@@ -73,49 +88,52 @@ export interface Incident {
   updatedAt: string;
 }
 
-export type TimelineKind =
-  | 'incident.opened'
-  | 'incident.status'
-  | 'alert.firing'
-  | 'alert.resolved'
-  | 'runbook.matched'
-  | 'runbook.unmatched'
-  | 'run.started'
-  | 'run.finished'
-  | 'run.interrupted'
-  | 'step.planned'
-  | 'step.started'
-  | 'step.succeeded'
-  | 'step.failed'
-  | 'step.skipped'
-  | 'step.blocked'
+/** What a timeline entry records (docs/incidents.md lists what each means). */
+export const TIMELINE_KINDS = [
+  'incident.opened',
+  'incident.status',
+  'alert.firing',
+  'alert.resolved',
+  'runbook.matched',
+  'runbook.unmatched',
+  'run.started',
+  'run.finished',
+  'run.interrupted',
+  'step.planned',
+  'step.started',
+  'step.succeeded',
+  'step.failed',
+  'step.skipped',
+  'step.blocked',
   /** The effect of a change, judged after it had time to act (src/engine/verify.ts). */
-  | 'step.verified'
-  | 'approval.requested'
-  | 'approval.granted'
-  | 'approval.rejected'
-  | 'approval.expired'
-  | 'revert.started'
-  | 'revert.succeeded'
-  | 'revert.conflict'
-  | 'revert.failed'
-  | 'release.scheduled'
-  | 'release.check'
-  | 'release.step'
-  | 'release.step-back'
-  | 'release.cancelled'
-  | 'release.held'
-  | 'release.too-early'
-  | 'incident.escalated'
-  | 'note'
-  | 'role.assigned'
-  | 'action-item.added'
+  'step.verified',
+  'approval.requested',
+  'approval.granted',
+  'approval.rejected',
+  'approval.expired',
+  'revert.started',
+  'revert.succeeded',
+  'revert.conflict',
+  'revert.failed',
+  'release.scheduled',
+  'release.check',
+  'release.step',
+  'release.step-back',
+  'release.cancelled',
+  'release.held',
+  'release.too-early',
+  'incident.escalated',
+  'note',
+  'role.assigned',
+  'action-item.added',
   /** A status update for stakeholders (what we know, what we do, next update at). */
-  | 'status.update'
-  | 'annotation.created'
-  | 'annotation.failed'
+  'status.update',
+  'annotation.created',
+  'annotation.failed',
   /** A notification to a chat target that could not be delivered (src/record/notifier.ts). */
-  | 'notification.failed';
+  'notification.failed',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 export interface TimelineEntry {
   id: number;

@@ -1,8 +1,10 @@
 /**
- * JSON Schema validation shared by every boundary firebreak owns (config, webhook payload, API
- * bodies and queries): one way to compile a schema (draft 2020-12, ajv with formats) and one way
+ * JSON Schema validation, one way for every boundary firebreak owns (config, webhook payload, API
+ * bodies and queries, runbook documents, action parameters): one factory of ajv instances
+ * ({@link createAjv}: draft 2020-12 unless a document says draft-07, with formats) and one way
  * to turn ajv's errors into a short, path-first message an operator can act on.
  */
+import { Ajv as AjvDraft07 } from 'ajv';
 import { Ajv2020, type ErrorObject, type Options as AjvOptions } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 
@@ -23,24 +25,47 @@ export interface CompileOptions {
   coerceTypes?: boolean | 'array';
   /** Report every problem instead of stopping at the first. */
   allErrors?: boolean;
+  /**
+   * ajv's strict mode (unknown keywords and formats fail compilation). Default true; false only
+   * where schemas are someone else's to check (the action registry checks action schemas).
+   */
+  strict?: boolean;
+  /** ajv's `strictTypes` (default: as `strict`); off where `enum` without `type` is deliberate. */
+  strictTypes?: boolean;
+  /** `type: ['string', 'null']` is allowed (how nullable values are spelled). Default false. */
+  allowUnionTypes?: boolean;
+  /** Keep the schema and data of a failing keyword on the error (for tailored messages). */
+  verbose?: boolean;
+  /** The JSON Schema draft: `2020-12` (default) or `draft-07` (the runbook schema, for editors). */
+  draft?: '2020-12' | 'draft-07';
 }
 
+/** An ajv instance, of whichever draft. */
+export type JsonSchemaValidator = Ajv2020 | AjvDraft07;
+
 // ajv-formats is CommonJS; depending on the loader its plugin is the module or its default.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+type FormatsPlugin = (ajv: JsonSchemaValidator) => JsonSchemaValidator;
 const addFormats = ((ajvFormats as unknown as { default?: FormatsPlugin }).default ??
   (ajvFormats as unknown as FormatsPlugin));
 
-/** Builds an ajv instance with the formats firebreak uses (date-time, date, uri...). */
-export function createAjv(options: CompileOptions = {}): Ajv2020 {
+/**
+ * Builds an ajv instance with the formats firebreak uses (date-time, date, uri...). Every ajv
+ * instance of firebreak comes from here; none is module-global: each owner compiles its
+ * schemas once and keeps the instance.
+ */
+export function createAjv(options: CompileOptions = {}): JsonSchemaValidator {
   const ajvOptions: AjvOptions = {
     allErrors: options.allErrors ?? false,
     useDefaults: options.useDefaults ?? false,
     coerceTypes: options.coerceTypes ?? false,
-    strict: true,
+    strict: options.strict ?? true,
+    ...(options.strictTypes === undefined ? {} : { strictTypes: options.strictTypes }),
+    ...(options.allowUnionTypes === true ? { allowUnionTypes: true } : {}),
+    ...(options.verbose === true ? { verbose: true } : {}),
     // `example` and `examples` are documentation for the OpenAPI document, not rules.
     keywords: ['example'],
   };
-  const ajv = new Ajv2020(ajvOptions);
+  const ajv = options.draft === 'draft-07' ? new AjvDraft07(ajvOptions) : new Ajv2020(ajvOptions);
   addFormats(ajv);
   return ajv;
 }

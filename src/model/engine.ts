@@ -1,14 +1,92 @@
 /**
- * The engine's records in the store: runs (the outbox of run requests and their progress), step
- * claims (each step runs at most once per incident, runbook, trigger and alert episode, and the
- * claim keeps what a revert needs), approvals and the automation switch. Shaped by the engine
- * (src/engine/, docs/engine.md); every backend implements them and passes the contract suite.
+ * The engine's model: its global mode and limits, how a change is released, and the records it
+ * keeps in the store: runs (the outbox of run requests and their progress), step claims (each step
+ * runs at most once per incident, runbook, trigger and alert episode, and the claim keeps what a
+ * revert needs), approvals, timers and the automation switch. Shaped by the engine (src/engine/,
+ * docs/engine.md); every store backend implements them and passes the contract suite.
  */
-import type { RevertMode } from '../actions/types.ts';
-import type { Alert, AlertStatus } from '../incidents/model.ts';
-import type { ReleaseSpec } from '../runbooks/types.ts';
+import type { RevertMode } from './action.ts';
+import type { Alert, AlertStatus } from './incident.ts';
 
-export { RELEASE_MODES, type ReleaseCondition, type ReleaseMode, type ReleaseSpec } from '../runbooks/types.ts';
+/** `dry-run` plans and records mutating steps without executing them; `enforce` executes them. */
+export const MODES = ['dry-run', 'enforce'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Engine limits and defaults that are not action floors (config key `engine`, defaults in its schema). */
+export interface EngineLimits {
+  /** Default minimum time between two runs of a runbook for one incident group, ms. */
+  cooldownMs: number;
+  /** Default maximum runs of a runbook per incident group in any rolling hour. */
+  maxRunsPerHour: number;
+  /** At most this many distinct topics changed per incident (a runbook can only lower it). */
+  maxTopicsPerIncident: number;
+  /** At most this many distinct quota entities changed per incident (a runbook can only lower it). */
+  maxClientsPerIncident: number;
+  /** Upper bound of one attempt of a step without its own `timeout`, ms. */
+  stepTimeoutMs: number;
+  /** How often due timers (releases, retries, reconciliation) are looked for, ms. */
+  timerPollMs: number;
+  /** First wait before a failed revert or release is tried again, ms; doubles up to `revertRetryMaxMs`. */
+  revertRetryMs: number;
+  revertRetryMaxMs: number;
+  /** A revert still failing after this long is escalated (it keeps being retried), ms. */
+  revertEscalateMs: number;
+  /** A re-fire of the same group this soon after firebreak's own release belongs to the same episode, ms. */
+  episodeWindowMs: number;
+  /** The loop breaker trips at this many contain/release cycles of one group within `loopBreakerWindowMs`. */
+  loopBreakerCycles: number;
+  loopBreakerWindowMs: number;
+  /** The `notify` target escalations are sent to (a name under `notify.targets`); null: timeline and metric only. */
+  escalationTarget: string | null;
+}
+
+/** The engine's default limits: what the configuration uses for a key it does not set. */
+export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
+  cooldownMs: 15 * 60_000,
+  maxRunsPerHour: 4,
+  maxTopicsPerIncident: 5,
+  maxClientsPerIncident: 5,
+  stepTimeoutMs: 60_000,
+  timerPollMs: 1_000,
+  revertRetryMs: 5_000,
+  revertRetryMaxMs: 300_000,
+  revertEscalateMs: 900_000,
+  episodeWindowMs: 30 * 60_000,
+  loopBreakerCycles: 3,
+  loopBreakerWindowMs: 3_600_000,
+  escalationTarget: null,
+});
+
+/**
+ * How a change is let go (the step's `revert`, `release` and `maxDuration`; on a step claim the
+ * condition's query is rendered). `on-resolve`: at once when the incident resolves; `when-recovered`: once
+ * `condition` has held for `forMs`, checked every `intervalMs` while the change is in force;
+ * `gradual`: in levels back to the prior state, each level held with the condition true for
+ * `forMs` before the next (`factor`, at most `steps` levels before the prior state); `manual`:
+ * only by a person; `never`.
+ */
+export const RELEASE_MODES = ['on-resolve', 'when-recovered', 'gradual', 'manual', 'never'] as const;
+export type ReleaseMode = (typeof RELEASE_MODES)[number];
+
+export interface ReleaseCondition {
+  /** PromQL, rendered. */
+  query: string;
+  /** `< 1000`: every series must satisfy it (prometheus.query semantics). */
+  expect: string;
+  onEmpty: 'fail' | 'pass';
+}
+
+export interface ReleaseSpec {
+  mode: ReleaseMode;
+  condition: ReleaseCondition | null;
+  forMs: number;
+  intervalMs: number;
+  factor: number;
+  steps: number;
+  /** Longest time the change may stay in force; null: no limit. */
+  maxDurationMs: number | null;
+  onMaxDuration: 'release' | 'escalate';
+}
 
 /**
  * - `pending`: requested (by a notification, an approval decision, a finished release or a
@@ -145,6 +223,11 @@ export interface StepClaim {
   revertDetail: unknown;
   /** The release's progress; null until a release starts or a level is recorded. */
   releaseState: ReleaseState | null;
+}
+
+/** True for a change that was made (or may have been: interrupted) and is not undone. */
+export function inPlace(claim: StepClaim): boolean {
+  return claim.mutating && (claim.status === 'succeeded' || claim.status === 'interrupted') && claim.revertStatus !== 'reverted' && claim.revertStatus !== 'conflict';
 }
 
 export type NewClaim = Pick<
