@@ -9,11 +9,10 @@
 import { loadAll as parseYamlDocuments, YAMLException } from 'js-yaml';
 import { posix } from 'node:path';
 import { DEFAULT_ENGINE_LIMITS } from '../model/engine.ts';
-import { DEFAULT_FAILURE_LIMIT } from '../http/failure-limit.ts';
 import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
 import { compileSchema, formatProblem, type SchemaProblem } from '../core/json-schema.ts';
-import { CONFIG_SCHEMA, DEFAULTS, type Config, type ConfigInput } from './schema.ts';
+import { CONFIG_SCHEMA, DEFAULT_FAILURE_LIMIT, DEFAULTS, type Config, type ConfigInput } from './schema.ts';
 
 export interface LoadConfigInput {
   env: Env;

@@ -35,6 +35,17 @@ export interface BasicAuthCredentials {
   password: string;
 }
 
+/** Limits on failed attempts with an operator token (see src/http/failure-limit.ts). */
+export interface FailureLimitSettings {
+  /** Failed attempts one client address may make within the window. */
+  perClient: number;
+  /** Failed attempts of all clients within the window after which clients that failed are refused. */
+  total: number;
+  windowMs: number;
+}
+
+export const DEFAULT_FAILURE_LIMIT: Readonly<FailureLimitSettings> = Object.freeze({ perClient: 10, total: 100, windowMs: 900_000 });
+
 export interface Config {
   /** `host:port` the HTTP server listens on; port 0 asks the OS for a free port. */
   listen: string;
@@ -71,7 +82,7 @@ export interface Config {
      * Failed attempts with an operator token (console sign-in, API) a client address may make
      * within `windowMs`, and all clients together, before they are refused (src/http/failure-limit.ts).
      */
-    failures: { perClient: number; total: number; windowMs: number };
+    failures: FailureLimitSettings;
   };
   /**
    * Proxies (addresses or CIDR ranges) in front of this server whose `X-Forwarded-For` and

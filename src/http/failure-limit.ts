@@ -19,17 +19,10 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { FirebreakError } from '../errors.ts';
-import { formatDuration } from '../incidents/figures.ts';
+import { formatDuration } from '../core/duration.ts';
+import { DEFAULT_FAILURE_LIMIT, type FailureLimitSettings } from '../config/schema.ts';
 
-export interface FailureLimitSettings {
-  /** Failed attempts one client address may make within the window. */
-  perClient: number;
-  /** Failed attempts of all clients within the window after which clients that failed are refused. */
-  total: number;
-  windowMs: number;
-}
-
-export const DEFAULT_FAILURE_LIMIT: FailureLimitSettings = { perClient: 10, total: 100, windowMs: 900_000 };
+export { DEFAULT_FAILURE_LIMIT, type FailureLimitSettings };
 
 /** Addresses remembered at most; beyond it the ones whose last failure is oldest are forgotten. */
 const MAX_CLIENTS = 10_000;
@@ -104,12 +97,12 @@ export function createFailureLimiter(settings: FailureLimitSettings, clock: Pick
 /** The refusal: 429 with how long to wait (the caller sets `Retry-After` from `details.retryAfterSeconds`). */
 export function rateLimited(check: Extract<LimitCheck, { limited: true }>, settings: FailureLimitSettings): FirebreakError {
   const seconds = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
-  const window = formatDuration(settings.windowMs);
+  const window = formatDuration(settings.windowMs, 'human');
   const why =
     check.scope === 'client'
       ? `too many failed attempts with an operator token from your address (${settings.perClient} within ${window})`
       : `too many failed attempts with an operator token from many addresses (${settings.total} within ${window}), yours among them`;
-  return new FirebreakError('AUTH_RATE_LIMITED', `${why}: try again in ${formatDuration(seconds * 1000)}`, {
+  return new FirebreakError('AUTH_RATE_LIMITED', `${why}: try again in ${formatDuration(seconds * 1000, 'human')}`, {
     statusCode: 429,
     details: { retryAfterSeconds: seconds, scope: check.scope },
   });
