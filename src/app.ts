@@ -9,8 +9,9 @@
  *
  * Record stage: the store everything here uses is decorated with a timeline feed
  * (src/record/timeline-feed.ts), so every committed timeline entry, whoever appends it, reaches
- * the recorders: Grafana annotations when configured, plus any in `recorders`. Build further
- * stages from `app.store`, not from the store passed in, or their entries are not recorded.
+ * the recorders: the timeline-entry counter (src/record/timeline-count.ts), Grafana annotations
+ * when configured, plus any in `recorders`. Build further stages from `app.store`, not from the
+ * store passed in, or their entries are neither recorded nor counted.
  */
 import express, { type Express } from 'express';
 import pkg from '../package.json' with { type: 'json' };
@@ -38,6 +39,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { configuredGrafanaAnnotator } from './record/grafana-annotations.ts';
 import { configuredNotifier } from './record/notifier.ts';
 import { createLiveFeed, type LiveFeed } from './record/live-feed.ts';
+import { timelineCounter } from './record/timeline-count.ts';
 import { withTimelineFeed, type TimelineRecorder } from './record/timeline-feed.ts';
 import type { Store } from './store/types.ts';
 
@@ -102,12 +104,14 @@ const ANNOTATION_GRACE_MS = 2_000;
 export function createApp(deps: AppDeps): App {
   const { clock, logger } = deps;
   const metrics = deps.metrics ?? createMetrics();
-  // The annotator appends its own `annotation.*` entries through the plain store: it must not hear itself.
-  const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: deps.store, clock, logger, metrics });
-  // The notifier appends `notification.failed` through the plain store too.
-  const notifier = configuredNotifier(deps.config.notify, { store: deps.store, clock, logger, metrics, publicUrl: deps.config.publicUrl ?? null });
+  const counter = timelineCounter(metrics);
+  // The annotator and the notifier append their own entries (`annotation.*`, `notification.failed`)
+  // through a store whose feed only counts them: they must not hear themselves.
+  const counted = withTimelineFeed(deps.store, [counter], logger);
+  const annotator = configuredGrafanaAnnotator(deps.config.grafana, { store: counted, clock, logger });
+  const notifier = configuredNotifier(deps.config.notify, { store: counted, clock, logger, publicUrl: deps.config.publicUrl ?? null });
   const live = createLiveFeed({ store: deps.store, logger, ...(deps.livePollMs === undefined ? {} : { pollMs: deps.livePollMs }) });
-  const recorders = [live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator]), ...(notifier === null ? [] : [notifier])];
+  const recorders = [counter, live, ...(deps.recorders ?? []), ...(annotator === null ? [] : [annotator]), ...(notifier === null ? [] : [notifier])];
   const store = withTimelineFeed(deps.store, recorders, logger);
   metrics.observeIncidents(() => store.countIncidentsByStatus());
   // What the engine makes up itself (a resolve reconciled from Alertmanager) goes the webhook's way: stored, then processed in order.

@@ -410,7 +410,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.post('/incidents/:id/close', ...action('responder', async (req, res, user) => {
     const reason = field(req.body, 'reason').trim();
     await closeIncident(store, String(req.params.id), user.principal.name, clock.now(), reason === '' ? undefined : reason);
-    deps.metrics.timelineEntry('incident.status');
     done(res, backOf(req.body), 'close');
   }));
 

@@ -5,7 +5,7 @@
  * automation switch, runbook reload). docs/engine.md describes the whole.
  */
 import type { StoreTx } from '../store/types.ts';
-import type { Alert, Notification, TimelineKind } from '../model/incident.ts';
+import type { Alert, Notification } from '../model/incident.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import type { LoadResult } from '../runbooks/load.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
@@ -37,7 +37,7 @@ export interface Engine {
   keyFor(alert: Alert, notification: Notification): string;
   /** The outbox (processNotification's `withinTransaction`). */
   withinTransaction(tx: StoreTx, result: ProcessResult, notification: Notification): Promise<void>;
-  /** After the processing commit: counts the engine's entries and wakes the worker. */
+  /** After the processing commit: wakes the worker. */
   afterProcess(result: ProcessResult): Promise<void>;
   /** Marks what a previous process left half-done, then starts the runs waiting. */
   start(): Promise<void>;
@@ -86,8 +86,6 @@ export function createEngine(deps: EngineDeps): Engine {
     after: { release: afterRelease },
   };
   const worker = new EngineWorker(rt, timers);
-  /** Entries the outbox appended, counted once their notification's transaction committed. */
-  const appended = new Map<number, TimelineKind[]>();
 
   const status = async (): Promise<AutomationStatus> => ({ mode: deps.config.mode, ...(await deps.store.automation()) });
   deps.metrics.observeEngine(async () => {
@@ -114,11 +112,9 @@ export function createEngine(deps: EngineDeps): Engine {
     runbooks: deps.runbooks,
     keyFor: (alert, notification) => keyForAlert(deps.runbooks, alert, notification),
     async withinTransaction(tx, result, notification) {
-      appended.set(result.notificationId, await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification));
+      await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification);
     },
-    async afterProcess(result) {
-      for (const kind of appended.get(result.notificationId) ?? []) deps.metrics.timelineEntry(kind);
-      appended.delete(result.notificationId);
+    async afterProcess() {
       worker.kick();
     },
     async start() {

@@ -17,7 +17,7 @@
  *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Alert, Incident, Notification, TimelineKind } from '../model/incident.ts';
+import type { Alert, Incident, Notification } from '../model/incident.ts';
 import type { ProcessResult } from '../incidents/process.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
@@ -47,15 +47,14 @@ export function episodeOf(alert: Alert): string {
 
 /**
  * Records runbook matches and run requests for one processed notification, inside its
- * transaction (see the module comment). Returns the kinds of the timeline entries it appended.
+ * transaction (see the module comment).
  */
 export async function recordRunRequests(
   deps: { runbooks: RunbookSource; clock: Clock },
   tx: StoreTx,
   result: ProcessResult,
   notification: Notification,
-): Promise<TimelineKind[]> {
-  const appended: TimelineKind[] = [];
+): Promise<void> {
   for (const touched of result.incidents) {
     const events = result.events.filter((e) => e.incidentId === touched.id).map((e) => e.alert);
     const first = events[0];
@@ -72,7 +71,6 @@ export async function recordRunRequests(
       // Only a new incident is matched: an incident that opened unmatched stays evidence-only.
       if (!touched.opened) continue;
       const matched = await match(deps.runbooks, tx, incident, first, notification);
-      appended.push(matched === null ? 'runbook.unmatched' : 'runbook.matched');
       if (matched === null) continue;
       incident = matched;
     }
@@ -82,7 +80,6 @@ export async function recordRunRequests(
     if (alert === undefined) continue;
     await request(deps, tx, incident, trigger, alert, result.notificationId);
   }
-  return appended;
 }
 
 async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {

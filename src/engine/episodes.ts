@@ -124,7 +124,6 @@ export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook)
     const inForce = (await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })).find((c) => inPlace(c) && c.revert === 'on-resolve');
     if (incident?.status === 'open' && inForce !== undefined) {
       await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained: step ${inForce.stepId} is still in force`, { stepId: inForce.stepId, runId: run.id });
-      rt.metrics.timelineEntry('incident.status');
     }
   });
   if (escalation !== null) await sendEscalation(rt, escalation);

@@ -16,6 +16,5 @@ export async function reopenIfUncontained(rt: Runtime, incidentId: string, actor
     if (claims.some((c) => inPlace(c) && c.revert !== 'never')) return;
     const how = actor === 'engine' ? 'released (maxDuration)' : 'reverted by hand';
     await transitionIncident(r.tx, incidentId, 'open', r.now, actor, `Containment ${how} while the alerts still fire`, {});
-    rt.metrics.timelineEntry('incident.status');
   });
 }

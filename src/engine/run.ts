@@ -177,7 +177,6 @@ async function finish(rt: Runtime, run: EngineRun, status: RunStatus, error: Fir
     if (incident === null) return;
     if (recovered && incident.status === 'resolved') {
       await transitionIncident(r.tx, incident.id, 'recovered', r.now, 'engine', `Recovered: ${run.runbook} reverted its changes and its recovery steps succeeded`, { runId: run.id });
-      rt.metrics.timelineEntry('incident.status');
     }
     if (runbook !== undefined && runbook.followUps.length > 0 && (await r.tx.markFollowUpsAdded(incident.id, runbook.name))) {
       await addFollowUps(rt, r, incident, run, runbook);

@@ -76,23 +76,16 @@ export interface Recorder {
   now: string;
 }
 
-/** Runs `fn` in one store transaction; its timeline entries are counted after the commit. */
-export async function record<T>(rt: Pick<Runtime, 'store' | 'clock' | 'metrics'>, fn: (r: Recorder) => Promise<T>): Promise<T> {
-  const kinds: Array<TimelineEntry['kind']> = [];
-  const result = await rt.store.transaction(async (tx) => {
+/** Runs `fn` in one store transaction (its timeline entries reach the record stage after the commit). */
+export async function record<T>(rt: Pick<Runtime, 'store' | 'clock'>, fn: (r: Recorder) => Promise<T>): Promise<T> {
+  return rt.store.transaction(async (tx) => {
     const now = toIso(rt.clock.now());
     return fn({
       tx,
       now,
-      append: async (entry) => {
-        const written = await tx.appendTimeline({ ...entry, actor: entry.actor ?? ENGINE_ACTOR, at: entry.at ?? now });
-        kinds.push(written.kind);
-        return written;
-      },
+      append: (entry) => tx.appendTimeline({ ...entry, actor: entry.actor ?? ENGINE_ACTOR, at: entry.at ?? now }),
     });
   });
-  for (const kind of kinds) rt.metrics.timelineEntry(kind);
-  return result;
 }
 
 /** The ActionContext of one attempt. */

@@ -352,7 +352,6 @@ async function execute(
       const current = await r.tx.getIncident(incident.id);
       if (action.mutating && step.phase === 'containment' && current?.status === 'open') {
         await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained by step ${step.id} of ${runbook.name}`, { stepId: step.id, runId: run.id });
-        rt.metrics.timelineEntry('incident.status');
       }
     } else {
       // A re-fire aborted the run (run.ts): say so rather than the action's own abort error.

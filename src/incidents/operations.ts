@@ -1,11 +1,9 @@
 /**
  * What responders write on an incident (API, console): notes, roles, action items and status
  * updates for stakeholders. Each write checks that the incident exists and appends its timeline
- * entry in the same store transaction, with the person's name as the actor; the entry is counted
- * in `firebreak_timeline_entries_total` once committed.
+ * entry in the same store transaction, with the person's name as the actor.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { oneLine } from './describe.ts';
 import { incidentNotFound } from './errors.ts';
@@ -14,7 +12,6 @@ import type { ActionItem, Phase, RoleAssignment, RoleName, TimelineEntry } from 
 export interface OperationDeps {
   store: Store;
   clock: Clock;
-  metrics: Pick<Metrics, 'timelineEntry'>;
 }
 
 /** A stakeholder update: what we know, what we do, when the next update comes. */
@@ -40,7 +37,6 @@ export async function addNote(deps: OperationDeps, incidentId: string, input: { 
       data: { text: input.text },
     });
   });
-  deps.metrics.timelineEntry('note');
   return entry;
 }
 
@@ -59,7 +55,6 @@ export async function assignRole(deps: OperationDeps, incidentId: string, input:
       data: { role: input.role, person: input.person },
     });
   });
-  deps.metrics.timelineEntry('role.assigned');
   return assignment;
 }
 
@@ -90,7 +85,6 @@ export async function addActionItem(
     });
     return added;
   });
-  deps.metrics.timelineEntry('action-item.added');
   return item;
 }
 
@@ -112,6 +106,5 @@ export async function postStatusUpdate(deps: OperationDeps, incidentId: string, 
       data: { known: input.known, doing: input.doing, nextUpdateAt: input.nextUpdateAt },
     });
   });
-  deps.metrics.timelineEntry('status.update');
   return entry;
 }

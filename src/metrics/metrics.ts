@@ -13,7 +13,6 @@ import { ALERT_STATUSES, INCIDENT_STATUSES, type IncidentStatus, type TimelineKi
 /** The subset of a processing result the metrics read (see src/incidents/process.ts). */
 export interface ProcessedCounts {
   duplicates: number;
-  timeline: ReadonlyArray<{ kind: TimelineKind }>;
 }
 
 export interface Metrics {
@@ -26,9 +25,12 @@ export interface Metrics {
   notificationAccepted(status: string, alerts: { firing: number; resolved: number }, truncated?: number, rejected?: number): void;
   /** One webhook request finished with `outcome` (`ok` or the error code) after `seconds`. */
   webhookRequest(outcome: string, seconds: number): void;
-  /** Duplicates and timeline entries of one processed notification. */
+  /** Duplicate alerts of one processed notification. */
   notificationProcessed(counts: ProcessedCounts): void;
-  /** A timeline entry appended outside notification processing (API writes). */
+  /**
+   * A committed timeline entry. The record stage's counter (src/record/timeline-count.ts) is the
+   * one caller: it hears every entry once, whoever appended it.
+   */
   timelineEntry(kind: TimelineKind): void;
   /** A store call failed; `operation` is the Store method name. */
   storeError(operation: string): void;
@@ -258,7 +260,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     notificationProcessed(counts) {
       if (counts.duplicates > 0) alertsDuplicate.inc(counts.duplicates);
-      for (const entry of counts.timeline) timelineEntries.inc({ kind: entry.kind });
     },
     timelineEntry(kind) {
       timelineEntries.inc({ kind });

@@ -20,7 +20,6 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError, type FirebreakError } from '../errors.ts';
 import type { Incident, TimelineEntry } from '../model/incident.ts';
-import type { Metrics } from '../metrics/metrics.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { Store } from '../store/types.ts';
 import { FIREBREAK_TAG } from '../actions/grafana/annotate.ts';
@@ -71,7 +70,7 @@ export function annotationFor(entry: TimelineEntry, incident: Incident): Annotat
 }
 
 export interface GrafanaAnnotatorDeps {
-  /** The plain store (not the one with the timeline feed): the annotator appends `annotation.*`. */
+  /** A store whose feed does not reach this annotator (the app gives one that only counts): it appends `annotation.*`. */
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -80,8 +79,6 @@ export interface GrafanaAnnotatorDeps {
   retryDelaysMs?: readonly number[];
   /** Entries waiting at most; further ones are dropped (and logged) while Grafana lags. */
   maxQueue?: number;
-  /** Counts the `annotation.*` entries it appends (firebreak_timeline_entries_total). */
-  metrics?: Pick<Metrics, 'timelineEntry'>;
 }
 
 export interface GrafanaAnnotator extends TimelineRecorder {
@@ -180,7 +177,6 @@ export function createGrafanaAnnotator(deps: GrafanaAnnotatorDeps): GrafanaAnnot
   async function append(entry: TimelineEntry, kind: 'annotation.created' | 'annotation.failed', summary: string, data: Record<string, unknown>): Promise<void> {
     try {
       await store.appendTimeline({ incidentId: entry.incidentId, at: toIso(clock.now()), phase: entry.phase, kind, actor: ACTOR, summary, data });
-      deps.metrics?.timelineEntry(kind);
     } catch (err) {
       logger.error({ err, kind, entryId: entry.id }, 'recording the annotation outcome on the timeline failed');
     }

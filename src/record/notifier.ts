@@ -7,7 +7,7 @@
  * Each committed entry is handled once, by the replica that committed it. Sending never blocks
  * the pipeline: the recorder only queues (bounded), one worker sends in order, retriable failures
  * are retried after `retryDelaysMs`, and a message that still fails is logged and recorded on the
- * timeline as `notification.failed` (through the plain store, so the notifier does not hear it).
+ * timeline as `notification.failed` (through a store whose feed does not reach the notifier, so it does not hear itself).
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { exchange, statusError } from '../actions/http/client.ts';
@@ -20,20 +20,18 @@ import { computeFigures } from '../incidents/figures.ts';
 import type { TimelineEntry } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { wholeTimeline } from '../incidents/overview.ts';
-import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { KIND_EVENTS, notificationFor, slackBody, webhookBody, type NotificationMessage } from './notification-events.ts';
 import { createEntryQueue } from './entry-queue.ts';
 import type { TimelineRecorder } from './timeline-feed.ts';
 
 export interface NotifierDeps {
-  /** The plain store (not the one with the timeline feed): the notifier appends `notification.failed`. */
+  /** A store whose feed does not reach this notifier (the app gives one that only counts): it appends `notification.failed`. */
   store: Store;
   clock: Clock;
   logger: Logger;
   notify: Pick<Config['notify'], 'targets' | 'timeoutMs' | 'subscriptions'>;
   publicUrl: string | null;
-  metrics?: Pick<Metrics, 'timelineEntry'>;
   retryDelaysMs?: readonly number[];
   maxQueue?: number;
 }
@@ -123,7 +121,6 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         summary: `Notification "${message.event}" to ${target} failed: ${error.message}`,
         data: { target, event: message.event, entryId: entry.id, attempts, error },
       });
-      deps.metrics?.timelineEntry('notification.failed');
     } catch (err) {
       logger.error({ err, entryId: entry.id }, 'recording the failed notification on the timeline failed');
     }

@@ -109,7 +109,6 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
   app.post(`${BASE}/:id/close`, responder, optionalBody, async (req: Request<{ id: string }>, res: Response) => {
     const input = closeBody(req);
     const incident = await closeIncident(store, req.params.id, actorOf(res), clock.now(), input.reason);
-    metrics.timelineEntry('incident.status');
     res.json(incident);
   });
 

@@ -102,6 +102,10 @@ describe('Grafana annotations of incident timelines (record stage) through the r
     expect(failed.data).to.deep.include({ op: 'open-region', attempts: 1 });
     expect((failed.data['error'] as { code: string }).code).to.equal('GRAFANA_UNAUTHORIZED');
     expect(grafana.annotations.size).to.equal(0);
+    // The annotator's own entry is counted once, like every other entry.
+    const exposition = await (await fetch(`${base}/metrics`)).text();
+    expect(exposition).to.match(/^firebreak_timeline_entries_total\{kind="annotation\.failed"\} 1$/m);
+    expect(exposition).to.match(/^firebreak_timeline_entries_total\{kind="incident\.opened"\} 1$/m);
   });
 });
 
