@@ -61,6 +61,8 @@ const NOTICES: Record<string, string> = {
   approve: 'Approved: the step runs now, through the guards again.',
   reject: 'Rejected: the step does not run.',
   revert: 'Revert done: see the containments and the timeline.',
+  'hand-back': 'Handed back to automation: the loop breaker no longer holds it; it is released as its step says.',
+  clear: 'Hold cleared: the held changes were reverted; see the containments and the timeline.',
   pause: 'Automation paused: no runbook step changes anything until it is resumed.',
   resume: 'Automation resumed.',
   note: 'Note added.',
@@ -379,6 +381,13 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const step = field(req.body, 'step').trim();
     await engineOf().revert(String(req.params.id), { actor: user.principal.name, ...(step === '' ? {} : { stepId: step }) });
     done(res, backOf(req.body), 'revert');
+  }));
+
+  router.post('/incidents/:id/hold', ...action('responder', async (req, res, user) => {
+    const how = field(req.body, 'how');
+    if (how !== 'hand-back' && how !== 'clear') throw httpError(400, 'CONSOLE_INVALID_FORM', 'how must be hand-back or clear', { field: 'how' });
+    await engineOf().liftHold(String(req.params.id), { how, actor: user.principal.name, reason: required(req.body, 'reason', 2_000) });
+    done(res, backOf(req.body), how);
   }));
 
   router.post('/incidents/:id/notes', ...action('responder', async (req, res, user) => {

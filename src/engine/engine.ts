@@ -10,10 +10,11 @@ import type { ProcessResult } from '../incidents/process.ts';
 import type { LoadResult } from '../runbooks/load.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
-import type { Approval, AutomationState, Mode } from '../model/engine.ts';
+import type { Approval, AutomationState, HoldLiftHow, Mode } from '../model/engine.ts';
 import { decideApproval, type ApprovalVerdict } from './approvals.ts';
 import { keyForAlert, recordRunRequests } from './enqueue.ts';
 import { realSleep } from './execute.ts';
+import { liftHold, type HoldReport } from './hold.ts';
 import { revertIncident, type RevertReport } from './manual-revert.ts';
 import { maxDurationTimer } from './max-duration.ts';
 import { RECONCILE_KEY, reconcileSettings, reconcileTimer } from './reconcile.ts';
@@ -50,6 +51,8 @@ export interface Engine {
   close(graceMs: number): Promise<void>;
   decide(incidentId: string, stepId: string, verdict: ApprovalVerdict, actor: string, reason?: string | null): Promise<Approval>;
   revert(incidentId: string, options: { stepId?: string; actor: string }): Promise<RevertReport>;
+  /** Lifts the loop breaker's hold of an incident by hand: hand back to automation, or clear and release now (hold.ts). */
+  liftHold(incidentId: string, options: { how: HoldLiftHow; actor: string; reason: string }): Promise<HoldReport>;
   automation(): Promise<AutomationStatus>;
   setPaused(paused: boolean, actor: string, reason?: string | null): Promise<AutomationStatus>;
   /** Reloads the runbooks; a load with any problem changes nothing. */
@@ -177,6 +180,14 @@ export function createEngine(deps: EngineDeps): Engine {
         return await revertIncident(rt, { incidentId, actor: options.actor, ...(options.stepId === undefined ? {} : { stepId: options.stepId }) });
       } finally {
         // A revert ends releases under way and may let a parked resolved run go on.
+        worker.kick();
+      }
+    },
+    async liftHold(incidentId, options) {
+      try {
+        return await liftHold(rt, { incidentId, ...options });
+      } finally {
+        // A release scheduled now, or a revert that let a parked run go on.
         worker.kick();
       }
     },

@@ -14,7 +14,8 @@
  *   within the loop window, firebreak stops automating it: the safe level is (re-)applied and
  *   held (`releaseState.hold`: never released automatically), no other change runs (guard
  *   `loop-breaker`), and it escalates once (`incident.escalated`, reason `loop-breaker`). A
- *   person reverts by hand when it is safe, or closes the incident.
+ *   person reverts by hand when it is safe, closes the incident, or lifts the hold (hold.ts:
+ *   hand back or clear), after which the cycles are counted again from that moment.
  * - A change that is still in force keeps its incident `contained` when the alert re-opens it.
  */
 import type { Action } from '../actions/types.ts';
@@ -24,7 +25,7 @@ import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
 import { inPlace, type EngineRun, type ReleaseLevel, type StepClaim } from '../model/engine.ts';
 import { recordEscalation, sendEscalation, type Escalation } from './escalate.ts';
-import { changeLevel, LEVEL_ZERO, recordOf, releaseStateOf } from './levels.ts';
+import { changeLevel, LEVEL_ZERO, liftedAt, recordOf, releaseStateOf } from './levels.ts';
 import { record, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
 
@@ -69,9 +70,11 @@ export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook)
   const now = rt.clock.now();
   const settings = episodeSettings(rt, runbook);
   const claims = (await rt.store.stepClaims({ runbook: runbook.name, groupKey: run.groupKey })).filter((c) => c.mutating && c.status === 'succeeded');
+  // A person who lifted a hold (hold.ts) starts the count again.
+  const since = liftedAt(claims);
   const cycles = claims.filter((c) => {
     const at = releasedByEngineAt(c);
-    return at !== null && now - at <= settings.loopWindowMs;
+    return at !== null && now - at <= settings.loopWindowMs && at > since;
   }).length;
   const mine = claims.filter((c) => c.incidentId === run.incidentId);
   const held = mine.some((c) => releaseStateOf(c).hold === 'loop-breaker');

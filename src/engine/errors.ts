@@ -73,3 +73,11 @@ export function notReversible(incidentId: string, stepId: string, why: string): 
     details: { incidentId, step: stepId },
   });
 }
+
+/** A person asked to lift a loop-breaker hold in an incident where nothing is held. */
+export function notHeld(incidentId: string): FirebreakError {
+  return new FirebreakError('ENGINE_NOT_HELD', `the loop breaker holds no change of incident ${incidentId}: nothing to hand back or clear`, {
+    statusCode: 409,
+    details: { incidentId },
+  });
+}

@@ -28,6 +28,16 @@ export function releaseStateOf(claim: Pick<StepClaim, 'releaseState'>): ReleaseS
   return claim.releaseState ?? { current: LEVEL_ZERO, pending: null, held: null, tooEarly: 0, hold: null };
 }
 
+/** When a person last lifted a hold in these claims of a group (epoch ms), or 0. */
+export function liftedAt(claims: readonly StepClaim[]): number {
+  let at = 0;
+  for (const claim of claims) {
+    const lifted = releaseStateOf(claim).lifted;
+    if (lifted !== undefined && lifted !== null) at = Math.max(at, Date.parse(lifted.at));
+  }
+  return at;
+}
+
 /** The record (in the shape of `applied`) of a level of this claim. */
 export function recordOf(claim: Pick<StepClaim, 'applied'>, level: ReleaseLevel): unknown {
   return level.index === 0 || level.level === null ? claim.applied : level.level;

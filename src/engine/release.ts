@@ -124,20 +124,29 @@ export async function scheduleReleases(rt: Runtime, run: EngineRun, runbook: Run
         });
         continue;
       }
-      // This release takes over from a retry a person's failed revert left.
-      await r.tx.cancelTimers({ claimId: claim.id, kind: ['release'] }, r.now);
-      const spec = specOf(claim);
-      const hold = holdMs(rt, spec, release, 0);
-      await r.tx.scheduleTimer({ kind: 'release', key, incidentId: claim.incidentId, claimId: claim.id, dueAt: r.now, state: releaseTimerState({ runId: run.id, trigger: 'resolve' }), createdAt: r.now });
-      await r.append({
-        incidentId: claim.incidentId,
-        phase: 'recovery',
-        kind: 'release.scheduled',
-        summary: `Step ${claim.stepId} will be ${describe(spec, hold)}`,
-        data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, runId: run.id, mode: spec.mode, condition: spec.condition, holdMs: hold, intervalMs: hold === 0 ? 0 : intervalMs(spec, hold), factor: spec.factor, steps: spec.steps, level: release.current.index, tooEarly: release.tooEarly },
-      });
+      await scheduleRelease(r, rt, claim, { key, runId: run.id });
     }
     return (await r.tx.timers({ incidentId: run.incidentId, kind: ['release'], status: ['pending', 'running'] })).length;
+  });
+}
+
+/**
+ * Schedules the release of one change in force as its step says (`release.scheduled`), taking
+ * over from a retry a person's failed revert left. `runId`: the resolved run parked until it
+ * ends, or null (a hold handed back by a person after the run ended).
+ */
+export async function scheduleRelease(r: Recorder, rt: Pick<Runtime, 'config'>, claim: StepClaim, options: { key: string; runId: number | null }): Promise<void> {
+  await r.tx.cancelTimers({ claimId: claim.id, kind: ['release'] }, r.now);
+  const release = releaseStateOf(claim);
+  const spec = specOf(claim);
+  const hold = holdMs(rt, spec, release, 0);
+  await r.tx.scheduleTimer({ kind: 'release', key: options.key, incidentId: claim.incidentId, claimId: claim.id, dueAt: r.now, state: releaseTimerState({ runId: options.runId, trigger: 'resolve' }), createdAt: r.now });
+  await r.append({
+    incidentId: claim.incidentId,
+    phase: 'recovery',
+    kind: 'release.scheduled',
+    summary: `Step ${claim.stepId} will be ${describe(spec, hold)}`,
+    data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, runId: options.runId, mode: spec.mode, condition: spec.condition, holdMs: hold, intervalMs: hold === 0 ? 0 : intervalMs(spec, hold), factor: spec.factor, steps: spec.steps, level: release.current.index, tooEarly: release.tooEarly },
   });
 }
 

@@ -17,3 +17,13 @@ export const REVERT_BODY: Record<string, unknown> = {
     step: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$', description: 'Only this step (default: every reversible change, newest first).' },
   },
 };
+
+/** Lifting a loop-breaker hold: the reason is required (it goes on the timeline). */
+export const HOLD_BODY: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: {
+    reason: { type: 'string', minLength: 1, maxLength: 2_000, pattern: '\\S', description: 'Why it is safe; recorded on the timeline with who did it.' },
+  },
+};

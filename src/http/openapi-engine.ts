@@ -3,7 +3,7 @@
  * switch, approvals, manual revert and runbooks, with their component schemas.
  */
 import { GUARD_REASONS } from '../engine/guards/types.ts';
-import { REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
+import { HOLD_BODY, REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
 import { AUTH_ERRORS, BODY_ERRORS, errorResponse, idParameter, json, nullable, operation, ref, time, type Json } from './openapi-parts.ts';
 import { APPROVAL_STATES, MODES } from '../model/engine.ts';
 
@@ -32,6 +32,25 @@ function automationChange(paused: boolean): Json {
   });
 }
 
+function holdLift(how: 'hand-back' | 'clear'): Json {
+  const what =
+    how === 'hand-back'
+      ? "Hand the changes the loop breaker holds back to automation: the hold is lifted, the changes stay in force and are released as their steps say (now when the incident's alerts have resolved, else at the next resolve)."
+      : "Clear the loop breaker's hold and revert the held changes now (as a revert by hand).";
+  return operation('responder', `${what} The loop breaker counts the group's cycles again from now. The reason goes on the timeline (release.hold-lifted).`, {
+    parameters: [idParameter],
+    requestBody: { required: true, content: json(HOLD_BODY) },
+    responses: {
+      '200': { description: 'What was done.', content: json(ref('HoldReport')) },
+      ...BODY_ERRORS,
+      ...AUTH_ERRORS,
+      '404': errorResponse('No such incident.', ['NOT_FOUND']),
+      '409': errorResponse('The loop breaker holds no change of this incident.', ['ENGINE_NOT_HELD']),
+      ...DISABLED,
+    },
+  });
+}
+
 export const ENGINE_PATHS: Record<string, Json> = {
   '/api/v1/automation': {
     get: operation('viewer', 'The mode and the automation switch: paused or not, by whom, since when.', {
@@ -56,6 +75,8 @@ export const ENGINE_PATHS: Record<string, Json> = {
       },
     }),
   },
+  '/api/v1/incidents/{id}/hold/hand-back': { post: holdLift('hand-back') },
+  '/api/v1/incidents/{id}/hold/clear': { post: holdLift('clear') },
   '/api/v1/runbooks': {
     get: operation('viewer', 'The runbooks in force.', {
       responses: { '200': { description: 'The loaded set.', content: json(ref('RunbookList')) }, ...AUTH_ERRORS, ...DISABLED },
@@ -102,6 +123,18 @@ export const ENGINE_SCHEMAS: Record<string, Json> = {
       changedAt: nullable(time),
       reason: nullable({ type: 'string' }),
     },
+  },
+  HoldReport: {
+    type: 'object',
+    properties: {
+      incidentId: { type: 'string' },
+      how: { enum: ['hand-back', 'clear'] },
+      steps: { type: 'array', items: { type: 'string' }, description: 'The steps whose hold was lifted.' },
+      releasesScheduled: { type: 'integer', description: "hand-back: releases scheduled now (the incident's alerts have resolved)." },
+      revert: { ...nullable(ref('RevertReport')), description: 'clear: what the revert did to each held change.' },
+      message: { type: 'string' },
+    },
+    required: ['incidentId', 'how', 'steps', 'releasesScheduled', 'revert', 'message'],
   },
   RevertReport: {
     type: 'object',

@@ -31,6 +31,7 @@ const RELEASE_KINDS: ReadonlySet<TimelineKind> = new Set([
   'release.step-back',
   'release.cancelled',
   'release.held',
+  'release.hold-lifted',
   'revert.succeeded',
   'revert.conflict',
   'revert.failed',

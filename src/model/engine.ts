@@ -185,6 +185,21 @@ export interface ReleaseState {
   held: ReleaseLevel | null;
   tooEarly: number;
   hold: 'loop-breaker' | null;
+  /**
+   * A person lifted the loop breaker's hold (hand back to automation, or clear it and release
+   * now); the loop breaker counts the group's cycles again from `at` only.
+   */
+  lifted?: HoldLift | null;
+}
+
+/** How a person lifted a loop-breaker hold (docs/engine.md "Steering a hold"). */
+export type HoldLiftHow = 'hand-back' | 'clear';
+
+export interface HoldLift {
+  how: HoldLiftHow;
+  at: string;
+  by: string;
+  reason: string;
 }
 
 export interface StepClaim {

@@ -121,6 +121,7 @@ export const TIMELINE_KINDS = [
   'release.step-back',
   'release.cancelled',
   'release.held',
+  'release.hold-lifted',
   'release.too-early',
   'incident.escalated',
   'note',

@@ -8,6 +8,7 @@ import { validateCommand } from '../validate.ts';
 import { actionCommand } from './action.ts';
 import { approvalsCommand } from './approvals.ts';
 import { approveCommand, rejectCommand } from './approve.ts';
+import { holdCommand } from './hold.ts';
 import { incidentCommand } from './incident.ts';
 import { incidentsCommand } from './incidents.ts';
 import { pauseCommand } from './pause.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   revertCommand,
+  holdCommand,
   approveCommand,
   rejectCommand,
   storeCommand,

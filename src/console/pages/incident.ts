@@ -1,6 +1,6 @@
 /**
  * The incident page: status and figures, what waits for a person (approvals with their plan),
- * containments in force with their prior state and a revert button, the timeline phase by phase,
+ * containments in force with their release state (containments.ts), the timeline phase by phase,
  * evidence as tables, alerts, roles, notes, status updates, action items and the post-mortem.
  * Live regions (`data-live`) are swapped in place when the timeline grows.
  */
@@ -11,6 +11,7 @@ import { noteText, parseNote } from '../../incidents/notes.ts';
 import type { IncidentDetail } from '../../incidents/overview.ts';
 import type { Postmortem } from '../../incidents/postmortem.ts';
 import { html, jsonBlock, type Html } from '../html.ts';
+import { containmentsSection } from './containments.ts';
 import { changesTable, valueTable } from './evidence.ts';
 import { can, formFields, page, time, type PageContext } from './layout.ts';
 
@@ -39,24 +40,6 @@ ${can(ctx.user, 'responder')
   return html`<section id="approvals" data-live aria-labelledby="approvals-heading" class="${d.approvals.length > 0 ? 'needs' : ''}">
 <h2 id="approvals-heading">Approvals waiting (${d.approvals.length})</h2>
 ${d.approvals.length === 0 ? html`<p class="muted">Nothing waits for an approval.</p>` : items}
-</section>`;
-}
-
-function containments(ctx: PageContext, d: IncidentDetail): Html {
-  const rows = d.containments.map(
-    (c) => html`<article aria-labelledby="containment-${c.claimId}">
-<h3 id="containment-${c.claimId}">Step ${c.stepId}: ${c.action}</h3>
-<p>Applied ${time(c.appliedAt)}; released ${c.revert === 'never' ? 'never (a permanent fix)' : c.revert === 'manual' ? 'by hand' : `automatically (${c.revert})`}.${c.status === 'interrupted' ? ' The process stopped during this change: it may or may not be in place.' : ''}${c.revertStatus === 'failed' ? ' A revert was tried and failed; it can be tried again.' : ''}</p>
-${changesTable(c.plan, { from: 'Before (restored by a revert)', to: 'Set by firebreak' })}
-<details><summary>Prior state as recorded</summary>${jsonBlock(c.prior)}</details>
-${c.revert !== 'never' && can(ctx.user, 'responder')
-  ? html`<form method="post" action="${base(d.incident.id)}/revert" class="inline">${formFields(ctx)}<input type="hidden" name="step" value="${c.stepId}"><button type="submit" class="danger">Revert ${c.stepId}</button></form>`
-  : ''}
-</article>`,
-  );
-  return html`<section id="containments" data-live aria-labelledby="containments-heading">
-<h2 id="containments-heading">Containments in force (${d.containments.length})</h2>
-${d.containments.length === 0 ? html`<p class="muted">No change firebreak made is in place.</p>` : rows}
 </section>`;
 }
 
@@ -180,7 +163,7 @@ export function incidentPage(ctx: PageContext, input: { detail: IncidentDetail; 
 </dl>
 </div>
 ${approvals(ctx, d)}
-${containments(ctx, d)}
+${containmentsSection(ctx, d, input.timeline)}
 ${figures(d)}
 ${alerts(d)}
 ${timeline(input.timeline)}

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
 import { lagNotification } from './support/alerts.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const MINUTE = 60_000;
 
@@ -168,6 +169,36 @@ describe('engine: episodes and the loop breaker', () => {
     // A person takes over.
     expect((await env.engine.revert(id, { actor: 'alice' })).results.map((r) => r.status)).to.deep.equal(['reverted', 'already-reverted', 'already-reverted']);
     expect(env.system.values.get('quota:loadgen')).to.equal(8_000_000);
+  });
+
+  it('counts the cycles again from a hand-back: the group is automated afresh, not held at its next re-fire', async () => {
+    const id = await setUp(runbook(), { loopBreakerCycles: 2, loopBreakerWindowMs: 6 * 60 * MINUTE });
+    await env.deliver(resolved(0));
+    await env.advance(MINUTE);
+    await env.deliver(firing(1));
+    await env.deliver(resolved(1));
+    await env.advance(31 * MINUTE);
+    await env.deliver(firing(2));
+    await env.deliver(resolved(2));
+    await env.advance(MINUTE);
+    const kinds = async (kind: string) => (await env.timeline(id)).filter((e) => e.kind === kind);
+    expect(await kinds('incident.escalated'), 'tripped').to.have.length(1);
+    expect(env.system.values.get('quota:loadgen'), 'held').to.equal(1_000_000);
+
+    const report = await env.engine.liftHold(id, { how: 'hand-back', actor: 'alice', reason: 'consumer scaled' });
+    expect(report).to.deep.include({ how: 'hand-back', steps: ['throttle'], releasesScheduled: 1, revert: null });
+    expect((await kinds('release.hold-lifted'))[0]).to.deep.include({ actor: 'alice' });
+    // The first check starts the hold time (an hour: released too early before), the second releases.
+    await env.advance(MINUTE);
+    await env.advance(2 * 60 * MINUTE);
+    expect(env.system.values.get('quota:loadgen'), 'released as its step says').to.equal(8_000_000);
+    // Two earlier cycles are still in the window, but they were before the hand-back: no trip.
+    await env.deliver(firing(3));
+    expect(env.system.values.get('quota:loadgen'), 'contained again').to.equal(1_000_000);
+    expect(await kinds('incident.escalated'), 'not tripped again at once').to.have.length(1);
+    await env.deliver(resolved(3));
+    expect(await kinds('release.held'), 'released normally').to.have.length(1);
+    expect((await rejection(env.engine.liftHold(id, { how: 'clear', actor: 'alice', reason: 'again' }))).code).to.equal('ENGINE_NOT_HELD');
   });
 
   it('pre-empts a resolved run still checking recovery when the alert fires again, instead of waiting behind it', async () => {
