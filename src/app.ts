@@ -3,7 +3,7 @@
  * application, the ingest pipeline and the metrics from injected dependencies and never listens:
  * the `serve` command (src/cli/serve.ts) listens, and tests drive the app in-process.
  *
- * Pipeline: webhook -> validate -> store (ack) -> worker -> processNotification -> hooks.
+ * Pipeline: webhook -> validate -> store (ack) -> worker -> incident processing -> hooks.
  * The hooks are the seam for the stages that follow incident processing: the runbook engine
  * registers one hook and receives every ProcessResult, in order, after it was committed.
  *
@@ -32,9 +32,12 @@ import { registerIncidentRoutes } from './http/routes/incidents.ts';
 import { registerResponderRoutes } from './http/routes/responders.ts';
 import { registerSystemRoutes } from './http/routes/system.ts';
 import { registerWebhookRoute } from './http/routes/webhook.ts';
-import { createPipeline, type Pipeline, type PostProcessHook } from './ingest/pipeline.ts';
+import type { Pipeline, PostProcessHook } from './ingest/pipeline.ts';
+import { createProcessing } from './ingest/processing.ts';
+import type { IngestThread } from './ingest/thread.ts';
 import { createWebhookValidator } from './ingest/validate.ts';
-import { processNotification, type ProcessOptions } from './incidents/process.ts';
+import type { ProcessOptions } from './incidents/process.ts';
+import { DEFAULT_STORM_SETTINGS, type StormSettings } from './incidents/storm.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { configuredGrafanaAnnotator } from './record/grafana-annotations.ts';
 import { configuredNotifier } from './record/notifier.ts';
@@ -48,7 +51,7 @@ export interface AppDeps {
    * `grafana`, when given and configured, turns on Grafana annotations of incident timelines;
    * `notify` with subscriptions turns on event notifications (links absolute under `publicUrl`).
    */
-  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl' | 'console' | 'trustedProxies'>> & { auth?: Partial<Config['auth']> };
+  config: Pick<Config, 'limits'> & Partial<Pick<Config, 'grafana' | 'notify' | 'publicUrl' | 'console' | 'trustedProxies' | 'storm'>> & { auth?: Partial<Config['auth']> };
   /** Credentials to enforce (src/config/credentials.ts resolves them). */
   auth: AuthSettings;
   store: Store;
@@ -73,6 +76,11 @@ export interface AppDeps {
    * ENGINE_DISABLED.
    */
   engine?: (deps: { store: Store; metrics: Metrics; submitNotification: (payload: Record<string, unknown>) => Promise<void> }) => Engine;
+  /**
+   * The ingest thread that holds `store` (src/ingest/thread.ts): notifications are processed
+   * and large webhook bodies parsed there; without it, in this thread.
+   */
+  ingestThread?: IngestThread;
 }
 
 export interface App {
@@ -98,6 +106,13 @@ export interface App {
   stop(graceMs: number): Promise<void>;
 }
 
+/** The incident caps of the config's storm settings (the defaults when not given). */
+function stormSettings(config: Config['storm'] | undefined): StormSettings {
+  return config === undefined
+    ? DEFAULT_STORM_SETTINGS
+    : { maxNewIncidentsPerNotification: config.maxNewIncidentsPerNotification, maxNewIncidentsPerMinute: config.maxNewIncidentsPerMinute };
+}
+
 /** Longest a shutdown waits for queued Grafana annotations and notifications. */
 const ANNOTATION_GRACE_MS = 2_000;
 
@@ -120,17 +135,18 @@ export function createApp(deps: AppDeps): App {
     pipeline.kick(stored.id);
   };
   const engine = deps.engine?.({ store, metrics, submitNotification }) ?? null;
-  const processOptions: ProcessOptions =
-    engine !== null ? { keyFor: engine.keyFor, withinTransaction: engine.withinTransaction } : deps.keyFor === undefined ? {} : { keyFor: deps.keyFor };
-  const hooks: PostProcessHook[] = [...(deps.hooks ?? [])];
-  if (engine !== null) hooks.push((result) => engine.afterProcess(result));
-  const pipeline = createPipeline({
+  const { pipeline, offload } = createProcessing({
     store,
+    clock,
     logger,
     metrics,
-    process: (stored) => processNotification({ store, clock, logger }, stored, processOptions),
-    hooks,
+    engine,
+    recorders,
+    storm: stormSettings(deps.config.storm),
+    ...(deps.keyFor === undefined ? {} : { keyFor: deps.keyFor }),
+    ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
     ...(deps.retryDelaysMs === undefined ? {} : { retryDelaysMs: deps.retryDelaysMs }),
+    ...(deps.ingestThread === undefined ? {} : { thread: deps.ingestThread }),
   });
   // Failed operator tokens, counted per client address in this process (src/http/failure-limit.ts).
   const failures = deps.config.auth?.failures ?? DEFAULT_FAILURE_LIMIT;
@@ -158,6 +174,7 @@ export function createApp(deps: AppDeps): App {
     logger,
     metrics,
     pipeline,
+    offload,
     validate: createWebhookValidator(),
     auth,
     bodyLimit: deps.config.limits.webhookBodyBytes,

@@ -73,6 +73,7 @@ export async function serveEngine(deps: { config: Config; clock: Clock; logger: 
         config,
         actionContext: { integrations: { prometheus: config.prometheus, grafana: config.grafana, notify: config.notify, http: config.http } },
         concurrency: config.engine.concurrency,
+        maxRunStartsPerMinute: config.storm.maxRunStartsPerMinute,
         tickMs: config.engine.approvalCheckMs,
         // Replicas share a PostgreSQL store; a SQLite file has one engine.
         leases: { leaseMs: config.engine.runLeaseMs, exclusive: !isPostgresUrl(config.store) },

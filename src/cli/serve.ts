@@ -27,7 +27,10 @@ import type { Clock } from '../core/clock.ts';
 import { LOG_FORMATS, createLogger, type LogFormat, type Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
 import { createHttpServer } from '../http/server.ts';
-import { describeStore, openStore } from '../store/open.ts';
+import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
+import { MEMORY_PATH } from '../store/sqlite/connection.ts';
+import { startIngestThread, type IngestThread } from '../ingest/thread.ts';
+import type { SyncReport } from '../store/sqlite/wal-sync.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs, usageError } from './args.ts';
@@ -79,9 +82,23 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(colon + 1)) };
 }
 
-/** Opens the configured store: a SQLite file, or PostgreSQL for a `postgres://` URL. */
-export function openConfiguredStore(config: Pick<Config, 'store' | 'postgres'>, logger: Logger, clock: Clock): Promise<Store> {
-  return openStore(config, logger, clock);
+/**
+ * Opens the configured store: PostgreSQL for a `postgres://` URL, else a SQLite file, which the
+ * ingest thread opens (src/ingest/thread.ts) and processes notifications next to; `:memory:`
+ * stays in this thread. `onSync` hears the fsyncs of the SQLite file's log.
+ */
+export async function openConfiguredStore(
+  config: Pick<Config, 'store' | 'postgres' | 'logLevel'>,
+  logger: Logger,
+  clock: Clock,
+  options: { logLine: (line: string) => void; onSync?: (report: SyncReport) => void },
+): Promise<{ store: Store; thread: IngestThread | null }> {
+  if (isPostgresUrl(config.store) || config.store === MEMORY_PATH) return { store: await openStore(config, logger, clock), thread: null };
+  const thread = await startIngestThread(
+    { storePath: config.store, logLevel: config.logLevel, logLine: options.logLine, ...(options.onSync === undefined ? {} : { onSync: options.onSync }) },
+    logger,
+  );
+  return { store: thread.store, thread };
 }
 
 /** Starts everything and resolves once the server listens. */
@@ -96,7 +113,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger.warn('notifications are subscribed but publicUrl is not set: their links to the incident page are paths, without a button in Slack');
   }
   // The store first: a store that cannot be used fails the start before anything is written.
-  const store = await openConfiguredStore(config, logger, clock);
+  // Its fsyncs are counted once the app (and its metrics) exist.
+  let syncs: ((report: SyncReport) => void) | null = null;
+  const { store, thread } = await openConfiguredStore(config, logger, clock, {
+    logLine: (line) => options.logSink.write(line),
+    onSync: (report) => syncs?.(report),
+  });
   let auth: AuthSettings;
   let engine: Awaited<ReturnType<typeof serveEngine>>;
   try {
@@ -111,7 +133,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw err;
   }
 
-  const app = createApp({ config, auth, store, clock, logger, engine: engine.factory });
+  const app = createApp({
+    config,
+    auth,
+    store,
+    clock,
+    logger,
+    engine: engine.factory,
+    ...(thread === null ? {} : { ingestThread: thread }),
+  });
+  syncs = (report) => app.metrics.storeSynced(report);
+  thread?.onExit((err) => {
+    logger.fatal({ err }, 'the ingest thread stopped, so nothing is stored or processed any more; exiting (what was acknowledged is on disk and processed at the next start)');
+    process.exit(EXIT.failed);
+  });
   const server = createHttpServer(app.express);
   // Processing starts before listening: stored notifications are replayed first, in order.
   app.start();

@@ -150,6 +150,7 @@ function withDefaults(input: ConfigInput): Config {
   const postgres = section(input, 'postgres');
   const tls = section(postgres, 'tls');
   const alertmanager = section(input, 'alertmanager');
+  const storm = section(input, 'storm');
   const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
   const config: Config = {
     listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
@@ -217,6 +218,11 @@ function withDefaults(input: ConfigInput): Config {
     http: {
       allowHosts: [...((http.allowHosts as string[] | undefined) ?? [])],
       timeoutMs: (http.timeoutMs as number | undefined) ?? DEFAULTS.httpTimeoutMs,
+    },
+    storm: {
+      maxNewIncidentsPerNotification: (storm.maxNewIncidentsPerNotification as number | undefined) ?? DEFAULTS.stormMaxNewIncidentsPerNotification,
+      maxNewIncidentsPerMinute: (storm.maxNewIncidentsPerMinute as number | undefined) ?? DEFAULTS.stormMaxNewIncidentsPerMinute,
+      maxRunStartsPerMinute: (storm.maxRunStartsPerMinute as number | undefined) ?? DEFAULTS.stormMaxRunStartsPerMinute,
     },
     engine: {
       cooldownMs: (engine.cooldownMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.cooldownMs,

@@ -137,6 +137,15 @@ export interface Config {
   };
   /** Hosts `http.request` may call (`host` or `host:port`, `*.` for subdomains). */
   http: { allowHosts: string[]; timeoutMs: number };
+  /** Alert storms: caps on new incidents and on runs started (src/incidents/storm.ts). */
+  storm: {
+    /** New incidents one notification may open; past it, alerts fold into storm incidents. */
+    maxNewIncidentsPerNotification: number;
+    /** New incidents opened within a minute; past it, alerts fold into storm incidents. */
+    maxNewIncidentsPerMinute: number;
+    /** Runs the engine starts within a minute; past it, runs wait (pending) for the next minute. */
+    maxRunStartsPerMinute: number;
+  };
   /** The runbook engine: default cooldown and rate limit, per-incident caps, step timeout. */
   engine: EngineLimits & {
     /** Runs of different incidents executed at once. */
@@ -193,6 +202,9 @@ export const DEFAULTS = {
   reconcileMs: 60_000,
   reconcileGraceMs: 300_000,
   alertmanagerTimeoutMs: 5_000,
+  stormMaxNewIncidentsPerNotification: 20,
+  stormMaxNewIncidentsPerMinute: 60,
+  stormMaxRunStartsPerMinute: 30,
 } as const;
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
@@ -357,6 +369,15 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
       additionalProperties: false,
       properties: {
         sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000 },
+      },
+    },
+    storm: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxNewIncidentsPerNotification: { type: 'integer', minimum: 1, maximum: 100_000 },
+        maxNewIncidentsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000 },
+        maxRunStartsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000 },
       },
     },
     engine: {

@@ -73,6 +73,7 @@ export function createEngine(deps: EngineDeps): Engine {
     sleep: deps.sleep ?? realSleep,
     concurrency: deps.concurrency ?? 4,
     owner,
+    maxRunStartsPerMinute: deps.maxRunStartsPerMinute ?? 30,
     templates: new TemplateEngine(),
     stop: controller.signal,
     preempt: null,

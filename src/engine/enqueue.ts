@@ -15,15 +15,17 @@
  *   are skipped, `incident-closed`; only the reverts run).
  * - One run per incident and notification, for the alert state that asked for it: its labels and
  *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
+ * - A `firing` run is not requested while a firing run of the incident has not ended (pending,
+ *   running or waiting for an approval): the new alerts join it.
  */
 import type { Clock } from '../core/clock.ts';
 import type { Alert, Incident, Notification } from '../model/incident.ts';
-import type { ProcessResult } from '../incidents/process.ts';
+import type { ProcessResult, StormFold } from '../incidents/process.ts';
 import { toIso } from '../incidents/normalize.ts';
+import { escapeLabelValue } from '../runbooks/matchers.ts';
 import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
 import type { Runbook } from '../runbooks/types.ts';
 import type { StoreTx } from '../store/types.ts';
-import { currentStates } from '../incidents/alert-state.ts';
 import { inPlace } from '../model/engine.ts';
 
 /** The runbooks in force (a RunbookSet satisfies it). */
@@ -38,6 +40,19 @@ export const ENGINE_ACTOR = 'engine';
 export function keyForAlert(runbooks: RunbookSource, alert: Alert, notification: Notification): string {
   const runbook = runbooks.select(alert.labels);
   return runbook === null ? unmatchedIncidentKey(notification.groupKey) : incidentKey(runbook, alert);
+}
+
+/**
+ * The storm incident an alert folds into once the storm caps stop it from opening an incident
+ * of its own (src/incidents/storm.ts): one per runbook, cluster and alert name. The key starts
+ * with `storm:`, so it never collides with a group's own key.
+ */
+export function stormFoldForAlert(runbooks: RunbookSource, alert: Alert): StormFold {
+  const runbook = runbooks.select(alert.labels);
+  const labels = ['alertname', 'cluster']
+    .filter((name) => (alert.labels[name] ?? '') !== '')
+    .map((name) => `${name}="${escapeLabelValue(alert.labels[name] ?? '')}"`);
+  return { key: `storm:${runbook?.name ?? ''}{${labels.join(',')}}`, runbook: runbook?.name ?? null };
 }
 
 /** The episode of an alert state: one firing period of one alert. */
@@ -78,8 +93,18 @@ export async function recordRunRequests(
     if (trigger === null) continue;
     const alert = trigger === 'firing' ? events.find((a) => a.status === 'firing') : events.filter((a) => a.status === 'resolved').at(-1);
     if (alert === undefined) continue;
+    if (trigger === 'firing' && (await joinsActiveRun(tx, incident))) continue;
     await request(deps, tx, incident, trigger, alert, result.notificationId);
   }
+}
+
+/**
+ * Whether new firing alerts of `incident` join a firing run of it that has not ended (pending,
+ * running or waiting for an approval) instead of requesting another: an alert storm spread over
+ * many notifications (or one notification processed in several transactions) starts one run.
+ */
+async function joinsActiveRun(tx: StoreTx, incident: Incident): Promise<boolean> {
+  return (await tx.runs({ incidentId: incident.id, trigger: 'firing', status: ['pending', 'running', 'waiting-approval'] })).length > 0;
 }
 
 async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {
@@ -98,8 +123,7 @@ async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, 
 /** A closed incident whose last firing alert just resolved, with changes still to undo. */
 async function closedAndResolved(tx: StoreTx, incidentId: string, events: Alert[]): Promise<boolean> {
   if (!events.some((a) => a.status === 'resolved')) return false;
-  const states = currentStates((await tx.alertEvents(incidentId)).map((e) => e.alert));
-  if ([...states.values()].some((a) => a.status === 'firing')) return false;
+  if ((await tx.alertStateCounts(incidentId)).firing > 0) return false;
   return (await tx.stepClaims({ incidentId })).some((c) => inPlace(c) && c.revert === 'on-resolve');
 }
 

@@ -37,6 +37,8 @@ export interface EngineDeps {
   sleep?: Sleep;
   /** Runs of different incidents executed at the same time (default 4). */
   concurrency?: number;
+  /** Runs started in any minute, at most (storm control; default 30). */
+  maxRunStartsPerMinute?: number;
   /** How often approvals are checked for expiry, ms; 0 or absent: only when `tick()` is called. */
   tickMs?: number;
   /** How often due timers are looked for, ms; 0 or absent: only when `tick()` or a kick asks. */

@@ -25,6 +25,9 @@
  * once its own lease ends.
  *
  * Approvals expire in {@link EngineWorker.tick} (every `tickMs` in `serve`, by hand in tests).
+ *
+ * Storm control: at most `maxRunStartsPerMinute` runs start in any minute; the others stay
+ * pending, in order, until the minute allows them (src/incidents/storm.ts caps the incidents).
  */
 import { toFirebreakError } from '../errors.ts';
 import type { AlertStatus } from '../model/incident.ts';
@@ -53,6 +56,9 @@ export class EngineWorker {
   #closed = false;
   /** Kicks wait for {@link open}: nothing starts before the start-up recovery is done. */
   #open = false;
+  /** When the runs of the last minute started (ms), for maxRunStartsPerMinute. */
+  readonly #starts: number[] = [];
+  #later: NodeJS.Timeout | null = null;
 
   constructor(rt: Runtime, timers: TimerKinds) {
     this.#rt = rt;
@@ -174,6 +180,7 @@ export class EngineWorker {
     for (const run of pending) {
       if (this.#closed || this.#active.size >= this.#concurrency) return;
       if (this.#active.has(run.incidentId) || running.has(run.incidentId)) continue;
+      if (!this.#mayStart()) break;
       const preempt = new AbortController();
       const runtime: Runtime = { ...rt, preempt: preempt.signal, stop: AbortSignal.any([rt.stop, preempt.signal]) };
       const work = executeRun(runtime, run.id).catch((err: unknown) => {
@@ -207,6 +214,25 @@ export class EngineWorker {
     } catch (err) {
       this.#rt.logger.error({ err: toFirebreakError(err), timerId: timer.id }, 'timer could not be run; it is tried again');
     }
+  }
+
+  /** Counts a start within the per-minute cap, or schedules a look once the minute allows one. */
+  #mayStart(): boolean {
+    const cap = this.#rt.maxRunStartsPerMinute;
+    const now = this.#rt.clock.now();
+    while (this.#starts.length > 0 && (this.#starts[0] as number) <= now - 60_000) this.#starts.shift();
+    if (this.#starts.length < cap) {
+      this.#starts.push(now);
+      return true;
+    }
+    if (this.#later === null) {
+      this.#later = setTimeout(() => {
+        this.#later = null;
+        this.kick();
+      }, (this.#starts[0] as number) + 60_000 - now);
+      this.#later.unref();
+    }
+    return false;
   }
 
   /** Expires approvals whose time is up and requeues their runs (the guards then block the step). */
@@ -251,6 +277,7 @@ export class EngineWorker {
   /** Stops starting runs; waits for the ones executing, at most `graceMs`. */
   async close(graceMs: number): Promise<void> {
     this.#closed = true;
+    if (this.#later !== null) clearTimeout(this.#later);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);

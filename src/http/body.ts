@@ -17,8 +17,29 @@ export interface JsonBodyOptions {
 }
 
 export function jsonBody(options: JsonBodyOptions): RequestHandler {
+  return reader(options, express.json({ limit: options.limit, strict: true, type: () => true }));
+}
+
+/**
+ * The webhook's body: the same checks as {@link jsonBody} (media type, UTF-8, size after
+ * decompression), but `req.body` is left as the raw bytes (a Buffer), so ingest can parse a
+ * large body off the event loop (src/ingest/accept.ts). A charset other than UTF-8 is a 415.
+ */
+export function jsonBytes(options: JsonBodyOptions): RequestHandler {
+  const { codePrefix } = options;
+  const read = reader(options, express.raw({ limit: options.limit, inflate: true, type: () => true }));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      next(httpError(415, `${codePrefix}_UNSUPPORTED_MEDIA_TYPE`, `unsupported charset "${charset.toUpperCase()}": only UTF-8 is accepted`));
+      return;
+    }
+    read(req, res, next);
+  };
+}
+
+function reader(options: JsonBodyOptions, parse: RequestHandler): RequestHandler {
   const { limit, codePrefix } = options;
-  const parse = express.json({ limit, strict: true, type: () => true });
   return (req: Request, res: Response, next: NextFunction) => {
     // `req.is` answers null when the request has no body at all (no length, not chunked); an
     // explicit `Content-Length: 0` (what most clients send for a POST without body) is no body too.

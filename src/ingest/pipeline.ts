@@ -1,49 +1,67 @@
 /**
- * The processing side of ingest: a single in-process worker that turns stored notifications into
- * incidents, one at a time, in the order the store received them, after the webhook has answered.
+ * The processing side of ingest: a single worker that turns stored notifications into
+ * incidents in the order the store received them, after the webhook has answered.
  *
- * The store is the queue. The worker always takes the oldest unprocessed notifications from it,
- * so start-up replay, notifications acknowledged while it was busy, and ones a previous process
- * stored but never processed are all the same case; {@link Pipeline.kick} only wakes it.
+ * The store is the queue. The worker reads unprocessed notifications in pages bounded in count
+ * and bytes, so start-up replay, notifications acknowledged while it was busy, and ones a
+ * previous process stored but never processed are all the same case; {@link Pipeline.kick}
+ * only wakes it.
+ *
+ * Transactions (docs/storage.md, "The commit model"): each transaction records alerts for at
+ * most `sliceMs` of work, taking as many notifications as fit (one commit, one shared fsync for
+ * a burst of small ones) or part of a large one (a 50,000-alert notification is a series of
+ * short transactions), then yields to the event loop. See src/incidents/process.ts for what a
+ * transaction records and why a crash between two of them loses nothing.
  *
  * Failures:
- * - A permanent failure is recorded on the notification by the processor (it is marked processed
- *   with its error) and never retried.
- * - A retriable failure (store unavailable) is retried with backoff; if it persists the
- *   notification is set aside and stays unprocessed in the store, and the worker looks at it
- *   again after `resumeAfterMs` (the database came back, a failover finished): no restart is
- *   needed. Reading the queue itself failing is treated the same way. Nothing acknowledged is
- *   ever dropped.
- * - A non-retriable failure the processor did not record (a bug) is also set aside, for the same
- *   reason: a fixed release replays it.
+ * - A body that cannot be read is recorded on the notification (processed, with its error) and
+ *   never retried.
+ * - A transaction that fails is rolled back whole, and the notifications it touched start again
+ *   from their first alert, one per transaction until the failing one is found. A retriable
+ *   failure (store unavailable) is retried with backoff; if it persists the notification is set
+ *   aside and stays unprocessed in the store, and the worker looks at it again after
+ *   `resumeAfterMs` (the database came back, a failover finished): no restart is needed. Reading
+ *   the queue itself failing is treated the same way. A failure that is not retriable (a bug)
+ *   sets the notification aside for this process's lifetime: a fixed release replays it.
+ *   Nothing acknowledged is ever dropped.
  *
- * After each notification the post-processing hooks run in order, awaited, before the next
- * notification: this is where the runbook engine plugs in. A hook that starts long work must
- * hand it off and return; a hook's error is logged and does not affect the others.
+ * After each transaction the post-processing hooks run for every notification it finished, in
+ * order, awaited, before the next transaction: this is where the runbook engine plugs in. A hook
+ * that starts long work must hand it off and return; a hook's error is logged and does not affect
+ * the others.
  */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
 import type { StoredNotification } from '../model/incident.ts';
-import type { ProcessResult } from '../incidents/process.ts';
+import { NotificationWork, TxCache, type ProcessOptions, type ProcessResult } from '../incidents/process.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Store } from '../store/types.ts';
 
 /** Runs after a notification was processed (committed), with what processing did. */
 export type PostProcessHook = (result: ProcessResult, stored: StoredNotification) => Promise<void>;
 
-/** Processes one stored notification (src/incidents/process.ts in production). */
-export type Processor = (stored: StoredNotification) => Promise<ProcessResult>;
+/** The metrics the pipeline feeds. */
+export type PipelineMetrics = Pick<Metrics, 'observePending' | 'storeError' | 'notificationProcessed'>;
 
 export interface PipelineDeps {
   store: Store;
+  clock: Clock;
   logger: Logger;
-  metrics: Metrics;
-  process: Processor;
+  metrics: PipelineMetrics;
+  /** How alerts are grouped and what the engine records with them (read at every transaction). */
+  options?: () => ProcessOptions;
   hooks?: readonly PostProcessHook[];
   /** Waits between attempts at a retriable failure, ms; its length is the number of retries. */
   retryDelaysMs?: readonly number[];
-  /** Notifications fetched from the store per round. */
+  /** Work one transaction does before it commits and yields, ms (default 8). */
+  sliceMs?: number;
+  /** A page read from the store: at most this many notifications and bytes of bodies. */
   pageSize?: number;
+  pageBytes?: number;
+  /** Told when notifications become known as pending, and when they stop being pending. */
+  onPending?: (change: { added?: number[]; removed?: number[] }) => void;
   /** After retriable failures, look at the set-aside notifications again after this long. Default 30 000 ms. */
   resumeAfterMs?: number;
 }
@@ -56,7 +74,7 @@ export interface Pipeline {
   /** Resolves when the worker has nothing left to do (tests, shutdown). */
   idle(): Promise<void>;
   /**
-   * Stops taking work. Resolves when the notification in progress is done; notifications already
+   * Stops taking work. Resolves when the transaction in progress is done; notifications already
    * waiting are processed too while `graceMs` lasts, the rest stay stored for the next start.
    */
   close(graceMs: number): Promise<void>;
@@ -68,17 +86,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { store, logger, metrics } = deps;
   const hooks = deps.hooks ?? [];
   const retryDelays = deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  const pageSize = deps.pageSize ?? 100;
+  const sliceMs = deps.sliceMs ?? 8;
+  const pageSize = deps.pageSize ?? 256;
+  const pageBytes = deps.pageBytes ?? 4 * 1024 * 1024;
+  const options = deps.options ?? (() => ({}));
   const resumeAfterMs = deps.resumeAfterMs ?? 30_000;
 
   const pendingIds = new Set<number>();
+  /** Fetched and not finished, in id order; the head may be part-way through. */
+  let queue: NotificationWork[] = [];
+  let lastFetched = 0;
   /**
    * Set aside after repeated or unexpected failures: for this process's lifetime (a bug: a fixed
-   * release replays it), or after a retriable failure until {@link resume} looks again.
+   * release replays it), or after a retriable failure until {@link resumeLater} looks again.
    */
   const setAside = new Set<number>();
   const retriableAside = new Set<number>();
   let resumeTimer: NodeJS.Timeout | null = null;
+  /** After a failed transaction: one notification per transaction, with its attempt count. */
+  let isolating: { id: number; attempt: number } | null = null;
   let running: Promise<void> | null = null;
   let wake = false;
   let closing = false;
@@ -93,6 +119,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (closing || resumeTimer !== null) return;
     resumeTimer = setTimeout(() => {
       resumeTimer = null;
+      // Read the queue again from the first notification set aside (those in hand are skipped).
+      if (retriableAside.size > 0) lastFetched = Math.min(lastFetched, Math.min(...retriableAside) - 1);
       for (const id of retriableAside) setAside.delete(id);
       retriableAside.clear();
       kick();
@@ -114,84 +142,107 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function loop(): Promise<void> {
     while (wake && !stopNow) {
       wake = false;
-      const batch = await fetchBatch();
-      if (batch === null) {
-        resumeLater();
-        return;
-      }
-      const todo = batch.filter((n) => !setAside.has(n.id));
-      for (const n of batch) pendingIds.add(n.id);
-      if (todo.length === 0) continue;
-      for (const stored of todo) {
-        if (stopNow) return;
-        await processOne(stored);
-      }
-      // The page may have been full: look again.
+      if (!(await refill())) return;
+      if (queue.length === 0) continue;
+      await transaction();
       wake = true;
+      // Let requests in between two transactions, whatever the store (in memory, commits are not I/O).
+      await yieldToLoop();
     }
   }
 
-  async function fetchBatch(): Promise<StoredNotification[] | null> {
+  /** Reads the next page when the queue runs short; false when the store cannot be read. */
+  async function refill(): Promise<boolean> {
+    if (queue.reduce((n, w) => n + w.remaining, 0) > 1_000) return true;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await store.unprocessedNotifications(pageSize + setAside.size);
+        const page = await store.unprocessedNotifications(pageSize, { afterId: lastFetched, maxBytes: pageBytes });
+        const inHand = new Set(queue.map((w) => w.stored.id));
+        const fresh = page.filter((n) => !setAside.has(n.id) && !inHand.has(n.id));
+        for (const stored of fresh) {
+          pendingIds.add(stored.id);
+          queue.push(new NotificationWork(stored, deps, options()));
+        }
+        lastFetched = Math.max(lastFetched, page.at(-1)?.id ?? 0);
+        if (fresh.length > 0) deps.onPending?.({ added: fresh.map((n) => n.id) });
+        return true;
       } catch (err) {
         metrics.storeError('unprocessedNotifications');
         const delay = retryDelays[attempt];
         logger.error({ err: toFirebreakError(err), attempt }, 'cannot read unprocessed notifications');
-        if (delay === undefined || stopNow) return null;
+        if (delay === undefined || stopNow) {
+          resumeLater();
+          return false;
+        }
         await wait(delay);
       }
     }
   }
 
-  async function processOne(stored: StoredNotification): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      let result: ProcessResult;
-      try {
-        result = await deps.process(stored);
-      } catch (err) {
-        const error = toFirebreakError(err);
-        if (error.code.startsWith('STORE_')) metrics.storeError('processNotification');
-        if (await recordedAsProcessed(stored.id)) {
-          // The processor recorded a permanent failure on the notification itself.
-          pendingIds.delete(stored.id);
-          return;
+  /** One transaction over the head of the queue (see the module comment). */
+  async function transaction(): Promise<void> {
+    const taken: NotificationWork[] = [];
+    try {
+      await store.transaction(async (tx) => {
+        const cache = new TxCache();
+        const deadline = performance.now() + sliceMs;
+        for (const work of queue) {
+          if (isolating !== null && taken.length > 0) break;
+          taken.push(work);
+          const done = await work.step(tx, cache, deadline);
+          if (!done || performance.now() >= deadline) break;
         }
-        const delay = error.retriable ? retryDelays[attempt] : undefined;
-        if (delay === undefined || stopNow) {
-          setAside.add(stored.id);
-          if (error.retriable) {
-            retriableAside.add(stored.id);
-            resumeLater();
-          }
-          logger.error(
-            { err: error, notificationId: stored.id, attempts: attempt + 1, ...(error.retriable ? { retryInMs: resumeAfterMs } : {}) },
-            error.retriable
-              ? 'notification not processed; it stays stored and is tried again later'
-              : 'notification not processed; it stays stored and is replayed at the next start',
-          );
-          return;
-        }
-        logger.warn({ err: error, notificationId: stored.id, attempt: attempt + 1, retryInMs: delay }, 'processing failed; retrying');
-        await wait(delay);
-        if (stopNow) return;
-        continue;
-      }
-      pendingIds.delete(stored.id);
-      metrics.notificationProcessed(result);
-      await runHooks(result, stored);
+      });
+    } catch (err) {
+      await failed(taken, err);
       return;
     }
+    isolating = null;
+    const finished = taken.filter((w) => w.done);
+    queue = queue.filter((w) => !w.done);
+    if (finished.length > 0) deps.onPending?.({ removed: finished.map((w) => w.stored.id) });
+    for (const work of finished) {
+      pendingIds.delete(work.stored.id);
+      if (work.failure !== null) continue;
+      work.logProcessed();
+      const result = work.result();
+      metrics.notificationProcessed(result);
+      await runHooks(result, work.stored);
+    }
   }
 
-  async function recordedAsProcessed(id: number): Promise<boolean> {
-    try {
-      return (await store.getNotification(id))?.processedAt != null;
-    } catch {
-      metrics.storeError('getNotification');
-      return false;
+  /** The transaction rolled back: start its notifications again, isolating the culprit. */
+  async function failed(taken: NotificationWork[], err: unknown): Promise<void> {
+    const error = toFirebreakError(err);
+    if (error.code.startsWith('STORE_')) metrics.storeError('processNotification');
+    queue = queue.map((w) => (taken.includes(w) ? new NotificationWork(w.stored, deps, options()) : w));
+    const culprit = taken.length === 1 ? taken[0] : undefined;
+    if (culprit === undefined) {
+      // Several shared the transaction: go one by one to find which one fails.
+      isolating = { id: -1, attempt: 0 };
+      return;
     }
+    const attempt = isolating?.id === culprit.stored.id ? isolating.attempt : 0;
+    const delay = error.retriable ? retryDelays[attempt] : undefined;
+    if (delay === undefined || stopNow) {
+      queue = queue.filter((w) => w.stored !== culprit.stored);
+      isolating = null;
+      setAside.add(culprit.stored.id);
+      if (error.retriable) {
+        retriableAside.add(culprit.stored.id);
+        resumeLater();
+      }
+      logger.error(
+        { err: error, notificationId: culprit.stored.id, attempts: attempt + 1, ...(error.retriable ? { retryInMs: resumeAfterMs } : {}) },
+        error.retriable
+          ? 'notification not processed; it stays stored and is tried again later'
+          : 'notification not processed; it stays stored and is replayed at the next start',
+      );
+      return;
+    }
+    isolating = { id: culprit.stored.id, attempt: attempt + 1 };
+    logger.warn({ err: error, notificationId: culprit.stored.id, attempt: attempt + 1, retryInMs: delay }, 'processing failed; retrying');
+    await wait(delay);
   }
 
   async function runHooks(result: ProcessResult, stored: StoredNotification): Promise<void> {

@@ -13,6 +13,8 @@ import { ALERT_STATUSES, INCIDENT_STATUSES, type IncidentStatus, type TimelineKi
 /** The subset of a processing result the metrics read (see src/incidents/process.ts). */
 export interface ProcessedCounts {
   duplicates: number;
+  /** Alerts folded into storm incidents, by the storm incident's runbook (null: none). */
+  folded?: ReadonlyArray<{ runbook: string | null; alerts: number }>;
 }
 
 export interface Metrics {
@@ -29,11 +31,14 @@ export interface Metrics {
   notificationProcessed(counts: ProcessedCounts): void;
   /**
    * A committed timeline entry. The record stage's counter (src/record/timeline-count.ts) is the
-   * one caller: it hears every entry once, whoever appended it.
+   * one caller: it hears every entry once, whoever appended it (`count` entries of a kind
+   * at once, as the ingest thread reports them).
    */
-  timelineEntry(kind: TimelineKind): void;
+  timelineEntry(kind: TimelineKind, count?: number): void;
   /** A store call failed; `operation` is the Store method name. */
   storeError(operation: string): void;
+  /** One fsync of the store's log, carrying `commits` commits (group commit), in `seconds`. */
+  storeSynced(report: { commits: number; seconds: number }): void;
   /** Source of `firebreak_incidents{status}`; read at every scrape. */
   observeIncidents(source: () => Promise<Record<IncidentStatus, number>>): void;
   /** Source of `firebreak_notifications_pending`; read at every scrape. */
@@ -120,6 +125,29 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'firebreak_store_errors_total',
     help: 'Failed store calls, by operation.',
     labelNames: ['operation'] as const,
+    registers,
+  });
+
+  const alertsFolded = new Counter({
+    name: 'firebreak_alerts_folded_total',
+    help: 'Alerts folded into a storm incident because the caps on new incidents were reached, by runbook ("" when none matched).',
+    labelNames: ['runbook'] as const,
+    registers,
+  });
+  const storeSyncs = new Counter({
+    name: 'firebreak_store_syncs_total',
+    help: 'fsyncs of the store\'s write-ahead log (each one makes every commit before it durable).',
+    registers,
+  });
+  const storeSyncedCommits = new Counter({
+    name: 'firebreak_store_synced_commits_total',
+    help: 'Commits made durable by those fsyncs; divided by firebreak_store_syncs_total, the commits per fsync.',
+    registers,
+  });
+  const storeSyncDuration = new Histogram({
+    name: 'firebreak_store_sync_duration_seconds',
+    help: 'Time of one fsync of the store\'s write-ahead log (on the thread pool, not the event loop).',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
 
@@ -260,12 +288,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     notificationProcessed(counts) {
       if (counts.duplicates > 0) alertsDuplicate.inc(counts.duplicates);
+      for (const fold of counts.folded ?? []) alertsFolded.inc({ runbook: fold.runbook ?? '' }, fold.alerts);
     },
-    timelineEntry(kind) {
-      timelineEntries.inc({ kind });
+    timelineEntry(kind, count = 1) {
+      timelineEntries.inc({ kind }, count);
     },
     storeError(operation) {
       storeErrors.inc({ operation });
+    },
+    storeSynced(report) {
+      storeSyncs.inc();
+      storeSyncedCommits.inc(report.commits);
+      storeSyncDuration.observe(report.seconds);
     },
     observeIncidents(source) {
       incidentSource = source;

@@ -92,6 +92,7 @@ export interface Incident {
 export const TIMELINE_KINDS = [
   'incident.opened',
   'incident.status',
+  'incident.storm',
   'alert.firing',
   'alert.resolved',
   'runbook.matched',

@@ -89,6 +89,7 @@ export function createLiveFeed(options: LiveFeedOptions = {}): LiveFeed {
 
   return {
     name: 'live-feed',
+    readsStore: options.store !== undefined,
     observe(entries) {
       for (const entry of entries) seen = Math.max(seen, entry.id);
       for (const subscriber of [...subscribers]) {

@@ -10,7 +10,7 @@
  * and does not affect the others or the caller.
  */
 import type { Logger } from '../core/logger.ts';
-import type { NewTimelineEntry, TimelineEntry } from '../model/incident.ts';
+import type { NewTimelineEntry, TimelineEntry, TimelineKind } from '../model/incident.ts';
 import type { Store, StoreTx } from '../store/types.ts';
 
 /** A record-stage subscriber (Grafana annotations, ...). */
@@ -18,6 +18,16 @@ export interface TimelineRecorder {
   name: string;
   /** Committed entries, in append order. Must not block or throw. */
   observe(entries: readonly TimelineEntry[]): void;
+  /**
+   * True when the recorder also finds entries other processes commit by reading the store (the
+   * live feed): entries the ingest thread commits then need not be handed over to it.
+   */
+  readsStore?: boolean;
+  /**
+   * Present on a recorder that only counts entries by kind (the timeline-entry metric): entries
+   * the ingest thread commits reach it as counts, never whole.
+   */
+  countKinds?(counts: Readonly<Partial<Record<TimelineKind, number>>>): void;
 }
 
 /**
@@ -26,16 +36,7 @@ export interface TimelineRecorder {
  * their own (`annotation.*`), so they do not hear themselves.
  */
 export function withTimelineFeed(store: Store, recorders: readonly TimelineRecorder[], logger: Logger): Store {
-  const emit = (entries: TimelineEntry[]): void => {
-    if (entries.length === 0) return;
-    for (const recorder of recorders) {
-      try {
-        recorder.observe(entries);
-      } catch (err) {
-        logger.error({ err, recorder: recorder.name }, 'a timeline recorder failed');
-      }
-    }
-  };
+  const emit = (entries: TimelineEntry[]): void => emitTimeline(recorders, entries, logger);
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'transaction') {
@@ -58,6 +59,21 @@ export function withTimelineFeed(store: Store, recorders: readonly TimelineRecor
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * Hands committed entries to the recorders, each isolated from the others' failures (also used
+ * for the entries the ingest thread commits on its own connection).
+ */
+export function emitTimeline(recorders: readonly TimelineRecorder[], entries: readonly TimelineEntry[], logger: Logger): void {
+  if (entries.length === 0) return;
+  for (const recorder of recorders) {
+    try {
+      recorder.observe(entries);
+    } catch (err) {
+      logger.error({ err, recorder: recorder.name }, 'a timeline recorder failed');
+    }
+  }
 }
 
 /** The transaction's handle, noting each entry it appends. */

@@ -28,6 +28,7 @@ export class RunbookSet {
   #byName = new Map<string, Runbook>();
   #version = 0;
   #pending: Promise<unknown> = Promise.resolve();
+  readonly #listeners: Array<(runbooks: readonly Runbook[]) => void> = [];
 
   constructor(loader: RunbookLoader) {
     this.#loader = loader;
@@ -45,6 +46,11 @@ export class RunbookSet {
 
   get version(): number {
     return this.#version;
+  }
+
+  /** Calls `listener` with the new set after every successful reload (the ingest thread's copy). */
+  onReload(listener: (runbooks: readonly Runbook[]) => void): void {
+    this.#listeners.push(listener);
   }
 
   get(name: string): Runbook | undefined {
@@ -79,6 +85,7 @@ export class RunbookSet {
       this.#runbooks = Object.freeze([...result.runbooks]);
       this.#byName = new Map(result.runbooks.map((r) => [r.name, r]));
       this.#version += 1;
+      for (const listener of this.#listeners) listener(this.#runbooks);
       return { ok: true, diagnostics: [], runbooks: this.#runbooks.length, version: this.#version };
     });
     this.#pending = run.catch(() => undefined);

@@ -105,6 +105,32 @@ export interface ConsoleSession {
 }
 
 /**
+ * The current state (src/incidents/alert-state.ts) of every alert of an incident, counted: what
+ * decides whether the incident is resolved, without reading its whole alert history.
+ */
+export interface AlertStateCounts {
+  /** Alerts whose current state is firing. */
+  firing: number;
+  /** Alerts whose current state is resolved. */
+  resolved: number;
+  /** Of those, how many have no endsAt. */
+  resolvedWithoutEnd: number;
+  /** The latest endsAt among the resolved ones, as recorded; null when none has one. */
+  latestEnd: string | null;
+}
+
+/** Options of {@link Store.unprocessedNotifications}. */
+export interface UnprocessedQuery {
+  /** Only notifications with a greater id (the caller has the earlier ones in hand). */
+  afterId?: number;
+  /**
+   * Stop before the bodies returned exceed this many bytes of JSON text; the first notification
+   * is returned whatever its size. Bounds the memory of a page of large notifications.
+   */
+  maxBytes?: number;
+}
+
+/**
  * Operations that run inside one transaction. Processing one notification (dedupe, open or
  * update incidents, append timeline entries, mark processed) is one transaction, so a crash
  * mid-way leaves it unprocessed and it is replayed whole at the next start.
@@ -117,6 +143,13 @@ export interface StoreTx {
   recordAlertEvent(event: AlertEvent): Promise<boolean>;
   /** Alert states recorded for an incident, oldest first. NOT_FOUND for an unknown incident. */
   alertEvents(incidentId: string): Promise<AlertEvent[]>;
+  /**
+   * Every state recorded for an alert fingerprint, on whichever incident, oldest first (the last
+   * one names the incident the fingerprint was last attached to). Empty for an unknown one.
+   */
+  alertStates(fingerprint: string): Promise<AlertEvent[]>;
+  /** The current states of an incident's alerts, counted. NOT_FOUND for an unknown incident. */
+  alertStateCounts(incidentId: string): Promise<AlertStateCounts>;
   /** The newest incident with this key that is not closed, or null. */
   findActiveIncidentByKey(key: string): Promise<Incident | null>;
   /** Which incident an alert fingerprint was last attached to, or null. */
@@ -238,7 +271,7 @@ export interface Store extends StoreTx {
   /** Durably appends a received webhook body; resolves with its id once committed. */
   appendNotification(payload: unknown, receivedAt: string): Promise<StoredNotification>;
   /** Notifications not yet processed, oldest first (for start-up replay); `limit` >= 1. */
-  unprocessedNotifications(limit: number): Promise<StoredNotification[]>;
+  unprocessedNotifications(limit: number, query?: UnprocessedQuery): Promise<StoredNotification[]>;
   getNotification(id: number): Promise<StoredNotification | null>;
 
   /** Newest opened first (ties by id), keyset-paginated; STORE_INVALID_QUERY for bad input. */

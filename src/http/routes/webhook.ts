@@ -5,9 +5,9 @@
  * so Alertmanager retries exactly what can succeed later.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { acceptNotification, type AcceptDeps } from '../../ingest/accept.ts';
+import { acceptBody, acceptNotification, type AcceptDeps } from '../../ingest/accept.ts';
 import type { Authenticator } from '../auth.ts';
-import { jsonBody } from '../body.ts';
+import { jsonBytes } from '../body.ts';
 import { requestContext } from '../request-context.ts';
 
 export const WEBHOOK_PATH = '/api/v1/alerts';
@@ -33,13 +33,14 @@ export function registerWebhookRoute(app: Express, deps: WebhookRouteDeps): void
     WEBHOOK_PATH,
     timed,
     deps.auth.webhook(),
-    jsonBody({ limit: deps.bodyLimit, codePrefix: 'WEBHOOK' }),
+    jsonBytes({ limit: deps.bodyLimit, codePrefix: 'WEBHOOK' }),
     async (req: Request, res: Response) => {
       const context = requestContext(res);
-      const accepted = await acceptNotification(deps, req.body, context.logger);
+      // No body at all leaves nothing to parse: the schema then says what is missing.
+      const accepted = Buffer.isBuffer(req.body) ? await acceptBody(deps, req.body, context.logger) : await acceptNotification(deps, undefined, context.logger);
       // Links this request (reqId) to the processing log lines, which carry notificationId.
-      context.fields.notificationId = accepted.notification.id;
-      res.status(200).json({ status: 'accepted', notificationId: accepted.notification.id, alerts: accepted.alerts, rejected: accepted.rejected });
+      context.fields.notificationId = accepted.id;
+      res.status(200).json({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected });
     },
   );
 }

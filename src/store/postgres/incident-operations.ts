@@ -11,10 +11,10 @@ import type { Clock } from '../../core/clock.ts';
 import { FirebreakError } from '../../errors.ts';
 import type { ActionItem, Incident, NewTimelineEntry, RoleAssignment, TimelineEntry } from '../../model/incident.ts';
 import { invalidValue, notFound } from '../errors.ts';
-import { isRoleName } from '../query.ts';
+import { isRoleName, valueTime } from '../query.ts';
 import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';
 import { integer } from '../rows/columns.ts';
-import type { AlertEvent, NewIncident } from '../types.ts';
+import type { AlertEvent, AlertStateCounts, NewIncident } from '../types.ts';
 import { incidentValues, jsonText, patchedIncident } from '../values.ts';
 import type { Sql } from './sql.ts';
 
@@ -43,6 +43,8 @@ export class IncidentOperations {
     if (alert.status !== 'firing' && alert.status !== 'resolved') {
       throw invalidValue(`unknown alert status ${String(alert.status)}`, { field: 'alert.status' });
     }
+    const startsMs = valueTime(alert.startsAt, 'alert.startsAt');
+    const endsMs = alert.endsAt === null || alert.endsAt === undefined ? null : valueTime(alert.endsAt, 'alert.endsAt');
     await this.requireIncident(sql, event.incidentId);
     const { rowCount } = await sql.query(
       'recordAlertEvent',
@@ -51,7 +53,44 @@ export class IncidentOperations {
        ON CONFLICT (fingerprint, status, starts_at) DO NOTHING`,
       [event.incidentId, alert.fingerprint, alert.status, alert.startsAt, jsonText(alert, 'alert'), event.notificationId, event.receivedAt],
     );
-    return rowCount === 1;
+    if (rowCount !== 1) return false;
+    // The incident's current state of this alert moves only forward (alert-state.ts).
+    await sql.query(
+      'recordAlertEvent',
+      `INSERT INTO alert_current (incident_id, fingerprint, status, starts_ms, ends_at, ends_ms) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (incident_id, fingerprint) DO UPDATE
+         SET status = EXCLUDED.status, starts_ms = EXCLUDED.starts_ms, ends_at = EXCLUDED.ends_at, ends_ms = EXCLUDED.ends_ms
+         WHERE EXCLUDED.starts_ms > alert_current.starts_ms
+            OR (EXCLUDED.starts_ms = alert_current.starts_ms AND EXCLUDED.status = 'resolved' AND alert_current.status = 'firing')`,
+      [event.incidentId, alert.fingerprint, alert.status, startsMs, alert.endsAt ?? null, endsMs],
+    );
+    return true;
+  }
+
+  async alertStates(sql: Sql, fingerprint: string): Promise<AlertEvent[]> {
+    const { rows } = await sql.query('alertStates', 'SELECT * FROM alert_events WHERE fingerprint = $1 ORDER BY id', [fingerprint]);
+    return rows.map(toAlertEvent);
+  }
+
+  async alertStateCounts(sql: Sql, incidentId: string): Promise<AlertStateCounts> {
+    await this.requireIncident(sql, incidentId);
+    const { rows } = await sql.query(
+      'alertStateCounts',
+      `SELECT count(*) FILTER (WHERE status = 'firing') AS firing,
+              count(*) FILTER (WHERE status = 'resolved') AS resolved,
+              count(*) FILTER (WHERE status = 'resolved' AND ends_ms IS NULL) AS unended,
+              (SELECT ends_at FROM alert_current l WHERE l.incident_id = $1 AND l.status = 'resolved' AND l.ends_ms IS NOT NULL
+               ORDER BY l.ends_ms DESC LIMIT 1) AS latest
+       FROM alert_current WHERE incident_id = $1`,
+      [incidentId],
+    );
+    const row = rows[0] ?? {};
+    return {
+      firing: Number(row.firing ?? 0),
+      resolved: Number(row.resolved ?? 0),
+      resolvedWithoutEnd: Number(row.unended ?? 0),
+      latestEnd: row.latest === null || row.latest === undefined ? null : String(row.latest),
+    };
   }
 
   async alertEvents(sql: Sql, incidentId: string): Promise<AlertEvent[]> {

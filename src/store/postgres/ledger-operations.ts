@@ -3,12 +3,12 @@
  * and reading timelines, roles and action items.
  */
 import { INCIDENT_STATUSES, ROLE_NAMES, type ActionItem, type Incident, type IncidentStatus, type RoleAssignment, type StoredNotification, type TimelineEntry } from '../../model/incident.ts';
-import { invalidValue } from '../errors.ts';
 import { checkAfterId, checkPositiveLimit, incidentListConditions, isIncidentStatus, nextCursorOf } from '../query.ts';
 import { integer } from '../rows/columns.ts';
 import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
 import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';
-import type { IncidentQuery, IncidentSummary, Page } from '../types.ts';
+import type { IncidentQuery, IncidentSummary, Page, UnprocessedQuery } from '../types.ts';
+import { appendedNotification, serializePayload } from '../json-text.ts';
 import type { IncidentOperations } from './incident-operations.ts';
 import type { Sql } from './sql.ts';
 
@@ -21,20 +21,30 @@ export class LedgerOperations {
 
   /** One INSERT, committed on its own: it does not wait for the transaction lock (see store.ts). */
   async appendNotification(sql: Sql, payload: unknown, receivedAt: string): Promise<StoredNotification> {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(payload);
-    } catch (err) {
-      throw invalidValue(`notification payload cannot be serialised as JSON: ${(err as Error).message}`);
-    }
-    if (json === undefined) throw invalidValue('notification payload cannot be serialised as JSON');
+    const json = serializePayload(payload);
     const { rows } = await sql.query('appendNotification', 'INSERT INTO notifications (received_at, payload) VALUES ($1, $2) RETURNING id', [receivedAt, json]);
-    return { id: integer(rows[0] ?? {}, 'id'), receivedAt, payload: JSON.parse(json), processedAt: null, error: null };
+    return appendedNotification(integer(rows[0] ?? {}, 'id'), receivedAt, payload);
   }
 
-  async unprocessedNotifications(sql: Sql, limit: number): Promise<StoredNotification[]> {
-    const { rows } = await sql.query('unprocessedNotifications', 'SELECT * FROM notifications WHERE processed_at IS NULL ORDER BY id LIMIT $1', [checkPositiveLimit(limit)]);
-    return rows.map(toNotification);
+  async unprocessedNotifications(sql: Sql, limit: number, query: UnprocessedQuery = {}): Promise<StoredNotification[]> {
+    const afterId = query.afterId === undefined ? 0 : checkAfterId(query.afterId);
+    const maxBytes = query.maxBytes === undefined ? Infinity : checkPositiveLimit(query.maxBytes, 'maxBytes');
+    // The running total of the bodies' lengths, so a page bounded in bytes parses no body it drops.
+    const { rows } = await sql.query(
+      'unprocessedNotifications',
+      `SELECT id, received_at, processed_at, error, length(payload) AS bytes,
+              CASE WHEN sum(length(payload)) OVER (ORDER BY id) - length(payload) < $3 OR row_number() OVER (ORDER BY id) = 1 THEN payload END AS payload
+       FROM notifications WHERE processed_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
+      [afterId, checkPositiveLimit(limit), maxBytes === Infinity ? Number.MAX_SAFE_INTEGER : maxBytes],
+    );
+    const page: StoredNotification[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      bytes += Number(row.bytes);
+      if (page.length > 0 && bytes > maxBytes) break;
+      page.push(toNotification(row));
+    }
+    return page;
   }
 
   async getNotification(sql: Sql, id: number): Promise<StoredNotification | null> {

@@ -206,6 +206,8 @@ export class PostgresStore implements Store {
     return {
       recordAlertEvent: (event) => call(() => ops.recordAlertEvent(sql, event)),
       alertEvents: (incidentId) => call(() => ops.alertEvents(sql, incidentId)),
+      alertStates: (fingerprint) => call(() => ops.alertStates(sql, fingerprint)),
+      alertStateCounts: (incidentId) => call(() => ops.alertStateCounts(sql, incidentId)),
       findActiveIncidentByKey: (key) => call(() => ops.findActiveIncidentByKey(sql, key)),
       findIncidentByFingerprint: (fingerprint) => call(() => ops.findIncidentByFingerprint(sql, fingerprint)),
       createIncident: (incident) => call(() => ops.createIncident(sql, incident)),
@@ -281,6 +283,8 @@ export class PostgresStore implements Store {
 
   recordAlertEvent: Store['recordAlertEvent'] = (event) => this.#write((sql) => this.#incidents.recordAlertEvent(sql, event));
   alertEvents: Store['alertEvents'] = (incidentId) => this.#read((sql) => this.#incidents.alertEvents(sql, incidentId));
+  alertStates: Store['alertStates'] = (fingerprint) => this.#read((sql) => this.#incidents.alertStates(sql, fingerprint));
+  alertStateCounts: Store['alertStateCounts'] = (incidentId) => this.#read((sql) => this.#incidents.alertStateCounts(sql, incidentId));
   findActiveIncidentByKey: Store['findActiveIncidentByKey'] = (key) => this.#read((sql) => this.#incidents.findActiveIncidentByKey(sql, key));
   findIncidentByFingerprint: Store['findIncidentByFingerprint'] = (fingerprint) =>
     this.#read((sql) => this.#incidents.findIncidentByFingerprint(sql, fingerprint));
@@ -294,7 +298,7 @@ export class PostgresStore implements Store {
   addActionItem: Store['addActionItem'] = (item) => this.#write((sql) => this.#incidents.addActionItem(sql, item));
 
   appendNotification: Store['appendNotification'] = (payload, receivedAt) => this.#read((sql) => this.#ledger.appendNotification(sql, payload, receivedAt));
-  unprocessedNotifications: Store['unprocessedNotifications'] = (limit) => this.#read((sql) => this.#ledger.unprocessedNotifications(sql, limit));
+  unprocessedNotifications: Store['unprocessedNotifications'] = (limit, query) => this.#read((sql) => this.#ledger.unprocessedNotifications(sql, limit, query));
   getNotification: Store['getNotification'] = (id) => this.#read((sql) => this.#ledger.getNotification(sql, id));
   listIncidents: Store['listIncidents'] = (query) => this.#read((sql) => this.#ledger.listIncidents(sql, query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read((sql) => this.#ledger.incidentSummaries(sql, query));

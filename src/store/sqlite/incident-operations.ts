@@ -12,9 +12,9 @@ import type {
   TimelineEntry,
 } from '../../model/incident.ts';
 import { invalidValue, notFound } from '../errors.ts';
-import { isRoleName } from '../query.ts';
+import { isRoleName, valueTime } from '../query.ts';
 import { incidentValues, jsonText, patchedIncident } from '../values.ts';
-import type { AlertEvent, NewIncident } from '../types.ts';
+import type { AlertEvent, AlertStateCounts, NewIncident } from '../types.ts';
 import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';
 import { SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
@@ -53,6 +53,8 @@ export class IncidentOperations {
     if (alert.status !== 'firing' && alert.status !== 'resolved') {
       throw invalidValue(`unknown alert status ${String(alert.status)}`, { field: 'alert.status' });
     }
+    const startsMs = valueTime(alert.startsAt, 'alert.startsAt');
+    const endsMs = alert.endsAt === null || alert.endsAt === undefined ? null : valueTime(alert.endsAt, 'alert.endsAt');
     const { changes } = this.#sql.run(
       'recordAlertEvent',
       `INSERT INTO alert_events (incident_id, fingerprint, status, starts_at, alert, notification_id, received_at)
@@ -69,7 +71,18 @@ export class IncidentOperations {
       ],
       this.#unknownIncident(event.incidentId),
     );
-    return changes === 1;
+    if (changes !== 1) return false;
+    // The incident's current state of this alert moves only forward (alert-state.ts).
+    this.#sql.run(
+      'recordAlertEvent',
+      `INSERT INTO alert_current (incident_id, fingerprint, status, starts_ms, ends_at, ends_ms) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (incident_id, fingerprint) DO UPDATE
+         SET status = excluded.status, starts_ms = excluded.starts_ms, ends_at = excluded.ends_at, ends_ms = excluded.ends_ms
+         WHERE excluded.starts_ms > alert_current.starts_ms
+            OR (excluded.starts_ms = alert_current.starts_ms AND excluded.status = 'resolved' AND alert_current.status = 'firing')`,
+      [event.incidentId, alert.fingerprint, alert.status, startsMs, alert.endsAt ?? null, endsMs],
+    );
+    return true;
   }
 
   alertEvents(incidentId: string): AlertEvent[] {
@@ -77,6 +90,38 @@ export class IncidentOperations {
     return this.#sql
       .all('alertEvents', 'SELECT * FROM alert_events WHERE incident_id = ? ORDER BY id', incidentId)
       .map(toAlertEvent);
+  }
+
+  alertStates(fingerprint: string): AlertEvent[] {
+    return this.#sql
+      .all('alertStates', 'SELECT * FROM alert_events WHERE fingerprint = ? ORDER BY id', fingerprint)
+      .map(toAlertEvent);
+  }
+
+  alertStateCounts(incidentId: string): AlertStateCounts {
+    this.requireIncident(incidentId);
+    // Each a range of the (incident_id, status, ends_ms) index: no row of the table is read.
+    const count = (status: string, unended: boolean): number =>
+      Number(
+        this.#sql.get(
+          'alertStateCounts',
+          `SELECT COUNT(*) AS n FROM alert_current WHERE incident_id = ? AND status = ?${unended ? ' AND ends_ms IS NULL' : ''}`,
+          incidentId,
+          status,
+        )?.n ?? 0,
+      );
+    const latest = this.#sql.get(
+      'alertStateCounts',
+      `SELECT ends_at FROM alert_current WHERE incident_id = ? AND status = 'resolved' AND ends_ms IS NOT NULL
+       ORDER BY ends_ms DESC LIMIT 1`,
+      incidentId,
+    );
+    return {
+      firing: count('firing', false),
+      resolved: count('resolved', false),
+      resolvedWithoutEnd: count('resolved', true),
+      latestEnd: latest === undefined ? null : String(latest.ends_at),
+    };
   }
 
   findActiveIncidentByKey(key: string): Incident | null {

@@ -4,10 +4,9 @@
  */
 import type { SQLInputValue } from 'node:sqlite';
 import { INCIDENT_STATUSES, ROLE_NAMES, type ActionItem, type Incident, type IncidentStatus, type RoleAssignment, type StoredNotification, type TimelineEntry } from '../../model/incident.ts';
-import { invalidValue } from '../errors.ts';
 import { checkAfterId, checkPositiveLimit, incidentListConditions, isIncidentStatus, nextCursorOf } from '../query.ts';
 import { incidentSummariesSql, toIncidentSummary } from '../incident-summaries.ts';
-import type { IncidentQuery, IncidentSummary, Page } from '../types.ts';
+import type { IncidentQuery, IncidentSummary, Page, UnprocessedQuery } from '../types.ts';
 import type { IncidentOperations } from './incident-operations.ts';
 import { INCIDENT_COLUMNS, toActionItem, toIncident, toNotification, toRoleAssignment, toTimelineEntry } from '../rows/incident-rows.ts';
 import type { Statements } from './statements.ts';
@@ -21,30 +20,28 @@ export class LedgerOperations {
     this.#incidents = incidents;
   }
 
-  appendNotification(payload: unknown, receivedAt: string): StoredNotification {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(payload);
-    } catch (err) {
-      throw invalidValue(`notification payload cannot be serialised as JSON: ${(err as Error).message}`);
-    }
-    if (json === undefined) throw invalidValue('notification payload cannot be serialised as JSON');
-    const { lastInsertRowid } = this.#sql.run(
-      'appendNotification',
-      'INSERT INTO notifications (received_at, payload) VALUES (?, ?)',
-      [receivedAt, json],
-    );
-    return { id: lastInsertRowid, receivedAt, payload: JSON.parse(json), processedAt: null, error: null };
+  /** Inserts a body already serialised by {@link serializePayload}; returns its id. */
+  insertNotification(json: string, receivedAt: string): number {
+    return this.#sql.run('appendNotification', 'INSERT INTO notifications (received_at, payload) VALUES (?, ?)', [receivedAt, json]).lastInsertRowid;
   }
 
-  unprocessedNotifications(limit: number): StoredNotification[] {
-    return this.#sql
-      .all(
-        'unprocessedNotifications',
-        'SELECT * FROM notifications WHERE processed_at IS NULL ORDER BY id LIMIT ?',
-        checkPositiveLimit(limit),
-      )
-      .map(toNotification);
+  unprocessedNotifications(limit: number, query: UnprocessedQuery = {}): StoredNotification[] {
+    const afterId = query.afterId === undefined ? 0 : checkAfterId(query.afterId);
+    const maxBytes = query.maxBytes === undefined ? Infinity : checkPositiveLimit(query.maxBytes, 'maxBytes');
+    const page: StoredNotification[] = [];
+    let bytes = 0;
+    // Row by row, so a page bounded in bytes reads (and parses) no body it does not return.
+    for (const row of this.#sql.iterate(
+      'unprocessedNotifications',
+      'SELECT * FROM notifications WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?',
+      afterId,
+      checkPositiveLimit(limit),
+    )) {
+      bytes += String(row.payload).length;
+      if (page.length > 0 && bytes > maxBytes) break;
+      page.push(toNotification(row));
+    }
+    return page;
   }
 
   getNotification(id: number): StoredNotification | null {

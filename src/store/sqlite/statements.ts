@@ -44,6 +44,31 @@ export class Statements {
     }
   }
 
+  /** Rows one at a time, for a caller that may stop early. */
+  *iterate(operation: string, sql: string, ...params: SQLInputValue[]): Generator<Row> {
+    let rows: Iterator<Row>;
+    try {
+      rows = this.#prepare(sql).iterate(...params);
+    } catch (err) {
+      throw mapSqliteError(err, operation);
+    }
+    try {
+      for (;;) {
+        let next: IteratorResult<Row>;
+        try {
+          next = rows.next();
+        } catch (err) {
+          throw mapSqliteError(err, operation);
+        }
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      // A statement left mid-way keeps its read snapshot open: reset it when the caller stops early.
+      rows.return?.();
+    }
+  }
+
   /**
    * Runs a write. Returns the raw SQLite error through `onError` first so a caller can turn a
    * specific one (a failed foreign key) into a domain error before the generic mapping.

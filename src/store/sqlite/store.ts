@@ -1,5 +1,6 @@
 /**
- * The SQLite store: one file, one connection, every operation through one FIFO mutex.
+ * The SQLite store: one file, one connection, every operation through one FIFO mutex, and the
+ * disk kept off the event loop (docs/storage.md, "The commit model").
  *
  * Isolation. node:sqlite is synchronous but `transaction(fn)` takes an async `fn`, so while `fn`
  * awaits, other code runs. The mutex makes that safe: a transaction holds it from BEGIN to
@@ -8,24 +9,34 @@
  * non-repeatable or phantom reads, and no lost updates), and a call outside a transaction never
  * sees another transaction's uncommitted writes. Transactions start with BEGIN IMMEDIATE, taking
  * SQLite's write lock up front, so a second process on the same file (the CLI) is serialised
- * too: it waits up to busy_timeout and then fails with STORE_UNAVAILABLE (retriable) rather than
- * failing half-way through a read-modify-write. Single writes outside `transaction` run in their
- * own IMMEDIATE transaction; reads outside it see the last committed state.
+ * too; while it holds the lock the store retries on timers (never a blocking wait) for up to
+ * `busyTimeoutMs`, then fails with STORE_UNAVAILABLE (retriable) rather than failing half-way
+ * through a read-modify-write. Single writes outside `transaction` run in their own IMMEDIATE
+ * transaction; reads outside it see the last committed state.
+ *
+ * Durability. COMMIT does not fsync (`synchronous = NORMAL`); the mutex is released at once, and
+ * the promise resolves after a group fsync of the write-ahead log on the thread pool
+ * (wal-sync.ts) that covers the commit. Every call, reads included, resolves only once what it
+ * wrote or read is on disk, so nothing a caller is told about can be lost. Webhook bodies are
+ * committed in groups (append-queue.ts); checkpoints run on a worker thread (checkpointer.ts).
  *
  * Consequences for callers: never await network I/O (Kafka, HTTP) inside `fn`, since every
- * other store call, the webhook's durable append included, waits for it; and inside `fn` use
- * only the `tx` argument: calling the store itself there would wait for the very transaction
- * that waits for it, so it fails at once with STORE_TX_MISUSE instead of hanging.
+ * other store call, the webhook's durable append included, waits for it; keep `fn` short, as it
+ * runs on the event loop; and inside `fn` use only the `tx` argument: calling the store itself
+ * there would wait for the very transaction that waits for it, so it fails at once with
+ * STORE_TX_MISUSE instead of hanging.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import { FirebreakError } from '../../errors.ts';
+import { FirebreakError, isFirebreakError } from '../../errors.ts';
 import { storeClosed, txMisuse } from '../errors.ts';
 import { createIncidentIdGenerator } from '../incident-id.ts';
 import { Mutex } from '../mutex.ts';
 import type { Store, StoreTx } from '../types.ts';
-import { openConnection } from './connection.ts';
+import { AppendQueue, type QueuedBody } from './append-queue.ts';
+import { Checkpointer } from './checkpointer.ts';
+import { MEMORY_PATH, openConnection } from './connection.ts';
 import { EngineOperations } from './engine-operations.ts';
 import { IncidentOperations } from './incident-operations.ts';
 import { LedgerOperations } from './ledger-operations.ts';
@@ -34,6 +45,7 @@ import { SessionOperations } from './session-operations.ts';
 import { Statements } from './statements.ts';
 import { TimerOperations } from './timer-operations.ts';
 import { assertWritable } from './writable.ts';
+import { WalSync, type SyncReport } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (created with its directory when missing), or `:memory:` for a private in-memory store. */
@@ -43,6 +55,13 @@ export interface SqliteStoreOptions {
   logger: Logger;
   /** How long to wait for another process's write lock before STORE_UNAVAILABLE. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** Told of every fsync of the write-ahead log and how many commits it carried (metrics). */
+  onSync?: (report: SyncReport) => void;
+  /**
+   * Run the checkpointer thread (default true). A second store on the same file in the same
+   * process (the ingest thread's) leaves checkpoints to the first.
+   */
+  checkpoints?: boolean;
 }
 
 interface TxState {
@@ -57,7 +76,8 @@ interface TxState {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const migrations = loadMigrations();
-  const db = openConnection({ path: options.path, busyTimeoutMs: options.busyTimeoutMs ?? 5000, logger: options.logger });
+  // busy_timeout 0: SQLite's own wait would block the event loop; the store waits on timers.
+  const db = openConnection({ path: options.path, busyTimeoutMs: 0, logger: options.logger });
   const sql = new Statements(db);
   try {
     assertSchemaNotTooNew(sql, migrations);
@@ -65,7 +85,42 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     db.close();
     throw err;
   }
-  return new SqliteStore(sql, migrations, options.clock ?? systemClock, options.logger, options.path);
+  const disk = onDisk(sql, options);
+  return new SqliteStore(sql, migrations, options.clock ?? systemClock, options.logger, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, path: options.path, ...disk });
+}
+
+interface DiskParts {
+  wal: WalSync | null;
+  checkpointer: Checkpointer | null;
+}
+
+/**
+ * The group fsync and the checkpointer, for a file in WAL mode. In memory there is no disk; a
+ * file SQLite could not put in WAL mode commits with `synchronous = FULL` instead, an fsync
+ * inside every COMMIT (slower, but as durable).
+ */
+function onDisk(sql: Statements, options: SqliteStoreOptions): DiskParts {
+  if (options.path === MEMORY_PATH) return { wal: null, checkpointer: null };
+  if (sql.get('journalMode', 'PRAGMA journal_mode')?.journal_mode !== 'wal') {
+    sql.exec('configure', 'PRAGMA synchronous = FULL');
+    return { wal: null, checkpointer: null };
+  }
+  sql.exec('configure', 'PRAGMA synchronous = NORMAL');
+  sql.exec('configure', 'PRAGMA wal_autocheckpoint = 0');
+  return {
+    wal: new WalSync(options.path, options.onSync),
+    checkpointer: options.checkpoints === false ? null : new Checkpointer(options.path, options.logger),
+  };
+}
+
+/** SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock; worth trying again. */
+function isBusy(err: unknown): boolean {
+  const code = isFirebreakError(err) ? (err.details as { sqliteCode?: unknown } | undefined)?.sqliteCode : undefined;
+  return typeof code === 'number' && ((code & 0xff) === 5 || (code & 0xff) === 6);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 class SqliteStore implements Store {
@@ -80,56 +135,104 @@ class SqliteStore implements Store {
   readonly #timers: TimerOperations;
   readonly #mutex = new Mutex();
   readonly #context = new AsyncLocalStorage<TxState>();
+  readonly #busyTimeoutMs: number;
+  readonly #wal: WalSync | null;
+  readonly #checkpointer: Checkpointer | null;
+  readonly #appends: AppendQueue;
   #closing: Promise<void> | undefined;
   #closed = false;
 
   readonly #path: string;
 
-  constructor(sql: Statements, migrations: Migration[], clock: Clock, logger: Logger, path: string) {
-    this.#path = path;
+  constructor(sql: Statements, migrations: Migration[], clock: Clock, logger: Logger, disk: DiskParts & { busyTimeoutMs: number; path: string }) {
+    this.#path = disk.path;
     this.#sql = sql;
     this.#migrations = migrations;
     this.#clock = clock;
     this.#logger = logger;
+    this.#busyTimeoutMs = disk.busyTimeoutMs;
+    this.#wal = disk.wal;
+    this.#checkpointer = disk.checkpointer;
     this.#incidents = new IncidentOperations(sql, clock, createIncidentIdGenerator(clock));
     this.#ledger = new LedgerOperations(sql, this.#incidents);
     this.#engine = new EngineOperations(sql);
     this.#sessions = new SessionOperations(sql);
     this.#timers = new TimerOperations(sql);
+    this.#appends = new AppendQueue((bodies) => this.#writeBodies(bodies));
   }
 
-  /** Queues `fn` behind every earlier call; rejects at once when called from inside a transaction. */
-  #enter<T>(fn: () => T | Promise<T>): Promise<T> {
+  /** Rejects at once when called from inside a transaction, or once the store cannot be used. */
+  #refuse(): FirebreakError | null {
     if (this.#context.getStore()?.active === true) {
-      return Promise.reject(
-        txMisuse('the store was called inside its own transaction; use the tx passed to transaction(fn)'),
-      );
+      return txMisuse('the store was called inside its own transaction; use the tx passed to transaction(fn)');
     }
-    if (this.#closing !== undefined) return Promise.reject(storeClosed());
-    return this.#mutex.run(() => {
+    if (this.#closing !== undefined) return storeClosed();
+    return this.#wal?.failure ?? null;
+  }
+
+  /**
+   * Queues `fn` behind every earlier call, then waits until everything committed so far (by
+   * `fn` or before it) is on disk: what the caller sees can never be lost.
+   */
+  #enter<T>(fn: () => T | Promise<T>): Promise<T> {
+    const refused = this.#refuse();
+    return refused === null ? this.#queue(fn) : Promise.reject(refused);
+  }
+
+  /** {@link #enter} without the checks: for work accepted before (bodies queued before close()). */
+  #queue<T>(fn: () => T | Promise<T>): Promise<T> {
+    const result = this.#mutex.run(() => {
       if (this.#closed) throw storeClosed();
       return fn();
     });
+    return this.#wal === null ? result : result.then(async (value) => {
+      await this.#wal?.durable();
+      return value;
+    });
+  }
+
+  /**
+   * Runs `fn` (a read, or a whole write with its BEGIN and COMMIT) and runs it again while
+   * another process holds the lock, on timers, for up to busyTimeoutMs. `fn` must leave nothing
+   * behind when it fails.
+   */
+  async #patiently<T>(fn: () => T): Promise<T> {
+    const deadline = performance.now() + this.#busyTimeoutMs;
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || performance.now() + wait > deadline) throw err;
+      }
+      await sleep(wait);
+    }
   }
 
   #read<T>(fn: () => T): Promise<T> {
-    return this.#enter(fn);
+    return this.#enter(() => this.#patiently(fn));
   }
 
   /** A write outside `transaction`: atomic on its own (BEGIN IMMEDIATE ... COMMIT). */
   #write<T>(fn: () => T): Promise<T> {
-    return this.#enter(() => {
-      this.#sql.exec('begin', 'BEGIN IMMEDIATE');
-      let result: T;
-      try {
-        result = fn();
-      } catch (err) {
-        this.#rollback();
-        throw err;
-      }
-      this.#commit();
-      return result;
-    });
+    return this.#enter(() => this.#patiently(() => this.#atomically(fn)));
+  }
+
+  #atomically<T>(fn: () => T): T {
+    this.#sql.exec('begin', 'BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.#rollback();
+      throw err;
+    }
+    this.#commit();
+    return result;
+  }
+
+  /** One group of queued webhook bodies, in one transaction (append-queue.ts). */
+  #writeBodies(bodies: readonly QueuedBody[]): Promise<number[]> {
+    return this.#queue(() => this.#patiently(() => this.#atomically(() => bodies.map((body) => this.#ledger.insertNotification(body.json, body.receivedAt)))));
   }
 
   #commit(): void {
@@ -147,6 +250,8 @@ class SqliteStore implements Store {
       this.#rollback();
       throw err;
     }
+    this.#wal?.noteCommit();
+    this.#checkpointer?.committed();
   }
 
   #rollback(): void {
@@ -161,7 +266,7 @@ class SqliteStore implements Store {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.#enter(async () => {
       const state: TxState = { active: true };
-      this.#sql.exec('transaction', 'BEGIN IMMEDIATE');
+      await this.#patiently(() => this.#sql.exec('transaction', 'BEGIN IMMEDIATE'));
       let result: T;
       try {
         result = await this.#context.run(state, () => fn(this.#txView(state)));
@@ -192,6 +297,8 @@ class SqliteStore implements Store {
     return {
       recordAlertEvent: (event) => call(() => ops.recordAlertEvent(event)),
       alertEvents: (incidentId) => call(() => ops.alertEvents(incidentId)),
+      alertStates: (fingerprint) => call(() => ops.alertStates(fingerprint)),
+      alertStateCounts: (incidentId) => call(() => ops.alertStateCounts(incidentId)),
       findActiveIncidentByKey: (key) => call(() => ops.findActiveIncidentByKey(key)),
       findIncidentByFingerprint: (fingerprint) => call(() => ops.findIncidentByFingerprint(fingerprint)),
       createIncident: (incident) => call(() => ops.createIncident(incident)),
@@ -227,8 +334,9 @@ class SqliteStore implements Store {
   }
 
   migrate(): Promise<void> {
-    return this.#enter(() => {
-      applyMigrations(this.#sql, this.#migrations, this.#clock, this.#logger);
+    return this.#enter(async () => {
+      await this.#patiently(() => applyMigrations(this.#sql, this.#migrations, this.#clock, this.#logger));
+      this.#wal?.noteCommit();
     });
   }
 
@@ -239,21 +347,32 @@ class SqliteStore implements Store {
     });
   }
 
-  /** Waits for queued calls to finish, then closes the file. Calling it again is harmless. */
+  /**
+   * Writes the bodies still queued, waits for queued calls and the last fsync, stops the
+   * checkpointer, then closes the file (SQLite checkpoints what is left). Calling it again is
+   * harmless.
+   */
   close(): Promise<void> {
     if (this.#context.getStore()?.active === true) {
       return Promise.reject(txMisuse('the store cannot be closed from inside its own transaction'));
     }
-    this.#closing ??= this.#mutex.run(() => {
-      this.#closed = true;
-      this.#sql.db.close();
-    });
+    this.#closing ??= this.#appends.flush().then(() =>
+      this.#mutex.run(async () => {
+        await this.#wal?.durable().catch(() => undefined);
+        await this.#checkpointer?.close();
+        this.#closed = true;
+        this.#sql.db.close();
+        await this.#wal?.close();
+      }),
+    );
     return this.#closing;
   }
 
   // Every call below queues on the mutex; writes run in their own IMMEDIATE transaction.
   recordAlertEvent: Store['recordAlertEvent'] = (event) => this.#write(() => this.#incidents.recordAlertEvent(event));
   alertEvents: Store['alertEvents'] = (incidentId) => this.#read(() => this.#incidents.alertEvents(incidentId));
+  alertStates: Store['alertStates'] = (fingerprint) => this.#read(() => this.#incidents.alertStates(fingerprint));
+  alertStateCounts: Store['alertStateCounts'] = (incidentId) => this.#read(() => this.#incidents.alertStateCounts(incidentId));
   findActiveIncidentByKey: Store['findActiveIncidentByKey'] = (key) =>
     this.#read(() => this.#incidents.findActiveIncidentByKey(key));
   findIncidentByFingerprint: Store['findIncidentByFingerprint'] = (fingerprint) =>
@@ -268,10 +387,12 @@ class SqliteStore implements Store {
     this.#write(() => this.#incidents.assignRole(incidentId, assignment));
   addActionItem: Store['addActionItem'] = (item) => this.#write(() => this.#incidents.addActionItem(item));
 
-  appendNotification: Store['appendNotification'] = (payload, receivedAt) =>
-    this.#write(() => this.#ledger.appendNotification(payload, receivedAt));
-  unprocessedNotifications: Store['unprocessedNotifications'] = (limit) =>
-    this.#read(() => this.#ledger.unprocessedNotifications(limit));
+  appendNotification: Store['appendNotification'] = (payload, receivedAt) => {
+    const refused = this.#refuse();
+    return refused === null ? this.#appends.append(payload, receivedAt) : Promise.reject(refused);
+  };
+  unprocessedNotifications: Store['unprocessedNotifications'] = (limit, query) =>
+    this.#read(() => this.#ledger.unprocessedNotifications(limit, query));
   getNotification: Store['getNotification'] = (id) => this.#read(() => this.#ledger.getNotification(id));
   listIncidents: Store['listIncidents'] = (query) => this.#read(() => this.#ledger.listIncidents(query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read(() => this.#ledger.incidentSummaries(query));

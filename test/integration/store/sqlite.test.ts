@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,11 @@ import { FirebreakError } from '../../../src/errors.ts';
 import { openConnection } from '../../../src/store/sqlite/connection.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import { loadMigrations } from '../../../src/store/sqlite/migrate.ts';
+import { startIngestThread } from '../../../src/ingest/thread.ts';
+import { JsonText } from '../../../src/store/json-text.ts';
 import type { Store } from '../../../src/store/types.ts';
+import type { SyncReport } from '../../../src/store/sqlite/wal-sync.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { storeContract } from './contract.ts';
 import { entry, newIncident, rejection, webhookBody } from './contract-fixtures.ts';
 
@@ -32,8 +36,8 @@ describe('SQLite store', () => {
   });
 
   /** A store on `file` (relative to this run's temp dir), closed after the test. */
-  async function open(file: string, busyTimeoutMs?: number): Promise<Store> {
-    const store = await openSqliteStore({ path: join(dir, file), logger: silentLogger(), busyTimeoutMs });
+  async function open(file: string, busyTimeoutMs?: number, onSync?: (report: SyncReport) => void): Promise<Store> {
+    const store = await openSqliteStore({ path: join(dir, file), logger: silentLogger(), busyTimeoutMs, onSync });
     opened.push(store);
     return store;
   }
@@ -42,6 +46,15 @@ describe('SQLite store', () => {
   storeContract(
     'sqlite',
     () => openSqliteStore({ path: join(dir, `contract-${generation}`, 'firebreak.db'), logger: silentLogger() }),
+    async () => {
+      generation += 1;
+    },
+  );
+
+  // The same file through the ingest thread, as serve uses it: every call forwarded to the thread.
+  storeContract(
+    'sqlite on the ingest thread',
+    async () => (await startIngestThread({ storePath: join(dir, `thread-contract-${generation}`, 'firebreak.db'), logLevel: 'silent', logLine: () => {} }, silentLogger())).store,
     async () => {
       generation += 1;
     },
@@ -59,6 +72,16 @@ describe('SQLite store', () => {
       } finally {
         raw.close();
       }
+    });
+
+    it('checkpoints the write-ahead log into the database file in the background while open', async () => {
+      const store = await open('checkpointed.db');
+      await store.migrate();
+      const before = statSync(join(dir, 'checkpointed.db')).size;
+      const padding = 'x'.repeat(64 * 1024);
+      await Promise.all(Array.from({ length: 32 }, (_, i) => store.appendNotification({ ...webhookBody(), padding, i }, '2026-01-01T00:00:00.000Z')));
+      // 2 MiB went to the log; the database file grows only when a checkpoint copies it there.
+      await waitFor('a checkpoint', () => (statSync(join(dir, 'checkpointed.db')).size > before + 2 * 1024 * 1024 ? true : undefined), { timeoutMs: 10_000 });
     });
 
     it('configures each connection for durable commits, foreign keys and a busy timeout', () => {
@@ -175,6 +198,56 @@ describe('SQLite store', () => {
       }
       const stored = await store.appendNotification(webhookBody(), '2026-01-01T00:00:00.000Z');
       expect((await store.getNotification(stored.id))?.id).to.equal(stored.id);
+    });
+  });
+
+  describe('commit model', () => {
+    it('writes concurrent webhook bodies in one commit and one fsync, and answers only after that fsync', async () => {
+      const syncs: SyncReport[] = [];
+      let resolvedBeforeSync = 0;
+      const store = await open('group-commit.db', undefined, (report) => syncs.push(report));
+      await store.migrate();
+      syncs.length = 0;
+      const bodies = Array.from({ length: 40 }, (_, i) => ({ ...webhookBody(), groupKey: `group-${i}` }));
+      const stored = await Promise.all(
+        bodies.map((body) =>
+          store.appendNotification(body, '2026-01-01T00:00:00.000Z').then((n) => {
+            if (syncs.length === 0) resolvedBeforeSync += 1;
+            return n;
+          }),
+        ),
+      );
+      expect(resolvedBeforeSync, 'appends resolved before any fsync').to.equal(0);
+      expect(syncs, 'fsyncs for 40 concurrent appends').to.have.length(1);
+      expect(syncs[0]?.commits).to.equal(1);
+      expect(new Set(stored.map((n) => n.id)).size).to.equal(40);
+      for (const [i, n] of stored.entries()) expect((await store.getNotification(n.id))?.payload).to.deep.equal(bodies[i]);
+    });
+
+    it('stores a body handed over as JSON text as is', async () => {
+      const store = await open('json-text.db');
+      await store.migrate();
+      const body = webhookBody();
+      const text = new JsonText(JSON.stringify(body));
+      const stored = await store.appendNotification(text, '2026-01-01T00:00:00.000Z');
+      expect(stored.payload).to.equal(text);
+      expect((await store.getNotification(stored.id))?.payload).to.deep.equal(body);
+    });
+
+    it('waits for a lock another connection holds on timers, so the event loop (and that connection) go on', async () => {
+      const store = await open('patient.db', 2_000);
+      await store.migrate();
+      const other = new DatabaseSync(join(dir, 'patient.db'));
+      try {
+        other.exec('BEGIN IMMEDIATE');
+        const appended = store.appendNotification(webhookBody(), '2026-01-01T00:00:00.000Z');
+        // Runs only if the store's wait left the event loop free; then the lock goes away.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        other.exec('COMMIT');
+        expect((await appended).id).to.be.a('number');
+      } finally {
+        other.close();
+      }
     });
   });
 

@@ -3,14 +3,47 @@ import { FakeClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { FirebreakError } from '../../../src/errors.ts';
 import type { StoredNotification } from '../../../src/model/incident.ts';
-import { processNotification, type ProcessResult } from '../../../src/incidents/process.ts';
-import { createPipeline, type PipelineDeps, type Processor } from '../../../src/ingest/pipeline.ts';
+import type { ProcessResult } from '../../../src/incidents/process.ts';
+import { createPipeline, type PipelineDeps } from '../../../src/ingest/pipeline.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
-import type { Store } from '../../../src/store/types.ts';
+import type { Store, StoreTx } from '../../../src/store/types.ts';
 import groupedFiring from '../../fixtures/alertmanager/grouped-firing.json' with { type: 'json' };
 import groupedResolved from '../../fixtures/alertmanager/grouped-resolved.json' with { type: 'json' };
 import unicodeLabels from '../../fixtures/alertmanager/unicode-labels.json' with { type: 'json' };
+import { alert, notification } from '../incidents/payloads.ts';
+
+/**
+ * The store, with a hook into every call a transaction makes on its tx (to fail or hold it) and
+ * a count of transactions.
+ */
+function interceptedStore(store: Store, intercept: (method: string, args: unknown[]) => void | Promise<void>): Store & { transactions: number } {
+  const counted = { transactions: 0 };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'transactions') return counted.transactions;
+      if (property === 'transaction') {
+        return <T>(fn: (tx: StoreTx) => Promise<T>) =>
+          target.transaction((tx) => {
+            counted.transactions += 1;
+            const wrapped = new Proxy(tx, {
+              get(t, p) {
+                const value = Reflect.get(t, p) as unknown;
+                if (typeof value !== 'function') return value;
+                return async (...args: unknown[]) => {
+                  await intercept(String(p), args);
+                  return (value as (...a: unknown[]) => unknown).apply(t, args);
+                };
+              },
+            });
+            return fn(wrapped);
+          });
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as Store & { transactions: number };
+}
 
 describe('processing pipeline', () => {
   let clock: FakeClock;
@@ -27,13 +60,11 @@ describe('processing pipeline', () => {
     await store.close();
   });
 
-  const realProcessor: () => Processor = () => (stored) => processNotification({ store, clock, logger }, stored);
-
   function pipeline(overrides: Partial<PipelineDeps> = {}) {
     const metrics = createMetrics({ processMetrics: false });
     return {
       metrics,
-      pipeline: createPipeline({ store, logger, metrics, process: realProcessor(), retryDelaysMs: [0, 0], ...overrides }),
+      pipeline: createPipeline({ store, clock, logger, metrics, retryDelaysMs: [0, 0], ...overrides }),
     };
   }
 
@@ -60,45 +91,45 @@ describe('processing pipeline', () => {
 
   it('retries a retriable failure and then succeeds', async () => {
     const stored = await append(groupedFiring);
-    let calls = 0;
-    const real = realProcessor();
-    const { pipeline: p } = pipeline({
-      process: async (n) => {
-        calls += 1;
-        if (calls < 3) throw new FirebreakError('STORE_UNAVAILABLE', 'database is locked', { retriable: true });
-        return real(n);
-      },
+    let failures = 0;
+    const faulty = interceptedStore(store, (method) => {
+      if (method === 'markNotificationProcessed' && failures < 2) {
+        failures += 1;
+        throw new FirebreakError('STORE_UNAVAILABLE', 'database is locked', { retriable: true });
+      }
     });
+    const { pipeline: p } = pipeline({ store: faulty, sliceMs: 60_000 });
     p.kick(stored.id);
     await p.idle();
-    expect(calls).to.equal(3);
+    expect(faulty.transactions).to.equal(3);
     expect((await store.getNotification(stored.id))?.processedAt).to.be.a('string');
+    const [incident] = (await store.listIncidents({ limit: 10 })).items;
+    // Rolled back twice, recorded once.
+    expect((await store.timeline(incident!.id)).filter((e) => e.kind === 'incident.opened')).to.have.length(1);
   });
 
   it('sets aside a notification that keeps failing, keeps it stored unprocessed, and goes on with the next', async () => {
     const stuck = await append(groupedFiring);
     const next = await append(unicodeLabels);
-    const real = realProcessor();
-    let stuckCalls = 0;
-    const { pipeline: p, metrics } = pipeline({
-      process: async (n) => {
-        if (n.id === stuck.id) {
-          stuckCalls += 1;
-          throw new FirebreakError('STORE_UNAVAILABLE', 'disk I/O error', { retriable: true });
-        }
-        return real(n);
-      },
+    let stuckAttempts = 0;
+    const faulty = interceptedStore(store, (method, args) => {
+      if (method === 'markNotificationProcessed' && args[0] === stuck.id) {
+        stuckAttempts += 1;
+        throw new FirebreakError('STORE_UNAVAILABLE', 'disk I/O error', { retriable: true });
+      }
     });
+    const { pipeline: p, metrics } = pipeline({ store: faulty, sliceMs: 60_000 });
     p.kick();
     await p.idle();
-    expect(stuckCalls).to.equal(3);
+    // The first try (it failed first in the shared transaction, so it is the culprit) and two retries.
+    expect(stuckAttempts).to.equal(3);
     expect((await store.getNotification(next.id))?.processedAt).to.be.a('string');
     expect((await store.unprocessedNotifications(10)).map((n) => n.id)).to.deep.equal([stuck.id]);
     expect(p.pending()).to.equal(1);
     // A kick right away does not retry it: it is looked at again after resumeAfterMs.
     p.kick();
     await p.idle();
-    expect(stuckCalls).to.equal(3);
+    expect(stuckAttempts).to.equal(3);
     const { body } = await metrics.render();
     expect(body).to.include('firebreak_notifications_pending 1');
     expect(body).to.include('firebreak_store_errors_total{operation="processNotification"} 3');
@@ -106,24 +137,19 @@ describe('processing pipeline', () => {
 
   it('tries a notification set aside by a store outage again once the store answers, without a restart', async () => {
     const stuck = await append(groupedFiring);
-    const real = realProcessor();
     let storeDown = true;
-    let calls = 0;
+    let attempts = 0;
+    const flaky = interceptedStore(store, (method) => {
+      if (method !== 'markNotificationProcessed') return;
+      attempts += 1;
+      if (storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'connection refused', { retriable: true });
+    });
     let resumed: () => void = () => {};
     const processedAgain = new Promise<void>((resolve) => (resumed = resolve));
-    const { pipeline: p } = pipeline({
-      resumeAfterMs: 10,
-      process: async (n) => {
-        calls += 1;
-        if (storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'connection refused', { retriable: true });
-        const result = await real(n);
-        resumed();
-        return result;
-      },
-    });
+    const { pipeline: p } = pipeline({ store: flaky, sliceMs: 60_000, resumeAfterMs: 10, hooks: [async () => resumed()] });
     p.kick();
     await p.idle();
-    expect(calls).to.equal(3);
+    expect(attempts).to.equal(3);
     expect((await store.getNotification(stuck.id))?.processedAt).to.equal(null);
     storeDown = false;
     await processedAgain;
@@ -133,23 +159,73 @@ describe('processing pipeline', () => {
     await p.close(0);
   });
 
-  it('does not retry a notification the processor recorded as permanently failed', async () => {
+  it('does not retry a notification whose body cannot be processed: it is recorded as failed', async () => {
     const bad = await append({ version: '4', groupKey: 'g', status: 'firing', receiver: 'r', alerts: {} });
-    let calls = 0;
-    const real = realProcessor();
-    const { pipeline: p } = pipeline({
-      process: async (n) => {
-        calls += 1;
-        return real(n);
-      },
+    let marks = 0;
+    const spying = interceptedStore(store, (method) => {
+      if (method === 'markNotificationProcessed') marks += 1;
     });
+    const { pipeline: p } = pipeline({ store: spying });
     p.kick(bad.id);
     await p.idle();
-    expect(calls).to.equal(1);
+    expect(marks).to.equal(1);
     const stored = await store.getNotification(bad.id);
     expect(stored?.processedAt).to.be.a('string');
     expect(stored?.error).to.match(/^INCIDENT_INVALID_NOTIFICATION: /);
     expect(p.pending()).to.equal(0);
+  });
+
+  it('shares one transaction among a burst of small notifications', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push((await append(notification([alert({ fingerprint: `b${i}`, startsAt: '2026-03-02T09:14:05Z' })], `{}:{burst="${i}"}`))).id);
+    }
+    const counting = interceptedStore(store, () => {});
+    const seen: number[] = [];
+    const { pipeline: p } = pipeline({ store: counting, sliceMs: 60_000, hooks: [async (result) => void seen.push(result.notificationId)] });
+    p.kick();
+    await p.idle();
+    expect(counting.transactions).to.equal(1);
+    expect(seen).to.deep.equal(ids);
+    expect(await store.unprocessedNotifications(50)).to.deep.equal([]);
+  });
+
+  it('records a large notification in several transactions and marks it processed with the last one', async () => {
+    const alerts = Array.from({ length: 12 }, (_, i) => alert({ fingerprint: `l${i}`, startsAt: '2026-03-02T09:14:05Z' }));
+    const stored = await append(notification(alerts));
+    const marks: unknown[] = [];
+    const counting = interceptedStore(store, (method, args) => {
+      if (method === 'markNotificationProcessed') marks.push(args[0]);
+    });
+    const results: ProcessResult[] = [];
+    // A zero budget: one alert per transaction.
+    const { pipeline: p } = pipeline({ store: counting, sliceMs: 0, hooks: [async (result) => void results.push(result)] });
+    p.kick(stored.id);
+    await p.idle();
+    expect(counting.transactions).to.equal(12);
+    expect(marks).to.deep.equal([stored.id]);
+    expect(results).to.have.length(1);
+    expect(results[0]?.events.map((e) => e.alert.fingerprint)).to.deep.equal(alerts.map((a) => a.fingerprint));
+    const [incident] = (await store.listIncidents({ limit: 10 })).items;
+    expect((await store.timeline(incident!.id)).filter((e) => e.kind === 'alert.firing')).to.have.length(12);
+  });
+
+  it('starts a notification over after a failed transaction part-way through, recording nothing twice', async () => {
+    const alerts = Array.from({ length: 6 }, (_, i) => alert({ fingerprint: `r${i}`, startsAt: '2026-03-02T09:14:05Z' }));
+    const stored = await append(notification(alerts));
+    let calls = 0;
+    const faulty = interceptedStore(store, (method) => {
+      // The fourth alert's first recording fails: three slices are committed by then.
+      if (method === 'recordAlertEvent' && ++calls === 4) throw new FirebreakError('STORE_UNAVAILABLE', 'disk I/O error', { retriable: true });
+    });
+    const { pipeline: p, metrics } = pipeline({ store: faulty, sliceMs: 0 });
+    p.kick(stored.id);
+    await p.idle();
+    expect((await store.getNotification(stored.id))?.processedAt).to.be.a('string');
+    const [incident] = (await store.listIncidents({ limit: 10 })).items;
+    expect((await store.timeline(incident!.id)).filter((e) => e.kind === 'alert.firing')).to.have.length(6);
+    const { body } = await metrics.render();
+    expect(body).to.include('firebreak_alerts_duplicate_total 3');
   });
 
   it('runs every hook in order after each notification; a failing hook stops neither the others nor processing', async () => {
@@ -185,19 +261,17 @@ describe('processing pipeline', () => {
     expect(body).to.include('firebreak_alerts_duplicate_total 6');
   });
 
-  it('on close finishes the notification in progress, then ignores kicks', async () => {
+  it('on close finishes the transaction in progress, then ignores kicks', async () => {
     const stored = await append(groupedFiring);
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = false;
-    const real = realProcessor();
-    const { pipeline: p } = pipeline({
-      process: async (n) => {
-        started = true;
-        await gate;
-        return real(n);
-      },
+    const held = interceptedStore(store, async (method) => {
+      if (method !== 'recordAlertEvent') return;
+      started = true;
+      await gate;
     });
+    const { pipeline: p } = pipeline({ store: held, sliceMs: 60_000 });
     p.kick(stored.id);
     while (!started) await new Promise((resolve) => setImmediate(resolve));
     const closing = p.close(60_000);

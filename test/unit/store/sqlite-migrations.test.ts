@@ -83,4 +83,29 @@ describe('SQLite migrations', () => {
     applyMigrations(sql, loadMigrations(), clock, silentLogger());
     expect(tables(db)).to.include.members(['notifications', 'incidents', 'alert_events', 'timeline', 'incident_roles', 'action_items']);
   });
+
+  it('fills the current alert states from the alert history of a database migrated before them', () => {
+    const shipped = loadMigrations();
+    const current = shipped.find((m) => m.name === 'alert_current') as Migration;
+    applyMigrations(sql, shipped.slice(0, current.version - 1), clock, silentLogger());
+    db.exec(`INSERT INTO incidents (id, key, title, status, labels, started_at, opened_at, opened_ms, updated_at)
+             VALUES ('INC-1', 'k', 't', 'open', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0, '2026-01-01T00:00:00.000Z')`);
+    const record = db.prepare(
+      `INSERT INTO alert_events (incident_id, fingerprint, status, starts_at, alert, notification_id, received_at)
+       VALUES ('INC-1', ?, ?, ?, ?, 1, '2026-01-01T00:00:00.000Z')`,
+    );
+    const event = (fingerprint: string, status: string, startsAt: string, endsAt: string | null) =>
+      record.run(fingerprint, status, startsAt, JSON.stringify({ fingerprint, status, startsAt, endsAt }));
+    event('a', 'firing', '2026-01-01T00:00:00.000Z', null);
+    event('a', 'resolved', '2026-01-01T00:00:00.000Z', '2026-01-01T00:10:00.000Z');
+    event('b', 'resolved', '2026-01-01T01:00:00.000Z', '2026-01-01T01:10:00.000Z');
+    event('b', 'firing', '2026-01-01T02:00:00.000Z', null);
+    event('b', 'firing', '2026-01-01T00:30:00.000Z', null);
+    applyMigrations(sql, shipped, clock, silentLogger());
+    const rows = db.prepare('SELECT fingerprint, status, starts_ms, ends_at, ends_ms FROM alert_current ORDER BY fingerprint').all();
+    expect(rows.map((r) => ({ ...r }))).to.deep.equal([
+      { fingerprint: 'a', status: 'resolved', starts_ms: Date.parse('2026-01-01T00:00:00.000Z'), ends_at: '2026-01-01T00:10:00.000Z', ends_ms: Date.parse('2026-01-01T00:10:00.000Z') },
+      { fingerprint: 'b', status: 'firing', starts_ms: Date.parse('2026-01-01T02:00:00.000Z'), ends_at: null, ends_ms: null },
+    ]);
+  });
 });

@@ -50,6 +50,8 @@ export interface EnvOptions {
   mode?: EngineConfig['mode'];
   safety?: Partial<EngineConfig['safety']>;
   engine?: Partial<NonNullable<EngineConfig['engine']>>;
+  /** Storm control of the engine's worker (default: the engine's). */
+  maxRunStartsPerMinute?: number;
 }
 
 export async function engineEnv(runbooks: string[], options: EnvOptions = {}): Promise<EngineEnv> {
@@ -79,6 +81,7 @@ export async function engineEnv(runbooks: string[], options: EnvOptions = {}): P
         throw new Error('no Kafka in unit tests');
       }),
       config,
+      ...(options.maxRunStartsPerMinute === undefined ? {} : { maxRunStartsPerMinute: options.maxRunStartsPerMinute }),
       sleep: async (ms) => {
         delays.push(ms);
         clock.advance(ms);

@@ -1,0 +1,118 @@
+/**
+ * What the ingest thread does besides serving the store (thread-worker.ts): the processing
+ * pipeline with the engine's outbox and storm control, on the thread's own store, and the
+ * parsing and storing of large webhook bodies (accept.ts does the same for small ones).
+ */
+import type { Logger } from '../core/logger.ts';
+import { systemClock } from '../core/clock.ts';
+import { keyForAlert, recordRunRequests, stormFoldForAlert, type RunbookSource } from '../engine/enqueue.ts';
+import type { TimelineEntry, TimelineKind } from '../model/incident.ts';
+import type { ProcessOptions } from '../incidents/process.ts';
+import { StormGate } from '../incidents/storm.ts';
+import { withTimelineFeed } from '../record/timeline-feed.ts';
+import { matchingRunbooks, selectRunbook } from '../runbooks/select.ts';
+import type { Runbook } from '../runbooks/types.ts';
+import { JsonText } from '../store/json-text.ts';
+import type { Store } from '../store/types.ts';
+import { checkBody, notStored, parseBody, type StoredBody } from './accept.ts';
+import { createPipeline, type Pipeline } from './pipeline.ts';
+import { countKinds, type FromWorker, type ProcessingStart } from './thread.ts';
+import { createWebhookValidator, type WebhookValidator } from './validate.ts';
+
+export interface IngestWork {
+  start(start: ProcessingStart): void;
+  kick(): void;
+  setRunbooks(runbooks: readonly Runbook[]): void;
+  storeBody(body: Uint8Array, receivedAt: string): Promise<StoredBody>;
+  idle(): Promise<void>;
+  stop(graceMs: number): Promise<void>;
+}
+
+export function ingestWork(store: Store, logger: Logger, post: (message: FromWorker) => void): IngestWork {
+  let runbooks: readonly Runbook[] = [];
+  const source: RunbookSource = {
+    select: (labels) => selectRunbook(runbooks, labels),
+    matching: (labels) => matchingRunbooks(runbooks, labels),
+  };
+  let pipeline: Pipeline | null = null;
+  let validate: WebhookValidator | null = null;
+
+  /** The pipeline, on the same store, with what the app knows (runbooks, storm caps, recorders). */
+  function startProcessing(start: ProcessingStart): Pipeline {
+    runbooks = start.runbooks;
+    const gate = new StormGate(start.storm);
+    // Committed entries counted by kind here (the main thread's timeline counter gets the counts
+    // with each summary), and handed over whole only when a recorder there needs them.
+    let counted: Partial<Record<TimelineKind, number>> = {};
+    const counter = { name: 'timeline counts', observe: (entries: readonly { kind: TimelineKind }[]) => void countKinds(entries, counted) };
+    const poster = { name: 'main thread', observe: (entries: readonly TimelineEntry[]) => post({ type: 'timeline', entries: [...entries] }) };
+    const fed = withTimelineFeed(store, start.timeline ? [counter, poster] : [counter], logger);
+    /** Run requests per notification, until its summary is posted. */
+    const outbox = new Map<number, { runs: number }>();
+    const options: ProcessOptions = {
+      keyFor: (alert, notification) => keyForAlert(source, alert, notification),
+      async withinTransaction(tx, result, notification) {
+        const noted = outbox.get(result.notificationId) ?? { runs: 0 };
+        outbox.set(result.notificationId, noted);
+        // Counts the runs requested, so the main thread wakes the engine only when there is one.
+        const counting = new Proxy(tx, {
+          get(target, property) {
+            const value = Reflect.get(target, property) as unknown;
+            if (property !== 'createRun' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              const run = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              noted.runs += 1;
+              return run;
+            };
+          },
+        });
+        await recordRunRequests({ runbooks: source, clock: systemClock }, counting, result, notification);
+      },
+      storm: { gate, foldFor: (alert) => stormFoldForAlert(source, alert) },
+    };
+    return createPipeline({
+      store: fed,
+      clock: systemClock,
+      logger,
+      metrics: {
+        observePending: () => {},
+        storeError: (operation) => post({ type: 'storeError', operation }),
+        // Counted in the main thread, from the summary.
+        notificationProcessed: () => {},
+      },
+      options: () => options,
+      hooks: [
+        async (result) => {
+          const noted = outbox.get(result.notificationId) ?? { runs: 0 };
+          outbox.delete(result.notificationId);
+          const entries = counted;
+          counted = {};
+          const { notificationId, alerts, duplicates, incidents, folded } = result;
+          post({ type: 'processed', summary: { notificationId, alerts, duplicates, incidents, folded, entries, runs: noted.runs } });
+        },
+      ],
+      onPending: (change) => post({ type: 'pending', ...change }),
+    });
+  }
+
+  return {
+    start(start) {
+      pipeline ??= startProcessing(start);
+    },
+    kick: () => pipeline?.kick(),
+    setRunbooks(next) {
+      runbooks = next;
+    },
+    async storeBody(body, receivedAt) {
+      const { value, text } = parseBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      const summary = checkBody((validate ??= createWebhookValidator()), value);
+      try {
+        return { id: (await store.appendNotification(new JsonText(text), receivedAt)).id, ...summary };
+      } catch (err) {
+        throw notStored(err);
+      }
+    },
+    idle: () => pipeline?.idle() ?? Promise.resolve(),
+    stop: (graceMs) => pipeline?.close(graceMs) ?? Promise.resolve(),
+  };
+}

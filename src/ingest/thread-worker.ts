@@ -1,0 +1,113 @@
+/**
+ * The ingest thread's own side (see thread.ts): the SQLite store, served to the main thread
+ * over `storePort`, and the messages that drive processing and large bodies
+ * (thread-processing.ts, loaded on first use). Everything the main thread must act on is
+ * posted back.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { LogLevel } from '../config/schema.ts';
+import { createLogger } from '../core/logger.ts';
+import { toFirebreakError } from '../errors.ts';
+import { encodeError } from '../store/forward/codec.ts';
+import { serveStore, storeMethods } from '../store/forward/host.ts';
+import { openSqliteStore } from '../store/sqlite/index.ts';
+import type { Store } from '../store/types.ts';
+import type { FromWorker, ToWorker } from './thread.ts';
+import type { IngestWork } from './thread-processing.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('thread-worker.ts runs as a worker thread');
+/**
+ * Posts in batches: what one turn of this thread's event loop produces (log lines, summaries,
+ * timeline entries) goes in one message, sent once the turn is over.
+ */
+let batch: FromWorker[] = [];
+const flush = (): void => {
+  if (batch.length === 0) return;
+  const messages = batch;
+  batch = [];
+  port.postMessage(messages.length === 1 ? messages[0] : { type: 'batch', messages });
+};
+const post = (message: FromWorker): void => {
+  if (batch.length === 0) setImmediate(flush);
+  batch.push(message);
+};
+const data = workerData as { storePath: string; busyTimeoutMs?: number; logLevel: LogLevel; storePort: MessagePort };
+
+const logger = createLogger({ level: data.logLevel }, { write: (line: string) => post({ type: 'log', line }) } as NodeJS.WritableStream);
+
+let store: Store;
+try {
+  store = await openSqliteStore({
+    path: data.storePath,
+    logger,
+    ...(data.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: data.busyTimeoutMs }),
+    onSync: (report) => post({ type: 'sync', report }),
+  });
+} catch (err) {
+  post({ type: 'failed', error: encodeError(err) });
+  flush();
+  process.exit(1);
+}
+// Once the store is closed (by the main thread, last), nothing is left to do here.
+const closeStore = store.close.bind(store);
+store.close = async () => {
+  await closeStore();
+  // After the answer to this close is posted, the ports close and the thread ends.
+  setImmediate(() => {
+    flush();
+    data.storePort.close();
+    port.close();
+  });
+};
+// Every body stored wakes processing here, so the main thread need not send a kick per request.
+const appendNotification = store.appendNotification.bind(store);
+store.appendNotification = async (payload, receivedAt) => {
+  const stored = await appendNotification(payload, receivedAt);
+  void work?.then((w) => w.kick());
+  return stored;
+};
+serveStore(store, data.storePort);
+
+/** Processing and body parsing, loaded when first needed (a store-only thread starts faster). */
+let work: Promise<IngestWork> | null = null;
+const ingest = (): Promise<IngestWork> => (work ??= import('./thread-processing.ts').then((m) => m.ingestWork(store, logger, post)));
+
+/** Answers a request after everything posted before it (its summaries come first). */
+function answer(request: number, outcome: Promise<unknown>): void {
+  outcome.then(
+    (value) => {
+      post({ type: 'answer', request, ok: true, value });
+      flush();
+    },
+    (err: unknown) => {
+      post({ type: 'answer', request, ok: false, error: encodeError(toFirebreakError(err)) });
+      flush();
+    },
+  );
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'start':
+      void ingest().then((w) => w.start(message.start));
+      return;
+    case 'kick':
+      void ingest().then((w) => w.kick());
+      return;
+    case 'runbooks':
+      void ingest().then((w) => w.setRunbooks(message.runbooks));
+      return;
+    case 'body':
+      answer(message.request, ingest().then((w) => w.storeBody(message.body, message.receivedAt)));
+      return;
+    case 'idle':
+      answer(message.request, work === null ? Promise.resolve() : ingest().then((w) => w.idle()));
+      return;
+    case 'stop':
+      answer(message.request, work === null ? Promise.resolve() : ingest().then((w) => w.stop(message.graceMs)));
+      return;
+  }
+});
+post({ type: 'ready', methods: storeMethods(store) });
+flush();
