@@ -19,8 +19,11 @@
  * - A transaction that fails is rolled back whole, and the notifications it touched start again
  *   from their first alert, one per transaction until the failing one is found. A retriable
  *   failure (store unavailable) is retried with backoff; if it persists the notification is set
- *   aside and stays unprocessed in the store, and the worker looks at it again after
- *   `resumeAfterMs` (the database came back, a failover finished): no restart is needed. Reading
+ *   aside and stays unprocessed in the store, and the worker looks at it again as soon as the
+ *   store can write again (the database came back, a failover finished, the disk has room): a
+ *   webhook body stored meanwhile proves it, and until one arrives the worker checks the store
+ *   itself every `probeMs` (Store.ping, a write check); `resumeAfterMs` is the backstop. No
+ *   restart is needed. Reading
  *   the queue itself failing is treated the same way. A failure that is not retriable (a bug)
  *   sets the notification aside for this process's lifetime: a fixed release replays it.
  *   Nothing acknowledged is ever dropped.
@@ -62,8 +65,10 @@ export interface PipelineDeps {
   pageBytes?: number;
   /** Told when notifications become known as pending, and when they stop being pending. */
   onPending?: (change: { added?: number[]; removed?: number[] }) => void;
-  /** After retriable failures, look at the set-aside notifications again after this long. Default 30 000 ms. */
+  /** After retriable failures, look at the set-aside notifications again after this long at the latest. Default 30 000 ms. */
   resumeAfterMs?: number;
+  /** Meanwhile, check every this long whether the store can write again (Store.ping). Default 1 000 ms. */
+  probeMs?: number;
 }
 
 export interface Pipeline {
@@ -91,6 +96,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const pageBytes = deps.pageBytes ?? 4 * 1024 * 1024;
   const options = deps.options ?? (() => ({}));
   const resumeAfterMs = deps.resumeAfterMs ?? 30_000;
+  const probeMs = deps.probeMs ?? 1_000;
 
   const pendingIds = new Set<number>();
   /** Fetched and not finished, in id order; the head may be part-way through. */
@@ -103,6 +109,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const setAside = new Set<number>();
   const retriableAside = new Set<number>();
   let resumeTimer: NodeJS.Timeout | null = null;
+  let probeTimer: NodeJS.Timeout | null = null;
   /** After a failed transaction: one notification per transaction, with its attempt count. */
   let isolating: { id: number; attempt: number } | null = null;
   let running: Promise<void> | null = null;
@@ -114,23 +121,54 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   metrics.observePending(() => pendingIds.size);
 
-  /** Looks again, after `resumeAfterMs`, at what retriable failures set aside. */
+  /**
+   * Looks again at what retriable failures set aside: as soon as the store can write (a probe
+   * every `probeMs`, or a body stored, see {@link kick}), after `resumeAfterMs` at the latest.
+   */
   function resumeLater(): void {
-    if (closing || resumeTimer !== null) return;
-    resumeTimer = setTimeout(() => {
-      resumeTimer = null;
-      // Read the queue again from the first notification set aside (those in hand are skipped).
-      if (retriableAside.size > 0) lastFetched = Math.min(lastFetched, Math.min(...retriableAside) - 1);
-      for (const id of retriableAside) setAside.delete(id);
-      retriableAside.clear();
-      kick();
-    }, resumeAfterMs);
-    resumeTimer.unref();
+    if (closing) return;
+    if (resumeTimer === null) {
+      resumeTimer = setTimeout(resumeNow, resumeAfterMs);
+      resumeTimer.unref();
+    }
+    probeLater();
+  }
+
+  function probeLater(): void {
+    if (closing || probeTimer !== null || resumeTimer === null) return;
+    probeTimer = setTimeout(() => {
+      store.ping().then(
+        () => {
+          probeTimer = null;
+          if (resumeTimer !== null) resumeNow();
+        },
+        () => {
+          probeTimer = null;
+          probeLater();
+        },
+      );
+    }, probeMs);
+    probeTimer.unref();
+  }
+
+  function resumeNow(): void {
+    if (resumeTimer !== null) clearTimeout(resumeTimer);
+    resumeTimer = null;
+    if (probeTimer !== null) clearTimeout(probeTimer);
+    probeTimer = null;
+    if (closing) return;
+    // Read the queue again from the first notification set aside (those in hand are skipped).
+    if (retriableAside.size > 0) lastFetched = Math.min(lastFetched, Math.min(...retriableAside) - 1);
+    for (const id of retriableAside) setAside.delete(id);
+    retriableAside.clear();
+    kick();
   }
 
   function kick(id?: number): void {
     if (closing) return;
     if (id !== undefined) pendingIds.add(id);
+    // A body was just stored: the store writes again, so what an outage set aside goes first.
+    if (id !== undefined && resumeTimer !== null) return resumeNow();
     wake = true;
     running ??= loop().finally(() => {
       running = null;
@@ -277,6 +315,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       closing = true;
       if (resumeTimer !== null) clearTimeout(resumeTimer);
       resumeTimer = null;
+      if (probeTimer !== null) clearTimeout(probeTimer);
+      probeTimer = null;
       const deadline = setTimeout(() => {
         stopNow = true;
         interruptWait?.();

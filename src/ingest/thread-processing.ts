@@ -21,7 +21,8 @@ import { createWebhookValidator, type WebhookValidator } from './validate.ts';
 
 export interface IngestWork {
   start(start: ProcessingStart): void;
-  kick(): void;
+  /** Wakes processing; `id`: a body just stored (the store writes, see Pipeline.kick). */
+  kick(id?: number): void;
   setRunbooks(runbooks: readonly Runbook[]): void;
   storeBody(body: Uint8Array, receivedAt: string): Promise<StoredBody>;
   idle(): Promise<void>;
@@ -99,7 +100,7 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
     start(start) {
       pipeline ??= startProcessing(start);
     },
-    kick: () => pipeline?.kick(),
+    kick: (id) => pipeline?.kick(id),
     setRunbooks(next) {
       runbooks = next;
     },

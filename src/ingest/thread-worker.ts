@@ -64,7 +64,7 @@ store.close = async () => {
 const appendNotification = store.appendNotification.bind(store);
 store.appendNotification = async (payload, receivedAt) => {
   const stored = await appendNotification(payload, receivedAt);
-  void work?.then((w) => w.kick());
+  void work?.then((w) => w.kick(stored.id));
   return stored;
 };
 serveStore(store, data.storePort);

@@ -5,6 +5,7 @@ import { FirebreakError } from '../../../src/errors.ts';
 import type { StoredNotification } from '../../../src/model/incident.ts';
 import type { ProcessResult } from '../../../src/incidents/process.ts';
 import { createPipeline, type PipelineDeps } from '../../../src/ingest/pipeline.ts';
+import { eventually } from '../../support/eventually.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
 import type { Store, StoreTx } from '../../../src/store/types.ts';
@@ -155,6 +156,58 @@ describe('processing pipeline', () => {
     await processedAgain;
     await p.idle();
     expect((await store.getNotification(stuck.id))?.processedAt).to.be.a('string');
+    expect(p.pending()).to.equal(0);
+    await p.close(0);
+  });
+
+  it('tries a set-aside notification again as soon as a probe finds the store writable, long before resumeAfterMs', async () => {
+    const stuck = await append(groupedFiring);
+    let storeDown = true;
+    let probes = 0;
+    const flaky = interceptedStore(store, (method) => {
+      if (method === 'markNotificationProcessed' && storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'database is locked', { retriable: true });
+    });
+    const probed = new Proxy(flaky, {
+      get(target, property, receiver) {
+        if (property !== 'ping') return Reflect.get(target, property, receiver) as unknown;
+        return async () => {
+          probes += 1;
+          if (storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'database is locked', { retriable: true });
+        };
+      },
+    });
+    let resumed: () => void = () => {};
+    const processedAgain = new Promise<void>((resolve) => (resumed = resolve));
+    // resumeAfterMs far beyond the test's timeout: only the probe can bring it back in time.
+    const { pipeline: p } = pipeline({ store: probed, sliceMs: 60_000, resumeAfterMs: 3_600_000, probeMs: 5, hooks: [async () => resumed()] });
+    p.kick();
+    await p.idle();
+    expect((await store.getNotification(stuck.id))?.processedAt).to.equal(null);
+    await eventually(() => expect(probes).to.be.greaterThan(1));
+    storeDown = false;
+    await processedAgain;
+    expect((await store.getNotification(stuck.id))?.processedAt).to.be.a('string');
+    expect(p.pending()).to.equal(0);
+    await p.close(0);
+  });
+
+  it('tries a set-aside notification again at once when a new body is stored: the store writes again', async () => {
+    const stuck = await append(groupedFiring);
+    let storeDown = true;
+    const flaky = interceptedStore(store, (method) => {
+      if (method === 'markNotificationProcessed' && storeDown) throw new FirebreakError('STORE_UNAVAILABLE', 'disk full', { retriable: true });
+    });
+    const seen: number[] = [];
+    // Neither the probe nor the backstop fires within the test.
+    const { pipeline: p } = pipeline({ store: flaky, sliceMs: 60_000, resumeAfterMs: 3_600_000, probeMs: 3_600_000, hooks: [async (result) => void seen.push(result.notificationId)] });
+    p.kick();
+    await p.idle();
+    expect(seen).to.deep.equal([]);
+    storeDown = false;
+    const next = await append(unicodeLabels);
+    p.kick(next.id);
+    await p.idle();
+    expect(seen).to.deep.equal([stuck.id, next.id]);
     expect(p.pending()).to.equal(0);
     await p.close(0);
   });
