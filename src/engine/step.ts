@@ -20,7 +20,6 @@ import { toIso } from '../incidents/normalize.ts';
 import type { TemplateContext } from '../runbooks/template.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type Runbook, type RunbookStep } from '../runbooks/types.ts';
 import type { EngineRun, ReleaseSpec, ReleaseState, StepClaim } from '../model/engine.ts';
-import { currentStates } from '../incidents/alert-state.ts';
 import { formatDuration } from '../core/duration.ts';
 import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
@@ -66,9 +65,10 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
   const now = rt.clock.now();
   const limits = actionLimits(rt.config, runbook.policy);
   const timeoutMs = step.timeoutMs ?? engineLimits(rt.config).stepTimeoutMs;
-  const [history, automation, events] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation(), rt.store.alertEvents(incident.id)]);
+  const [history, automation, states] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation(), rt.store.alertStateCounts(incident.id)]);
   // The alert's state now, not when the run was asked for: a run that waited may find it resolved.
-  const alertFiring = [...currentStates(events.map((e) => e.alert)).values()].some((a) => a.status === 'firing');
+  // Counted from the current states (an index range), not the incident's whole alert history.
+  const alertFiring = states.firing > 0;
   const inEpisode = episode.steps.get(step.id);
   const context = templateContext({ incident, alert: run.alert, steps: run.steps, params: runbook.params, trigger: run.trigger });
   const evaluation = await evaluateStep(
