@@ -3,9 +3,9 @@
  * object is validated against the action's JSON Schema before the action sees it. Each schema
  * is compiled once, when the action is registered.
  */
-import { FirebreakError } from '../errors.ts';
 import type { Action, RevertMode } from './types.ts';
 import { createParamsCompiler, type ParamsCompiler, type ParamsValidator } from './validate.ts';
+import { actionError } from './errors.ts';
 
 /** What the catalogue shows about an action (`firebreak action --list`, docs, API). */
 export interface ActionDescriptor {
@@ -32,15 +32,15 @@ export class ActionRegistry {
    */
   register(action: Action): this {
     if (!NAME.test(action.name)) {
-      throw new FirebreakError('ACTION_DEFINITION_INVALID', `action name "${action.name}" must look like "domain.verbNoun"`, {
+      throw actionError('ACTION_DEFINITION_INVALID', `action name "${action.name}" must look like "domain.verbNoun"`, {
         details: { action: action.name },
       });
     }
     if (this.#actions.has(action.name)) {
-      throw new FirebreakError('ACTION_DUPLICATE', `action ${action.name} is already registered`, { details: { action: action.name } });
+      throw actionError('ACTION_DUPLICATE', `action ${action.name} is already registered`, { details: { action: action.name } });
     }
     if (action.defaultRevert !== 'never' && action.revert === undefined) {
-      throw new FirebreakError('ACTION_DEFINITION_INVALID', `action ${action.name} has defaultRevert "${action.defaultRevert}" but no revert`, {
+      throw actionError('ACTION_DEFINITION_INVALID', `action ${action.name} has defaultRevert "${action.defaultRevert}" but no revert`, {
         details: { action: action.name },
       });
     }
@@ -85,8 +85,7 @@ export class ActionRegistry {
     const entry = this.#actions.get(name);
     if (entry === undefined) {
       const known = [...this.#actions.keys()].sort();
-      throw new FirebreakError('ACTION_UNKNOWN', `unknown action "${name}"`, {
-        statusCode: 404,
+      throw actionError('ACTION_UNKNOWN', `unknown action "${name}"`, {
         details: { action: name, known },
       });
     }

@@ -6,7 +6,7 @@
  */
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { createAjv } from '../core/json-schema.ts';
-import { FirebreakError } from '../errors.ts';
+import { actionError } from './errors.ts';
 
 /** One validation failure: a JSON pointer into the params and what is wrong there. */
 export interface ParamsError {
@@ -37,7 +37,7 @@ export function createParamsCompiler(): ParamsCompiler {
       try {
         check = ajv.compile(schema);
       } catch (err) {
-        throw new FirebreakError('ACTION_DEFINITION_INVALID', `paramsSchema of ${actionName} is invalid: ${(err as Error).message}`, {
+        throw actionError('ACTION_DEFINITION_INVALID', `paramsSchema of ${actionName} is invalid: ${(err as Error).message}`, {
           cause: err,
           details: { action: actionName },
         });
@@ -48,8 +48,7 @@ export function createParamsCompiler(): ParamsCompiler {
         if (check(copy)) return copy;
         const errors = formatAjvErrors(check.errors ?? []);
         const listed = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-        throw new FirebreakError('ACTION_PARAMS_INVALID', `invalid params for ${actionName}: ${listed}`, {
-          statusCode: 400,
+        throw actionError('ACTION_PARAMS_INVALID', `invalid params for ${actionName}: ${listed}`, {
           details: { action: actionName, errors },
         });
       };
@@ -108,7 +107,7 @@ function assertClosedObjects(actionName: string, schema: unknown, at: string): v
   if (typeof schema !== 'object' || schema === null) return;
   const s = schema as Record<string, unknown>;
   const fail = (why: string): never => {
-    throw new FirebreakError('ACTION_DEFINITION_INVALID', `paramsSchema of ${actionName} at ${at}: ${why}`, {
+    throw actionError('ACTION_DEFINITION_INVALID', `paramsSchema of ${actionName} at ${at}: ${why}`, {
       details: { action: actionName, at },
     });
   };

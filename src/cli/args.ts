@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FirebreakError } from '../errors.ts';
 import { closest } from './suggest.ts';
+import { cliError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -33,8 +34,7 @@ function describeParseError(command: string, err: NodeJS.ErrnoException, options
 
 /** `CLI_USAGE` (exit 2): the command line itself is wrong. */
 export function usageError(command: string, message: string): FirebreakError {
-  return new FirebreakError('CLI_USAGE', message, {
-    statusCode: 400,
+  return cliError('CLI_USAGE', message, {
     details: { hint: `see: firebreak help ${command}` },
   });
 }

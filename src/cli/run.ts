@@ -3,12 +3,13 @@
  * (commands/index.ts), prints usage for `--help` / `help <command>`, and turns any error into
  * `error CODE: message` on stderr with a non-zero exit code (2 for usage errors).
  */
-import { FirebreakError, toFirebreakError } from '../errors.ts';
+import { toFirebreakError } from '../errors.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { COMMANDS } from './commands/index.ts';
 import { closest } from './suggest.ts';
 import { printError } from './output.ts';
 import { EXIT, type CliIo, type Command } from './types.ts';
+import { cliError } from './errors.ts';
 
 /** Codes that mean "the command line is wrong" and exit 2. */
 const USAGE_CODES = new Set(['CLI_USAGE', 'CLI_UNKNOWN_COMMAND']);
@@ -50,8 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     }
     if (first.startsWith('-')) {
       const guess = closest(first, ['--help', '--version', '--debug']);
-      throw new FirebreakError('CLI_USAGE', `unknown option ${first}${guess === null ? ' (options go after the command)' : `; did you mean ${guess}?`}`, {
-        statusCode: 400,
+      throw cliError('CLI_USAGE', `unknown option ${first}${guess === null ? ' (options go after the command)' : `; did you mean ${guess}?`}`, {
         details: { hint: 'see: firebreak --help' },
       });
     }
@@ -73,8 +73,7 @@ function find(commands: readonly Command[], name: string): Command {
   if (command !== undefined) return command;
   const guess = closest(name, [...commands.map((c) => c.name), 'help']);
   const message = guess === null ? `unknown command "${name}"; the commands are ${commands.map((c) => c.name).join(', ')}` : `unknown command "${name}"; did you mean "${guess}"?`;
-  throw new FirebreakError('CLI_UNKNOWN_COMMAND', message, {
-    statusCode: 400,
+  throw cliError('CLI_UNKNOWN_COMMAND', message, {
     details: { hint: 'see: firebreak --help' },
   });
 }

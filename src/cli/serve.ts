@@ -25,7 +25,6 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import { LOG_FORMATS, createLogger, type LogFormat, type Logger } from '../core/logger.ts';
-import { FirebreakError } from '../errors.ts';
 import { createHttpServer } from '../http/server.ts';
 import { describeStore, isPostgresUrl, openStore } from '../store/open.ts';
 import { MEMORY_PATH } from '../store/sqlite/connection.ts';
@@ -36,6 +35,7 @@ import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs, usageError } from './args.ts';
 import { serveEngine } from './serve-engine.ts';
 import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
+import { cliError } from './errors.ts';
 
 const USAGE = `Usage: firebreak serve [--config <file>] [--log-format auto|json|pretty]
 
@@ -158,7 +158,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await app.stop(0);
     await engine.kafka.close();
     await store.close();
-    throw new FirebreakError('SERVE_LISTEN_FAILED', `cannot listen on ${config.listen}: ${(err as Error).message}`, {
+    throw cliError('SERVE_LISTEN_FAILED', `cannot listen on ${config.listen}: ${(err as Error).message}`, {
       cause: err,
       details: { listen: config.listen },
     });

@@ -6,8 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { FirebreakError } from '../errors.ts';
-import { formatDiagnostic, sortDiagnostics, type RunbookDiagnostic } from '../runbooks/diagnostics.ts';
+import { formatDiagnostic, sortDiagnostics, type RunbookDiagnostic, runbookError } from '../runbooks/diagnostics.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 import { catalogFromRegistry } from '../runbooks/params.ts';
 import { parseCommandArgs } from './args.ts';
@@ -107,8 +106,7 @@ function assertPathsExist(paths: string[], configured: boolean): void {
   const message = configured
     ? `no runbooks directory ${first} (${resolve(first)} does not exist)`
     : `no such file or directory: ${missing.join(', ')}`;
-  throw new FirebreakError('RUNBOOK_FILE', message, {
-    statusCode: 400,
+  throw runbookError('RUNBOOK_FILE', message, {
     details: {
       hint: configured
         ? 'name the runbooks to check (firebreak validate <file or directory>...), run it where the runbooks directory is, or set FIREBREAK_RUNBOOKS (runbooks: in the config file)'

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
-import { FirebreakError } from '../errors.ts';
 import { ROLES, type ApiToken, type BasicAuthCredentials, type Config } from './schema.ts';
+import { configError } from './errors.ts';
 
 /** What the HTTP layer authenticates against. */
 export interface AuthSettings {
@@ -69,11 +69,11 @@ async function readCredentialsFile(path: string, logger: Logger): Promise<Creden
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new FirebreakError('CONFIG_CREDENTIALS_INVALID', `cannot read ${path}`, { cause: error, details: { file: path } });
+    throw configError('CONFIG_CREDENTIALS_INVALID', `cannot read ${path}`, { cause: error, details: { file: path } });
   }
   const parsed = parseCredentials(text);
   if (parsed === null) {
-    throw new FirebreakError('CONFIG_CREDENTIALS_INVALID', `${path} is not a firebreak credentials file; remove it to generate new credentials`, {
+    throw configError('CONFIG_CREDENTIALS_INVALID', `${path} is not a firebreak credentials file; remove it to generate new credentials`, {
       details: { file: path },
     });
   }
@@ -122,7 +122,7 @@ async function createCredentialsFile(path: string, deps: { logger: Logger; now: 
     await chmod(temp, 0o600);
     await rename(temp, path);
   } catch (cause) {
-    throw new FirebreakError('CONFIG_CREDENTIALS_UNWRITABLE', `cannot write ${path}`, { cause, details: { file: path } });
+    throw configError('CONFIG_CREDENTIALS_UNWRITABLE', `cannot write ${path}`, { cause, details: { file: path } });
   }
   deps.logger.warn(
     { path },

@@ -8,6 +8,7 @@
  */
 import { FirebreakError } from '../errors.ts';
 import { ROLES, type ApiToken, type ConfigInput, type Role } from './schema.ts';
+import { configError } from './errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,7 +103,7 @@ function rawValue(
   try {
     text = readFile(file);
   } catch (cause) {
-    throw new FirebreakError('CONFIG_FILE_UNREADABLE', `${fileVariable}: cannot read ${file}`, {
+    throw configError('CONFIG_FILE_UNREADABLE', `${fileVariable}: cannot read ${file}`, {
       cause,
       details: { variable: fileVariable, file },
     });
@@ -126,7 +127,7 @@ function setIn(target: ConfigInput, path: readonly string[], value: unknown): vo
 }
 
 function invalid(variable: string, message: string): FirebreakError {
-  return new FirebreakError('CONFIG_INVALID', `environment ${variable}: ${message}`, {
+  return configError('CONFIG_INVALID', `environment ${variable}: ${message}`, {
     details: { source: 'environment', variable },
   });
 }

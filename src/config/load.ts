@@ -13,6 +13,7 @@ import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
 import { compileSchema, formatProblem, type SchemaProblem } from '../core/json-schema.ts';
 import { CONFIG_SCHEMA, DEFAULT_FAILURE_LIMIT, DEFAULTS, type Config, type ConfigInput } from './schema.ts';
+import { configError } from './errors.ts';
 
 export interface LoadConfigInput {
   env: Env;
@@ -66,7 +67,7 @@ export function configPathFrom(argv: readonly string[], env: Env): string | unde
 
 function nonEmptyArgument(value: string | undefined): string {
   if (value === undefined || value === '' || value.startsWith('-')) {
-    throw new FirebreakError('CONFIG_INVALID_ARGUMENT', '--config needs a file path', { statusCode: 400 });
+    throw configError('CONFIG_INVALID_ARGUMENT', '--config needs a file path');
   }
   return value;
 }
@@ -76,7 +77,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Confi
   try {
     text = readFile(path);
   } catch (cause) {
-    throw new FirebreakError('CONFIG_FILE_UNREADABLE', `cannot read config file ${path}`, { cause, details: { file: path } });
+    throw configError('CONFIG_FILE_UNREADABLE', `cannot read config file ${path}`, { cause, details: { file: path } });
   }
   if (text.trim() === '') return {};
   let documents: unknown[];
@@ -86,7 +87,7 @@ function readConfigFile(path: string, readFile: (path: string) => string): Confi
     const mark = cause instanceof YAMLException ? cause.mark : undefined;
     const where = mark === undefined ? '' : `:${mark.line + 1}:${mark.column + 1}`;
     const reason = cause instanceof YAMLException ? cause.reason : String(cause);
-    throw new FirebreakError('CONFIG_INVALID_YAML', `config file ${path}${where}: ${reason}`, {
+    throw configError('CONFIG_INVALID_YAML', `config file ${path}${where}: ${reason}`, {
       cause,
       details: { file: path, ...(mark === undefined ? {} : { line: mark.line + 1, column: mark.column + 1 }) },
     });
@@ -113,7 +114,7 @@ function variableFor(pointer: string, sources: Map<string, string>): string {
 function invalidConfig(where: string, problems: SchemaProblem[], details: Record<string, unknown>): FirebreakError {
   const shown = problems.slice(0, 5).map(formatProblem).join('; ');
   const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
-  return new FirebreakError('CONFIG_INVALID', `${where}: ${shown}${more}`, {
+  return configError('CONFIG_INVALID', `${where}: ${shown}${more}`, {
     details: { ...details, path: problems[0]?.path ?? '', problems },
   });
 }
@@ -260,9 +261,9 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 export function parseByteSize(value: unknown): number {
   if (typeof value === 'number') return value;
   const match = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(String(value));
-  if (match === null) throw new FirebreakError('CONFIG_INVALID', `not a byte size: ${String(value)}`);
+  if (match === null) throw configError('CONFIG_INVALID', `not a byte size: ${String(value)}`);
   const bytes = Number(match[1]) * (UNITS[(match[2] ?? '').toLowerCase()] ?? 1);
-  if (bytes < 1) throw new FirebreakError('CONFIG_INVALID', `byte size must be at least 1: ${String(value)}`);
+  if (bytes < 1) throw configError('CONFIG_INVALID', `byte size must be at least 1: ${String(value)}`);
   return bytes;
 }
 
@@ -298,7 +299,7 @@ function checkConsistency(config: Config): void {
 }
 
 function fail(path: string, message: string): never {
-  throw new FirebreakError('CONFIG_INVALID', `config ${path}: ${message}`, { details: { path } });
+  throw configError('CONFIG_INVALID', `config ${path}: ${message}`, { details: { path } });
 }
 
 function deepFreeze<T>(value: T): T {

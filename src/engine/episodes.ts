@@ -19,7 +19,6 @@
  * - A change that is still in force keeps its incident `contained` when the alert re-opens it.
  */
 import type { Action } from '../actions/types.ts';
-import { FirebreakError } from '../errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 import { transitionIncident } from '../incidents/lifecycle.ts';
@@ -28,6 +27,7 @@ import { recordEscalation, sendEscalation, type Escalation } from './escalate.ts
 import { changeLevel, LEVEL_ZERO, liftedAt, recordOf, releaseStateOf } from './levels.ts';
 import { record, type Runtime } from './runtime.ts';
 import { engineLimits } from './settings.ts';
+import { engineError } from './errors.ts';
 
 /** What the episode says about one containment step of the run. */
 export interface EpisodeStep {
@@ -168,8 +168,7 @@ export function reapplyAction(action: Action, reapply: NonNullable<EpisodeStep['
     async execute(ctx) {
       const outcome = await revert(ctx, old.params, { prior: recordOf(old, reapply.level), applied: old.prior });
       if (outcome.status === 'conflict') {
-        throw new FirebreakError('ENGINE_REAPPLY_CONFLICT', `the state changed since step ${old.stepId} was released: ${outcome.conflicts.map((c) => `${c.resource} ${c.key} is ${String(c.actual ?? 'unset')}`).join('; ')}; not re-applied`, {
-          statusCode: 409,
+        throw engineError('ENGINE_REAPPLY_CONFLICT', `the state changed since step ${old.stepId} was released: ${outcome.conflicts.map((c) => `${c.resource} ${c.key} is ${String(c.actual ?? 'unset')}`).join('; ')}; not re-applied`, {
           details: { step: old.stepId, conflicts: outcome.conflicts },
         });
       }

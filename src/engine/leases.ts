@@ -21,6 +21,7 @@ import { toIso } from '../incidents/normalize.ts';
 import type { EngineRun, RunPatch } from '../model/engine.ts';
 import type { Recorder, Runtime } from './runtime.ts';
 import { timerOwner } from './timers.ts';
+import { engineError } from './errors.ts';
 
 export interface LeaseSettings {
   /** How long a run stays this engine's without a heartbeat. Default 30 000 ms. */
@@ -35,7 +36,7 @@ export const DEFAULT_LEASE_MS = 30_000;
 
 /** The run was taken over by another engine: this one must stop writing it. */
 export function runFenced(runId: number, fence: number, found: EngineRun | null): FirebreakError {
-  return new FirebreakError(
+  return engineError(
     'ENGINE_FENCED',
     `run ${runId} was taken over by another engine (fence ${found?.fence ?? 'gone'}, this engine holds ${fence}); this engine stops it and records nothing more`,
     { details: { runId, fence, currentFence: found?.fence ?? null, currentOwner: found?.owner ?? null } },

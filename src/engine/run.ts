@@ -23,7 +23,7 @@ import type { Incident } from '../model/incident.ts';
 import type { Runbook } from '../runbooks/types.ts';
 import { inPlace, type EngineRun, type RunStatus } from '../model/engine.ts';
 import { templateContext } from './context.ts';
-import { runbookNotLoaded } from './errors.ts';
+import { runbookNotLoaded, engineError } from './errors.ts';
 import { NO_EPISODE, openEpisode, type Episode } from './episodes.ts';
 import { cancelReleases, scheduleReleases } from './release.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';
@@ -103,14 +103,14 @@ async function executeHeld(rt: Runtime, run: EngineRun): Promise<void> {
     if (outcome.status === 'blocked') blocked = true;
     if (outcome.status !== 'succeeded' && outcome.status !== 'skipped') allOk = false;
     if (outcome.status === 'failed') {
-      failed ??= new FirebreakError('ENGINE_STEP_FAILED', `step ${step.id} failed (its step.failed entry has the error)`, { details: { step: step.id } });
+      failed ??= engineError('ENGINE_STEP_FAILED', `step ${step.id} failed (its step.failed entry has the error)`, { details: { step: step.id } });
       if (step.onFailure === 'abort') break;
     }
   }
   const latest = (await rt.store.getRun(run.id)) ?? run;
   const releases = run.trigger === 'resolved' ? await releaseOutcome(rt, run, runbook) : { released: 0, problems: [], inForce: 0 };
   if (releases.problems.length > 0) {
-    failed ??= new FirebreakError('ENGINE_RELEASE_FAILED', `the release of step ${releases.problems.join(', ')} did not complete (see its revert entries)`, { details: { steps: releases.problems } });
+    failed ??= engineError('ENGINE_RELEASE_FAILED', `the release of step ${releases.problems.join(', ')} did not complete (see its revert entries)`, { details: { steps: releases.problems } });
   }
   const didSomething = latest.acted || releases.released > 0;
   const status: RunStatus = failed !== null ? (didSomething ? 'partial' : 'failed') : blocked && !latest.acted ? 'blocked' : 'succeeded';
@@ -123,7 +123,7 @@ function isPreempted(rt: Runtime): boolean {
 }
 
 function preempted(): FirebreakError {
-  return new FirebreakError('ENGINE_PREEMPTED', 'the alert fired again: this run stopped so the firing run can act', { statusCode: 409 });
+  return engineError('ENGINE_PREEMPTED', 'the alert fired again: this run stopped so the firing run can act');
 }
 
 /**

@@ -18,7 +18,6 @@ import type { KafkaAdmin } from '../actions/kafka/types.ts';
 import type { ActionRegistry } from '../actions/registry.ts';
 import { FakeClock } from '../core/clock.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
-import { FirebreakError } from '../errors.ts';
 import type { Alert, TimelineEntry } from '../model/incident.ts';
 import { readNotification, toIso, type RejectedAlert } from '../incidents/normalize.ts';
 import { processNotification } from '../incidents/process.ts';
@@ -32,6 +31,7 @@ import type { ActionContextExtras } from './runtime.ts';
 import type { EngineConfig } from './settings.ts';
 import { simulationRegistry } from './simulate-actions.ts';
 import { reportRun, type SimulatedRun } from './simulate-report.ts';
+import { engineError } from './errors.ts';
 
 export type { SimulatedRun, SimulatedStep, SimulationProblem } from './simulate-report.ts';
 
@@ -99,9 +99,7 @@ export interface Simulation {
 /** The cluster when none is given: every Kafka call fails, saying so. */
 export function noKafka(): KafkaAdmin {
   const fail = async (): Promise<never> => {
-    throw new FirebreakError('SIMULATE_NO_KAFKA', 'no Kafka brokers given (--brokers, kafka.brokers): the cluster was not read, so this change was not planned and floors, caps and protected topics were not checked', {
-      statusCode: 400,
-    });
+    throw engineError('SIMULATE_NO_KAFKA', 'no Kafka brokers given (--brokers, kafka.brokers): the cluster was not read, so this change was not planned and floors, caps and protected topics were not checked');
   };
   return new Proxy({} as KafkaAdmin, { get: (_target, property) => (property === 'close' ? async () => undefined : fail) });
 }

@@ -5,8 +5,40 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { FirebreakError, toFirebreakError } from '../errors.ts';
+import { errorFactory, FirebreakError, toFirebreakError, type ErrorCatalogue } from '../errors.ts';
 import { requestContext } from './request-context.ts';
+
+/**
+ * The HTTP boundary's codes: the webhook, authentication, the API's request checks and the
+ * server itself. An unknown route or incident is the store's NOT_FOUND (404).
+ */
+export const HTTP_ERRORS = {
+  WEBHOOK_INVALID_JSON: { status: 400 },
+  WEBHOOK_UNSUPPORTED_VERSION: { status: 400 },
+  WEBHOOK_INVALID_PAYLOAD: { status: 400 },
+  WEBHOOK_PAYLOAD_TOO_DEEP: { status: 400 },
+  WEBHOOK_INVALID_BODY: { status: 400 },
+  WEBHOOK_PAYLOAD_TOO_LARGE: { status: 413 },
+  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  WEBHOOK_NOT_STORED: { status: 503, retriable: true },
+  AUTH_MISSING: { status: 401 },
+  AUTH_INVALID: { status: 401 },
+  AUTH_RATE_LIMITED: { status: 429 },
+  AUTH_FORBIDDEN: { status: 403 },
+  METHOD_NOT_ALLOWED: { status: 405 },
+  HTTP_INVALID_REQUEST: { status: 400 },
+  HTTP_HEADERS_TOO_LARGE: { status: 431 },
+  HTTP_REQUEST_TIMEOUT: { status: 408 },
+  API_INVALID_JSON: { status: 400 },
+  API_INVALID_BODY: { status: 400 },
+  API_INVALID_QUERY: { status: 400 },
+  API_PAYLOAD_TOO_LARGE: { status: 413 },
+  API_UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  BAD_REQUEST: { status: 400 },
+  NOT_READY: { status: 503, retriable: true },
+} as const satisfies ErrorCatalogue;
+
+export const boundaryError = errorFactory(HTTP_ERRORS);
 
 export interface ErrorBody {
   statusCode: number;

@@ -21,6 +21,7 @@ import type { Clock } from '../core/clock.ts';
 import { FirebreakError } from '../errors.ts';
 import { formatDuration } from '../core/duration.ts';
 import { DEFAULT_FAILURE_LIMIT, type FailureLimitSettings } from '../config/schema.ts';
+import { boundaryError } from './errors.ts';
 
 export { DEFAULT_FAILURE_LIMIT, type FailureLimitSettings };
 
@@ -102,8 +103,7 @@ export function rateLimited(check: Extract<LimitCheck, { limited: true }>, setti
     check.scope === 'client'
       ? `too many failed attempts with an operator token from your address (${settings.perClient} within ${window})`
       : `too many failed attempts with an operator token from many addresses (${settings.total} within ${window}), yours among them`;
-  return new FirebreakError('AUTH_RATE_LIMITED', `${why}: try again in ${formatDuration(seconds * 1000, 'human')}`, {
-    statusCode: 429,
+  return boundaryError('AUTH_RATE_LIMITED', `${why}: try again in ${formatDuration(seconds * 1000, 'human')}`, {
     details: { retryAfterSeconds: seconds, scope: check.scope },
   });
 }

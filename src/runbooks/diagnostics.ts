@@ -3,26 +3,38 @@
  * never stops at the first) as {@link RunbookDiagnostic}s: plain data with a stable code, the
  * file, a 1-based line and column, and the dotted key path of the offending value.
  */
-import { FirebreakError } from '../errors.ts';
+import { errorFactory, type ErrorCatalogue, type FirebreakError } from '../errors.ts';
 
-/** Every code a runbook diagnostic can carry (documented in docs/errors.md). */
-export const RUNBOOK_DIAGNOSTIC_CODES = [
-  'RUNBOOK_FILE',
-  'RUNBOOK_YAML_SYNTAX',
-  'RUNBOOK_SCHEMA',
-  'RUNBOOK_DUPLICATE_NAME',
-  'RUNBOOK_DUPLICATE_STEP',
-  'RUNBOOK_UNKNOWN_ACTION',
-  'RUNBOOK_INVALID_MATCHER',
-  'RUNBOOK_INVALID_PARAMS',
-  'RUNBOOK_INVALID_STEP',
-  'RUNBOOK_TEMPLATE',
+/**
+ * The runbook domain's codes (documented in docs/errors.md): every code a diagnostic can carry,
+ * plus RUNBOOK_INVALID for a failed load. The status applies when one reaches the API (400: the
+ * runbook is wrong); the render codes are thrown with 422 at run time.
+ */
+export const RUNBOOK_ERRORS = {
+  RUNBOOK_FILE: { status: 400 },
+  RUNBOOK_YAML_SYNTAX: { status: 400 },
+  RUNBOOK_SCHEMA: { status: 400 },
+  RUNBOOK_DUPLICATE_NAME: { status: 400 },
+  RUNBOOK_DUPLICATE_STEP: { status: 400 },
+  RUNBOOK_UNKNOWN_ACTION: { status: 400 },
+  RUNBOOK_INVALID_MATCHER: { status: 400 },
+  RUNBOOK_INVALID_PARAMS: { status: 400 },
+  RUNBOOK_INVALID_STEP: { status: 400 },
+  RUNBOOK_TEMPLATE: { status: 400 },
   // Warnings (lint.ts): the runbook loads, but is risky as written.
-  'RUNBOOK_UNESCAPED_LABEL',
+  RUNBOOK_UNESCAPED_LABEL: { status: null },
   // Loads too (the step is blocked when it runs), but `firebreak validate` fails on it.
-  'RUNBOOK_HARD_LIMIT',
-] as const;
-export type RunbookDiagnosticCode = (typeof RUNBOOK_DIAGNOSTIC_CODES)[number];
+  RUNBOOK_HARD_LIMIT: { status: null },
+  RUNBOOK_INVALID: { status: 400 },
+} as const satisfies ErrorCatalogue;
+
+export const runbookError = errorFactory(RUNBOOK_ERRORS);
+
+/** Every code a runbook diagnostic can carry. */
+export const RUNBOOK_DIAGNOSTIC_CODES = (Object.keys(RUNBOOK_ERRORS) as Array<keyof typeof RUNBOOK_ERRORS>).filter(
+  (code): code is Exclude<keyof typeof RUNBOOK_ERRORS, 'RUNBOOK_INVALID'> => code !== 'RUNBOOK_INVALID',
+);
+export type RunbookDiagnosticCode = Exclude<keyof typeof RUNBOOK_ERRORS, 'RUNBOOK_INVALID'>;
 
 export interface RunbookDiagnostic {
   code: RunbookDiagnosticCode;
@@ -59,8 +71,7 @@ export function sortDiagnostics(diagnostics: RunbookDiagnostic[], fileOrder: str
 export function runbookLoadError(diagnostics: RunbookDiagnostic[]): FirebreakError {
   const shown = diagnostics.slice(0, 5).map(formatDiagnostic);
   const more = diagnostics.length > shown.length ? `\n(${diagnostics.length - shown.length} more)` : '';
-  return new FirebreakError('RUNBOOK_INVALID', `runbooks failed to load:\n${shown.join('\n')}${more}`, {
-    statusCode: 400,
+  return runbookError('RUNBOOK_INVALID', `runbooks failed to load:\n${shown.join('\n')}${more}`, {
     details: { diagnostics },
   });
 }

@@ -15,6 +15,7 @@
  * matchers keep their meaning.
  */
 import { FirebreakError } from '../errors.ts';
+import { runbookError } from './diagnostics.ts';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -34,7 +35,7 @@ const MATCHER_RE = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|
 const LEADING_FLAGS = /^\(\?([a-zA-Z]+)\)/;
 
 function invalid(message: string, input: string): FirebreakError {
-  return new FirebreakError('RUNBOOK_INVALID_MATCHER', message, { statusCode: 400, details: { matcher: input } });
+  return runbookError('RUNBOOK_INVALID_MATCHER', message, { details: { matcher: input } });
 }
 
 /**

@@ -14,7 +14,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { createAjv, type JsonSchemaValidator } from '../core/json-schema.ts';
 import type { LimitRefusal, RevertMode, SafetyLimits } from '../actions/types.ts';
 import { FirebreakError } from '../errors.ts';
-import { displayPath } from './diagnostics.ts';
+import { displayPath, runbookError } from './diagnostics.ts';
 import { isTemplate, type TemplateContext, type TemplateEngine } from './template.ts';
 import type { RunbookStep } from './types.ts';
 import { escapePointer } from './yaml-source.ts';
@@ -212,7 +212,7 @@ function paramProblems(err: FirebreakError): ParamProblem[] {
 export function renderStepParams(step: RunbookStep, context: TemplateContext, deps: RenderDeps): Record<string, unknown> {
   const action = deps.catalog.get(step.action);
   if (action === undefined) {
-    throw new FirebreakError('RUNBOOK_UNKNOWN_ACTION', `step "${step.id}": unknown action "${step.action}"`, {
+    throw runbookError('RUNBOOK_UNKNOWN_ACTION', `step "${step.id}": unknown action "${step.action}"`, {
       statusCode: 422,
       details: { step: step.id, action: step.action },
     });
@@ -236,7 +236,7 @@ export function renderStepParams(step: RunbookStep, context: TemplateContext, de
     if (!(err instanceof FirebreakError) || err.code !== 'ACTION_PARAMS_INVALID') throw err;
     const problems = paramProblems(err);
     const text = problems.map((p) => `${p.pointer === '' ? '' : `${displayPath(p.pointer)}: `}${p.message}`).join('; ');
-    throw new FirebreakError('RUNBOOK_INVALID_PARAMS', `step "${step.id}": rendered parameters for ${step.action} are invalid: ${text}`, {
+    throw runbookError('RUNBOOK_INVALID_PARAMS', `step "${step.id}": rendered parameters for ${step.action} are invalid: ${text}`, {
       statusCode: 422,
       cause: err,
       details: { step: step.id, action: step.action, problems },

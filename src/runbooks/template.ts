@@ -16,6 +16,7 @@
 import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 import { FirebreakError } from '../errors.ts';
 import type { AlertStatus, IncidentStatus } from '../model/incident.ts';
+import { runbookError } from './diagnostics.ts';
 
 /** Top-level names a template may read. */
 export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'incident', 'steps', 'params', 'trigger'] as const;
@@ -236,7 +237,7 @@ export class TemplateEngine {
       throw templateError(where, err);
     }
     if (typeof value !== 'boolean') {
-      throw new FirebreakError('RUNBOOK_TEMPLATE', `${where}: must evaluate to true or false, got ${describe(value)}`, {
+      throw runbookError('RUNBOOK_TEMPLATE', `${where}: must evaluate to true or false, got ${describe(value)}`, {
         statusCode: 422,
         details: { where, expression },
       });
@@ -256,7 +257,7 @@ function templateError(where: string, err: unknown): FirebreakError {
   if (err instanceof FirebreakError) return err;
   const variable = undefinedVariable(err);
   const message = variable === null ? cleanMessage(err) : `undefined variable ${variable}`;
-  return new FirebreakError('RUNBOOK_TEMPLATE', `${where}: ${message}`, {
+  return runbookError('RUNBOOK_TEMPLATE', `${where}: ${message}`, {
     statusCode: 422,
     cause: err,
     details: variable === null ? { where } : { where, variable },

@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { FirebreakError } from '../errors.ts';
+import { storeError } from './errors.ts';
 import { mapPgError } from './postgres/errors.ts';
 import { LOCK_NAMESPACE, TRANSACTION_LOCK } from './postgres/locks.ts';
 import { openPostgresStore, type PostgresStoreOptions } from './postgres/store.ts';
@@ -35,8 +36,8 @@ const BATCH = 500;
 
 type Value = string | number | boolean | null;
 
-function copyError(code: string, message: string, details: Record<string, unknown> = {}): FirebreakError {
-  return new FirebreakError(code, message, { details });
+function copyError(code: 'STORE_COPY_TARGET_NOT_EMPTY' | 'STORE_COPY_SCHEMA_MISMATCH', message: string, details: Record<string, unknown> = {}): FirebreakError {
+  return storeError(code, message, { details });
 }
 
 /** Tables of the SQLite file, parents before children (foreign keys). */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import { FirebreakError } from '../errors.ts';
+import { configError } from '../config/errors.ts';
 import { openPostgresStore, redactUrl, type PostgresTls } from './postgres/index.ts';
 import { openSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
@@ -27,7 +27,7 @@ function pem(file: string | null, setting: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FirebreakError('CONFIG_FILE_UNREADABLE', `postgres.tls.${setting}: cannot read ${file}`, { cause: err, details: { file, path: `/postgres/tls/${setting}` } });
+    throw configError('CONFIG_FILE_UNREADABLE', `postgres.tls.${setting}: cannot read ${file}`, { cause: err, details: { file, path: `/postgres/tls/${setting}` } });
   }
 }
 

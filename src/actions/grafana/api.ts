@@ -10,9 +10,9 @@
  * Authentication: `Authorization: Bearer <service account token>` (role Editor, or
  * `annotations:create` + `annotations:write`). The token never appears in errors or logs.
  */
-import { FirebreakError } from '../../errors.ts';
 import { describeTarget, exchange, statusError } from '../http/client.ts';
 import type { IntegrationSettings } from '../types.ts';
+import { grafanaError } from '../integration-errors.ts';
 
 export interface GrafanaTarget {
   url: string;
@@ -42,11 +42,9 @@ export interface AnnotationPatch {
 export function grafanaTarget(integrations: IntegrationSettings | undefined): GrafanaTarget {
   const settings = integrations?.grafana;
   if (settings === undefined || settings.url === null || settings.url === '' || settings.token === null || settings.token === '') {
-    throw new FirebreakError(
+    throw grafanaError(
       'GRAFANA_NOT_CONFIGURED',
-      'Grafana is not configured: set grafana.url and grafana.token in the config file, or FIREBREAK_GRAFANA_URL and FIREBREAK_GRAFANA_TOKEN',
-      { statusCode: 503 },
-    );
+      'Grafana is not configured: set grafana.url and grafana.token in the config file, or FIREBREAK_GRAFANA_URL and FIREBREAK_GRAFANA_TOKEN');
   }
   return { url: settings.url, token: settings.token, timeoutMs: settings.timeoutMs };
 }
@@ -74,7 +72,7 @@ export async function createAnnotation(target: GrafanaTarget, annotation: NewAnn
   if (answer.status !== 200) throw statusError('GRAFANA', `creating an annotation at ${describeTarget(url)}`, answer);
   const id = (answer.json as Record<string, unknown> | undefined)?.['id'];
   if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
-    throw new FirebreakError('GRAFANA_BAD_RESPONSE', `Grafana answered 200 without an annotation id: ${answer.text.slice(0, 200)}`, { statusCode: 502 });
+    throw grafanaError('GRAFANA_BAD_RESPONSE', `Grafana answered 200 without an annotation id: ${answer.text.slice(0, 200)}`);
   }
   return id;
 }
@@ -95,7 +93,7 @@ export async function patchAnnotation(target: GrafanaTarget, id: number, patch: 
     ...(signal === undefined ? {} : { signal }),
   });
   if (answer.status === 404) {
-    throw new FirebreakError('GRAFANA_ANNOTATION_NOT_FOUND', `Grafana has no annotation ${id} (deleted?)`, { statusCode: 404, details: { id } });
+    throw grafanaError('GRAFANA_ANNOTATION_NOT_FOUND', `Grafana has no annotation ${id} (deleted?)`, { details: { id } });
   }
   if (answer.status !== 200) throw statusError('GRAFANA', `patching annotation ${id} at ${describeTarget(url)}`, answer, { id });
 }

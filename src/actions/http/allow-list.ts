@@ -4,7 +4,7 @@
  * subdomain (`*.svc.cluster.local`), never the bare domain. Host names compare case-insensitively;
  * IPv6 literals are written in brackets (`[::1]:8080`). An empty list allows nothing.
  */
-import { FirebreakError } from '../../errors.ts';
+import { httpRequestError } from '../integration-errors.ts';
 
 /** Default ports, for matching `host:port` entries against URLs that leave the port out. */
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' };
@@ -15,10 +15,10 @@ export function parseHttpUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new FirebreakError('HTTP_URL_INVALID', `not an absolute URL: ${JSON.stringify(text.slice(0, 200))}`, { statusCode: 400 });
+    throw httpRequestError('HTTP_URL_INVALID', `not an absolute URL: ${JSON.stringify(text.slice(0, 200))}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FirebreakError('HTTP_URL_INVALID', `only http and https URLs are allowed, not ${url.protocol}`, { statusCode: 400 });
+    throw httpRequestError('HTTP_URL_INVALID', `only http and https URLs are allowed, not ${url.protocol}`);
   }
   return url;
 }
@@ -38,9 +38,9 @@ export function entryAllows(entry: string, url: URL): boolean {
 /** Throws `HTTP_HOST_NOT_ALLOWED` (403) unless some entry of `allowHosts` admits the URL. */
 export function assertHostAllowed(url: URL, allowHosts: readonly string[]): void {
   if (allowHosts.some((entry) => entryAllows(entry, url))) return;
-  throw new FirebreakError(
+  throw httpRequestError(
     'HTTP_HOST_NOT_ALLOWED',
     `${url.host} is not on the allow-list (http.allowHosts${allowHosts.length === 0 ? ' is empty' : `: ${allowHosts.join(', ')}`})`,
-    { statusCode: 403, details: { host: url.host, allowHosts: [...allowHosts] } },
+    { details: { host: url.host, allowHosts: [...allowHosts] } },
   );
 }

@@ -10,11 +10,12 @@
  * - reads at most `maxResponseBytes` of the answer.
  *
  * Transport failures become FirebreakErrors with the caller's code prefix (`PROMETHEUS`,
- * `GRAFANA`, `NOTIFY`, `HTTP`); an HTTP status is never an error here: {@link statusError}
+ * `GRAFANA`, `NOTIFY`, `HTTP`, `ALERTMANAGER`; src/actions/integration-errors.ts); an HTTP status is never an error here: {@link statusError}
  * turns one into the integration's error when the caller decides it is one.
  */
 import axios, { AxiosError, type Method } from 'axios';
-import { FirebreakError } from '../../errors.ts';
+import type { FirebreakError } from '../../errors.ts';
+import { transportError, type IntegrationPrefix } from '../integration-errors.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -53,7 +54,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
  *   retriable: refused, reset, DNS), `<prefix>_ABORTED` (503, not retriable: the step was
  *   cancelled), `<prefix>_RESPONSE_TOO_LARGE` (502), `<prefix>_REQUEST_FAILED` (502, anything else).
  */
-export async function exchange(prefix: string, request: HttpExchange): Promise<HttpAnswer> {
+export async function exchange(prefix: IntegrationPrefix, request: HttpExchange): Promise<HttpAnswer> {
   const deadline = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal === undefined ? deadline : AbortSignal.any([request.signal, deadline]);
   const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
@@ -84,7 +85,7 @@ export async function exchange(prefix: string, request: HttpExchange): Promise<H
     const text = typeof response.data === 'string' ? response.data : '';
     return { status: response.status, headers: plainHeaders(response.headers), text, json: parseJson(text) };
   } catch (err) {
-    throw transportError(prefix, request, err, deadline.aborted, request.signal?.aborted === true);
+    throw failedExchange(prefix, request, err, deadline.aborted, request.signal?.aborted === true);
   }
 }
 
@@ -116,7 +117,7 @@ export function describeTarget(url: string): string {
   }
 }
 
-function transportError(prefix: string, request: HttpExchange, err: unknown, timedOut: boolean, cancelled: boolean): FirebreakError {
+function failedExchange(prefix: IntegrationPrefix, request: HttpExchange, err: unknown, timedOut: boolean, cancelled: boolean): FirebreakError {
   const shown = request.display ?? describeTarget(request.url);
   const target = `${request.method} ${shown}`;
   const details = { method: request.method, target: shown };
@@ -126,28 +127,25 @@ function transportError(prefix: string, request: HttpExchange, err: unknown, tim
   // path, Authorization header), and a logged cause would print it.
   const cause = new Error(code === undefined ? message : `${code}: ${message}`);
   if (cancelled && !timedOut) {
-    return new FirebreakError(`${prefix}_ABORTED`, `${target}: cancelled`, { statusCode: 503, cause, details });
+    return transportError(prefix, 'ABORTED', `${target}: cancelled`, { cause, details });
   }
   if (timedOut || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-    return new FirebreakError(`${prefix}_TIMEOUT`, `${target}: no complete answer within ${request.timeoutMs} ms`, {
-      retriable: true,
-      statusCode: 504,
+    return transportError(prefix, 'TIMEOUT', `${target}: no complete answer within ${request.timeoutMs} ms`, {
       cause,
       details: { ...details, timeoutMs: request.timeoutMs },
     });
   }
   if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(message)) {
-    return new FirebreakError(`${prefix}_RESPONSE_TOO_LARGE`, `${target}: answer larger than ${request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes`, {
-      statusCode: 502,
+    return transportError(prefix, 'RESPONSE_TOO_LARGE', `${target}: answer larger than ${request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES} bytes`, {
       cause,
       details,
     });
   }
   const network = err instanceof AxiosError && (code === 'ERR_NETWORK' || err.request !== undefined) && err.response === undefined;
   if (network || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
-    return new FirebreakError(`${prefix}_UNREACHABLE`, `${target}: ${message}`, { retriable: true, statusCode: 503, cause, details: { ...details, cause: code ?? null } });
+    return transportError(prefix, 'UNREACHABLE', `${target}: ${message}`, { cause, details: { ...details, cause: code ?? null } });
   }
-  return new FirebreakError(`${prefix}_REQUEST_FAILED`, `${target}: ${message}`, { statusCode: 502, cause, details: { ...details, cause: code ?? null } });
+  return transportError(prefix, 'REQUEST_FAILED', `${target}: ${message}`, { cause, details: { ...details, cause: code ?? null } });
 }
 
 /**
@@ -156,16 +154,16 @@ function transportError(prefix: string, request: HttpExchange, err: unknown, tim
  * `<prefix>_SERVER_ERROR` (retriable), any other `<prefix>_REJECTED`. The message carries the
  * server's own explanation (its `message`/`error` field, or the start of the body).
  */
-export function statusError(prefix: string, what: string, answer: HttpAnswer, details: Record<string, unknown> = {}): FirebreakError {
+export function statusError(prefix: IntegrationPrefix, what: string, answer: HttpAnswer, details: Record<string, unknown> = {}): FirebreakError {
   const reason = serverReason(answer);
   const base = `${what}: HTTP ${answer.status}${reason === '' ? '' : `: ${reason}`}`;
   const all = { ...details, status: answer.status, reason };
   if (answer.status === 401 || answer.status === 403) {
-    return new FirebreakError(`${prefix}_UNAUTHORIZED`, base, { statusCode: 502, details: all });
+    return transportError(prefix, 'UNAUTHORIZED', base, { details: all });
   }
-  if (answer.status === 429) return new FirebreakError(`${prefix}_RATE_LIMITED`, base, { retriable: true, statusCode: 503, details: all });
-  if (answer.status >= 500) return new FirebreakError(`${prefix}_SERVER_ERROR`, base, { retriable: true, statusCode: 502, details: all });
-  return new FirebreakError(`${prefix}_REJECTED`, base, { statusCode: 502, details: all });
+  if (answer.status === 429) return transportError(prefix, 'RATE_LIMITED', base, { details: all });
+  if (answer.status >= 500) return transportError(prefix, 'SERVER_ERROR', base, { details: all });
+  return transportError(prefix, 'REJECTED', base, { details: all });
 }
 
 /** The server's explanation: `message` or `error` of a JSON body, else up to 200 characters of text. */

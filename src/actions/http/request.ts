@@ -11,11 +11,11 @@
  * The allow-list is checked in plan and execute; redirects are never followed (a redirect could
  * leave the list), and proxy settings from the environment are ignored.
  */
-import { FirebreakError } from '../../errors.ts';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.ts';
 import type { Action, IntegrationSettings, Plan } from '../types.ts';
 import { assertHostAllowed, parseHttpUrl } from './allow-list.ts';
 import { describeTarget, exchange, serverReason, type HttpMethod } from './client.ts';
+import { httpRequestError } from '../integration-errors.ts';
 
 export interface HttpRequestParams {
   url: string;
@@ -47,9 +47,7 @@ const MAX_BODY_CHARS = 64 * 1024;
 export function httpSettings(integrations: IntegrationSettings | undefined): { allowHosts: readonly string[]; timeoutMs: number } {
   const settings = integrations?.http;
   if (settings === undefined || settings.allowHosts.length === 0) {
-    throw new FirebreakError('HTTP_NOT_CONFIGURED', 'http.request needs http.allowHosts in the config file (or FIREBREAK_HTTP_ALLOW_HOSTS): no host is allowed', {
-      statusCode: 503,
-    });
+    throw httpRequestError('HTTP_NOT_CONFIGURED', 'http.request needs http.allowHosts in the config file (or FIREBREAK_HTTP_ALLOW_HOSTS): no host is allowed');
   }
   return settings;
 }
@@ -67,7 +65,7 @@ export function requestHeaders(headers: Record<string, string> | undefined): Rec
   for (const [name, value] of Object.entries(headers ?? {})) {
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.includes(lower)) {
-      throw new FirebreakError('HTTP_HEADER_NOT_ALLOWED', `header ${name} is set by the transport and cannot be given`, { statusCode: 400, details: { header: name } });
+      throw httpRequestError('HTTP_HEADER_NOT_ALLOWED', `header ${name} is set by the transport and cannot be given`, { details: { header: name } });
     }
     out[lower] = value;
   }
@@ -148,10 +146,9 @@ export const httpRequest: Action<HttpRequestParams, HttpRequestOutput> = {
     };
     if (!statusAccepted(answer.status, params.expectStatus)) {
       const expected = params.expectStatus === undefined ? '2xx' : [params.expectStatus].flat().join(' or ');
-      throw new FirebreakError('HTTP_UNEXPECTED_STATUS', `${params.method} ${target}: HTTP ${answer.status}, expected ${expected}: ${serverReason(answer)}`, {
+      throw httpRequestError('HTTP_UNEXPECTED_STATUS', `${params.method} ${target}: HTTP ${answer.status}, expected ${expected}: ${serverReason(answer)}`, {
         // A server error or throttling may pass; any other status will not change by asking again.
         retriable: answer.status >= 500 || answer.status === 429,
-        statusCode: 502,
         details: { target, status: answer.status, expected, body: typeof output.body === 'string' ? output.body.slice(0, 2_000) : output.body },
       });
     }

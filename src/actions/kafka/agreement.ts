@@ -18,6 +18,7 @@
  *    still reaching some brokers, or the state is changing right now.
  */
 import { FirebreakError } from '../../errors.ts';
+import { kafkaError } from './errors.ts';
 
 /** What one broker answered in one round. */
 export type BrokerOutcome<T> =
@@ -100,7 +101,7 @@ export function judgeAnswers<T>(answers: readonly BrokerAnswer<T>[], key: (state
     if (cause?.kind === 'error') return { kind: 'failed', error: cause.error };
     return {
       kind: 'failed',
-      error: new FirebreakError('KAFKA_UNREACHABLE', 'no broker in the cluster metadata', { retriable: true, statusCode: 503 }),
+      error: kafkaError('KAFKA_UNREACHABLE', 'no broker in the cluster metadata'),
     };
   }
   const summaries = (): BrokerSummary[] => sorted.map((a) => ({ brokerId: a.brokerId, answer: summarize(a.outcome, key) }));

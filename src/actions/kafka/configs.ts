@@ -6,8 +6,7 @@
  * configs, as Kafka's admin client does); topics and the cluster-wide broker default ('') go to
  * any broker, or with all-brokers consistency to every live broker (consistent-read.ts).
  */
-import { FirebreakError } from '../../errors.ts';
-import { throwIfError } from './errors.ts';
+import { throwIfError, kafkaError } from './errors.ts';
 import { readConsistent, type ConsistentScope } from './consistent-read.ts';
 import { CONFIG_SOURCES, describeConfigsApi, type DescribeConfigsResponse } from './protocol/describe-configs.ts';
 import { incrementalAlterConfigsApi, OP_DELETE, OP_SET, RESOURCE_BROKER, RESOURCE_TOPIC } from './protocol/incremental-alter-configs.ts';
@@ -31,8 +30,7 @@ function ownBroker(resource: ConfigResource): number | undefined {
   if (resource.type !== 'broker' || resource.name === '') return undefined;
   const id = Number(resource.name);
   if (!Number.isInteger(id) || id < 0) {
-    throw new FirebreakError('KAFKA_INVALID_REQUEST', `broker resource name must be a broker id or '', got '${resource.name}'`, {
-      statusCode: 400,
+    throw kafkaError('KAFKA_INVALID_REQUEST', `broker resource name must be a broker id or '', got '${resource.name}'`, {
       details: { resource },
     });
   }
@@ -47,7 +45,7 @@ function route<Req, Res>(router: Router, resource: ConfigResource, api: KafkaApi
 function entriesOf(response: DescribeConfigsResponse, resource: ConfigResource): ConfigEntry[] {
   const result = response.results[0];
   if (result === undefined) {
-    throw new FirebreakError('KAFKA_PROTOCOL', 'DescribeConfigs: empty response', { statusCode: 502 });
+    throw kafkaError('KAFKA_PROTOCOL', 'DescribeConfigs: empty response');
   }
   throwIfError(result.errorCode, result.errorMessage, { api: 'DescribeConfigs', resource });
   const dynamic = dynamicSources(resource);

@@ -17,7 +17,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FirebreakError } from '../../errors.ts';
 import { fenceStatus, judgeAnswers, type BrokerAnswer, type Verdict } from './agreement.ts';
-import { toKafkaError } from './errors.ts';
+import { toKafkaError, kafkaError } from './errors.ts';
 import { appliedOffset, type WriteFence } from './metadata-log.ts';
 import type { Router } from './routing.ts';
 
@@ -98,9 +98,7 @@ function disagreement<T>(spec: ConsistentRead<T>, verdict: Extract<Verdict<T>, {
     verdict.reason === 'behind'
       ? `a broker did not apply this client's last write (metadata offset ${required})`
       : 'the brokers kept giving different answers';
-  return new FirebreakError('KAFKA_BROKERS_DISAGREE', `${spec.what}: no state every live broker agrees on after ${rounds} rounds: ${why}`, {
-    retriable: true,
-    statusCode: 503,
+  return kafkaError('KAFKA_BROKERS_DISAGREE', `${spec.what}: no state every live broker agrees on after ${rounds} rounds: ${why}`, {
     details: { what: spec.what, reason: verdict.reason, rounds, requiredOffset: required, brokers: verdict.answers },
   });
 }

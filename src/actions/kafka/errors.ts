@@ -17,8 +17,30 @@
  * innermost error it recognises. Errors are matched by kafkajs's `name`, which kafkajs sets
  * explicitly on every class of the pinned version.
  */
-import { FirebreakError } from '../../errors.ts';
+import { errorFactory, FirebreakError, type ErrorCatalogue } from '../../errors.ts';
 import { KAFKA_ERROR_CODES } from './protocol/error-codes.ts';
+
+/**
+ * The Kafka module's own codes. A broker's error code becomes `KAFKA_<NAME>` as named in
+ * Kafka's protocol ({@link errorFromCode}, the table in protocol/error-codes.ts), with the
+ * status {@link statusFor} gives it.
+ */
+export const KAFKA_ERRORS = {
+  KAFKA_UNREACHABLE: { status: 503, retriable: true },
+  KAFKA_TIMEOUT: { status: 504, retriable: true },
+  KAFKA_UNSUPPORTED_VERSION: { status: 502 },
+  KAFKA_PROTOCOL: { status: 502 },
+  /** 503 when kafkajs says it is retriable. */
+  KAFKA_CLIENT: { status: 502 },
+  KAFKA_INVALID_OPTIONS: { status: 500 },
+  KAFKA_CLOSED: { status: 500 },
+  KAFKA_BROKERS_DISAGREE: { status: 503, retriable: true },
+  KAFKA_BROKER_NOT_AVAILABLE: { status: 404 },
+  KAFKA_INVALID_REQUEST: { status: 400 },
+  KAFKA_COORDINATOR_NOT_AVAILABLE: { status: 503, retriable: true },
+} as const satisfies ErrorCatalogue;
+
+export const kafkaError = errorFactory(KAFKA_ERRORS);
 
 /** Where the error happened, for the message and `details` (API, resource, broker...). */
 export type KafkaErrorContext = Record<string, unknown>;
@@ -105,22 +127,22 @@ function classify(e: ErrorLike, original: unknown, context: KafkaErrorContext): 
     return timeout(message, original, context);
   }
   if (name === 'KafkaJSServerDoesNotSupportApiKey') {
-    return new FirebreakError('KAFKA_UNSUPPORTED_VERSION', message, { statusCode: 502, cause: original, details: context });
+    return kafkaError('KAFKA_UNSUPPORTED_VERSION', message, { cause: original, details: context });
   }
   if (name === 'KafkaJSGroupCoordinatorNotFound') {
-    return new FirebreakError('KAFKA_COORDINATOR_NOT_AVAILABLE', message, { retriable: true, statusCode: 503, cause: original, details: context });
+    return kafkaError('KAFKA_COORDINATOR_NOT_AVAILABLE', message, { cause: original, details: context });
   }
   return null;
 }
 
 /** A retriable KAFKA_UNREACHABLE. */
 export function unreachable(message: string, cause?: unknown, context: KafkaErrorContext = {}): FirebreakError {
-  return new FirebreakError('KAFKA_UNREACHABLE', message, { retriable: true, statusCode: 503, cause, details: context });
+  return kafkaError('KAFKA_UNREACHABLE', message, { cause, details: context });
 }
 
 /** A retriable KAFKA_TIMEOUT. */
 export function timeout(message: string, cause?: unknown, context: KafkaErrorContext = {}): FirebreakError {
-  return new FirebreakError('KAFKA_TIMEOUT', message, { retriable: true, statusCode: 504, cause, details: context });
+  return kafkaError('KAFKA_TIMEOUT', message, { cause, details: context });
 }
 
 /** Whether `error` (a FirebreakError from {@link toKafkaError}) means no broker could be reached. */
@@ -144,5 +166,5 @@ export function toKafkaError(value: unknown, context: KafkaErrorContext = {}): F
   const outer = chain[0];
   const message = typeof outer?.message === 'string' ? outer.message : String(value);
   const retriable = outer?.retriable === true;
-  return new FirebreakError('KAFKA_CLIENT', message, { retriable, statusCode: retriable ? 503 : 502, cause: value, details: context });
+  return kafkaError('KAFKA_CLIENT', message, { retriable, statusCode: retriable ? 503 : 502, cause: value, details: context });
 }

@@ -22,9 +22,9 @@
  * out and decodes it. See protocol/api.ts for how flexible versions fit those byte boundaries.
  */
 import type { Admin, Kafka } from 'kafkajs';
-import { FirebreakError } from '../../errors.ts';
 import type { KafkaApi } from './protocol/api.ts';
 import { chooseVersion, type VersionRange } from './protocol/versions.ts';
+import { kafkaError } from './errors.ts';
 
 /** The part of kafkajs's internal Broker firebreak relies on. */
 export interface KafkajsBroker {
@@ -53,7 +53,7 @@ export function createAdminWithCluster(kafka: Kafka, retry: object): { admin: Ad
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
   const original = symbol === undefined ? undefined : holder[symbol];
   if (symbol === undefined || typeof original !== 'function') {
-    throw new FirebreakError('KAFKA_CLIENT', `kafkajs changed: no ${CREATE_CLUSTER} on the Kafka instance (expected kafkajs 2.2.4)`);
+    throw kafkaError('KAFKA_CLIENT', `kafkajs changed: no ${CREATE_CLUSTER} on the Kafka instance (expected kafkajs 2.2.4)`);
   }
   let captured: KafkajsCluster | undefined;
   holder[symbol] = (...args: unknown[]) => {
@@ -67,7 +67,7 @@ export function createAdminWithCluster(kafka: Kafka, retry: object): { admin: Ad
     holder[symbol] = original;
   }
   if (captured === undefined) {
-    throw new FirebreakError('KAFKA_CLIENT', 'kafkajs changed: admin() did not create a cluster (expected kafkajs 2.2.4)');
+    throw kafkaError('KAFKA_CLIENT', 'kafkajs changed: admin() did not create a cluster (expected kafkajs 2.2.4)');
   }
   return { admin, cluster: captured };
 }

@@ -7,7 +7,7 @@
  * - to every live broker, for all-brokers reads (consistent-read.ts builds on `nodeIds` and `to`).
  */
 import { FirebreakError } from '../../errors.ts';
-import { toKafkaError, unreachable } from './errors.ts';
+import { toKafkaError, unreachable, kafkaError } from './errors.ts';
 import { sendApi, type KafkajsCluster, type Sent } from './kafkajs-bridge.ts';
 import type { KafkaApi } from './protocol/api.ts';
 
@@ -34,8 +34,7 @@ export function createRouter(cluster: KafkajsCluster, requestTimeoutMs: number):
       // Refresh once: the broker may have joined since the cached metadata.
       await cluster.refreshMetadata();
       if (!cluster.getNodeIds().includes(String(nodeId))) {
-        throw new FirebreakError('KAFKA_BROKER_NOT_AVAILABLE', `broker ${nodeId} is not in the cluster metadata`, {
-          statusCode: 404,
+        throw kafkaError('KAFKA_BROKER_NOT_AVAILABLE', `broker ${nodeId} is not in the cluster metadata`, {
           details: { brokerId: nodeId, api: api.apiName },
         });
       }

@@ -13,9 +13,9 @@
  * also runs in dry-run mode and while automation is paused, which is when people most need to
  * be told what firebreak would do. Any 2xx answer is success.
  */
-import { FirebreakError } from '../../errors.ts';
 import { exchange, statusError } from '../http/client.ts';
 import type { Action, IntegrationSettings, NotifyTarget, Plan } from '../types.ts';
+import { notifyError } from '../integration-errors.ts';
 
 export interface NotifyParams {
   /** A name under `notify.targets` in the configuration. */
@@ -38,8 +38,7 @@ export function notifyTarget(integrations: IntegrationSettings | undefined, name
   const target = settings !== undefined && Object.hasOwn(settings.targets, name) ? settings.targets[name] : undefined;
   if (settings === undefined || target === undefined) {
     const known = settings === undefined ? [] : Object.keys(settings.targets).sort();
-    throw new FirebreakError('NOTIFY_TARGET_UNKNOWN', `no notification target "${name}" is configured (notify.targets${known.length === 0 ? ' is empty' : `: ${known.join(', ')}`})`, {
-      statusCode: 422,
+    throw notifyError('NOTIFY_TARGET_UNKNOWN', `no notification target "${name}" is configured (notify.targets${known.length === 0 ? ' is empty' : `: ${known.join(', ')}`})`, {
       details: { target: name, known },
     });
   }

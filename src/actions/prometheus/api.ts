@@ -9,6 +9,7 @@ import { FirebreakError } from '../../errors.ts';
 import type { IntegrationSettings } from '../types.ts';
 import { describeTarget, exchange, serverReason, statusError, type HttpAnswer } from '../http/client.ts';
 import { parseSampleValue, type SampleValue } from './expectation.ts';
+import { prometheusError } from '../integration-errors.ts';
 
 export interface PrometheusTarget {
   /** Base URL, possibly with a path prefix (`http://prometheus:9090`, `https://host/prometheus`). */
@@ -36,9 +37,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 export function prometheusTarget(integrations: IntegrationSettings | undefined): PrometheusTarget {
   const settings = integrations?.prometheus;
   if (settings === undefined || settings.url === null || settings.url === '') {
-    throw new FirebreakError('PROMETHEUS_NOT_CONFIGURED', 'no Prometheus is configured: set prometheus.url in the config file or FIREBREAK_PROMETHEUS_URL', {
-      statusCode: 503,
-    });
+    throw prometheusError('PROMETHEUS_NOT_CONFIGURED', 'no Prometheus is configured: set prometheus.url in the config file or FIREBREAK_PROMETHEUS_URL');
   }
   return { url: settings.url, timeoutMs: settings.timeoutMs };
 }
@@ -74,14 +73,12 @@ export function readAnswer(answer: HttpAnswer, query: string, target = 'promethe
   const body = answer.json as Record<string, unknown> | undefined;
   const errorType = typeof body?.['errorType'] === 'string' ? body['errorType'] : null;
   if (answer.status === 400 || (answer.status === 422 && errorType === 'bad_data')) {
-    throw new FirebreakError('PROMETHEUS_QUERY_INVALID', `Prometheus rejected the query: ${serverReason(answer)}`, {
-      statusCode: 422,
+    throw prometheusError('PROMETHEUS_QUERY_INVALID', `Prometheus rejected the query: ${serverReason(answer)}`, {
       details: { query, errorType, reason: serverReason(answer) },
     });
   }
   if (answer.status === 422) {
-    throw new FirebreakError('PROMETHEUS_QUERY_FAILED', `evaluating the query failed: ${serverReason(answer)}`, {
-      statusCode: 422,
+    throw prometheusError('PROMETHEUS_QUERY_FAILED', `evaluating the query failed: ${serverReason(answer)}`, {
       details: { query, errorType, reason: serverReason(answer) },
     });
   }
@@ -110,8 +107,7 @@ export function readAnswer(answer: HttpAnswer, query: string, target = 'promethe
     });
     return { resultType, series, evaluatedAt, warnings };
   }
-  throw new FirebreakError('PROMETHEUS_UNSUPPORTED_RESULT', `the query returns a ${String(resultType)}; an expectation needs an instant vector or a scalar (drop the range selector, or aggregate it, e.g. max_over_time(...[5m]))`, {
-    statusCode: 422,
+  throw prometheusError('PROMETHEUS_UNSUPPORTED_RESULT', `the query returns a ${String(resultType)}; an expectation needs an instant vector or a scalar (drop the range selector, or aggregate it, e.g. max_over_time(...[5m]))`, {
     details: { query, resultType },
   });
 }
@@ -126,5 +122,5 @@ function sampleOf(value: unknown, query: string): [string | null, SampleValue] {
 }
 
 function badResponse(why: string, query: string): FirebreakError {
-  return new FirebreakError('PROMETHEUS_BAD_RESPONSE', `unexpected answer from Prometheus: ${why}`, { statusCode: 502, details: { query } });
+  return prometheusError('PROMETHEUS_BAD_RESPONSE', `unexpected answer from Prometheus: ${why}`, { details: { query } });
 }

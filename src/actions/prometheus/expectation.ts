@@ -6,7 +6,7 @@
  * "nothing above the threshold" write `onEmpty: pass` or aggregate with `or vector(0)`.
  * NaN satisfies nothing (not even `!=`), as in PromQL filters.
  */
-import { FirebreakError } from '../../errors.ts';
+import { prometheusError } from '../integration-errors.ts';
 
 export const COMPARATORS = ['<', '<=', '>', '>=', '==', '!='] as const;
 export type Comparator = (typeof COMPARATORS)[number];
@@ -27,8 +27,7 @@ const PARSE = /^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?
 export function parseExpectation(text: string): Expectation {
   const m = PARSE.exec(text);
   if (m === null) {
-    throw new FirebreakError('PROMETHEUS_EXPECTATION_INVALID', `expect "${text}" must be a comparison and a number, e.g. "< 1000" or "== 0"`, {
-      statusCode: 400,
+    throw prometheusError('PROMETHEUS_EXPECTATION_INVALID', `expect "${text}" must be a comparison and a number, e.g. "< 1000" or "== 0"`, {
       details: { expect: text },
     });
   }

@@ -16,6 +16,7 @@ import type { Action, ActionContext, Plan } from '../types.ts';
 import { instantQuery, prometheusTarget, type InstantResult, type PrometheusTarget, type Series } from './api.ts';
 import { EXPECT_PATTERN, holdsFor, parseExpectation, type Expectation, type OnEmpty, type SampleValue } from './expectation.ts';
 import { waitUntilHeld } from './hold.ts';
+import { prometheusError } from '../integration-errors.ts';
 
 export interface PrometheusQueryParams {
   query: string;
@@ -155,8 +156,7 @@ function outputOf(params: PrometheusQueryParams, result: InstantResult, held: bo
 function notMet(output: PrometheusQueryOutput, expectation: Expectation, why: string): FirebreakError {
   const values = output.series.slice(0, 10).map((s) => ({ labels: s.labels, value: s.value }));
   const seen = output.seriesCount === 0 ? 'no series' : output.value !== null ? `value ${String(output.value)}` : `${output.seriesCount} series`;
-  return new FirebreakError('PROMETHEUS_EXPECTATION_NOT_MET', `${output.query} ${expectation.text}: ${why} (${seen})`, {
-    statusCode: 422,
+  return prometheusError('PROMETHEUS_EXPECTATION_NOT_MET', `${output.query} ${expectation.text}: ${why} (${seen})`, {
     details: { query: output.query, expect: expectation.text, for: output.for, heldForMs: output.heldForMs, checks: output.checks, seriesCount: output.seriesCount, values },
   });
 }

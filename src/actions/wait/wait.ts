@@ -5,9 +5,9 @@
  * fails the step, which `firebreak validate` cannot see, so keep `timeout` above `duration`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FirebreakError } from '../../errors.ts';
 import { DURATION_PATTERN, parseDuration } from '../../core/duration.ts';
 import type { Action, Plan } from '../types.ts';
+import { waitError } from '../integration-errors.ts';
 
 export interface WaitParams {
   duration: string;
@@ -24,7 +24,7 @@ export const MAX_WAIT_MS = 3_600_000;
 export function waitMs(duration: string): number {
   const ms = parseDuration(duration);
   if (ms === null || ms > MAX_WAIT_MS) {
-    throw new FirebreakError('WAIT_DURATION_INVALID', `wait duration ${duration} must be at most 1h`, { statusCode: 400, details: { duration } });
+    throw waitError('WAIT_DURATION_INVALID', `wait duration ${duration} must be at most 1h`, { details: { duration } });
   }
   return ms;
 }
@@ -51,7 +51,7 @@ export const wait: Action<WaitParams, WaitOutput> = {
     try {
       await sleep(ms, undefined, ctx.signal === undefined ? {} : { signal: ctx.signal });
     } catch (err) {
-      throw new FirebreakError('WAIT_ABORTED', `wait ${params.duration} was cancelled before it ended`, { statusCode: 503, cause: err, details: { duration: params.duration } });
+      throw waitError('WAIT_ABORTED', `wait ${params.duration} was cancelled before it ended`, { cause: err, details: { duration: params.duration } });
     }
     return { output: { durationMs: ms } };
   },

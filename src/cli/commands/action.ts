@@ -9,12 +9,12 @@
  * Output is JSON on stdout. For a mutating action it carries `prior` and `applied`; feeding that
  * document back with `--revert` undoes the change where nobody changed it since.
  */
-import { FirebreakError } from '../../errors.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { writeJson } from '../output.ts';
 import { EXIT, type Command } from '../types.ts';
 import { formatCatalogue } from './action-catalogue.ts';
 import { parseRevertDocument, resolveSettings, withActionContext } from './action-session.ts';
+import { actionError } from '../../actions/errors.ts';
 
 /** Exit code when a revert left some value alone because it had changed since. */
 export const EXIT_REVERT_CONFLICT = 3;
@@ -89,7 +89,7 @@ export const actionCommand: Command = {
     const action = io.actions.get(name);
     const revertDoc = values.revert === undefined ? undefined : parseRevertDocument(values.revert);
     if (revertDoc !== undefined && action.revert === undefined) {
-      throw new FirebreakError('ACTION_NOT_REVERSIBLE', `${name} has nothing to revert (it does not change anything)`, { statusCode: 400 });
+      throw actionError('ACTION_NOT_REVERSIBLE', `${name} has nothing to revert (it does not change anything)`);
     }
     const rawParams = values.with !== undefined ? parseJsonFlag('--with', values.with) : (revertDoc?.params ?? {});
     // Validate before connecting: a typo fails fast, without touching the cluster.

@@ -7,6 +7,7 @@
 import { resolveApiClient } from '../../config/api-client.ts';
 import { FirebreakError } from '../../errors.ts';
 import type { CliIo } from '../types.ts';
+import { cliError } from '../errors.ts';
 
 /** Flags every operator command takes. */
 export const CLIENT_FLAGS = {
@@ -37,9 +38,7 @@ export async function callApi(io: CliIo, flags: { url?: string; config?: string 
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
-    throw new FirebreakError('CLI_SERVER_UNREACHABLE', `cannot reach firebreak at ${client.url}: ${(err as Error).message}`, {
-      retriable: true,
-      statusCode: 503,
+    throw cliError('CLI_SERVER_UNREACHABLE', `cannot reach firebreak at ${client.url}: ${(err as Error).message}`, {
       cause: err,
       details: { url: client.url },
     });

@@ -6,7 +6,8 @@
  * the person unsure whether a change went through.
  */
 import type { KafkaAdmin } from '../../actions/kafka/types.ts';
-import { FirebreakError, toFirebreakError } from '../../errors.ts';
+import { toFirebreakError } from '../../errors.ts';
+import { kafkaError } from '../../actions/kafka/errors.ts';
 
 /** How long the brokers have to answer the first request. */
 export const CONTACT_MS = 10_000;
@@ -49,19 +50,17 @@ export function withFirstContact(admin: KafkaAdmin, brokers: string[], boundMs: 
 async function probe(admin: KafkaAdmin, brokers: string[], boundMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FirebreakError('KAFKA_TIMEOUT', `no answer within ${Math.round(boundMs / 100) / 10} s`)), boundMs);
+    timer = setTimeout(() => reject(kafkaError('KAFKA_TIMEOUT', `no answer within ${Math.round(boundMs / 100) / 10} s`)), boundMs);
   });
   try {
     await Promise.race([admin.describeCluster(), late]);
   } catch (err) {
     const e = toFirebreakError(err);
     if (!NO_CONTACT.has(e.code)) throw e;
-    throw new FirebreakError(
+    throw kafkaError(
       'KAFKA_UNREACHABLE',
       `no Kafka broker answered at ${brokers.join(',')} (${e.message}); nothing was sent that changes anything`,
       {
-        retriable: true,
-        statusCode: 503,
         cause: err,
         details: { brokers, hint: 'check --brokers (or kafka.brokers): host:port of a broker listener that clients use, reachable from here' },
       },

@@ -10,11 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { FirebreakError } from '../../errors.ts';
+import { cliError } from '../errors.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 function invalid(file: string, message: string, cause?: unknown): FirebreakError {
-  return new FirebreakError('SIMULATE_INPUT_INVALID', `${file}: ${message}`, { statusCode: 400, cause, details: { file } });
+  return cliError('SIMULATE_INPUT_INVALID', `${file}: ${message}`, { cause, details: { file } });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

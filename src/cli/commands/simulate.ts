@@ -7,7 +7,6 @@
  * module reads the input, prints the result and chooses the exit status: 1 when a step would
  * fail with a runbook error (template, parameters) that missing evidence does not explain.
  */
-import { FirebreakError } from '../../errors.ts';
 import type { KafkaAdmin } from '../../actions/kafka/types.ts';
 import { loadConfig } from '../../config/load.ts';
 import { simulateNotification } from '../../engine/index.ts';
@@ -22,6 +21,7 @@ import { formatSimulation, undecided } from './simulate-format.ts';
 import { notificationFromInput } from './simulate-input.ts';
 import { MODES, type Mode } from '../../model/engine.ts';
 import { isOneOf } from '../../core/vocabulary.ts';
+import { cliError } from '../errors.ts';
 
 const USAGE = `Usage: firebreak simulate <file.json> [--runbooks <path>] [--brokers <list>] [--json] [options]
 
@@ -94,7 +94,7 @@ export const simulateCommand: Command = {
     try {
       text = io.readFile(file);
     } catch (err) {
-      throw new FirebreakError('SIMULATE_INPUT_INVALID', `cannot read ${file}`, { statusCode: 400, cause: err, details: { file } });
+      throw cliError('SIMULATE_INPUT_INVALID', `cannot read ${file}`, { cause: err, details: { file } });
     }
     const now = io.clock.now();
     const payload = notificationFromInput(file, text, toIso(now));

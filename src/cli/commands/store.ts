@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load.ts';
-import { FirebreakError } from '../../errors.ts';
 import { copySqliteToPostgres } from '../../store/copy.ts';
 import { isPostgresUrl, postgresTls } from '../../store/open.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { writeJson } from '../output.ts';
 import { EXIT, type Command } from '../types.ts';
+import { storeError } from '../../store/errors.ts';
 
 const USAGE = `Usage: firebreak store copy --from <sqlite file> --to <postgres url> [--config <file>]
 
@@ -46,7 +46,7 @@ export const storeCommand: Command = {
     const to = values.to ?? (isPostgresUrl(config.store) ? config.store : undefined);
     if (from === undefined || from === '') throw usageError('store', '--from <sqlite file> is required');
     if (to === undefined || !isPostgresUrl(to)) throw usageError('store', '--to must be a postgres:// URL');
-    if (!existsSync(from)) throw new FirebreakError('STORE_FILE_ERROR', `no SQLite store at ${from}`, { details: { path: from } });
+    if (!existsSync(from)) throw storeError('STORE_FILE_ERROR', `no SQLite store at ${from}`, { details: { path: from } });
     const report = await copySqliteToPostgres({
       from,
       to: {

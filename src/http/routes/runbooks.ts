@@ -6,11 +6,10 @@
  */
 import type { Express, Request, Response } from 'express';
 import type { Engine } from '../../engine/engine.ts';
-import { formatDiagnostic } from '../../runbooks/diagnostics.ts';
+import { formatDiagnostic, runbookError } from '../../runbooks/diagnostics.ts';
 import type { Runbook } from '../../runbooks/types.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Authenticator } from '../auth.ts';
-import { httpError } from '../errors.ts';
 import { requireEngine } from './engine-access.ts';
 
 export interface RunbookRoutesDeps {
@@ -55,10 +54,10 @@ export function registerRunbookRoutes(app: Express, deps: RunbookRoutesDeps): vo
     if (!outcome.ok) {
       deps.logger.error({ problems: outcome.diagnostics.length }, 'runbook reload refused; the last good set stays in force');
       const first = outcome.diagnostics.slice(0, 3).map(formatDiagnostic).join('; ');
-      throw httpError(422, 'RUNBOOK_INVALID', `reload refused, the last good set (${outcome.runbooks} runbooks) stays in force: ${first}`, {
-        diagnostics: outcome.diagnostics,
-        runbooks: outcome.runbooks,
-        version: outcome.version,
+      // 422, not the load's 400: the request was fine, the files on disk are not.
+      throw runbookError('RUNBOOK_INVALID', `reload refused, the last good set (${outcome.runbooks} runbooks) stays in force: ${first}`, {
+        statusCode: 422,
+        details: { diagnostics: outcome.diagnostics, runbooks: outcome.runbooks, version: outcome.version },
       });
     }
     deps.logger.info({ runbooks: outcome.runbooks, version: outcome.version }, 'runbooks reloaded');

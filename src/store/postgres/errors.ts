@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { FirebreakError, isFirebreakError } from '../../errors.ts';
+import { storeError } from '../errors.ts';
 
 type ServerError = pg.DatabaseError & { code: string };
 
@@ -26,7 +27,7 @@ const RETRIABLE_CLASSES = new Set(['08', '53', '57', '58', '40']);
 const RETRIABLE_CODES = new Set(['55P03' /* lock_not_available: lock_timeout */, '25P03' /* idle in transaction timeout */]);
 
 function unavailable(message: string, details: Record<string, unknown>, cause: unknown): FirebreakError {
-  return new FirebreakError('STORE_UNAVAILABLE', message, { retriable: true, statusCode: 503, details, cause });
+  return storeError('STORE_UNAVAILABLE', message, { details, cause });
 }
 
 /**
@@ -52,9 +53,9 @@ export function mapPgError(err: unknown, operation: string): FirebreakError {
   if (RETRIABLE_CLASSES.has(klass) || RETRIABLE_CODES.has(err.code) || klass === '28' || err.code === '3D000') {
     return unavailable(message, details, err);
   }
-  if (klass === '23') return new FirebreakError('STORE_CONSTRAINT', message, { statusCode: 409, details, cause: err });
+  if (klass === '23') return storeError('STORE_CONSTRAINT', message, { details, cause: err });
   if (err.code === '42P01' || err.code === '42703') {
-    return new FirebreakError('STORE_SCHEMA_MISSING', `${message} (has migrate() been run?)`, { details, cause: err });
+    return storeError('STORE_SCHEMA_MISSING', `${message} (has migrate() been run?)`, { details, cause: err });
   }
-  return new FirebreakError('STORE_QUERY_FAILED', message, { details, cause: err });
+  return storeError('STORE_QUERY_FAILED', message, { details, cause: err });
 }

@@ -16,6 +16,7 @@ import pg from 'pg';
 import type { TlsMode } from '../../config/schema.ts';
 import type { Logger } from '../../core/logger.ts';
 import { FirebreakError } from '../../errors.ts';
+import { storeError } from '../errors.ts';
 
 export interface PostgresTls {
   mode: TlsMode;
@@ -68,7 +69,7 @@ export function redactUrl(url: string): string {
 }
 
 function invalidUrl(message: string): FirebreakError {
-  return new FirebreakError('STORE_INVALID_URL', message, { details: { path: '/store' } });
+  return storeError('STORE_INVALID_URL', message, { details: { path: '/store' } });
 }
 
 /** Checks the URL and turns the TLS settings into the driver's `ssl` option. */

@@ -4,12 +4,13 @@
  * wrong type upwards.
  */
 import { FirebreakError } from '../../errors.ts';
+import { storeError } from '../errors.ts';
 
 /** One result row as a driver returns it, by column name. */
 export type Row = Readonly<Record<string, unknown>>;
 
 function bad(column: string, value: unknown): FirebreakError {
-  return new FirebreakError('STORE_QUERY_FAILED', `column ${column} holds an unexpected value`, {
+  return storeError('STORE_QUERY_FAILED', `column ${column} holds an unexpected value`, {
     details: { column, type: typeof value },
   });
 }

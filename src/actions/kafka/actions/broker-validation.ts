@@ -6,7 +6,8 @@
  * --dry-run` show a change the broker would refuse as refused, with the broker's own message,
  * instead of a plan that would fail in enforce mode.
  */
-import { FirebreakError, toFirebreakError } from '../../../errors.ts';
+import { toFirebreakError } from '../../../errors.ts';
+import { actionError } from '../../errors.ts';
 
 /**
  * Runs `validate` (a validateOnly request). A refusal by the broker (any non-retriable error)
@@ -19,8 +20,7 @@ export async function validateOnBroker(resource: string, validate: () => Promise
   } catch (err) {
     const e = toFirebreakError(err);
     if (e.retriable || !e.code.startsWith('KAFKA_')) throw e;
-    throw new FirebreakError('ACTION_BROKER_REJECTED', `the broker rejects the change of ${resource}: ${e.message}`, {
-      statusCode: 422,
+    throw actionError('ACTION_BROKER_REJECTED', `the broker rejects the change of ${resource}: ${e.message}`, {
       cause: e,
       details: { resource, brokerCode: e.code, brokerMessage: e.message },
     });

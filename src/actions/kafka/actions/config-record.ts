@@ -8,7 +8,7 @@
  * means "not set on this resource" (the topic/broker falls back to its default), so restoring it
  * deletes the key instead of writing a value.
  */
-import { FirebreakError, toFirebreakError } from '../../../errors.ts';
+import { toFirebreakError } from '../../../errors.ts';
 import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
 import type { ConfigEntry, ConfigOp, ConfigResource, ConfigResourceType, KafkaAdmin } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
@@ -16,6 +16,7 @@ import { assertTopicChangeable } from './limits.ts';
 import { invalidRecord, isObject } from './quota.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
 import { awaitVisible, readCurrent } from './live-state.ts';
+import { actionError } from '../../errors.ts';
 
 export interface ConfigRecordEntry {
   type: ConfigResourceType;
@@ -53,7 +54,7 @@ export async function readDynamicConfigs(kafka: KafkaAdmin, target: ConfigRecord
       const entries = await kafka.describeConfigs({ type: r.type, name: r.name }, keys, { consistency: 'all-brokers' });
       for (const e of entries) {
         if (keys.includes(e.name) && e.isDynamic && e.isSensitive) {
-          throw new FirebreakError('ACTION_PRIOR_UNREADABLE', `${e.name} on ${resourceLabel(r)} is sensitive; its current value cannot be read to restore it later`, {
+          throw actionError('ACTION_PRIOR_UNREADABLE', `${e.name} on ${resourceLabel(r)} is sensitive; its current value cannot be read to restore it later`, {
             details: { resource: resourceLabel(r), key: e.name },
           });
         }
@@ -134,7 +135,7 @@ export async function applyConfigRecord(ctx: ActionContext, prior: ConfigRecord,
         const before = done.flatMap((d) => prior.resources.filter((p) => p.type === d.type && p.name === d.name));
         await writeConfigs(ctx, { resources: before });
       } catch (rollbackErr) {
-        throw new FirebreakError('ACTION_ROLLBACK_FAILED', `changing ${resourceLabel(r)} failed and undoing the resources already changed failed too`, {
+        throw actionError('ACTION_ROLLBACK_FAILED', `changing ${resourceLabel(r)} failed and undoing the resources already changed failed too`, {
           cause: rollbackErr,
           details: { failed: resourceLabel(r), error: toFirebreakError(err).toJSON(), changed: done.map(resourceLabel), prior, applied: target },
         });

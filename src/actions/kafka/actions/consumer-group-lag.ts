@@ -6,13 +6,13 @@
  * never "lag 0".
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FirebreakError } from '../../../errors.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../../../core/duration.ts';
 import type { Action, ActionContext } from '../../types.ts';
 import type { GroupDescription, GroupPartitionLag } from '../types.ts';
 import { classifyTopic, groupClass, type LagClass, type LagSample, type TopicLagJudgement } from './lag-classes.ts';
 import { readOnlyPlan } from './read-only.ts';
 import { TOPIC_LIST } from './schema.ts';
+import { actionError } from '../../errors.ts';
 
 export interface ConsumerGroupLagParams {
   group: string;
@@ -67,8 +67,7 @@ export function summariseLag(partitions: readonly GroupPartitionLag[]): { totalL
 export function sampleMs(sample: string): number {
   const ms = parseDuration(sample);
   if (ms === null || ms < MIN_SAMPLE_MS || ms > MAX_SAMPLE_MS) {
-    throw new FirebreakError('ACTION_PARAMS_INVALID', `sample ${sample} must be between 1s and 5m`, {
-      statusCode: 400,
+    throw actionError('ACTION_PARAMS_INVALID', `sample ${sample} must be between 1s and 5m`, {
       details: { errors: [{ path: '/sample', message: 'must be between 1s and 5m' }] },
     });
   }
@@ -81,8 +80,7 @@ async function existingGroup(ctx: ActionContext, groupId: string, lag: readonly 
   // The coordinator answers an unknown group as Dead with no members; a group that has
   // committed offsets exists, whatever its state.
   if (group.state === 'Dead' && lag.every((p) => p.committedOffset === null)) {
-    throw new FirebreakError('ACTION_GROUP_NOT_FOUND', `consumer group ${groupId} does not exist (no member, no committed offset)`, {
-      statusCode: 404,
+    throw actionError('ACTION_GROUP_NOT_FOUND', `consumer group ${groupId} does not exist (no member, no committed offset)`, {
       details: { group: groupId },
     });
   }

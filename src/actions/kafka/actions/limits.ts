@@ -8,6 +8,7 @@
  */
 import { FirebreakError } from '../../../errors.ts';
 import { HARD_LIMITS, type LimitRefusal, type SafetyLimits } from '../../types.ts';
+import { actionError } from '../../errors.ts';
 
 /** True for internal topics and for names matching one of the configured anchored patterns. */
 export function isProtectedTopic(topic: string, limits: SafetyLimits): boolean {
@@ -19,8 +20,7 @@ export function isProtectedTopic(topic: string, limits: SafetyLimits): boolean {
 export function assertTopicChangeable(topic: string, limits: SafetyLimits): void {
   if (!isProtectedTopic(topic, limits)) return;
   const why = topic.startsWith('__') ? 'it is an internal topic' : 'it matches a protected topic pattern';
-  throw new FirebreakError('ACTION_PROTECTED_RESOURCE', `topic ${topic} is protected: ${why}; firebreak never changes it`, {
-    statusCode: 403,
+  throw actionError('ACTION_PROTECTED_RESOURCE', `topic ${topic} is protected: ${why}; firebreak never changes it`, {
     details: { resource: `topic:${topic}` },
   });
 }
@@ -39,8 +39,7 @@ export function retentionMsFloor(limits: SafetyLimits): number {
 export function assertByteRateAllowed(resource: string, key: string, value: number, limits: SafetyLimits): void {
   const floor = byteRateFloor(limits);
   if (value >= floor) return;
-  throw new FirebreakError('ACTION_BELOW_FLOOR', `${key} ${value} for ${resource} is below the floor of ${floor} bytes/s`, {
-    statusCode: 422,
+  throw actionError('ACTION_BELOW_FLOOR', `${key} ${value} for ${resource} is below the floor of ${floor} bytes/s`, {
     details: { resource, key, value, floor },
   });
 }
@@ -61,8 +60,7 @@ export function assertTopicConfigAllowed(topic: string, key: string, value: stri
   const unlimited = RETENTION_MS_KEYS[key];
   if (unlimited === undefined) return;
   if (!/^-?\d+$/.test(value.trim())) {
-    throw new FirebreakError('ACTION_PARAMS_INVALID', `${key} for topic ${topic} must be an integer number of milliseconds, got "${value}"`, {
-      statusCode: 400,
+    throw actionError('ACTION_PARAMS_INVALID', `${key} for topic ${topic} must be an integer number of milliseconds, got "${value}"`, {
       details: { errors: [{ path: `/configs/${key}`, message: 'must be an integer number of milliseconds' }] },
     });
   }
@@ -70,8 +68,7 @@ export function assertTopicConfigAllowed(topic: string, key: string, value: stri
   if (unlimited.includes(ms)) return;
   const floor = retentionMsFloor(limits);
   if (ms >= floor) return;
-  throw new FirebreakError('ACTION_BELOW_FLOOR', `${key} ${ms} for topic ${topic} is below the floor of ${floor} ms`, {
-    statusCode: 422,
+  throw actionError('ACTION_BELOW_FLOOR', `${key} ${ms} for topic ${topic} is below the floor of ${floor} ms`, {
     details: { resource: `topic:${topic}`, key, value: ms, floor },
   });
 }
@@ -103,7 +100,7 @@ function compilePattern(source: string): RegExp {
   try {
     return new RegExp(`^(?:${source})$`);
   } catch (err) {
-    throw new FirebreakError('ACTION_LIMITS_INVALID', `protected topic pattern /${source}/ is not a valid regular expression`, {
+    throw actionError('ACTION_LIMITS_INVALID', `protected topic pattern /${source}/ is not a valid regular expression`, {
       cause: err,
       details: { pattern: source },
     });

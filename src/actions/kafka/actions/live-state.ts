@@ -16,6 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FirebreakError, toFirebreakError } from '../../../errors.ts';
 import type { ActionContext } from '../../types.ts';
+import { actionError } from '../../errors.ts';
 
 /** How long and how often {@link awaitVisible} reads; tests shorten them. */
 export interface VisibilityTiming {
@@ -37,9 +38,7 @@ export async function readCurrent<T>(what: string, read: () => Promise<T>): Prom
     return await read();
   } catch (err) {
     if (!(err instanceof FirebreakError) || err.code !== 'KAFKA_BROKERS_DISAGREE') throw err;
-    throw new FirebreakError('ACTION_STATE_UNSETTLED', `the brokers do not agree on the state of ${what}; not acting on it`, {
-      retriable: true,
-      statusCode: 503,
+    throw actionError('ACTION_STATE_UNSETTLED', `the brokers do not agree on the state of ${what}; not acting on it`, {
       cause: err,
       details: { resource: what, brokers: err.details?.['brokers'] ?? null },
     });

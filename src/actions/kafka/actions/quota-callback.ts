@@ -10,8 +10,8 @@
  * and `firebreak action` alike, naming the class; the engine turns it into the guard reason
  * `quota-callback`.
  */
-import { FirebreakError } from '../../../errors.ts';
 import type { ActionContext } from '../../types.ts';
+import { actionError } from '../../errors.ts';
 
 export const QUOTA_CALLBACK_KEY = 'client.quota.callback.class';
 
@@ -46,11 +46,10 @@ export async function assertQuotasCanAct(ctx: ActionContext, resource: string): 
   const first = callbacks[0];
   if (first === undefined) return;
   const classes = [...new Set(callbacks.map((c) => c.className))];
-  throw new FirebreakError(
+  throw actionError(
     'ACTION_QUOTA_CALLBACK',
     `${resource}: broker${callbacks.length > 1 ? 's' : ''} ${callbacks.map((c) => c.brokerId).join(', ')} run${callbacks.length > 1 ? '' : 's'} the custom quota callback ${classes.join(', ')} (${QUOTA_CALLBACK_KEY}); client quotas set through the admin API have no effect there, so firebreak does not set them`,
     {
-      statusCode: 409,
       details: { resource, quotaCallbackClass: first.className, brokers: callbacks },
     },
   );

@@ -11,6 +11,7 @@ import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
 import type { KafkaAdmin, QuotaEntity, QuotaKey } from '../types.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
 import { awaitVisible, readCurrent } from './live-state.ts';
+import { actionError } from '../../errors.ts';
 
 /** The quota params firebreak manages and the broker key each one sets. */
 export const QUOTA_PARAMS = {
@@ -138,7 +139,7 @@ export function parseQuotaRecord(value: unknown, what: string): QuotaRecord {
 }
 
 export function invalidRecord(message: string): FirebreakError {
-  return new FirebreakError('ACTION_REVERT_RECORD_INVALID', `revert record invalid: ${message}`, { statusCode: 400 });
+  return actionError('ACTION_REVERT_RECORD_INVALID', `revert record invalid: ${message}`);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

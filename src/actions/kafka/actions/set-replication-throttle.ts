@@ -5,13 +5,13 @@
  * topics, which replicas the throttle applies to (`*` or `partition:broker` lists). Without
  * topics, only the rates change (they act on replicas other tools marked as throttled).
  */
-import { FirebreakError } from '../../../errors.ts';
 import { replicationThrottleRefusals } from './literal-limits.ts';
 import type { Action, ActionContext, Plan } from '../../types.ts';
 import { applyConfigRecord, configChanges, currentConfigs, revertConfigRecord, validateConfigRecord, type ConfigRecord } from './config-record.ts';
 import { assertByteRateAllowed, assertTopicChangeable } from './limits.ts';
 import { relaxConfigRecord } from './relax.ts';
 import { BROKER_ID, TOPIC_NAME } from './schema.ts';
+import { actionError } from '../../errors.ts';
 
 /** `*` for every replica of the topic, or explicit `partition:broker` pairs. */
 export type ThrottledReplicas = '*' | string[];
@@ -76,8 +76,7 @@ async function brokerIds(ctx: ActionContext, params: SetReplicationThrottleParam
   if (params.brokers === undefined) return known;
   const errors = params.brokers.flatMap((id, i) => (known.includes(id) ? [] : [{ path: `/brokers/${i}`, message: `broker ${id} is not in the cluster (brokers: ${known.join(', ')})` }]));
   if (errors.length > 0) {
-    throw new FirebreakError('ACTION_PARAMS_INVALID', `invalid params for kafka.setReplicationThrottle: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
-      statusCode: 400,
+    throw actionError('ACTION_PARAMS_INVALID', `invalid params for kafka.setReplicationThrottle: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
       details: { action: 'kafka.setReplicationThrottle', errors },
     });
   }

@@ -14,13 +14,14 @@
  * Pure and dependency-free: no kafkajs types here, so the codec is testable byte by byte.
  */
 import { FirebreakError } from '../../../errors.ts';
+import { kafkaError } from '../errors.ts';
 
 /** Largest value an UNSIGNED_VARINT may carry in Kafka (it is read into a Java int). */
 const MAX_UVARINT = 0xffff_ffff;
 
 /** Raised for bytes that do not follow the schema (truncated, overlong varint, bad length). */
 export function malformed(message: string): FirebreakError {
-  return new FirebreakError('KAFKA_PROTOCOL', `malformed Kafka message: ${message}`, { statusCode: 502 });
+  return kafkaError('KAFKA_PROTOCOL', `malformed Kafka message: ${message}`);
 }
 
 export class Writer {

@@ -4,7 +4,7 @@
  * (KIP-896), e.g. DescribeLogDirs v0, so a fixed version is not enough: firebreak picks, from the
  * versions a module implements in its order of preference, the first one the broker accepts.
  */
-import { FirebreakError } from '../../../errors.ts';
+import { kafkaError } from '../errors.ts';
 
 export interface VersionRange {
   minVersion: number;
@@ -24,9 +24,9 @@ export function chooseVersion(
     if (version !== undefined) return version;
   }
   const announced = range === undefined ? 'does not support it' : `accepts v${range.minVersion}-v${range.maxVersion}`;
-  throw new FirebreakError(
+  throw kafkaError(
     'KAFKA_UNSUPPORTED_VERSION',
     `${api.apiName} (key ${api.apiKey}): broker ${announced}, firebreak implements v${[...api.versions].sort().join(', v')}`,
-    { statusCode: 502, details: { apiKey: api.apiKey, broker: range ?? null, implemented: [...api.versions] } },
+    { details: { apiKey: api.apiKey, broker: range ?? null, implemented: [...api.versions] } },
   );
 }
