@@ -21,14 +21,18 @@ import { RECONCILE_KEY, reconcileSettings, reconcileTimer } from './reconcile.ts
 import { afterRelease, releaseTimer } from './release.ts';
 import type { EngineDeps, Runtime } from './runtime.ts';
 import { RunLeases } from './leases.ts';
-import { engineLimits } from './settings.ts';
+import { engineLimits, modeInForce } from './settings.ts';
 import { simulateNotification, type Simulation } from './simulate.ts';
 import { timerOwner, type TimerKinds } from './timers.ts';
 import { EngineWorker } from './worker.ts';
 
-/** `GET /api/v1/automation`. */
-export interface AutomationStatus extends AutomationState {
+/** `GET /api/v1/automation`: the mode every replica uses and the pause switch. */
+export interface AutomationStatus extends Omit<AutomationState, 'modeSetting'> {
   mode: Mode;
+  /** Who set the mode in force (`configuration` when a replica's configuration did), when and why; null before it was recorded. */
+  modeChangedBy: string | null;
+  modeChangedAt: string | null;
+  modeReason: string | null;
 }
 
 export interface Engine {
@@ -55,6 +59,8 @@ export interface Engine {
   liftHold(incidentId: string, options: { how: HoldLiftHow; actor: string; reason: string }): Promise<HoldReport>;
   automation(): Promise<AutomationStatus>;
   setPaused(paused: boolean, actor: string, reason?: string | null): Promise<AutomationStatus>;
+  /** Sets the mode every replica sharing the store uses, from their next decision on. */
+  setMode(mode: Mode, actor: string, reason?: string | null): Promise<AutomationStatus>;
   /** Reloads the runbooks; a load with any problem changes nothing. */
   reload(): Promise<ReloadOutcome>;
   /** What a reload would find in the runbook files now (`validate`), changing nothing. */
@@ -91,7 +97,29 @@ export function createEngine(deps: EngineDeps): Engine {
   };
   const worker = new EngineWorker(rt, timers);
 
-  const status = async (): Promise<AutomationStatus> => ({ mode: deps.config.mode, ...(await deps.store.automation()) });
+  const statusOf = (state: AutomationState): AutomationStatus => {
+    const { modeSetting, ...pause } = state;
+    return { ...pause, mode: modeInForce(deps.config, state), modeChangedBy: modeSetting?.changedBy ?? null, modeChangedAt: modeSetting?.changedAt ?? null, modeReason: modeSetting?.reason ?? null };
+  };
+  const status = async (): Promise<AutomationStatus> => statusOf(await deps.store.automation());
+
+  /**
+   * The configured mode meets the store's at start: a configuration that changed since a replica
+   * last recorded it (a deliberate change, as in a rolling update) sets it for every replica;
+   * one that did not leaves a mode a person set since in force, and says so.
+   */
+  async function shareConfiguredMode(): Promise<void> {
+    const stored = (await deps.store.automation()).modeSetting ?? null;
+    const configured = deps.config.mode;
+    if (stored === null || stored.configured !== configured) {
+      await deps.store.setMode({ mode: configured, changedBy: 'configuration', changedAt: new Date(deps.clock.now()).toISOString(), reason: `the configured mode (mode, FIREBREAK_MODE) of a replica that started with ${configured}`, configured });
+      if (stored !== null && stored.mode !== configured) deps.logger.warn({ mode: configured, was: stored.mode }, `mode ${configured} from this replica's configuration: every replica sharing the store uses it now`);
+      return;
+    }
+    if (stored.mode !== configured) {
+      deps.logger.warn({ mode: stored.mode, configured, changedBy: stored.changedBy, changedAt: stored.changedAt }, `mode ${stored.mode} in force, set by ${stored.changedBy}; this replica's configuration says ${configured} (unchanged since it was last recorded): firebreak mode ${configured} switches every replica`);
+    }
+  }
   deps.metrics.observeEngine(async () => {
     const [automation, counts] = await Promise.all([deps.store.automation(), deps.store.engineCounts()]);
     return { paused: automation.paused, ...counts };
@@ -122,6 +150,7 @@ export function createEngine(deps: EngineDeps): Engine {
       worker.kick();
     },
     async start() {
+      await shareConfiguredMode();
       await worker.recover();
       await scheduleReconciliation();
       worker.open();
@@ -202,12 +231,21 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       return status();
     },
+    async setMode(mode, actor, reason = null) {
+      const current = await deps.store.automation();
+      if (modeInForce(deps.config, current) === mode && current.modeSetting != null) return statusOf(current);
+      const state = await deps.store.setMode({ mode, changedBy: actor, changedAt: new Date(deps.clock.now()).toISOString(), reason: reason ?? null, configured: current.modeSetting?.configured ?? deps.config.mode });
+      deps.logger.warn({ actor, reason, mode }, mode === 'enforce' ? 'mode enforce: runbook steps change the cluster, on every replica' : 'mode dry-run: runbook steps are planned and recorded, not executed, on every replica');
+      if (mode === 'enforce') worker.kick();
+      return statusOf(state);
+    },
     reload: () => deps.runbooks.reload(),
     checkRunbooks: () => deps.runbooks.check(),
     async simulate(payload) {
-      const { paused } = await deps.store.automation();
+      const automation = await deps.store.automation();
+      const paused = automation.paused;
       return simulateNotification(
-        { runbooks: deps.runbooks.runbooks, registry: deps.registry, kafka: deps.kafka, config: deps.config, now: deps.clock.now(), paused, logger: deps.logger, actionContext: rt.actionContext },
+        { runbooks: deps.runbooks.runbooks, registry: deps.registry, kafka: deps.kafka, config: { ...deps.config, mode: modeInForce(deps.config, automation) }, now: deps.clock.now(), paused, logger: deps.logger, actionContext: rt.actionContext },
         payload,
       );
     },

@@ -36,7 +36,7 @@ import { reopenIfUncontained } from './reopen.ts';
 import { changeLevel, nextLevel, releaseStateOf, type LevelChange } from './levels.ts';
 import { revertClaim, type RevertTrigger } from './revert.ts';
 import { record, type Recorder, type Runtime } from './runtime.ts';
-import { engineLimits } from './settings.ts';
+import { engineLimits, modeInForce } from './settings.ts';
 import { retryDelayMs, type TimerResult } from './timers.ts';
 
 /** The release of a claim written before releases existed: at once, on resolve. */
@@ -223,12 +223,12 @@ export async function releaseTimer(rt: Runtime, timer: EngineTimer): Promise<Tim
       await record(rt, (r) => cancelledEntry(r, claim, 'the alert fires again'));
       return { done: true };
     }
-    const { paused } = await rt.store.automation();
-    if (paused) {
+    const automation = await rt.store.automation();
+    if (automation.paused) {
       if (!state.blocked) await heldBack(rt, claim, timer, 'paused');
       return { done: false, dueAt: now + Math.max(intervalMs(spec, spec.forMs), 5_000), state: { ...state, blocked: true } };
     }
-    if (rt.config.mode === 'dry-run') {
+    if (modeInForce(rt.config, automation) === 'dry-run') {
       await heldBack(rt, claim, timer, 'mode-dry-run');
       return { done: true };
     }

@@ -1,10 +1,10 @@
 /**
- * The engine's settings: the global mode, the hard safety limits every action also enforces,
+ * The engine's settings: the configured mode (the store's shared one wins, {@link modeInForce}), the hard safety limits every action also enforces,
  * the per-incident caps and the default cooldown and rate limit a runbook's policy may replace.
  * The configuration (src/config/) provides them; tests build them with {@link engineSettings}.
  */
 import type { SafetyLimits } from '../model/action.ts';
-import { DEFAULT_ENGINE_LIMITS, type EngineLimits, type Mode } from '../model/engine.ts';
+import { DEFAULT_ENGINE_LIMITS, type AutomationState, type EngineLimits, type Mode } from '../model/engine.ts';
 import type { GuardSettings } from './guards.ts';
 import type { RunbookPolicy } from '../runbooks/types.ts';
 
@@ -23,11 +23,20 @@ export function engineLimits(config: EngineConfig): EngineLimits {
   return { ...DEFAULT_ENGINE_LIMITS, ...definedOnly(config.engine ?? {}) };
 }
 
-/** The guard settings for one decision; `paused` comes from the store (replicas agree on it). */
-export function guardSettings(config: EngineConfig, paused: boolean): GuardSettings {
+/**
+ * The mode in force: the one shared through the store (every replica agrees on it, docs/engine.md
+ * "Mode"), or the configured one before any replica recorded it.
+ */
+export function modeInForce(config: Pick<EngineConfig, 'mode'>, automation: Pick<AutomationState, 'modeSetting'>): Mode {
+  return automation.modeSetting?.mode ?? config.mode;
+}
+
+/** The guard settings for one decision; the pause switch and the mode come from the store (replicas agree on them). */
+export function guardSettings(config: EngineConfig, automation: Pick<AutomationState, 'paused' | 'modeSetting'>): GuardSettings {
   const limits = engineLimits(config);
+  const paused = automation.paused;
   return {
-    mode: config.mode,
+    mode: modeInForce(config, automation),
     paused,
     limits: {
       maxTopicsPerIncident: limits.maxTopicsPerIncident,

@@ -93,7 +93,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         alertFiring,
         episode: { reapply: inEpisode?.reapply != null, tooEarly: inEpisode?.tooEarly ?? 0, loopBroken: episode.loopBroken },
         now,
-        settings: guardSettings(rt.config, automation.paused),
+        settings: guardSettings(rt.config, automation),
       },
     },
   );

@@ -3,7 +3,7 @@
  * switch, approvals, manual revert and runbooks, with their component schemas.
  */
 import { GUARD_REASONS } from '../engine/guards/types.ts';
-import { HOLD_BODY, REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
+import { HOLD_BODY, MODE_BODY, REASON_BODY, REVERT_BODY } from './engine-schemas.ts';
 import { AUTH_ERRORS, BODY_ERRORS, errorResponse, idParameter, json, nullable, operation, ref, time, type Json } from './openapi-parts.ts';
 import { APPROVAL_STATES, MODES } from '../model/engine.ts';
 
@@ -59,6 +59,12 @@ export const ENGINE_PATHS: Record<string, Json> = {
   },
   '/api/v1/automation/pause': { post: automationChange(true) },
   '/api/v1/automation/resume': { post: automationChange(false) },
+  '/api/v1/automation/mode': {
+    post: operation('admin', 'Set the mode (dry-run or enforce) every replica sharing the store uses, from its next decision on. It stays until a person sets another, or a replica starts with a changed configured mode.', {
+      requestBody: { required: true, content: json(MODE_BODY) },
+      responses: { '200': { description: 'The switch now.', content: json(ref('AutomationStatus')) }, ...BODY_ERRORS, ...AUTH_ERRORS, ...DISABLED },
+    }),
+  },
   '/api/v1/incidents/{id}/steps/{step}/approve': { post: decision('approve') },
   '/api/v1/incidents/{id}/steps/{step}/reject': { post: decision('reject') },
   '/api/v1/incidents/{id}/revert': {
@@ -117,9 +123,12 @@ export const ENGINE_SCHEMAS: Record<string, Json> = {
   AutomationStatus: {
     type: 'object',
     properties: {
-      mode: { enum: [...MODES] },
+      mode: { enum: [...MODES], description: 'The mode every replica sharing the store uses.' },
+      modeChangedBy: { ...nullable({ type: 'string' }), description: 'Who set the mode: a person, or configuration (a replica started with a changed configured mode).' },
+      modeChangedAt: nullable(time),
+      modeReason: nullable({ type: 'string' }),
       paused: { type: 'boolean' },
-      changedBy: nullable({ type: 'string' }),
+      changedBy: { ...nullable({ type: 'string' }), description: 'Who last paused or resumed.' },
       changedAt: nullable(time),
       reason: nullable({ type: 'string' }),
     },

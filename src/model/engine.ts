@@ -314,6 +314,19 @@ export interface AutomationState {
   changedBy: string | null;
   changedAt: string | null;
   reason: string | null;
+  /** The mode every replica uses (docs/engine.md "Mode"); null until a replica first started on this store. */
+  modeSetting?: ModeSetting | null;
+}
+
+/** The mode shared by every replica through the store. */
+export interface ModeSetting {
+  mode: Mode;
+  /** `configuration` when a replica's configured mode set it, else the person's name. */
+  changedBy: string;
+  changedAt: string;
+  reason: string | null;
+  /** The configured mode that last set it: a replica whose configuration says otherwise sets its own (a configuration change). */
+  configured: Mode;
 }
 
 /** Figures for the engine's gauges. */

@@ -24,6 +24,7 @@ import type {
   ApprovalDecision,
   ApprovalQuery,
   AutomationState,
+  ModeSetting,
   ClaimQuery,
   ClaimResult,
   EngineCounts,
@@ -243,6 +244,8 @@ export interface StoreTx {
   /** The kill switch; not paused before the first change. */
   automation(): Promise<AutomationState>;
   setAutomation(state: AutomationState): Promise<AutomationState>;
+  /** Sets the mode every replica uses (the pause switch is left as it is); returns the whole switch. */
+  setMode(setting: ModeSetting): Promise<AutomationState>;
   /** True the first time it is called for an incident and runbook, false afterwards. */
   markFollowUpsAdded(incidentId: string, runbook: string): Promise<boolean>;
 }

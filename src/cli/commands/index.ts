@@ -11,6 +11,7 @@ import { approveCommand, rejectCommand } from './approve.ts';
 import { holdCommand } from './hold.ts';
 import { incidentCommand } from './incident.ts';
 import { incidentsCommand } from './incidents.ts';
+import { modeCommand } from './mode.ts';
 import { pauseCommand } from './pause.ts';
 import { resumeCommand } from './resume.ts';
 import { revertCommand } from './revert.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   approvalsCommand,
   pauseCommand,
   resumeCommand,
+  modeCommand,
   revertCommand,
   holdCommand,
   approveCommand,

@@ -19,6 +19,7 @@ import {
   type NewApproval,
   type NewClaim,
   type NewRun,
+  type ModeSetting,
   type ReleaseState,
   type RevertChange,
   type RevertStatus,
@@ -249,6 +250,15 @@ export class EngineOperations {
          changed_at = excluded.changed_at, reason = excluded.reason
        RETURNING *`,
       [state.paused, state.changedBy, state.changedAt, state.reason],
+    );
+    return toAutomation(rows[0] ?? {});
+  }
+
+  async setMode(sql: Sql, setting: ModeSetting): Promise<AutomationState> {
+    const { rows } = await sql.query(
+      'setMode',
+      'UPDATE engine_automation SET mode = $1, mode_changed_by = $2, mode_changed_at = $3, mode_reason = $4, mode_configured = $5 WHERE id = 1 RETURNING *',
+      [setting.mode, setting.changedBy, setting.changedAt, setting.reason, setting.configured],
     );
     return toAutomation(rows[0] ?? {});
   }

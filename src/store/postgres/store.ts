@@ -238,6 +238,7 @@ export class PostgresStore implements Store {
       decideApproval: (id, decision) => call(() => engine.decideApproval(sql, id, decision)),
       automation: () => call(() => engine.automation(sql)),
       setAutomation: (automation) => call(() => engine.setAutomation(sql, automation)),
+      setMode: (setting) => call(() => engine.setMode(sql, setting)),
       markFollowUpsAdded: (incidentId, runbook) => call(() => engine.markFollowUpsAdded(sql, incidentId, runbook)),
     };
   }
@@ -329,6 +330,7 @@ export class PostgresStore implements Store {
   decideApproval: Store['decideApproval'] = (id, decision) => this.#write((sql) => this.#engine.decideApproval(sql, id, decision));
   automation: Store['automation'] = () => this.#read((sql) => this.#engine.automation(sql));
   setAutomation: Store['setAutomation'] = (state) => this.#write((sql) => this.#engine.setAutomation(sql, state));
+  setMode: Store['setMode'] = (setting) => this.#write((sql) => this.#engine.setMode(sql, setting));
   markFollowUpsAdded: Store['markFollowUpsAdded'] = (incidentId, runbook) => this.#write((sql) => this.#engine.markFollowUpsAdded(sql, incidentId, runbook));
   engineCounts: Store['engineCounts'] = () => this.#read((sql) => this.#engine.engineCounts(sql));
 

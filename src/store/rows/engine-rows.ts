@@ -4,7 +4,7 @@
  */
 import type { RevertMode } from '../../model/action.ts';
 import type { Alert, AlertStatus } from '../../model/incident.ts';
-import type { Approval, ApprovalState, AutomationState, ClaimStatus, EngineRun, EngineTimer, ReleaseSpec, ReleaseState, RevertStatus, RunStatus, StepClaim, TimerKind, TimerStatus } from '../../model/engine.ts';
+import type { Approval, ApprovalState, AutomationState, ClaimStatus, Mode, ModeSetting, EngineRun, EngineTimer, ReleaseSpec, ReleaseState, RevertStatus, RunStatus, StepClaim, TimerKind, TimerStatus } from '../../model/engine.ts';
 import { type Row, flag, integer, json, text, textOrNull } from './columns.ts';
 
 export function toRun(row: Row): EngineRun {
@@ -101,11 +101,24 @@ export function toApproval(row: Row): Approval {
   };
 }
 
+function modeSettingOf(row: Row): ModeSetting | null {
+  const mode = textOrNull(row, 'mode');
+  if (mode === null) return null;
+  return {
+    mode: mode as Mode,
+    changedBy: textOrNull(row, 'mode_changed_by') ?? 'configuration',
+    changedAt: textOrNull(row, 'mode_changed_at') ?? '',
+    reason: textOrNull(row, 'mode_reason'),
+    configured: (textOrNull(row, 'mode_configured') ?? mode) as Mode,
+  };
+}
+
 export function toAutomation(row: Row): AutomationState {
   return {
     paused: flag(row, 'paused'),
     changedBy: textOrNull(row, 'changed_by'),
     changedAt: textOrNull(row, 'changed_at'),
     reason: textOrNull(row, 'reason'),
+    modeSetting: modeSettingOf(row),
   };
 }

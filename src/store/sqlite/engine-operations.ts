@@ -20,6 +20,7 @@ import {
   type NewApproval,
   type NewClaim,
   type NewRun,
+  type ModeSetting,
   type ReleaseState,
   type RevertChange,
   type RevertStatus,
@@ -268,6 +269,15 @@ export class EngineOperations {
        ON CONFLICT (id) DO UPDATE SET paused = excluded.paused, changed_by = excluded.changed_by,
          changed_at = excluded.changed_at, reason = excluded.reason`,
       [state.paused ? 1 : 0, state.changedBy, state.changedAt, state.reason],
+    );
+    return this.automation();
+  }
+
+  setMode(setting: ModeSetting): AutomationState {
+    this.#sql.run(
+      'setMode',
+      'UPDATE engine_automation SET mode = ?, mode_changed_by = ?, mode_changed_at = ?, mode_reason = ?, mode_configured = ? WHERE id = 1',
+      [setting.mode, setting.changedBy, setting.changedAt, setting.reason, setting.configured],
     );
     return this.automation();
   }

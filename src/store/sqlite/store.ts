@@ -329,6 +329,7 @@ class SqliteStore implements Store {
       decideApproval: (id, decision) => call(() => engine.decideApproval(id, decision)),
       automation: () => call(() => engine.automation()),
       setAutomation: (state) => call(() => engine.setAutomation(state)),
+      setMode: (setting) => call(() => engine.setMode(setting)),
       markFollowUpsAdded: (incidentId, runbook) => call(() => engine.markFollowUpsAdded(incidentId, runbook)),
     };
   }
@@ -423,6 +424,7 @@ class SqliteStore implements Store {
   decideApproval: Store['decideApproval'] = (id, decision) => this.#write(() => this.#engine.decideApproval(id, decision));
   automation: Store['automation'] = () => this.#read(() => this.#engine.automation());
   setAutomation: Store['setAutomation'] = (state) => this.#write(() => this.#engine.setAutomation(state));
+  setMode: Store['setMode'] = (setting) => this.#write(() => this.#engine.setMode(setting));
   markFollowUpsAdded: Store['markFollowUpsAdded'] = (incidentId, runbook) =>
     this.#write(() => this.#engine.markFollowUpsAdded(incidentId, runbook));
   engineCounts: Store['engineCounts'] = () => this.#read(() => this.#engine.engineCounts());

@@ -1,6 +1,6 @@
 /**
  * The engine's API without a cluster: the automation switch (roles, who and since, the gauge,
- * changes blocked while paused), the runbook list and reload (a broken file changes nothing),
+ * changes blocked while paused), the mode shared by every replica (admin; API and CLI), the runbook list and reload (a broken file changes nothing),
  * and the manual revert's answers when there is nothing to revert.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { TOKENS, postAlerts } from '../http/harness.ts';
+import { runCli } from '../../../src/cli/run.ts';
+import { captureIo } from '../../unit/cli/cli-io.ts';
 import { uniqueName } from '../../support/kafka.ts';
 import { ENGINE_RUNBOOKS, engineAlert, startEngineApp, type EngineApp } from './engine-app.ts';
 
@@ -27,13 +29,9 @@ describe('engine API: automation switch, runbooks, manual revert', function () {
   });
 
   it('pauses and resumes automation (responder), says who and since, and blocks changes while paused', async () => {
-    expect((await h.api('GET', '/api/v1/automation', { token: TOKENS.viewer })).body).to.deep.equal({
-      mode: 'enforce',
-      paused: false,
-      changedBy: null,
-      changedAt: null,
-      reason: null,
-    });
+    const initial = (await h.api('GET', '/api/v1/automation', { token: TOKENS.viewer })).body;
+    expect(Object.keys(initial).sort()).to.deep.equal(['changedAt', 'changedBy', 'mode', 'modeChangedAt', 'modeChangedBy', 'modeReason', 'paused', 'reason']);
+    expect(initial).to.deep.include({ mode: 'enforce', modeChangedBy: 'configuration', paused: false, changedBy: null, changedAt: null, reason: null });
     const denied = await h.api('POST', '/api/v1/automation/pause', { token: TOKENS.viewer });
     expect([denied.status, denied.body.code]).to.deep.equal([403, 'AUTH_FORBIDDEN']);
 
@@ -53,6 +51,33 @@ describe('engine API: automation switch, runbooks, manual revert', function () {
     const resumed = await h.api('POST', '/api/v1/automation/resume');
     expect(resumed.body).to.deep.include({ paused: false, changedBy: 'alice', reason: null });
     expect((await h.app.metrics.render()).body).to.match(/^firebreak_automation_paused 0$/m);
+  });
+
+  it('sets the mode of every replica (admin), from the API and the CLI, leaving the pause switch alone', async () => {
+    const denied = await h.api('POST', '/api/v1/automation/mode', { body: { mode: 'dry-run' } });
+    expect([denied.status, denied.body.code]).to.deep.equal([403, 'AUTH_FORBIDDEN']);
+    const bad = await h.api('POST', '/api/v1/automation/mode', { token: TOKENS.admin, body: { mode: 'yolo' } });
+    expect([bad.status, bad.body.code]).to.deep.equal([400, 'API_INVALID_BODY']);
+    const set = await h.api('POST', '/api/v1/automation/mode', { token: TOKENS.admin, body: { mode: 'dry-run', reason: 'a broker is being replaced' } });
+    expect(set.status).to.equal(200);
+    expect(set.body).to.deep.include({ mode: 'dry-run', modeChangedBy: 'root', modeReason: 'a broker is being replaced', paused: false });
+    expect((await h.api('GET', '/api/v1/automation', { token: TOKENS.viewer })).body.mode).to.equal('dry-run');
+
+    const cli = async (token: string, ...argv: string[]) => {
+      const io = captureIo({ env: { FIREBREAK_URL: h.baseUrl, FIREBREAK_TOKEN: token } });
+      const code = await runCli(argv, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+    const shown = await cli(TOKENS.viewer, 'mode');
+    expect(shown.code, shown.err).to.equal(0);
+    expect(JSON.parse(shown.out)).to.deep.include({ mode: 'dry-run', modeChangedBy: 'root' });
+    const refused = await cli(TOKENS.responder, 'mode', 'enforce');
+    expect(refused.code).to.equal(1);
+    expect(refused.err).to.contain('AUTH_FORBIDDEN');
+    expect((await cli(TOKENS.admin, 'mode', 'sideways')).code).to.equal(2);
+    const back = await cli(TOKENS.admin, 'mode', 'enforce', '--reason', 'broker replaced');
+    expect(back.code, back.err).to.equal(0);
+    expect(JSON.parse(back.out)).to.deep.include({ mode: 'enforce', modeChangedBy: 'root', modeReason: 'broker replaced' });
   });
 
   it('lists the runbooks in force, and reloads them (admin) only when every file is good', async () => {

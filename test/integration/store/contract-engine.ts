@@ -241,12 +241,29 @@ export function engineContract(ctx: ContractContext): void {
       const before = await store.automation();
       expect(before.paused).to.be.a('boolean');
       const paused = await store.setAutomation({ paused: true, changedBy: 'alice', changedAt: '2026-01-01T00:00:00.000Z', reason: 'broker 2 is being replaced' });
-      expect(paused).to.deep.equal({ paused: true, changedBy: 'alice', changedAt: '2026-01-01T00:00:00.000Z', reason: 'broker 2 is being replaced' });
+      expect(paused).to.deep.include({ paused: true, changedBy: 'alice', changedAt: '2026-01-01T00:00:00.000Z', reason: 'broker 2 is being replaced' });
       await store.close();
       const reopened = await ctx.open();
       expect((await reopened.automation()).paused).to.equal(true);
       await reopened.setAutomation({ paused: false, changedBy: 'bob', changedAt: '2026-01-01T00:10:00.000Z', reason: null });
-      expect(await reopened.automation()).to.deep.equal({ paused: false, changedBy: 'bob', changedAt: '2026-01-01T00:10:00.000Z', reason: null });
+      expect(await reopened.automation()).to.deep.include({ paused: false, changedBy: 'bob', changedAt: '2026-01-01T00:10:00.000Z', reason: null });
+    });
+
+    it('shares the mode through the store: kept across a reopen, seen by another store on the same data, and apart from the pause switch', async () => {
+      const store = await ctx.open();
+      const other = await ctx.open();
+      const configured = { mode: 'dry-run', changedBy: 'configuration', changedAt: '2026-01-01T00:00:00.000Z', reason: 'configured', configured: 'dry-run' } as const;
+      expect((await store.setMode(configured)).modeSetting).to.deep.equal(configured);
+      await store.setAutomation({ paused: true, changedBy: 'alice', changedAt: '2026-01-01T00:01:00.000Z', reason: 'maintenance' });
+      const enforce = { mode: 'enforce', changedBy: 'root', changedAt: '2026-01-01T00:02:00.000Z', reason: 'rehearsed in dry-run for a week', configured: 'dry-run' } as const;
+      const after = await other.setMode(enforce);
+      expect(after).to.deep.include({ paused: true, changedBy: 'alice', reason: 'maintenance' });
+      expect((await store.automation()).modeSetting, 'the other store sees it at once').to.deep.equal(enforce);
+      await other.setAutomation({ paused: false, changedBy: 'bob', changedAt: '2026-01-01T00:03:00.000Z', reason: null });
+      await other.close();
+      await store.close();
+      const reopened = await ctx.open();
+      expect(await reopened.automation()).to.deep.equal({ paused: false, changedBy: 'bob', changedAt: '2026-01-01T00:03:00.000Z', reason: null, modeSetting: enforce });
     });
 
     it('marks follow-ups as added once per incident and runbook', async () => {

@@ -77,7 +77,7 @@ describe('step parameters the engine hands an action', () => {
           history: { runs: [], executedSteps: [], touched: { topics: [], clients: [] }, approval: null },
           trigger: 'firing',
           now: clock.now(),
-          settings: guardSettings(config, false),
+          settings: guardSettings(config, { paused: false }),
         },
       },
     );
