@@ -1,4 +1,4 @@
--- The mode shared by every replica, as sqlite/migrations/006_mode.sql: dry-run or enforce, who set
+-- The mode shared by every replica, as sqlite/migrations/007_mode.sql: dry-run or enforce, who set
 -- it, when and why, and the configured mode that last set it.
 ALTER TABLE engine_automation ADD COLUMN mode text;
 ALTER TABLE engine_automation ADD COLUMN mode_changed_by text;
