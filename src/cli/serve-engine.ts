@@ -5,7 +5,9 @@
  *
  * Runbooks at start-up: a configured path that does not exist starts the server with no runbook
  * (every alert opens an evidence-only incident, with a warning); a runbook with any problem
- * stops the start with RUNBOOK_INVALID, since there is no last good set to keep.
+ * stops the start with RUNBOOK_INVALID, since there is no last good set to keep. The warnings
+ * `firebreak validate` reports of runbooks that load (RUNBOOK_HARD_LIMIT: a step that can never
+ * run; RUNBOOK_UNESCAPED_LABEL) are logged, one line each, at start and at every reload.
  */
 import { existsSync } from 'node:fs';
 import { createKafkaAdmin } from '../actions/kafka/client.ts';
@@ -17,7 +19,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { createEngine } from '../engine/engine.ts';
 import { lazyKafkaAdmin } from '../engine/kafka.ts';
-import { runbookLoadError } from '../runbooks/diagnostics.ts';
+import { formatDiagnostic, runbookLoadError } from '../runbooks/diagnostics.ts';
 import { catalogFromRegistry } from '../runbooks/params.ts';
 import { RunbookSet } from '../runbooks/set.ts';
 import { isPostgresUrl } from '../store/open.ts';
@@ -40,7 +42,15 @@ export async function loadStartupRunbooks(config: Pick<Config, 'runbooks' | 'saf
   const outcome = await runbooks.reload();
   if (!outcome.ok) throw runbookLoadError(outcome.diagnostics);
   logger.info({ runbooks: outcome.runbooks, path: config.runbooks }, 'runbooks loaded');
+  logRunbookWarnings(runbooks, logger);
   return runbooks;
+}
+
+/** One warning line per load warning of the set in force, worded as `firebreak validate` prints it. */
+export function logRunbookWarnings(runbooks: RunbookSet, logger: Logger): void {
+  for (const w of runbooks.warnings) {
+    logger.warn({ code: w.code, file: w.file, line: w.line, column: w.column, path: w.path }, `runbook warning: ${formatDiagnostic(w)}`);
+  }
 }
 
 export async function serveEngine(deps: { config: Config; clock: Clock; logger: Logger; registry: ActionRegistry }): Promise<ServeEngine> {

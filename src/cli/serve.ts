@@ -33,7 +33,7 @@ import type { SyncReport } from '../store/sqlite/wal-sync.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs, usageError } from './args.ts';
-import { serveEngine } from './serve-engine.ts';
+import { logRunbookWarnings, serveEngine } from './serve-engine.ts';
 import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
 import { cliError } from './errors.ts';
 
@@ -183,8 +183,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     async reload() {
       const outcome = await engine.runbooks.reload();
-      if (outcome.ok) logger.info({ runbooks: outcome.runbooks, version: outcome.version }, 'runbooks reloaded');
-      else logger.error({ problems: outcome.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`) }, 'runbook reload refused; the last good set stays in force');
+      if (outcome.ok) {
+        logger.info({ runbooks: outcome.runbooks, version: outcome.version }, 'runbooks reloaded');
+        logRunbookWarnings(engine.runbooks, logger);
+      } else {
+        logger.error({ problems: outcome.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`) }, 'runbook reload refused; the last good set stays in force');
+      }
       return outcome;
     },
   };

@@ -26,6 +26,7 @@ export class RunbookSet {
   readonly #loader: RunbookLoader;
   #runbooks: readonly Runbook[] = [];
   #byName = new Map<string, Runbook>();
+  #warnings: readonly RunbookDiagnostic[] = [];
   #version = 0;
   #pending: Promise<unknown> = Promise.resolve();
   readonly #listeners: Array<(runbooks: readonly Runbook[]) => void> = [];
@@ -46,6 +47,14 @@ export class RunbookSet {
 
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * The load warnings of the set in force (RUNBOOK_UNESCAPED_LABEL, RUNBOOK_HARD_LIMIT): what
+   * `firebreak validate` reports about runbooks that load but are risky as written.
+   */
+  get warnings(): readonly RunbookDiagnostic[] {
+    return this.#warnings;
   }
 
   /** Calls `listener` with the new set after every successful reload (the ingest thread's copy). */
@@ -84,6 +93,7 @@ export class RunbookSet {
       }
       this.#runbooks = Object.freeze([...result.runbooks]);
       this.#byName = new Map(result.runbooks.map((r) => [r.name, r]));
+      this.#warnings = Object.freeze([...(result.warnings ?? [])]);
       this.#version += 1;
       for (const listener of this.#listeners) listener(this.#runbooks);
       return { ok: true, diagnostics: [], runbooks: this.#runbooks.length, version: this.#version };
