@@ -196,6 +196,7 @@ export function createApp(deps: AppDeps): App {
       publicUrl: deps.config.publicUrl ?? null,
       bodyLimit: deps.config.limits.apiBodyBytes,
       authLimit,
+      ...(deps.livePollMs === undefined ? {} : { livePollMs: deps.livePollMs }),
     }),
   );
   app.use(notFoundHandler);

@@ -1,7 +1,8 @@
 /**
  * The console's routes: HTML pages at `/`, `/incidents/:id`, `/runbooks`, form posts that call
  * the same domain operations as the API (src/incidents/operations.ts, the engine), the page's
- * event stream and its static files. Thin: read the form, check the session's role exactly as
+ * event stream (timeline entries, and the automation switch: automation-watch.ts) and its static
+ * files. Thin: read the form, check the session's role exactly as
  * the API checks a token's, call the domain, redirect back (303) with a notice.
  *
  * Every form post must come from this origin (Origin/Referer) and carry the session's CSRF
@@ -17,7 +18,7 @@ import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { clientOf, type AuthLimit } from '../http/auth.ts';
 import { errorBody, httpError } from '../http/errors.ts';
 import { rateLimited } from '../http/failure-limit.ts';
-import { streamTimeline, lastEventId } from '../http/event-stream.ts';
+import { DEFAULT_HEARTBEAT_MS, streamTimeline, lastEventId } from '../http/event-stream.ts';
 import { requestContext } from '../http/request-context.ts';
 import { incidentNotFound } from '../incidents/errors.ts';
 import { closeIncident } from '../incidents/lifecycle.ts';
@@ -26,11 +27,12 @@ import { addActionItem, addNote, assignRole, postStatusUpdate } from '../inciden
 import { incidentDetail, listIncidentSummaries, waitingApprovals, wholeTimeline } from '../incidents/overview.ts';
 import { buildPostmortem, renderPostmortemMarkdown } from '../incidents/postmortem.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { LiveFeed } from '../record/live-feed.ts';
+import { DEFAULT_LIVE_POLL_MS, type LiveFeed } from '../record/live-feed.ts';
 import type { EngineRun } from '../model/engine.ts';
 import { isIssuedCursor } from '../store/query.ts';
 import type { Store } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
+import { automationWatch, sendAutomation, streamAutomation } from './automation-watch.ts';
 import type { Html } from './html.ts';
 import { incidentPage } from './pages/incident.ts';
 import { incidentsPage, type IncidentFilters } from './pages/incidents.ts';
@@ -54,6 +56,8 @@ export interface ConsoleDeps {
   bodyLimit: number;
   /** Failed sign-ins counted per client address, shared with the API's operator tokens. */
   authLimit?: AuthLimit;
+  /** How often open pages' automation switch is read from the store (default: the live feed's period). */
+  livePollMs?: number;
 }
 
 /** Success notices by key: fixed texts, so a crafted link cannot make the page say anything else. */
@@ -129,6 +133,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     secure: (req) => req.secure || (deps.publicUrl?.startsWith('https://') ?? false),
   });
   const ops = { store, clock, metrics: deps.metrics };
+  const engine = deps.engine;
+  const watch = engine === null ? null : automationWatch({ read: () => engine.automation(), pollMs: deps.livePollMs ?? DEFAULT_LIVE_POLL_MS, logger: deps.logger });
   const form = express.urlencoded({ extended: false, limit: deps.bodyLimit, parameterLimit: 50 });
 
   function send(res: Response, status: number, page: Html): void {
@@ -234,10 +240,16 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       const user = await sessions.user(req);
       if (user === null) throw httpError(401, 'AUTH_MISSING', 'not signed in');
       requestContext(res).principal = user.principal;
+      if (req.query.only === 'automation') {
+        if (watch === null) throw httpError(503, 'ENGINE_DISABLED', 'the runbook engine is not running in this process');
+        streamAutomation(req, res, watch, deps.live, DEFAULT_HEARTBEAT_MS);
+        return;
+      }
       const incidentId = typeof req.query.incident === 'string' ? req.query.incident : undefined;
       if (incidentId !== undefined && (await store.getIncident(incidentId)) === null) throw incidentNotFound(incidentId);
       const after = lastEventId(req);
       await streamTimeline(req, res, { store, feed: deps.live, ...(incidentId === undefined ? {} : { incidentId }), ...(after === undefined ? {} : { afterId: after }) });
+      if (watch !== null) sendAutomation(req, res, watch);
     } catch (err) {
       fail(res, err);
     }
@@ -427,6 +439,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     router.post(`/automation/${path}`, ...action('responder', async (req, res, user) => {
       const reason = field(req.body, 'reason').trim();
       await engineOf().setPaused(paused, user.principal.name, reason === '' ? null : reason.slice(0, 2_000));
+      watch?.nudge();
       done(res, backOf(req.body), path);
     }));
   }

@@ -1,7 +1,8 @@
 /**
  * The console's one script (progressive enhancement: every page and form works without it).
- * It listens to the server's event stream and, when timeline entries arrive, fetches the page
- * again and swaps in the fresh version of each live region (`[data-live]` with an id), except a
+ * It listens to the server's event stream and, when timeline entries arrive or the automation
+ * switch shown differs from the one the server sends, fetches the page again and swaps in the
+ * fresh version of each live region (`[data-live]` with an id), except a
  * region the person is typing in, which is refreshed once they leave it. Bursts of entries cause
  * one fetch (debounced); nothing polls. Served type-stripped as /console/assets/live.js.
  */
@@ -56,6 +57,17 @@ function start(): void {
   source.addEventListener('timeline', schedule);
   // Entries another replica committed (the server noticed them in the store).
   source.addEventListener('changed', schedule);
+  // The automation switch (mode, pause), changed anywhere: refreshed when it differs from the one shown.
+  source.addEventListener('automation', (event) => {
+    const shown = document.getElementById('automation')?.dataset.automation;
+    let key: unknown;
+    try {
+      key = (JSON.parse((event as MessageEvent<string>).data) as { key?: unknown }).key;
+    } catch {
+      return;
+    }
+    if (typeof key === 'string' && shown !== undefined && key !== shown) schedule();
+  });
   document.addEventListener('focusout', () => {
     if (deferred) schedule();
   });

@@ -32,7 +32,7 @@ function nextStep(c: Containment): Html {
     case 'held':
       return html`<strong>Held by the loop breaker:</strong> nothing releases it automatically.${level}`;
     case 'releasing':
-      return html`<strong>Release under way.</strong> Next ${c.release.mode === 'gradual' ? 'check or relax step' : c.release.mode === 'on-resolve' ? 'step: the revert' : 'check of the recovery condition'} ${time(r.nextAt)}.${level}${early}`;
+      return html`<strong>Release under way.</strong> Next check ${time(r.nextAt)}; ${r.mode === 'gradual' ? 'the next level is taken once the condition has held long enough' : r.mode === 'on-resolve' ? 'it is reverted once the alert has stayed resolved long enough' : 'it is reverted once the condition has held long enough'}.${level}${early}`;
     case 'retrying':
       return html`<strong>Revert failed ${r.attempts} time${r.attempts === 1 ? '' : 's'}, retried automatically;</strong> next try ${time(r.nextAt)}.${r.lastError === null ? '' : html` Last error: <code>${r.lastError}</code>`}`;
     case 'failed':

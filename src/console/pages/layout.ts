@@ -1,5 +1,6 @@
 /** The page around every console view: header with navigation, automation switch and who is signed in. */
 import type { AutomationStatus } from '../../engine/engine.ts';
+import { automationKey } from '../automation-watch.ts';
 import { html, type Html, type Renderable } from '../html.ts';
 import type { ConsoleUser } from '../sessions.ts';
 
@@ -27,7 +28,7 @@ export function formFields(ctx: PageContext): Html {
 
 function automationBar(ctx: PageContext): Html {
   const a = ctx.automation;
-  if (a === null) return html`<div class="automation" id="automation"><span>Runbook engine: not running in this process</span></div>`;
+  if (a === null) return html`<div class="automation" id="automation" data-live><span>Runbook engine: not running in this process</span></div>`;
   const state = a.paused
     ? html`<span class="paused">Automation PAUSED${a.changedBy === null ? '' : ` by ${a.changedBy}`}${a.reason === null ? '' : `: ${a.reason}`}</span>`
     : html`<span>Automation running</span>`;
@@ -36,7 +37,8 @@ function automationBar(ctx: PageContext): Html {
     : a.paused
       ? html`<form method="post" action="/automation/resume" class="inline">${formFields(ctx)}<label for="resume-reason">Reason</label><input id="resume-reason" type="text" name="reason" maxlength="2000"><button type="submit">Resume automation</button></form>`
       : html`<form method="post" action="/automation/pause" class="inline">${formFields(ctx)}<label for="pause-reason">Reason</label><input id="pause-reason" type="text" name="reason" maxlength="2000" required><button type="submit" class="danger">Pause all automation</button></form>`;
-  return html`<div class="automation" id="automation"><span>Mode: <strong>${a.mode}</strong></span>${state}${toggle}</div>`;
+  const mode = a.modeChangedBy === null || a.modeChangedBy === 'configuration' ? '' : ` (set by ${a.modeChangedBy}${a.modeReason === null ? '' : `: ${a.modeReason}`})`;
+  return html`<div class="automation" id="automation" data-live data-automation="${automationKey(a)}"><span>Mode: <strong>${a.mode}</strong>${mode}</span>${state}${toggle}</div>`;
 }
 
 export function page(ctx: PageContext, options: { title: string; events?: string; body: Renderable }): Html {
@@ -53,7 +55,7 @@ export function page(ctx: PageContext, options: { title: string; events?: string
 <link rel="stylesheet" href="/console/assets/console.css">
 <script type="module" src="/console/assets/live.js"></script>
 </head>
-<body data-events="${options.events ?? ''}">
+<body data-events="${options.events ?? (ctx.automation === null ? '' : '/console/events?only=automation')}">
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <nav aria-label="Main"><a href="/">Incidents</a><a href="/runbooks">Runbooks</a></nav>
