@@ -21,7 +21,7 @@ import type { Clock } from './core/clock.ts';
 import type { Logger } from './core/logger.ts';
 import type { Engine } from './engine/engine.ts';
 import { consoleRouter } from './console/routes.ts';
-import { DEFAULTS } from './config/schema.ts';
+import { CONFIG_DEFAULTS } from './config/schema.ts';
 import { createAuthenticator } from './http/auth.ts';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMIT } from './http/failure-limit.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
@@ -192,7 +192,7 @@ export function createApp(deps: AppDeps): App {
       engine,
       auth: deps.auth,
       live,
-      sessionTtlMs: deps.config.console?.sessionTtlMs ?? DEFAULTS.sessionTtlMs,
+      sessionTtlMs: deps.config.console?.sessionTtlMs ?? CONFIG_DEFAULTS.console.sessionTtlMs,
       publicUrl: deps.config.publicUrl ?? null,
       bodyLimit: deps.config.limits.apiBodyBytes,
       authLimit,

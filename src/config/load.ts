@@ -1,18 +1,17 @@
 /**
  * Loads the configuration: an optional YAML file (`--config <path>` or `FIREBREAK_CONFIG`), then
  * the `FIREBREAK_*` environment variables over it, each layer validated against
- * {@link CONFIG_SCHEMA} (unknown keys fail with their path), then defaults, then frozen.
+ * {@link CONFIG_SCHEMA} (unknown keys fail with their path), then the schema's defaults, then frozen.
  *
  * {@link loadConfig} is pure: the environment, the arguments and file reading are passed in, so
  * unit tests exercise every rule without a disk.
  */
 import { loadAll as parseYamlDocuments, YAMLException } from 'js-yaml';
 import { posix } from 'node:path';
-import { DEFAULT_ENGINE_LIMITS } from '../model/engine.ts';
 import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
 import { compileSchema, formatProblem, type SchemaProblem } from '../core/json-schema.ts';
-import { CONFIG_SCHEMA, DEFAULT_FAILURE_LIMIT, DEFAULTS, type Config, type ConfigInput } from './schema.ts';
+import { CONFIG_SCHEMA, fillConfigDefaults, STORE_FILE_NAME, type Config, type ConfigInput } from './schema.ts';
 import { configError } from './errors.ts';
 
 export interface LoadConfigInput {
@@ -133,126 +132,20 @@ function isPlainObject(value: unknown): value is ConfigInput {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function section(input: ConfigInput, key: string): ConfigInput {
-  const value = input[key];
-  return isPlainObject(value) ? value : {};
-}
-
+/**
+ * The merged layers with the schema's defaults filled in (CONFIG_SCHEMA declares them all), and
+ * what no schema default can say: the store under `dataDir`, byte sizes as bytes, `publicUrl`
+ * without a trailing slash.
+ */
 function withDefaults(input: ConfigInput): Config {
-  const webhook = section(input, 'webhook');
-  const kafka = section(input, 'kafka');
-  const limits = section(input, 'limits');
-  const safety = section(input, 'safety');
-  const prometheus = section(input, 'prometheus');
-  const grafana = section(input, 'grafana');
-  const notify = section(input, 'notify');
-  const http = section(input, 'http');
-  const engine = section(input, 'engine');
-  const postgres = section(input, 'postgres');
-  const tls = section(postgres, 'tls');
-  const alertmanager = section(input, 'alertmanager');
-  const storm = section(input, 'storm');
-  const dataDir = (input.dataDir as string | undefined) ?? DEFAULTS.dataDir;
-  const config: Config = {
-    listen: (input.listen as string | undefined) ?? DEFAULTS.listen,
-    store: (input.store as string | undefined) ?? posix.join(dataDir, DEFAULTS.storeFileName),
-    dataDir,
-    postgres: {
-      poolSize: (postgres.poolSize as number | undefined) ?? DEFAULTS.postgresPoolSize,
-      connectTimeoutMs: (postgres.connectTimeoutMs as number | undefined) ?? DEFAULTS.postgresConnectTimeoutMs,
-      lockTimeoutMs: (postgres.lockTimeoutMs as number | undefined) ?? DEFAULTS.postgresLockTimeoutMs,
-      tls: {
-        mode: (tls.mode as Config['postgres']['tls']['mode'] | undefined) ?? 'disable',
-        caFile: (tls.caFile as string | undefined) ?? null,
-        certFile: (tls.certFile as string | undefined) ?? null,
-        keyFile: (tls.keyFile as string | undefined) ?? null,
-      },
-    },
-    mode: (input.mode as Config['mode'] | undefined) ?? DEFAULTS.mode,
-    runbooks: (input.runbooks as string | undefined) ?? DEFAULTS.runbooks,
-    logLevel: (input.logLevel as Config['logLevel'] | undefined) ?? DEFAULTS.logLevel,
-    logFormat: (input.logFormat as Config['logFormat'] | undefined) ?? DEFAULTS.logFormat,
-    auth: {
-      disabled: (section(input, 'auth').disabled as boolean | undefined) ?? false,
-      failures: { ...DEFAULT_FAILURE_LIMIT, ...(section(section(input, 'auth'), 'failures') as Partial<Config['auth']['failures']>) },
-    },
-    trustedProxies: [...((input.trustedProxies as string[] | undefined) ?? [])],
-    webhook: {},
-    apiTokens: ((input.apiTokens as Config['apiTokens'] | undefined) ?? []).map((t) => ({ ...t })),
-    kafka: {
-      brokers: [...((kafka.brokers as string[] | undefined) ?? [])],
-      clientId: (kafka.clientId as string | undefined) ?? DEFAULTS.kafkaClientId,
-    },
-    limits: {
-      webhookBodyBytes: parseByteSize(limits.webhookBodyBytes ?? DEFAULTS.webhookBodyBytes),
-      apiBodyBytes: parseByteSize(limits.apiBodyBytes ?? DEFAULTS.apiBodyBytes),
-      shutdownGraceMs: (limits.shutdownGraceMs as number | undefined) ?? DEFAULTS.shutdownGraceMs,
-    },
-    safety: {
-      minQuotaByteRate: (safety.minQuotaByteRate as number | undefined) ?? DEFAULTS.minQuotaByteRate,
-      minRetentionMs: (safety.minRetentionMs as number | undefined) ?? DEFAULTS.minRetentionMs,
-      protectedTopics: [...((safety.protectedTopics as string[] | undefined) ?? [])],
-    },
-    prometheus: {
-      url: (prometheus.url as string | undefined) ?? null,
-      timeoutMs: (prometheus.timeoutMs as number | undefined) ?? DEFAULTS.prometheusTimeoutMs,
-    },
-    grafana: {
-      url: (grafana.url as string | undefined) ?? null,
-      token: (grafana.token as string | undefined) ?? null,
-      timeoutMs: (grafana.timeoutMs as number | undefined) ?? DEFAULTS.grafanaTimeoutMs,
-      annotations: (grafana.annotations as boolean | undefined) ?? true,
-    },
-    notify: {
-      targets: Object.fromEntries(
-        Object.entries((notify.targets as Config['notify']['targets'] | undefined) ?? {}).map(([name, t]) => [name, { url: t.url, kind: t.kind }]),
-      ),
-      timeoutMs: (notify.timeoutMs as number | undefined) ?? DEFAULTS.notifyTimeoutMs,
-      subscriptions: Object.fromEntries(
-        Object.entries((notify.subscriptions as Config['notify']['subscriptions'] | undefined) ?? {}).map(([name, events]) => [name, [...events]]),
-      ),
-    },
-    publicUrl: typeof input.publicUrl === 'string' ? input.publicUrl.replace(/\/+$/, '') : null,
-    console: {
-      sessionTtlMs: (section(input, 'console').sessionTtlMs as number | undefined) ?? DEFAULTS.sessionTtlMs,
-    },
-    http: {
-      allowHosts: [...((http.allowHosts as string[] | undefined) ?? [])],
-      timeoutMs: (http.timeoutMs as number | undefined) ?? DEFAULTS.httpTimeoutMs,
-    },
-    storm: {
-      maxNewIncidentsPerNotification: (storm.maxNewIncidentsPerNotification as number | undefined) ?? DEFAULTS.stormMaxNewIncidentsPerNotification,
-      maxNewIncidentsPerMinute: (storm.maxNewIncidentsPerMinute as number | undefined) ?? DEFAULTS.stormMaxNewIncidentsPerMinute,
-      maxRunStartsPerMinute: (storm.maxRunStartsPerMinute as number | undefined) ?? DEFAULTS.stormMaxRunStartsPerMinute,
-    },
-    engine: {
-      cooldownMs: (engine.cooldownMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.cooldownMs,
-      maxRunsPerHour: (engine.maxRunsPerHour as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxRunsPerHour,
-      maxTopicsPerIncident: (engine.maxTopicsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxTopicsPerIncident,
-      maxClientsPerIncident: (engine.maxClientsPerIncident as number | undefined) ?? DEFAULT_ENGINE_LIMITS.maxClientsPerIncident,
-      stepTimeoutMs: (engine.stepTimeoutMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.stepTimeoutMs,
-      timerPollMs: (engine.timerPollMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.timerPollMs,
-      revertRetryMs: (engine.revertRetryMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertRetryMs,
-      revertRetryMaxMs: (engine.revertRetryMaxMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertRetryMaxMs,
-      revertEscalateMs: (engine.revertEscalateMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.revertEscalateMs,
-      episodeWindowMs: (engine.episodeWindowMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.episodeWindowMs,
-      loopBreakerCycles: (engine.loopBreakerCycles as number | undefined) ?? DEFAULT_ENGINE_LIMITS.loopBreakerCycles,
-      loopBreakerWindowMs: (engine.loopBreakerWindowMs as number | undefined) ?? DEFAULT_ENGINE_LIMITS.loopBreakerWindowMs,
-      escalationTarget: (engine.escalationTarget as string | undefined) ?? DEFAULT_ENGINE_LIMITS.escalationTarget,
-      concurrency: (engine.concurrency as number | undefined) ?? DEFAULTS.engineConcurrency,
-      approvalCheckMs: (engine.approvalCheckMs as number | undefined) ?? DEFAULTS.approvalCheckMs,
-      runLeaseMs: (engine.runLeaseMs as number | undefined) ?? DEFAULTS.runLeaseMs,
-    },
-    alertmanager: {
-      urls: [...((alertmanager.urls as string[] | undefined) ?? [])],
-      reconcileMs: (alertmanager.reconcileMs as number | undefined) ?? DEFAULTS.reconcileMs,
-      graceMs: (alertmanager.graceMs as number | undefined) ?? DEFAULTS.reconcileGraceMs,
-      timeoutMs: (alertmanager.timeoutMs as number | undefined) ?? DEFAULTS.alertmanagerTimeoutMs,
-    },
-  };
-  if (typeof webhook.token === 'string') config.webhook.token = webhook.token;
-  if (isPlainObject(webhook.basicAuth)) config.webhook.basicAuth = { ...(webhook.basicAuth as { username: string; password: string }) };
-  return config;
+  const config = structuredClone(input);
+  fillConfigDefaults(config);
+  const filled = config as unknown as Config;
+  filled.store ??= posix.join(filled.dataDir, STORE_FILE_NAME);
+  filled.limits.webhookBodyBytes = parseByteSize(filled.limits.webhookBodyBytes);
+  filled.limits.apiBodyBytes = parseByteSize(filled.limits.apiBodyBytes);
+  if (filled.publicUrl !== null) filled.publicUrl = filled.publicUrl.replace(/\/+$/, '');
+  return filled;
 }
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

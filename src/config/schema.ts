@@ -1,11 +1,14 @@
 /**
- * The configuration firebreak runs with: its TypeScript shape, its JSON Schema (the one source of
- * truth for what is accepted: unknown keys are rejected) and its defaults. docs/configuration.md
- * describes every setting; keep the two in step.
+ * The configuration firebreak runs with: its TypeScript shape and its JSON Schema, the one source
+ * of truth for what is accepted (unknown keys are rejected) and for every default (each key's
+ * `default`, applied by ajv's useDefaults in load.ts; {@link CONFIG_DEFAULTS} is what they make).
+ * docs/configuration.md describes every setting and its default
+ * (test/unit/config/documented-defaults.test.ts keeps the two in step).
  */
 import { LOG_FORMATS, type LogFormat } from '../core/logger.ts';
 import { NOTIFY_TARGET_KINDS, type NotifyTarget, type SafetyLimits } from '../model/action.ts';
-import { MODES, type EngineLimits, type Mode } from '../model/engine.ts';
+import { DEFAULT_ENGINE_LIMITS, MODES, type EngineLimits, type Mode } from '../model/engine.ts';
+import { defaultsFiller } from '../core/json-schema.ts';
 
 /** Events the notifier sends to subscribed targets (docs/console.md#notifications). */
 export const NOTIFICATION_EVENTS = ['approval-requested', 'containment-applied', 'containment-released', 'escalated', 'resolved', 'status-update'] as const;
@@ -43,8 +46,6 @@ export interface FailureLimitSettings {
   total: number;
   windowMs: number;
 }
-
-export const DEFAULT_FAILURE_LIMIT: Readonly<FailureLimitSettings> = Object.freeze({ perClient: 10, total: 100, windowMs: 900_000 });
 
 export interface Config {
   /** `host:port` the HTTP server listens on; port 0 asks the OS for a free port. */
@@ -173,39 +174,8 @@ export type ConfigInput = Record<string, unknown>;
  */
 export const DEFAULT_WEBHOOK_BODY_BYTES = 16 * 1024 * 1024;
 
-export const DEFAULTS = {
-  listen: '127.0.0.1:8080',
-  dataDir: './data',
-  /** The store defaults to `<dataDir>/firebreak.db`. */
-  storeFileName: 'firebreak.db',
-  mode: 'dry-run',
-  runbooks: './runbooks',
-  logLevel: 'info',
-  logFormat: 'auto',
-  kafkaClientId: 'firebreak',
-  webhookBodyBytes: DEFAULT_WEBHOOK_BODY_BYTES,
-  apiBodyBytes: 256 * 1024,
-  shutdownGraceMs: 25_000,
-  minQuotaByteRate: 65_536,
-  minRetentionMs: 3_600_000,
-  prometheusTimeoutMs: 10_000,
-  grafanaTimeoutMs: 5_000,
-  notifyTimeoutMs: 5_000,
-  httpTimeoutMs: 10_000,
-  engineConcurrency: 4,
-  postgresPoolSize: 10,
-  postgresConnectTimeoutMs: 5_000,
-  postgresLockTimeoutMs: 10_000,
-  approvalCheckMs: 5_000,
-  runLeaseMs: 30_000,
-  sessionTtlMs: 12 * 3_600_000,
-  reconcileMs: 60_000,
-  reconcileGraceMs: 300_000,
-  alertmanagerTimeoutMs: 5_000,
-  stormMaxNewIncidentsPerNotification: 20,
-  stormMaxNewIncidentsPerMinute: 60,
-  stormMaxRunStartsPerMinute: 30,
-} as const;
+/** The store defaults to `<dataDir>/firebreak.db` (the one default that depends on another key). */
+export const STORE_FILE_NAME = 'firebreak.db';
 
 /** A byte size: an integer, or a string such as `16mb`, `512KiB`, `1048576`. */
 const byteSize = {
@@ -220,80 +190,69 @@ const secret = (minLength: number) => ({ type: 'string', minLength, maxLength: 4
 /** An absolute http(s) URL. */
 const httpUrl = { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s/?#]+[^\\s]*$' };
 
-/** Upper bound of one request to an integration, ms. */
-const requestTimeout = { type: 'integer', minimum: 100, maximum: 300_000 };
+/** Upper bound of one request to an integration, ms, with its default. */
+const requestTimeout = (defaultMs: number) => ({ type: 'integer', minimum: 100, maximum: 300_000, default: defaultMs });
 
-/** JSON Schema of the configuration file (and of the environment overlay). Unknown keys fail. */
+/** A section of settings: an object of known keys, present (so its keys' defaults apply) when not given. */
+const section = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, default: {}, properties });
+
+/** A key that is unset unless given: `null` in the configuration (`none` in the docs). */
+const unset = (schema: Record<string, unknown>) => ({ ...schema, default: null });
+
+/** A list of strings, empty unless given. */
+const list = (items: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ type: 'array', ...more, items, default: [] });
+
+/**
+ * JSON Schema of the configuration file (and of the environment overlay). Unknown keys fail.
+ * Every key's default is its `default` here; `store` alone has none (`<dataDir>/firebreak.db`).
+ */
 export const CONFIG_SCHEMA: Record<string, unknown> = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
   additionalProperties: false,
   properties: {
-    listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$' },
+    listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]]+):\\d{1,5}$', default: '127.0.0.1:8080' },
     store: { type: 'string', minLength: 1 },
-    dataDir: { type: 'string', minLength: 1 },
-    postgres: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        poolSize: { type: 'integer', minimum: 2, maximum: 200 },
-        connectTimeoutMs: { type: 'integer', minimum: 100, maximum: 120_000 },
-        lockTimeoutMs: { type: 'integer', minimum: 100, maximum: 300_000 },
-        tls: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            mode: { enum: [...TLS_MODES] },
-            caFile: { type: 'string', minLength: 1 },
-            certFile: { type: 'string', minLength: 1 },
-            keyFile: { type: 'string', minLength: 1 },
-          },
+    dataDir: { type: 'string', minLength: 1, default: './data' },
+    postgres: section({
+      poolSize: { type: 'integer', minimum: 2, maximum: 200, default: 10 },
+      connectTimeoutMs: { type: 'integer', minimum: 100, maximum: 120_000, default: 5_000 },
+      lockTimeoutMs: { type: 'integer', minimum: 100, maximum: 300_000, default: 10_000 },
+      tls: section({
+        mode: { enum: [...TLS_MODES], default: 'disable' },
+        caFile: unset({ type: 'string', minLength: 1 }),
+        certFile: unset({ type: 'string', minLength: 1 }),
+        keyFile: unset({ type: 'string', minLength: 1 }),
+      }),
+    }),
+    mode: { enum: [...MODES], default: 'dry-run' },
+    runbooks: { type: 'string', minLength: 1, default: './runbooks' },
+    logLevel: { enum: [...LOG_LEVELS], default: 'info' },
+    logFormat: { enum: [...LOG_FORMATS], default: 'auto' },
+    auth: section({
+      disabled: { type: 'boolean', default: false },
+      failures: section({
+        perClient: { type: 'integer', minimum: 1, maximum: 100_000, default: 10 },
+        total: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 100 },
+        windowMs: { type: 'integer', minimum: 1_000, maximum: 86_400_000, default: 900_000 },
+      }),
+    }),
+    trustedProxies: list({ type: 'string', minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' }, { maxItems: 100 }),
+    webhook: section({
+      token: secret(16),
+      basicAuth: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['username', 'password'],
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^:\\s]+$' },
+          password: secret(12),
         },
       },
-    },
-    mode: { enum: [...MODES] },
-    runbooks: { type: 'string', minLength: 1 },
-    logLevel: { enum: [...LOG_LEVELS] },
-    logFormat: { enum: [...LOG_FORMATS] },
-    auth: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        disabled: { type: 'boolean' },
-        failures: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            perClient: { type: 'integer', minimum: 1, maximum: 100_000 },
-            total: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-            windowMs: { type: 'integer', minimum: 1_000, maximum: 86_400_000 },
-          },
-        },
-      },
-    },
-    trustedProxies: {
-      type: 'array',
-      maxItems: 100,
-      items: { type: 'string', minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' },
-    },
-    webhook: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        token: secret(16),
-        basicAuth: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['username', 'password'],
-          properties: {
-            username: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^:\\s]+$' },
-            password: secret(12),
-          },
-        },
-      },
-    },
+    }),
     apiTokens: {
       type: 'array',
+      default: [],
       items: {
         type: 'object',
         additionalProperties: false,
@@ -305,120 +264,106 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
         },
       },
     },
-    kafka: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        brokers: { type: 'array', items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:,\\[\\]]+):\\d{1,5}$' } },
-        clientId: { type: 'string', minLength: 1, maxLength: 255 },
-      },
-    },
-    limits: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        webhookBodyBytes: byteSize,
-        apiBodyBytes: byteSize,
-        shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600_000 },
-      },
-    },
-    safety: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        minQuotaByteRate: { type: 'integer', minimum: 1 },
-        minRetentionMs: { type: 'integer', minimum: 60_000 },
-        protectedTopics: { type: 'array', items: { type: 'string', minLength: 1 } },
-      },
-    },
-    prometheus: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { url: httpUrl, timeoutMs: requestTimeout },
-    },
-    grafana: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { url: httpUrl, token: secret(1), timeoutMs: requestTimeout, annotations: { type: 'boolean' } },
-    },
-    notify: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        targets: {
+    kafka: section({
+      brokers: list({ type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:,\\[\\]]+):\\d{1,5}$' }),
+      clientId: { type: 'string', minLength: 1, maxLength: 255, default: 'firebreak' },
+    }),
+    limits: section({
+      webhookBodyBytes: { ...byteSize, default: DEFAULT_WEBHOOK_BODY_BYTES },
+      apiBodyBytes: { ...byteSize, default: 256 * 1024 },
+      shutdownGraceMs: { type: 'integer', minimum: 0, maximum: 600_000, default: 25_000 },
+    }),
+    safety: section({
+      minQuotaByteRate: { type: 'integer', minimum: 1, default: 65_536 },
+      minRetentionMs: { type: 'integer', minimum: 60_000, default: 3_600_000 },
+      protectedTopics: list({ type: 'string', minLength: 1 }),
+    }),
+    prometheus: section({ url: unset(httpUrl), timeoutMs: requestTimeout(10_000) }),
+    grafana: section({ url: unset(httpUrl), token: unset(secret(1)), timeoutMs: requestTimeout(5_000), annotations: { type: 'boolean', default: true } }),
+    notify: section({
+      targets: {
+        type: 'object',
+        default: {},
+        propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+        additionalProperties: {
           type: 'object',
-          propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
-          additionalProperties: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['url', 'kind'],
-            properties: { url: httpUrl, kind: { enum: [...NOTIFY_TARGET_KINDS] } },
-          },
-        },
-        timeoutMs: requestTimeout,
-        subscriptions: {
-          type: 'object',
-          propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
-          additionalProperties: { type: 'array', uniqueItems: true, items: { enum: [...NOTIFICATION_EVENTS] } },
+          additionalProperties: false,
+          required: ['url', 'kind'],
+          properties: { url: httpUrl, kind: { enum: [...NOTIFY_TARGET_KINDS] } },
         },
       },
-    },
-    publicUrl: { type: 'string', maxLength: 2048, pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
-    console: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000 },
+      timeoutMs: requestTimeout(5_000),
+      subscriptions: {
+        type: 'object',
+        default: {},
+        propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+        additionalProperties: { type: 'array', uniqueItems: true, items: { enum: [...NOTIFICATION_EVENTS] } },
       },
-    },
-    storm: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        maxNewIncidentsPerNotification: { type: 'integer', minimum: 1, maximum: 100_000 },
-        maxNewIncidentsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000 },
-        maxRunStartsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000 },
-      },
-    },
-    engine: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        cooldownMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
-        maxRunsPerHour: { type: 'integer', minimum: 1, maximum: 1_000 },
-        maxTopicsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000 },
-        maxClientsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000 },
-        stepTimeoutMs: { type: 'integer', minimum: 100, maximum: 86_400_000 },
-        concurrency: { type: 'integer', minimum: 1, maximum: 64 },
-        approvalCheckMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
-        timerPollMs: { type: 'integer', minimum: 10, maximum: 60_000 },
-        revertRetryMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
-        revertRetryMaxMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
-        revertEscalateMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
-        episodeWindowMs: { type: 'integer', minimum: 0, maximum: 604_800_000 },
-        loopBreakerCycles: { type: 'integer', minimum: 1, maximum: 100 },
-        loopBreakerWindowMs: { type: 'integer', minimum: 1_000, maximum: 604_800_000 },
-        escalationTarget: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
-        runLeaseMs: { type: 'integer', minimum: 1_000, maximum: 600_000 },
-      },
-    },
-    alertmanager: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        urls: { type: 'array', maxItems: 16, items: httpUrl },
-        reconcileMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
-        graceMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
-        timeoutMs: requestTimeout,
-      },
-    },
-    http: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        allowHosts: { type: 'array', items: { type: 'string', pattern: '^(\\*\\.)?([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?$' } },
-        timeoutMs: requestTimeout,
-      },
-    },
+    }),
+    publicUrl: unset({ type: 'string', maxLength: 2048, pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' }),
+    console: section({
+      sessionTtlMs: { type: 'integer', minimum: 60_000, maximum: 2_592_000_000, default: 12 * 3_600_000 },
+    }),
+    storm: section({
+      maxNewIncidentsPerNotification: { type: 'integer', minimum: 1, maximum: 100_000, default: 20 },
+      maxNewIncidentsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000, default: 60 },
+      maxRunStartsPerMinute: { type: 'integer', minimum: 1, maximum: 100_000, default: 30 },
+    }),
+    // The engine's limits default to DEFAULT_ENGINE_LIMITS (src/model/engine.ts), which the engine
+    // also uses when built without a configuration.
+    engine: section({
+      cooldownMs: { type: 'integer', minimum: 0, maximum: 604_800_000, default: DEFAULT_ENGINE_LIMITS.cooldownMs },
+      maxRunsPerHour: { type: 'integer', minimum: 1, maximum: 1_000, default: DEFAULT_ENGINE_LIMITS.maxRunsPerHour },
+      maxTopicsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULT_ENGINE_LIMITS.maxTopicsPerIncident },
+      maxClientsPerIncident: { type: 'integer', minimum: 1, maximum: 10_000, default: DEFAULT_ENGINE_LIMITS.maxClientsPerIncident },
+      stepTimeoutMs: { type: 'integer', minimum: 100, maximum: 86_400_000, default: DEFAULT_ENGINE_LIMITS.stepTimeoutMs },
+      concurrency: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+      approvalCheckMs: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5_000 },
+      timerPollMs: { type: 'integer', minimum: 10, maximum: 60_000, default: DEFAULT_ENGINE_LIMITS.timerPollMs },
+      revertRetryMs: { type: 'integer', minimum: 10, maximum: 3_600_000, default: DEFAULT_ENGINE_LIMITS.revertRetryMs },
+      revertRetryMaxMs: { type: 'integer', minimum: 10, maximum: 86_400_000, default: DEFAULT_ENGINE_LIMITS.revertRetryMaxMs },
+      revertEscalateMs: { type: 'integer', minimum: 0, maximum: 604_800_000, default: DEFAULT_ENGINE_LIMITS.revertEscalateMs },
+      episodeWindowMs: { type: 'integer', minimum: 0, maximum: 604_800_000, default: DEFAULT_ENGINE_LIMITS.episodeWindowMs },
+      loopBreakerCycles: { type: 'integer', minimum: 1, maximum: 100, default: DEFAULT_ENGINE_LIMITS.loopBreakerCycles },
+      loopBreakerWindowMs: { type: 'integer', minimum: 1_000, maximum: 604_800_000, default: DEFAULT_ENGINE_LIMITS.loopBreakerWindowMs },
+      escalationTarget: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: DEFAULT_ENGINE_LIMITS.escalationTarget },
+      runLeaseMs: { type: 'integer', minimum: 1_000, maximum: 600_000, default: 30_000 },
+    }),
+    alertmanager: section({
+      urls: list(httpUrl, { maxItems: 16 }),
+      reconcileMs: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 60_000 },
+      graceMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300_000 },
+      timeoutMs: requestTimeout(5_000),
+    }),
+    http: section({
+      allowHosts: list({ type: 'string', pattern: '^(\\*\\.)?([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?$' }),
+      timeoutMs: requestTimeout(10_000),
+    }),
   },
 };
+
+/** Fills in the schema's defaults (load.ts applies it to the validated layers, merged). */
+export const fillConfigDefaults = defaultsFiller(CONFIG_SCHEMA);
+
+/**
+ * What the defaults make of an empty configuration: every key but `store`, with byte sizes as
+ * bytes. For code that needs a default without loading a configuration (tests, tools).
+ */
+export const CONFIG_DEFAULTS = deepFreeze(
+  (() => {
+    const value: Record<string, unknown> = {};
+    fillConfigDefaults(value);
+    return value as unknown as Omit<Config, 'store'>;
+  })(),
+);
+
+/** Limits on failed operator-token attempts when none are configured. */
+export const DEFAULT_FAILURE_LIMIT: Readonly<FailureLimitSettings> = CONFIG_DEFAULTS.auth.failures;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

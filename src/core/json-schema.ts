@@ -76,6 +76,29 @@ export function compileSchema(schema: Record<string, unknown>, options: CompileO
   return (value) => (validate(value) ? [] : describeErrors(validate.errors ?? []));
 }
 
+/**
+ * Fills in the `default`s a schema declares, the way ajv's useDefaults does (a missing key gets
+ * its default, an object default is filled in turn), in place and without validating: the value
+ * was checked against the schema before, and a default may be one a user may not write
+ * (`null` for "unset"). Only `properties` and `default` of the schema are read.
+ */
+export function defaultsFiller(schema: Record<string, unknown>): (value: Record<string, unknown>) => void {
+  const validate = createAjv({ useDefaults: true, strict: false }).compile(defaultsOnly(schema));
+  return (value) => {
+    validate(value);
+  };
+}
+
+function defaultsOnly(schema: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if ('default' in schema) out['default'] = schema['default'];
+  const properties = schema['properties'];
+  if (typeof properties === 'object' && properties !== null) {
+    out['properties'] = Object.fromEntries(Object.entries(properties as Record<string, Record<string, unknown>>).map(([key, child]) => [key, defaultsOnly(child)]));
+  }
+  return out;
+}
+
 /** Turns ajv errors into path-first problems; unknown and missing keys name the key itself. */
 export function describeErrors(errors: ErrorObject[]): SchemaProblem[] {
   const seen = new Set<string>();

@@ -10,7 +10,7 @@
  * The minute is measured on the notifications' receive times, so a replay after a restart
  * sees the same storm the first pass saw (within one process: the window starts empty).
  */
-import { DEFAULTS } from '../config/schema.ts';
+import { CONFIG_DEFAULTS } from '../config/schema.ts';
 
 export interface StormSettings {
   /** New incidents one notification may open (default 20). */
@@ -20,8 +20,8 @@ export interface StormSettings {
 }
 
 export const DEFAULT_STORM_SETTINGS: StormSettings = {
-  maxNewIncidentsPerNotification: DEFAULTS.stormMaxNewIncidentsPerNotification,
-  maxNewIncidentsPerMinute: DEFAULTS.stormMaxNewIncidentsPerMinute,
+  maxNewIncidentsPerNotification: CONFIG_DEFAULTS.storm.maxNewIncidentsPerNotification,
+  maxNewIncidentsPerMinute: CONFIG_DEFAULTS.storm.maxNewIncidentsPerMinute,
 };
 
 /** Why an alert was folded: which cap it hit. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../../src/app.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import type { TimelineEntry } from '../../../src/model/incident.ts';
@@ -44,7 +44,7 @@ describe('Grafana annotations of incident timelines (record stage) through the r
     grafana = await startFakeGrafana();
     app = createApp({
       config: {
-        limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 5_000 },
+        limits: { webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes, apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes, shutdownGraceMs: 5_000 },
         grafana: { url: grafana.url, token: grafana.token, timeoutMs: 2_000, annotations: true },
       },
       auth: { disabled: true, webhook: {}, apiTokens: [] },

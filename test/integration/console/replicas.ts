@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App, type AppDeps } from '../../../src/app.ts';
 import type { AuthSettings } from '../../../src/config/credentials.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
@@ -73,7 +73,7 @@ export async function replicas(): Promise<Replicas> {
       const store = await openSqliteStore({ path: join(dir, 'firebreak.db'), logger: silentLogger(), clock });
       await store.migrate();
       const app = createApp({
-        config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS }, ...options.config },
+        config: { limits: { webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes, apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes, shutdownGraceMs: 1_000 }, console: { sessionTtlMs: SESSION_TTL_MS }, ...options.config },
         auth,
         store: options.wrap?.(store) ?? store,
         clock,

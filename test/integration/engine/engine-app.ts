@@ -14,7 +14,7 @@ import { createActionRegistry } from '../../../src/actions/catalogue.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import { createApp, type App } from '../../../src/app.ts';
-import { DEFAULTS, type Config } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS, type Config } from '../../../src/config/schema.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
@@ -82,13 +82,13 @@ export async function startEngineApp(cluster: Cluster | null, options: EngineApp
   const admin = brokers === null ? null : createKafkaAdmin({ ...brokers, clientId: 'firebreak-engine-test-reader' }, { logger: silentLogger() });
   const config: EngineConfig = {
     mode: options.mode ?? 'enforce',
-    safety: { minQuotaByteRate: DEFAULTS.minQuotaByteRate, minRetentionMs: DEFAULTS.minRetentionMs, protectedTopics: [] },
+    safety: { minQuotaByteRate: CONFIG_DEFAULTS.safety.minQuotaByteRate, minRetentionMs: CONFIG_DEFAULTS.safety.minRetentionMs, protectedTopics: [] },
     engine: { ...DEFAULT_ENGINE_LIMITS, ...options.engine },
     ...(options.alertmanager === undefined ? {} : { alertmanager: options.alertmanager }),
   };
   const app = createApp({
     config: {
-      limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 5_000 },
+      limits: { webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes, apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes, shutdownGraceMs: 5_000 },
       ...(options.notify === undefined ? {} : { notify: options.notify }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     },

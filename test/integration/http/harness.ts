@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type App, type AppDeps } from '../../../src/app.ts';
 import type { AuthSettings } from '../../../src/config/credentials.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { systemClock, type Clock } from '../../../src/core/clock.ts';
 import { createLogger, type Logger } from '../../../src/core/logger.ts';
 import { createHttpServer } from '../../../src/http/server.ts';
@@ -78,8 +78,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const app = createApp({
     config: {
       limits: {
-        webhookBodyBytes: options.webhookBodyBytes ?? DEFAULTS.webhookBodyBytes,
-        apiBodyBytes: options.apiBodyBytes ?? DEFAULTS.apiBodyBytes,
+        webhookBodyBytes: options.webhookBodyBytes ?? CONFIG_DEFAULTS.limits.webhookBodyBytes,
+        apiBodyBytes: options.apiBodyBytes ?? CONFIG_DEFAULTS.limits.apiBodyBytes,
         shutdownGraceMs: 5_000,
       },
     },

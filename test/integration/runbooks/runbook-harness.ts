@@ -19,7 +19,7 @@ import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
 import type { IntegrationSettings, SafetyLimits } from '../../../src/actions/types.ts';
 import { createApp, type App } from '../../../src/app.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
@@ -78,7 +78,7 @@ export async function startRunbookApp(cluster: Cluster, options: RunbookAppOptio
   const admin = createKafkaAdmin({ brokers, clientId: 'firebreak-test-checks' }, { logger });
   const safety: SafetyLimits = { minQuotaByteRate: 65_536, minRetentionMs: 3_600_000, protectedTopics: [], ...options.safety };
   const app = createApp({
-    config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 5_000 } },
+    config: { limits: { webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes, apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes, shutdownGraceMs: 5_000 } },
     auth: { disabled: true, webhook: {}, apiTokens: [] },
     store,
     clock: systemClock,

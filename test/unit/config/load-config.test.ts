@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadConfig, parseByteSize } from '../../../src/config/load.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { FirebreakError } from '../../../src/errors.ts';
 
 /** readFile over an in-memory map of files; a missing file throws like fs does. */
@@ -38,8 +38,8 @@ describe('loadConfig', () => {
     expect(config.apiTokens).to.deep.equal([]);
     expect(config.kafka).to.deep.equal({ brokers: [], clientId: 'firebreak' });
     expect(config.limits).to.deep.equal({
-      webhookBodyBytes: DEFAULTS.webhookBodyBytes,
-      apiBodyBytes: DEFAULTS.apiBodyBytes,
+      webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes,
+      apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes,
       shutdownGraceMs: 25_000,
     });
     expect(config.safety.protectedTopics).to.deep.equal([]);

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { createApp, type App } from '../../../src/app.ts';
-import { DEFAULTS } from '../../../src/config/schema.ts';
+import { CONFIG_DEFAULTS } from '../../../src/config/schema.ts';
 import { lazyKafkaAdmin } from '../../../src/engine/kafka.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { DEFAULT_ENGINE_LIMITS } from '../../../src/model/engine.ts';
@@ -50,7 +50,7 @@ describe('the timeline-entry metric, counted by the record stage', () => {
     const registry = testConditions(testRegistry(system), system);
     const runbooks = await testRunbookSet(registry, { current: [THROTTLE_RUNBOOK] });
     app = createApp({
-      config: { limits: { webhookBodyBytes: DEFAULTS.webhookBodyBytes, apiBodyBytes: DEFAULTS.apiBodyBytes, shutdownGraceMs: 1_000 } },
+      config: { limits: { webhookBodyBytes: CONFIG_DEFAULTS.limits.webhookBodyBytes, apiBodyBytes: CONFIG_DEFAULTS.limits.apiBodyBytes, shutdownGraceMs: 1_000 } },
       auth: { disabled: true, webhook: {}, apiTokens: [] },
       store: memory.store,
       clock: memory.clock,
