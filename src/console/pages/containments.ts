@@ -14,7 +14,7 @@ import { can, formFields, time, type PageContext } from './layout.ts';
 const MODES: Record<string, string> = {
   'on-resolve': 'on-resolve: released as soon as the alert resolves',
   'when-recovered': 'when-recovered: released once the recovery condition has held long enough',
-  gradual: 'gradual: relaxed level by level while the recovery condition holds',
+  gradual: 'gradual: relaxed level by level back to the prior state once the alert resolves, each level once the recovery condition (if any) has held long enough',
   manual: 'manual: released by hand only',
   never: 'never: a permanent fix',
 };
