@@ -76,6 +76,12 @@ export interface ExecuteResult<R = unknown> {
   /** For mutating actions: what was applied, compared to live state at revert time. */
   applied?: unknown;
   changes?: Change[];
+  /**
+   * For mutating actions: the longest the change may stay in force before it does harm by itself
+   * (a producer throttle: the producers' clients would start dropping records), and why. The
+   * engine releases the change then, as a step's `maxDuration` with `onMaxDuration: release` does.
+   */
+  holdLimit?: { ms: number; reason: string };
 }
 
 export type RevertOutcome =

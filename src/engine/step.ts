@@ -335,7 +335,7 @@ async function execute(
     if (outcome.ok) {
       const { result } = outcome;
       const finished = await r.tx.finishStep(claim.id, { status: 'succeeded', finishedAt: r.now, output: result.output ?? null, prior: result.prior ?? null, applied: result.applied ?? null, error: null });
-      if (action.mutating) await scheduleMaxDuration(r, finished);
+      if (action.mutating) await scheduleMaxDuration(r, finished, result.holdLimit);
       await r.append({
         incidentId: incident.id,
         phase: step.phase,
@@ -345,6 +345,7 @@ async function execute(
           ...base,
           output: result.output ?? null,
           ...(action.mutating ? { prior: result.prior ?? null, applied: result.applied ?? null, changes: result.changes ?? plan?.changes ?? [] } : {}),
+          ...(result.holdLimit === undefined ? {} : { holdLimit: result.holdLimit }),
         },
       });
       await saveState(rt, r, run, step.id, 'succeeded', result.output ?? null, action.mutating);

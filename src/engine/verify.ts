@@ -5,10 +5,14 @@
  * `effective`, `no-effect` or `unknown`, with the numbers); `no-effect` also escalates
  * (`incident.escalated`, reason `no-effect`): the change is in force and does not do its job, and
  * a person must decide what to do instead. A check that fails or times out is recorded as
- * `unknown` with its error; one cut short by the engine stopping records nothing.
+ * `unknown` with its error; one cut short by the engine stopping records nothing. A change that
+ * was released or relaxed while it was being checked (its hold limit, a maxDuration, a person)
+ * was not in force for the whole measurement: its verdict is recorded as `unknown`, never
+ * escalated.
  */
 import type { Action, ExecuteResult, SafetyLimits, Verification } from '../actions/types.ts';
 import type { Logger } from '../core/logger.ts';
+import { inPlace } from '../model/engine.ts';
 import { FirebreakError, toFirebreakError } from '../errors.ts';
 import type { RunbookStep } from '../runbooks/types.ts';
 import { recordEscalation, sendEscalation, type Escalation } from './escalate.ts';
@@ -45,11 +49,23 @@ async function judge(rt: Runtime, input: VerificationInput): Promise<Verificatio
   }
 }
 
+/** The verdict, unless the change did not stay as it was applied while it was judged. */
+async function stillInForce(rt: Runtime, input: VerificationInput, v: Verification): Promise<Verification> {
+  const [claim] = await rt.store.stepClaims({ id: input.claimId });
+  const level = claim?.releaseState === null || claim?.releaseState === undefined ? 0 : Math.max(claim.releaseState.current.index, claim.releaseState.pending?.index ?? 0);
+  if (claim !== undefined && inPlace(claim) && claim.revertStatus === null && level === 0) return v;
+  return {
+    effect: 'unknown',
+    summary: `the change was released or relaxed while its effect was being checked, so the measurement does not judge it (it found: ${v.effect}: ${v.summary})`,
+    data: { ...v.data, measuredEffect: v.effect, changedDuringCheck: true },
+  };
+}
+
 /** Starts the verification of a succeeded change in the background (see the module comment). */
 export function startVerification(rt: Runtime, input: VerificationInput): void {
   const { step } = input;
   void (async () => {
-    const v = await judge(rt, input);
+    const v = await stillInForce(rt, input, await judge(rt, input));
     if (rt.stop.aborted) return;
     const escalation: Escalation | null =
       v.effect === 'no-effect'

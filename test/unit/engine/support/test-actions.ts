@@ -5,8 +5,11 @@
  * changing it, `revert` restores only where the live value is still the applied one.
  *
  * - `test.read`: read-only, returns the value of a key (evidence).
- * - `test.quota`: mutating, sets `producer_byte_rate` of a client (guards see the client and the rate).
+ * - `test.quota`: mutating, sets `producer_byte_rate` of a client (guards see the client and the rate);
+ *   with `holdLimitMs`, its execute bounds its own change (`holdLimit`, as a producer throttle does).
  * - `test.retention`: mutating, sets `retention.ms` of a topic (guards see the topic and the value).
+ * - `test.verified`: `test.quota` with an effect verification: it waits at the gate
+ *   `verify:<key>`, then returns the `verdict` of its params.
  * - `test.flaky`: read-only, fails its first `failures` attempts with a retriable or permanent error.
  * - `test.gate`: read-only, waits until the test opens the gate (or the step's signal aborts).
  * - `prometheus.query` (with `testConditions`): the recovery condition of a release, read from
@@ -103,7 +106,8 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
       const applied: ValueRecord = { key, value: valueOf(params) };
       system.values.set(key, valueOf(params));
       if (failure === 'after') throw new FirebreakError('TEST_TIMEOUT', 'the answer was lost', { retriable: true });
-      return { output: { key, value: valueOf(params) }, prior, applied, changes: [{ resource: resourceOf(params), key: changeKey, from: prior.value, to: applied.value }] };
+      const holdLimit = typeof params['holdLimitMs'] === 'number' ? { holdLimit: { ms: params['holdLimitMs'], reason: 'held longer, the test system would suffer' } } : {};
+      return { output: { key, value: valueOf(params) }, prior, applied, changes: [{ resource: resourceOf(params), key: changeKey, from: prior.value, to: applied.value }], ...holdLimit };
     },
     relax(record, current, factor) {
       const prior = (record.prior as ValueRecord).value;
@@ -199,7 +203,7 @@ export function testRegistry(system: TestSystem): ActionRegistry {
       type: 'object',
       additionalProperties: false,
       required: ['client', 'rate'],
-      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 } },
+      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 }, holdLimitMs: { type: 'integer', minimum: 0 } },
     },
     (p) => Number(p.rate),
     system,
@@ -219,7 +223,30 @@ export function testRegistry(system: TestSystem): ActionRegistry {
     (p) => Number(p.retentionMs),
     system,
   );
-  for (const action of [read, flaky, gate, quota, retention] as Action[]) registry.register(action);
+  const verifiedBase = valueAction(
+    'test.verified',
+    (p) => `quota:${String(p.client)}`,
+    (p) => ({ topics: [], clients: [`client-id=${String(p.client)}`] }),
+    'producer_byte_rate',
+    (p) => `quota:client-id=${String(p.client)}`,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['client', 'rate', 'verdict'],
+      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 }, verdict: { enum: ['effective', 'no-effect', 'unknown'] } },
+    },
+    (p) => Number(p.rate),
+    system,
+  );
+  const verified: Action<Record<string, unknown>, { key: string; value: number }> = {
+    ...verifiedBase,
+    async verify(ctx, params, result) {
+      await system.waitAt(`verify:${result.output.key}`, ctx.signal);
+      const effect = params['verdict'] as 'effective' | 'no-effect' | 'unknown';
+      return { effect, summary: `the test system says ${effect}`, data: { value: result.output.value } };
+    },
+  };
+  for (const action of [read, flaky, gate, quota, retention, verified] as Action[]) registry.register(action);
   return registry;
 }
 
