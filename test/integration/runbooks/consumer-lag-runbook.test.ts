@@ -78,7 +78,11 @@ describe('shipped runbook consumer-lag, for real', function () {
     expect(lag.totalLag).to.be.greaterThan(0);
     expect(lag.partitions).to.have.length(2);
     const throttle = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'throttle');
-    expect(throttle?.data['output']).to.deep.equal({ producerByteRate: 1_048_576, throttled: [{ clientId: producer, from: null, to: 1_048_576 }], alreadyLower: [] });
+    const { safety, ...output } = throttle?.data['output'] as { safety: { case: string; rate: number; holdLimitMs: number | null } };
+    expect(output).to.deep.equal({ producerByteRate: 1_048_576, throttled: [{ clientId: producer, from: null, to: 1_048_576 }], alreadyLower: [] });
+    // 1 MiB/s is far above what this producer writes, and a full default buffer drains at it in 32 s: no hold limit.
+    expect(safety).to.deep.include({ case: 'buffer-drains', rate: 1_048_576, holdLimitMs: null });
+    expect(throttle?.data['holdLimit']).to.equal(undefined);
 
     await h.post(notification('resolved', { ...alert, endsAt: new Date().toISOString() }));
     await eventually(

@@ -11,13 +11,22 @@
  *   `ACTION_NO_TARGET`, in plan too, so the engine blocks the step instead of calling the
  *   incident contained;
  * - only `producer_byte_rate` of each `client-id` entity changes; revert restores each client's
- *   prior value (none: the key is removed) where firebreak's value is still in place.
+ *   prior value (none: the key is removed) where firebreak's value is still in place;
+ * - producer-safe (producer-safety.ts, from the producers' `deliveryTimeout` and `bufferMemory`
+ *   and the rate they write now): the rate is raised to the floor below which the brokers' first
+ *   delay alone would outlast the delivery timeout; the plan says what the producers experience
+ *   and when their clients would start dropping records; where the throttle could hold that
+ *   long, execute returns a `holdLimit` and the engine releases the throttle before then;
+ * - verify: after the quota window, the `topics` must grow no faster than the quotas allow
+ *   (quota-effect.ts; Prometheus when configured, the brokers' own figures otherwise).
  */
 import { FirebreakError } from '../../../errors.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../../core/duration.ts';
 import { throttleProducersRefusals } from './literal-limits.ts';
 import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
 import type { QuotaEntity } from '../types.ts';
 import { validateOnBroker } from './broker-validation.ts';
+import { judgeProducerSafety, roughly, PRODUCER_BUFFER_BYTES, PRODUCER_DELIVERY_TIMEOUT_MS, type ProducerSafety, type ProducerSettings } from './producer-safety.ts';
 import { verifyProducerQuota } from './quota-effect.ts';
 import { TOPIC_LIST } from './schema.ts';
 import { assertByteRateAllowed } from './limits.ts';
@@ -28,16 +37,25 @@ import { currentQuotaValues, entityLabel, invalidRecord, isObject, quotaChanges,
 export interface ThrottleProducersParams {
   clientIds: string[];
   producerByteRate: number;
-  /** The topics these producers write: where the effect of the throttle is measured (verify). */
+  /** The topics these producers write: where the produce rate and the effect of the throttle are measured. */
   topics?: string[];
+  /** The `cluster` label of this Kafka cluster's series in Prometheus (the alert's `labels.cluster`). */
+  cluster?: string;
+  /** The producers' `delivery.timeout.ms`, as a duration (default 120s, the Java client's). */
+  deliveryTimeout?: string;
+  /** The producers' `buffer.memory`, bytes (default 33554432, the Java client's). */
+  bufferMemory?: number;
 }
 
 export interface ThrottleProducersOutput {
+  /** The rate set: the one asked for, or the floor at the producers' observed rate when higher. */
   producerByteRate: number;
   /** Clients throttled, with their own producer quota before (null: none). */
   throttled: Array<{ clientId: string; from: number | null; to: number }>;
   /** Clients whose quota was already at or below the rate. */
   alreadyLower: Array<{ clientId: string; quota: number }>;
+  /** The rate set (the one asked for, or the floor at the producers' rate), what the producers risk and how long the throttle may hold (producer-safety.ts); absent when nobody is throttled. */
+  safety?: ProducerSafety;
 }
 
 /** What is recorded for revert: one quota record per throttled client. */
@@ -51,26 +69,16 @@ function entity(clientId: string): QuotaEntity {
   return { 'client-id': clientId };
 }
 
-/** The Java producer's defaults: `buffer.memory` and `delivery.timeout.ms`. */
-export const PRODUCER_BUFFER_BYTES = 33_554_432;
-export const PRODUCER_DELIVERY_TIMEOUT_MS = 120_000;
-
-/**
- * What a producer experiences under a throttle to `rate` B/s, for the plan: sends are slowed
- * (the broker delays its answers), the producer's buffer fills and `send()` blocks (up to
- * `max.block.ms`), and a batch that waits longer than `delivery.timeout.ms` in the buffer expires:
- * its records are dropped by the client, with an error to the application. A full default
- * buffer drains in `buffer.memory / rate` seconds; below `buffer.memory / delivery.timeout.ms`
- * that is longer than the delivery timeout, and records expire once the throttle has held about
- * `delivery.timeout.ms / (1 - rate / producer rate)`.
- */
-export function producerRisk(rate: number): string {
-  const drainS = PRODUCER_BUFFER_BYTES / rate;
-  const safeRate = Math.ceil(PRODUCER_BUFFER_BYTES / (PRODUCER_DELIVERY_TIMEOUT_MS / 1000));
-  const timeoutS = PRODUCER_DELIVERY_TIMEOUT_MS / 1000;
-  return drainS < timeoutS
-    ? `producers faster than ${rate} B/s are slowed and block in send() once their buffer is full; a full default 32 MiB buffer drains in ${drainS.toFixed(0)} s, within the default delivery.timeout.ms of ${timeoutS} s, so records are not expired by default-configured producers`
-    : `RISK: producers faster than ${rate} B/s block in send(), and a full default 32 MiB buffer takes ${drainS.toFixed(0)} s to drain, longer than the default delivery.timeout.ms of ${timeoutS} s: records are dropped by the client once the throttle holds about ${timeoutS} s / (1 - ${rate} / producer rate); stay at or above ${safeRate} B/s or bound how long the throttle holds`;
+/** The producers' settings the params state (the Java client's defaults otherwise). */
+export function producerSettings(params: Pick<ThrottleProducersParams, 'deliveryTimeout' | 'bufferMemory'>): ProducerSettings {
+  const deliveryTimeoutMs = params.deliveryTimeout === undefined ? PRODUCER_DELIVERY_TIMEOUT_MS : parseDuration(params.deliveryTimeout);
+  if (deliveryTimeoutMs === null || deliveryTimeoutMs < 1000) {
+    throw new FirebreakError('ACTION_PARAMS_INVALID', `deliveryTimeout ${String(params.deliveryTimeout)} must be a duration of at least 1s, e.g. 120s`, {
+      statusCode: 400,
+      details: { errors: [{ path: '/deliveryTimeout', message: 'must be a duration of at least 1s' }] },
+    });
+  }
+  return { deliveryTimeoutMs, bufferBytes: params.bufferMemory ?? PRODUCER_BUFFER_BYTES };
 }
 
 /** Pure: whether a client with this own producer quota gets the throttle. */
@@ -85,6 +93,10 @@ interface Selection {
   output: ThrottleProducersOutput;
 }
 
+/**
+ * Which clients get the throttle, at which rate: the rate asked for, raised to the floor at the
+ * producers' observed rate (producer-safety.ts), which is measured before anything changes.
+ */
 async function select(ctx: ActionContext, params: ThrottleProducersParams): Promise<Selection> {
   if (params.clientIds.length === 0) {
     throw new FirebreakError('ACTION_NO_TARGET', 'no producer client-id to throttle: the runbook maps none to this topic (see its params)', {
@@ -92,25 +104,41 @@ async function select(ctx: ActionContext, params: ThrottleProducersParams): Prom
       details: { action: 'kafka.throttleProducers' },
     });
   }
+  const producers = producerSettings(params);
   for (const id of params.clientIds) assertByteRateAllowed(quotaResource(entity(id)), KEY, params.producerByteRate, ctx.limits);
   await assertQuotasCanAct(ctx, params.clientIds.map((id) => quotaResource(entity(id))).join(', '));
+  const currents = new Map<string, number | null>();
+  for (const clientId of params.clientIds) currents.set(clientId, (await currentQuotaValues(ctx, entity(clientId), [KEY]))[KEY] ?? null);
+  const candidates = params.clientIds.filter((id) => throttles(currents.get(id) ?? null, params.producerByteRate));
+  const safety =
+    candidates.length === 0
+      ? undefined
+      : await judgeProducerSafety(ctx, {
+          rate: params.producerByteRate,
+          clients: candidates,
+          topics: params.topics ?? [],
+          ...(params.cluster === undefined ? {} : { cluster: params.cluster }),
+          producers,
+        });
+  const rate = safety?.rate ?? params.producerByteRate;
   const selection: Selection = {
     prior: { clients: [] },
     applied: { clients: [] },
     changes: [],
-    output: { producerByteRate: params.producerByteRate, throttled: [], alreadyLower: [] },
+    output: { producerByteRate: rate, throttled: [], alreadyLower: [] },
   };
   for (const clientId of params.clientIds) {
-    const current = (await currentQuotaValues(ctx, entity(clientId), [KEY]))[KEY] ?? null;
-    if (!throttles(current, params.producerByteRate)) {
+    const current = currents.get(clientId) ?? null;
+    if (!throttles(current, rate)) {
       selection.output.alreadyLower.push({ clientId, quota: current as number });
       continue;
     }
     selection.prior.clients.push({ entity: entity(clientId), values: { [KEY]: current } });
-    selection.applied.clients.push({ entity: entity(clientId), values: { [KEY]: params.producerByteRate } });
-    selection.changes.push(...quotaChanges(entity(clientId), { [KEY]: current }, { [KEY]: params.producerByteRate }));
-    selection.output.throttled.push({ clientId, from: current, to: params.producerByteRate });
+    selection.applied.clients.push({ entity: entity(clientId), values: { [KEY]: rate } });
+    selection.changes.push(...quotaChanges(entity(clientId), { [KEY]: current }, { [KEY]: rate }));
+    selection.output.throttled.push({ clientId, from: current, to: rate });
   }
+  if (safety !== undefined && selection.output.throttled.length > 0) selection.output.safety = safety;
   return selection;
 }
 
@@ -141,7 +169,10 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
     properties: {
       clientIds: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 255 } },
       producerByteRate: { type: 'integer', minimum: 1, description: 'producer_byte_rate, bytes/s per client-id' },
-      topics: { ...TOPIC_LIST, description: 'the topics these producers write, where the effect of the throttle is verified' },
+      topics: { ...TOPIC_LIST, description: 'the topics these producers write: where their rate and the effect of the throttle are measured' },
+      cluster: { type: 'string', maxLength: 255, description: 'the cluster label of this Kafka cluster\'s series in Prometheus' },
+      deliveryTimeout: { type: 'string', pattern: DURATION_PATTERN, description: 'the producers\' delivery.timeout.ms as a duration (default 120s)' },
+      bufferMemory: { type: 'integer', minimum: 1, description: 'the producers\' buffer.memory, bytes (default 33554432)' },
     },
   },
 
@@ -155,17 +186,19 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
     const kept = output.alreadyLower.length === 0 ? '' : `; already at or below: ${output.alreadyLower.map((c) => `${c.clientId} (${c.quota})`).join(', ')}`;
     return {
       summary:
-        output.throttled.length === 0
-          ? `no producer to throttle to ${params.producerByteRate} B/s${kept}`
-          : `throttle producers ${output.throttled.map((c) => c.clientId).join(', ')} to ${params.producerByteRate} B/s${kept}. ${producerRisk(params.producerByteRate)}`,
+        output.safety === undefined
+          ? `no producer to throttle to ${output.producerByteRate} B/s${kept}`
+          : `throttle producers ${output.throttled.map((c) => c.clientId).join(', ')} to ${output.producerByteRate} B/s${kept}. ${output.safety.summary}`,
       changes,
       touches: { topics: [], clients: output.throttled.map((c) => entityLabel(entity(c.clientId))) },
     };
   },
 
   async execute(ctx, params) {
+    // Measured before the quota is set: the rate the producers want, not the throttled one.
     const { prior, applied, changes, output } = await select(ctx, params);
     const done: QuotaRecord[] = [];
+    const appliedAt = ctx.clock.now();
     try {
       for (const record of applied.clients) {
         await writeQuotaValues(ctx, record.entity, record.values);
@@ -179,14 +212,31 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
       }
       throw err;
     }
-    ctx.logger.info({ throttled: output.throttled.map((c) => c.clientId), rate: params.producerByteRate }, 'producers throttled');
-    return { output, prior, applied, changes };
+    const safety = output.safety;
+    ctx.logger.info({ throttled: output.throttled.map((c) => c.clientId), rate: output.producerByteRate, holdLimitMs: safety?.holdLimitMs ?? null }, 'producers throttled');
+    // The hold limit counts from the first quota written, not from when the engine records the step.
+    const holdLimitMs = safety?.holdLimitMs ?? null;
+    const holdLimit =
+      holdLimitMs === null || safety === undefined
+        ? {}
+        : {
+            holdLimit: {
+              ms: Math.max(0, holdLimitMs - (ctx.clock.now() - appliedAt)),
+              reason: `held longer, the throttled producers' clients would drop records (delivery.timeout.ms ${formatDuration(safety.deliveryTimeoutMs)}; from about ${roughly(safety.expiresAfterMs ?? 0)} at the observed rate)`,
+            },
+          };
+    return { output, prior, applied, changes, ...holdLimit };
   },
 
   relax: relaxClientsRecord,
 
   async verify(ctx, params, result) {
-    return verifyProducerQuota(ctx, { topics: params.topics ?? [], clients: result.output.throttled.map((c) => c.clientId), rate: params.producerByteRate });
+    return verifyProducerQuota(ctx, {
+      topics: params.topics ?? [],
+      clients: result.output.throttled.map((c) => c.clientId),
+      rate: result.output.producerByteRate,
+      ...(params.cluster === undefined ? {} : { cluster: params.cluster }),
+    });
   },
 
   async revert(ctx, _params, record) {
