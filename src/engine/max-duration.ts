@@ -10,7 +10,8 @@
  * A change can also bound itself: an action's `holdLimit` (the longest it may hold before it
  * does harm, e.g. a producer throttle past which producers drop records) schedules the same timer
  * when it comes before `maxDuration`, with the limit in the timer's state; it releases the change
- * whatever `onMaxDuration` says (a `revert: on-resolve` change; others are escalated).
+ * whatever `onMaxDuration` says, even one the loop breaker holds (a `revert: on-resolve` change;
+ * others are escalated).
  */
 import { formatDuration } from '../core/duration.ts';
 import { toIso } from '../incidents/normalize.ts';
@@ -56,9 +57,10 @@ export async function maxDurationTimer(rt: Runtime, timer: EngineTimer): Promise
   if (claim === undefined || !inPlace(claim) || claim.release === null || (limit === null && claim.release.maxDurationMs === null)) return { done: true };
   const spec = claim.release;
   const held = releaseStateOf(claim).hold;
-  const since = formatDuration(limit?.ms ?? spec.maxDurationMs ?? 0);
+  const since = limit === null ? formatDuration(spec.maxDurationMs ?? 0) : formatDuration(limit.ms, 'human');
   const bound = limit === null ? 'maxDuration' : `the longest it may hold: ${limit.reason}`;
-  if ((limit !== null || spec.onMaxDuration === 'release') && claim.revert === 'on-resolve' && held === null) {
+  // A hold limit releases even a change the loop breaker holds: held longer, the change does harm by itself.
+  if (claim.revert === 'on-resolve' && (limit !== null || (spec.onMaxDuration === 'release' && held === null))) {
     await record(rt, async (r) => {
       await r.tx.cancelTimers({ claimId: claim.id, kind: ['release'] }, r.now);
       await r.tx.scheduleTimer({
@@ -77,7 +79,7 @@ export async function maxDurationTimer(rt: Runtime, timer: EngineTimer): Promise
         summary:
           limit === null
             ? `Step ${claim.stepId} has been in force for ${since} (maxDuration): released now, as the runbook says (onMaxDuration: release)`
-            : `Step ${claim.stepId} has been in force for ${since}, ${bound}: released now`,
+            : `Step ${claim.stepId} has been in force for ${since}, ${bound}: released now${held === null ? '' : ', although the loop breaker holds it'}`,
         data: { stepId: claim.stepId, claimId: claim.id, action: claim.action, mode: 'max-duration', maxDurationMs: spec.maxDurationMs, ...(limit === null ? {} : { holdLimit: limit }) },
       });
     });

@@ -201,6 +201,25 @@ describe('engine: episodes and the loop breaker', () => {
     expect((await rejection(env.engine.liftHold(id, { how: 'clear', actor: 'alice', reason: 'again' }))).code).to.equal('ENGINE_NOT_HELD');
   });
 
+  it('releases a held change at its own hold limit: held longer it would do harm by itself', async () => {
+    const id = await setUp(runbook().replace('rate: 1000000 }', 'rate: 1000000, holdLimitMs: 5400000 }'), { loopBreakerCycles: 2 });
+    await env.deliver(resolved(0));
+    await env.advance(MINUTE);
+    await env.deliver(firing(1));
+    await env.deliver(resolved(1));
+    await env.advance(31 * MINUTE);
+    await env.deliver(firing(2));
+    expect(env.system.values.get('quota:loadgen'), 'the safe level, held').to.equal(1_000_000);
+    await env.advance(89 * MINUTE);
+    expect(env.system.values.get('quota:loadgen')).to.equal(1_000_000);
+    await env.advance(MINUTE);
+    expect(env.system.values.get('quota:loadgen'), 'released at its hold limit').to.equal(8_000_000);
+    const scheduled = (await env.timeline(id)).filter((e) => e.kind === 'release.scheduled' && e.data.mode === 'max-duration');
+    expect(scheduled.map((e) => e.summary)).to.deep.equal([
+      'Step throttle has been in force for 1h 30m, the longest it may hold: held longer, the test system would suffer: released now, although the loop breaker holds it',
+    ]);
+  });
+
   it('pre-empts a resolved run still checking recovery when the alert fires again, instead of waiting behind it', async () => {
     const CHECKED = `${runbook()}
   - id: verify

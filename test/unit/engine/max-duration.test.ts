@@ -82,7 +82,7 @@ describe('engine: maximum containment duration', () => {
     expect(env.system.values.has('quota:loadgen')).to.equal(false);
     const timeline = await env.timeline(id);
     expect(timeline.find((e) => e.kind === 'release.scheduled')?.summary).to.equal(
-      'Step throttle has been in force for 1m30s, the longest it may hold: held longer, the test system would suffer: released now',
+      'Step throttle has been in force for 1m 30s, the longest it may hold: held longer, the test system would suffer: released now',
     );
     expect(timeline.find((e) => e.kind === 'revert.succeeded')?.data).to.deep.include({ trigger: 'max-duration' });
     expect(timeline.some((e) => e.kind === 'incident.escalated')).to.equal(false);
