@@ -126,6 +126,7 @@ describe('effect verification of a producer throttle, from Prometheus', function
     const v = await verified([client], 'elsewhere');
     expect(v.effect, v.summary).to.equal('effective');
     expect(v.data['source']).to.equal('brokers');
+    expect(v.data['bytesPerSecondBefore']).to.be.above(RATE);
     expect(v.data['fallback']).to.equal(`Prometheus has no kafka_server_brokertopicmetrics_bytesin_total{topic="${topic}",cluster="elsewhere"} series`);
     expect(v.summary).to.contain('on the brokers (log dir sizes)');
   });

@@ -15,7 +15,9 @@
  * average over that window, so over a shorter span a throttled client can legitimately burst.
  *
  * - `effective`: the topics grow at most {@link TOLERANCE} x the allowed rate (nothing at all
- *   counts only when Prometheus shows the brokers delaying a throttled client-id: throttle time);
+ *   counts only when Prometheus shows the brokers delaying a throttled client-id, throttle time,
+ *   or when the producers were measured writing before the quota: a broker's first delay after a
+ *   new quota can outlast the sample);
  * - `no-effect`: they grow faster: the quota does not bind the traffic (the client-ids are not
  *   the topic's real producers, a user-level quota or a quota callback overrides it...);
  * - `unknown`: nothing was written during the sample and nothing says why, or no topic was named.
@@ -42,6 +44,8 @@ export interface QuotaEffectInput {
   rate: number;
   /** The `cluster` label of this cluster's series in Prometheus. */
   cluster?: string;
+  /** How fast the producers wrote before the quota, bytes/s, when it was measured (producer-safety.ts). */
+  bytesPerSecondBefore?: number | null;
 }
 
 /**
@@ -146,12 +150,15 @@ export async function verifyProducerQuota(ctx: ActionContext, input: QuotaEffect
   const windowMs = await quotaWindowMs(ctx);
   await wait(ctx, windowMs);
   const m = await measure(ctx, input, ctx.clock.now(), Math.max(SAMPLE_MS, windowMs));
-  const effect = judgeQuotaEffect(m.observed, allowed, m.throttled);
+  // Nothing written where producers wrote before: held back, even where no throttle time says so.
+  const before = input.bytesPerSecondBefore ?? 0;
+  const heldBack = m.throttled || (m.observed === 0 && before > 0);
+  const effect = judgeQuotaEffect(m.observed, allowed, heldBack);
   const n = input.clients.length;
   const what = `${input.topics.join(', ')} took ${m.observed} B/s, measured ${m.how} after the ${windowMs / 1000} s quota window; the quota allows ${allowed} B/s (${input.rate} B/s x ${n} client-id${n > 1 ? 's' : ''} x ${leaders} leading broker${leaders > 1 ? 's' : ''})`;
   const summary =
     effect === 'effective'
-      ? `quota effective: ${what}${m.observed === 0 ? ': the brokers hold the producers back' : ''}.${m.clientText}`
+      ? `quota effective: ${what}${m.observed > 0 ? '' : m.throttled ? ': the brokers hold the producers back' : `, where the producers wrote ${Math.round(before)} B/s before the quota: the brokers hold them back (their first delay after a quota can last (producer rate / quota - 1) x the quota window)`}.${m.clientText}`
       : effect === 'no-effect'
         ? `quota has NO EFFECT: ${what}; the throttled client-ids may not be the topic's producers, or something overrides their quota.${m.clientText}`
         : `effect unknown: nothing was written to ${input.topics.join(', ')} during the sample (${m.source === 'prometheus' ? 'Prometheus' : 'the brokers'}).${m.clientText}`;
@@ -167,6 +174,7 @@ export async function verifyProducerQuota(ctx: ActionContext, input: QuotaEffect
       leaderBrokers: leaders,
       quotaWindowMs: windowMs,
       sampleMs: m.sampleMs,
+      ...(input.bytesPerSecondBefore === undefined ? {} : { bytesPerSecondBefore: input.bytesPerSecondBefore }),
       ...m.details,
     },
   };

@@ -236,6 +236,7 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
       clients: result.output.throttled.map((c) => c.clientId),
       rate: result.output.producerByteRate,
       ...(params.cluster === undefined ? {} : { cluster: params.cluster }),
+      ...(result.output.safety === undefined ? {} : { bytesPerSecondBefore: result.output.safety.observed.bytesPerSecond }),
     });
   },
 
