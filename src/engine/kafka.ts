@@ -29,6 +29,7 @@ export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (
     describeLogDirs: async (brokerIds) => (await get()).describeLogDirs(brokerIds),
     describeGroup: async (groupId) => (await get()).describeGroup(groupId),
     consumerGroupLag: async (groupId, topics) => (await get()).consumerGroupLag(groupId, topics),
+    committedOffsets: async (groupId) => (await get()).committedOffsets(groupId),
     listPartitionReassignments: async (topics) => (await get()).listPartitionReassignments(topics),
     topicOffsets: async (topic) => (await get()).topicOffsets(topic),
     offsetsForTimestamp: async (topic, timestamp) => (await get()).offsetsForTimestamp(topic, timestamp),

@@ -21,7 +21,7 @@ import { FirebreakError } from '../../errors.ts';
 import { describeConfigs, incrementalAlterConfigs } from './configs.ts';
 import type { ConsistentScope } from './consistent-read.ts';
 import { timeout, toKafkaError, unreachable } from './errors.ts';
-import { consumerGroupLag, describeGroup, listGroups, offsetsForTimestamp, topicOffsets } from './groups.ts';
+import { committedOffsets, consumerGroupLag, describeGroup, listGroups, offsetsForTimestamp, topicOffsets } from './groups.ts';
 import { createAdminWithCluster } from './kafkajs-bridge.ts';
 import { kafkajsLogCreator } from './logging.ts';
 import { listPartitionReassignments } from './reassignments.ts';
@@ -189,6 +189,7 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
     describeLogDirs: (brokerIds) => run('describeLogDirs', () => describeLogDirs(router, brokerIds)),
     describeGroup: (groupId) => run('describeGroup', () => describeGroup(admin, groupId)),
     consumerGroupLag: (groupId, topics) => run('consumerGroupLag', () => consumerGroupLag(admin, groupId, topics)),
+    committedOffsets: (groupId) => run('committedOffsets', () => committedOffsets(admin, groupId)),
     listPartitionReassignments: (topics) => run('listPartitionReassignments', () => listPartitionReassignments(admin, topics)),
     topicOffsets: (topic) => run('topicOffsets', () => topicOffsets(admin, topic)),
     offsetsForTimestamp: (topic, timestamp) => run('offsetsForTimestamp', () => offsetsForTimestamp(admin, topic, timestamp)),

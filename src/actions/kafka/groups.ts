@@ -8,7 +8,7 @@
  * would see it.
  */
 import type { Admin } from 'kafkajs';
-import type { GroupDescription, GroupListing, GroupPartitionLag, PartitionOffsets } from './types.ts';
+import type { CommittedOffset, GroupDescription, GroupListing, GroupPartitionLag, PartitionOffsets } from './types.ts';
 
 export async function describeGroup(admin: Admin, groupId: string): Promise<GroupDescription> {
   const { groups } = await admin.describeGroups([groupId]);
@@ -39,6 +39,15 @@ export async function consumerGroupLag(admin: Admin, groupId: string, topics?: s
     }
   }
   return lags.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+/** Every committed offset of `groupId`, on every topic it committed on (one OffsetFetch). */
+export async function committedOffsets(admin: Admin, groupId: string): Promise<CommittedOffset[]> {
+  const committed = await admin.fetchOffsets({ groupId });
+  return committed
+    .flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset: Number(offset) })))
+    .filter((o) => o.offset >= 0)
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
 export async function listGroups(admin: Admin): Promise<GroupListing[]> {

@@ -115,6 +115,13 @@ export interface GroupPartitionLag {
   lag: number;
 }
 
+/** One committed offset of a consumer group. */
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 export interface GroupDescription {
   groupId: string;
   state: string;
@@ -178,6 +185,8 @@ export interface KafkaAdmin {
   describeLogDirs(brokerIds?: number[]): Promise<LogDirInfo[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   consumerGroupLag(groupId: string, topics?: string[]): Promise<GroupPartitionLag[]>;
+  /** The group's committed offsets on every topic it committed on, in one OffsetFetch (none for an unknown group). */
+  committedOffsets(groupId: string): Promise<CommittedOffset[]>;
   /** Partition reassignments in progress, of every topic or only of `topics`. */
   listPartitionReassignments(topics?: string[]): Promise<PartitionReassignment[]>;
   /** Log start and end offsets of every partition of `topic` (ListOffsets). */

@@ -93,6 +93,7 @@ function brokersRequired(): KafkaAdmin {
     describeLogDirs: fail,
     describeGroup: fail,
     consumerGroupLag: fail,
+    committedOffsets: fail,
     listPartitionReassignments: fail,
     topicOffsets: fail,
     offsetsForTimestamp: fail,

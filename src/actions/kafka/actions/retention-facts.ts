@@ -8,7 +8,7 @@
  */
 import { FirebreakError } from '../../../errors.ts';
 import type { ActionContext } from '../../types.ts';
-import type { LogDirInfo } from '../types.ts';
+import type { CommittedOffset, LogDirInfo } from '../types.ts';
 import { retentionImpact, type DataLossFinding, type RetentionImpact } from './retention-impact.ts';
 
 /** Kafka's defaults, used when a config cannot be read. */
@@ -47,13 +47,26 @@ async function brokerFacts(ctx: ActionContext): Promise<{ checkIntervalMs: numbe
   };
 }
 
-/** Committed offsets on `topic` of every consumer group that has committed there. */
-async function groupsOn(ctx: ActionContext, topic: string, groupIds: readonly string[]): Promise<RetentionFacts['groups']> {
-  const found: RetentionFacts['groups'] = [];
+/**
+ * Every consumer group's committed offsets, read once per judgement: one OffsetFetch per group
+ * for all its topics (a cluster has hundreds of groups; asking each of them again for each topic
+ * a change touches made a plan outlast its step's timeout).
+ */
+async function committedByGroup(ctx: ActionContext, groupIds: readonly string[]): Promise<Map<string, CommittedOffset[]>> {
+  const out = new Map<string, CommittedOffset[]>();
   for (const group of groupIds) {
-    const lag = await ctx.kafka.consumerGroupLag(group, [topic]);
-    const offsets = lag.map((l) => ({ partition: l.partition, committed: l.committedOffset }));
-    if (offsets.some((o) => o.committed !== null)) found.push({ group, offsets });
+    const offsets = await ctx.kafka.committedOffsets(group);
+    if (offsets.length > 0) out.set(group, offsets);
+  }
+  return out;
+}
+
+/** Committed offsets on `topic` of every consumer group that has committed there. */
+function groupsOn(committed: Map<string, CommittedOffset[]>, topic: string): RetentionFacts['groups'] {
+  const found: RetentionFacts['groups'] = [];
+  for (const [group, offsets] of committed) {
+    const mine = offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, committed: o.offset }));
+    if (mine.length > 0) found.push({ group, offsets: mine });
   }
   return found;
 }
@@ -66,23 +79,23 @@ export interface RetentionReader {
 }
 
 export function retentionReader(ctx: ActionContext): RetentionReader {
-  let shared: Promise<{ checkIntervalMs: number; dirs: LogDirInfo[]; groupIds: string[] }> | undefined;
+  let shared: Promise<{ checkIntervalMs: number; dirs: LogDirInfo[]; committed: Map<string, CommittedOffset[]> }> | undefined;
   const load = () =>
     (shared ??= (async () => {
       const [{ checkIntervalMs, dirs }, groups] = await Promise.all([brokerFacts(ctx), ctx.kafka.listGroups()]);
       const groupIds = groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
-      return { checkIntervalMs, dirs, groupIds };
+      return { checkIntervalMs, dirs, committed: await committedByGroup(ctx, groupIds) };
     })());
   return {
     async impact(topic, retention) {
-      const { checkIntervalMs, dirs, groupIds } = await load();
+      const { checkIntervalMs, dirs, committed } = await load();
       const now = ctx.clock.now();
       // One read after the other: the Kafka client shares one metadata cache between calls.
       const cutoff =
         retention.key === 'retention.ms' ? new Map((await ctx.kafka.offsetsForTimestamp(topic, now + checkIntervalMs - retention.value)).map((o) => [o.partition, o.offset])) : null;
       const offsets = await ctx.kafka.topicOffsets(topic);
       const segmentBytes = await numberConfig(ctx, { type: 'topic', name: topic }, 'segment.bytes', DEFAULT_SEGMENT_BYTES);
-      const groups = await groupsOn(ctx, topic, groupIds);
+      const groups = groupsOn(committed, topic);
       const partitions = offsets.map((o) => ({
         ...o,
         cutoffOffset: cutoff === null ? null : (cutoff.get(o.partition) ?? o.start),
