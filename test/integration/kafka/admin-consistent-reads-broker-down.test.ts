@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../../../scripts/kafka/cluster.ts';
 import type { KafkaAdmin, QuotaEntity } from '../../../src/actions/kafka/types.ts';
+import { waitFor } from '../../support/eventually.ts';
 import { createTopic, testKafkaVersion, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { adminFor } from './admin-support.ts';
 
@@ -12,6 +13,29 @@ const ALL = { consistency: 'all-brokers' } as const;
 async function quotasOf(admin: KafkaAdmin, entity: QuotaEntity): Promise<Record<string, number>> {
   const entries = await admin.describeClientQuotas({ entity, strict: true }, ALL);
   return (entries.find((e) => JSON.stringify(e.entity) === JSON.stringify(entity))?.values ?? {}) as Record<string, number>;
+}
+
+/**
+ * A write right after a node crashed: when the crashed node was the controller quorum's leader
+ * (any node of this combined cluster may be), the others elect a new one first (the quorum's
+ * fetch timeout, then a vote: seconds on an idle machine, longer on a loaded one), and a write
+ * sent meanwhile can outlast the admin's operation timeout. It is retried, while it fails with a
+ * retriable error, until a controller takes it; any other error fails at once.
+ */
+async function writeAfterCrash(what: string, write: () => Promise<void>): Promise<void> {
+  await waitFor(
+    `${what} once a controller takes writes`,
+    async () => {
+      try {
+        await write();
+        return true;
+      } catch (e) {
+        if ((e as { retriable?: boolean }).retriable === true) return undefined;
+        throw e;
+      }
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
 }
 
 // A broker that cannot be reached serves no client, so it cannot hand anyone a stale answer,
@@ -52,9 +76,9 @@ describe('Kafka admin: all-brokers reads with a broker down', function () {
     await cluster.stopBroker(3, { signal: 'SIGKILL' });
     try {
       expect(await quotasOf(admin, entity)).to.deep.equal({ producer_byte_rate: 4096 });
-      await admin.alterClientQuotas([{ entity, set: { producer_byte_rate: 8192 } }]);
+      await writeAfterCrash('the quota', () => admin.alterClientQuotas([{ entity, set: { producer_byte_rate: 8192 } }]));
       expect(await quotasOf(admin, entity)).to.deep.equal({ producer_byte_rate: 8192 });
-      await admin.incrementalAlterConfigs({ type: 'topic', name: topic }, [{ name: 'retention.ms', op: 'set', value: '7200000' }]);
+      await writeAfterCrash('the topic config', () => admin.incrementalAlterConfigs({ type: 'topic', name: topic }, [{ name: 'retention.ms', op: 'set', value: '7200000' }]));
       const [retention] = await admin.describeConfigs({ type: 'topic', name: topic }, ['retention.ms'], ALL);
       expect(retention).to.include({ value: '7200000', isDynamic: true });
     } finally {

@@ -30,7 +30,15 @@ describe('Kafka admin: log dirs', () => {
   it('asks every broker and reports partition sizes that grow with the data produced', async () => {
     const topic = await createTopic(cluster, { prefix: 'dirs', partitions: 2, replicationFactor: 3 });
     const { brokers } = await admin.describeCluster();
-    const before = await admin.describeLogDirs();
+    // A broker lists a new topic in its metadata a moment before it has created the topic's
+    // logs (it publishes the metadata image first, then applies it to its replicas): wait until
+    // every broker holds both replicas, empty.
+    const before = await eventually(async () => {
+      const dirs = await admin.describeLogDirs();
+      const held = brokers.map((b) => dirs.filter((d) => d.brokerId === b.nodeId).flatMap((d) => d.partitions.filter((p) => p.topic === topic)).length);
+      expect(held, 'replicas of the new topic per broker').to.deep.equal(brokers.map(() => 2));
+      return dirs;
+    });
     expect([...new Set(before.map((d) => d.brokerId))].sort()).to.deep.equal(brokers.map((b) => b.nodeId).sort());
     expect(before.every((d) => d.error === null && d.path.length > 0)).to.equal(true);
     const empty = topicBytes(before, topic);

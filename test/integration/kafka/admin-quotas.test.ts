@@ -117,11 +117,11 @@ describe('Kafka admin: client quotas', () => {
     const clientId = uniqueName('cli');
     await admin.alterClientQuotas([{ entity: { 'client-id': clientId }, set: { producer_byte_rate: 123_456 } }]);
     try {
-      const out = await eventually(async () => {
-        const text = await configCommand(cluster, ['--describe', '--entity-type', 'clients', '--entity-name', clientId]);
-        expect(text).to.contain('producer_byte_rate=123456.0');
-        return text;
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+      // Every broker has applied it (firebreak's all-brokers read) before the one witness run.
+      const [entry] = await admin.describeClientQuotas({ entity: { 'client-id': clientId }, strict: true }, { consistency: 'all-brokers' });
+      expect(entry?.values).to.deep.equal({ producer_byte_rate: 123_456 });
+      const out = await configCommand(cluster, ['--describe', '--entity-type', 'clients', '--entity-name', clientId]);
+      expect(out).to.contain('producer_byte_rate=123456.0');
       expect(out).to.contain(`client-id '${clientId}'`);
     } finally {
       await admin.alterClientQuotas([{ entity: { 'client-id': clientId }, set: { producer_byte_rate: null } }]);

@@ -54,7 +54,7 @@ export async function configCommand(cluster: Cluster, args: string[]): Promise<s
   return new Promise((resolve, reject) => {
     execFile(
       'java',
-      ['-Xmx256m', '-cp', entries.join(delimiter), 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...args],
+      ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', entries.join(delimiter), 'kafka.admin.ConfigCommand', '--bootstrap-server', bootstrap, ...args],
       { timeout: 60_000 },
       (error, stdout, stderr) => (error ? reject(new Error(`ConfigCommand ${args.join(' ')} failed: ${stderr}`, { cause: error })) : resolve(stdout)),
     );

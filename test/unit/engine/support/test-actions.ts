@@ -193,21 +193,24 @@ export function testRegistry(system: TestSystem): ActionRegistry {
       return { output: { name: params.name } };
     },
   };
-  const quota = valueAction(
-    'test.quota',
-    (p) => `quota:${String(p.client)}`,
-    (p) => ({ topics: [], clients: [`client-id=${String(p.client)}`] }),
-    'producer_byte_rate',
-    (p) => `quota:client-id=${String(p.client)}`,
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['client', 'rate'],
-      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 }, holdLimitMs: { type: 'integer', minimum: 0 } },
-    },
-    (p) => Number(p.rate),
-    system,
-  );
+  /** A producer quota of a client: `test.quota`, and `test.verified` with its verdict param. */
+  const quotaAction = (name: string, extra: Record<string, unknown>, required: string[]) =>
+    valueAction(
+      name,
+      (p) => `quota:${String(p.client)}`,
+      (p) => ({ topics: [], clients: [`client-id=${String(p.client)}`] }),
+      'producer_byte_rate',
+      (p) => `quota:client-id=${String(p.client)}`,
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['client', 'rate', ...required],
+        properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 }, ...extra },
+      },
+      (p) => Number(p.rate),
+      system,
+    );
+  const quota = quotaAction('test.quota', { holdLimitMs: { type: 'integer', minimum: 0 } }, []);
   const retention = valueAction(
     'test.retention',
     (p) => `topic:${String(p.topic)}`,
@@ -223,21 +226,7 @@ export function testRegistry(system: TestSystem): ActionRegistry {
     (p) => Number(p.retentionMs),
     system,
   );
-  const verifiedBase = valueAction(
-    'test.verified',
-    (p) => `quota:${String(p.client)}`,
-    (p) => ({ topics: [], clients: [`client-id=${String(p.client)}`] }),
-    'producer_byte_rate',
-    (p) => `quota:client-id=${String(p.client)}`,
-    {
-      type: 'object',
-      additionalProperties: false,
-      required: ['client', 'rate', 'verdict'],
-      properties: { client: { type: 'string', minLength: 1 }, rate: { type: 'integer', minimum: 0 }, verdict: { enum: ['effective', 'no-effect', 'unknown'] } },
-    },
-    (p) => Number(p.rate),
-    system,
-  );
+  const verifiedBase = quotaAction('test.verified', { verdict: { enum: ['effective', 'no-effect', 'unknown'] } }, ['verdict']);
   const verified: Action<Record<string, unknown>, { key: string; value: number }> = {
     ...verifiedBase,
     async verify(ctx, params, result) {
