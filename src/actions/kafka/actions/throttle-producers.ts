@@ -20,7 +20,7 @@
  * - verify: after the quota window, the `topics` must grow no faster than the quotas allow
  *   (quota-effect.ts; Prometheus when configured, the brokers' own figures otherwise).
  */
-import { FirebreakError } from '../../../errors.ts';
+import { actionError } from '../../errors.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../../../core/duration.ts';
 import { throttleProducersRefusals } from './literal-limits.ts';
 import type { Action, ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
@@ -73,8 +73,7 @@ function entity(clientId: string): QuotaEntity {
 export function producerSettings(params: Pick<ThrottleProducersParams, 'deliveryTimeout' | 'bufferMemory'>): ProducerSettings {
   const deliveryTimeoutMs = params.deliveryTimeout === undefined ? PRODUCER_DELIVERY_TIMEOUT_MS : parseDuration(params.deliveryTimeout);
   if (deliveryTimeoutMs === null || deliveryTimeoutMs < 1000) {
-    throw new FirebreakError('ACTION_PARAMS_INVALID', `deliveryTimeout ${String(params.deliveryTimeout)} must be a duration of at least 1s, e.g. 120s`, {
-      statusCode: 400,
+    throw actionError('ACTION_PARAMS_INVALID', `deliveryTimeout ${String(params.deliveryTimeout)} must be a duration of at least 1s, e.g. 120s`, {
       details: { errors: [{ path: '/deliveryTimeout', message: 'must be a duration of at least 1s' }] },
     });
   }
@@ -99,8 +98,7 @@ interface Selection {
  */
 async function select(ctx: ActionContext, params: ThrottleProducersParams): Promise<Selection> {
   if (params.clientIds.length === 0) {
-    throw new FirebreakError('ACTION_NO_TARGET', 'no producer client-id to throttle: the runbook maps none to this topic (see its params)', {
-      statusCode: 422,
+    throw actionError('ACTION_NO_TARGET', 'no producer client-id to throttle: the runbook maps none to this topic (see its params)', {
       details: { action: 'kafka.throttleProducers' },
     });
   }
