@@ -179,8 +179,8 @@ export function createApp(deps: AppDeps): App {
     auth,
     bodyLimit: deps.config.limits.webhookBodyBytes,
   });
-  registerIncidentRoutes(app, { store, clock, metrics, auth, bodyLimit: deps.config.limits.apiBodyBytes });
-  registerResponderRoutes(app, { store, clock, metrics, auth, feed: live, bodyLimit: deps.config.limits.apiBodyBytes });
+  registerIncidentRoutes(app, { store, clock, auth, bodyLimit: deps.config.limits.apiBodyBytes });
+  registerResponderRoutes(app, { store, clock, auth, feed: live, bodyLimit: deps.config.limits.apiBodyBytes });
   registerEngineRoutes(app, { engine, auth, logger, bodyLimit: deps.config.limits.apiBodyBytes });
   // The web console (src/console/): pages at `/`, signed in with an operator token.
   app.use(

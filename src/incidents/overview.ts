@@ -78,6 +78,30 @@ export interface WaitingApproval extends Approval {
 /** Page size used when a whole timeline is read. */
 const TIMELINE_PAGE = 500;
 
+/** The incident with this id; the store's NOT_FOUND (404) when there is none. */
+export async function requireIncident(store: Pick<Store, 'getIncident'>, incidentId: string): Promise<Incident> {
+  const incident = await store.getIncident(incidentId);
+  if (incident === null) throw incidentNotFound(incidentId);
+  return incident;
+}
+
+/** One page of an incident's timeline, and the `afterId` of the next page (null on the last one). */
+export interface TimelinePage {
+  items: TimelineEntry[];
+  nextAfterId: number | null;
+}
+
+/**
+ * The timeline of an existing incident, `limit` entries after `afterId` (oldest first). A full page
+ * may be the last one: the next call then answers an empty page.
+ */
+export async function timelinePage(store: Store, incidentId: string, query: { limit: number; afterId?: number }): Promise<TimelinePage> {
+  await requireIncident(store, incidentId);
+  const items = await store.timeline(incidentId, { limit: query.limit, ...(query.afterId === undefined ? {} : { afterId: query.afterId }) });
+  const last = items.at(-1);
+  return { items, nextAfterId: items.length === query.limit && last !== undefined ? last.id : null };
+}
+
 export async function wholeTimeline(store: Store, incidentId: string): Promise<TimelineEntry[]> {
   const entries: TimelineEntry[] = [];
   for (;;) {

@@ -7,12 +7,10 @@
 import type { Express, Request, Response } from 'express';
 import type { Clock } from '../../core/clock.ts';
 import type { IncidentStatus, Phase, RoleName } from '../../model/incident.ts';
-import { incidentNotFound } from '../../incidents/errors.ts';
 import { closeIncident } from '../../incidents/lifecycle.ts';
 import { addActionItem, addNote, assignRole } from '../../incidents/operations.ts';
-import { incidentDetail, listIncidentSummaries } from '../../incidents/overview.ts';
+import { incidentDetail, listIncidentSummaries, timelinePage } from '../../incidents/overview.ts';
 import { buildPostmortem, renderPostmortemMarkdown } from '../../incidents/postmortem.ts';
-import type { Metrics } from '../../metrics/metrics.ts';
 import { toIso } from '../../incidents/normalize.ts';
 import { isIssuedCursor } from '../../store/query.ts';
 import type { Store } from '../../store/types.ts';
@@ -33,7 +31,6 @@ import { bodyValidator, queryValidator } from '../validation.ts';
 export interface IncidentRoutesDeps {
   store: Store;
   clock: Clock;
-  metrics: Metrics;
   auth: Authenticator;
   /** Largest API request body, bytes. */
   bodyLimit: number;
@@ -48,7 +45,7 @@ function issuedCursor(cursor: string): string {
 }
 
 export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): void {
-  const { store, clock, metrics, auth } = deps;
+  const { store, clock, auth } = deps;
   const viewer = auth.operator('viewer');
   const responder = auth.operator('responder');
   const body = jsonBody({ limit: deps.bodyLimit, codePrefix: 'API' });
@@ -62,7 +59,7 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
   const actionItemBody = bodyValidator<{ title: string; owner?: string | null; dueDate?: string | null }>(ACTION_ITEM_BODY);
   const closeBody = bodyValidator<{ reason?: string }>(CLOSE_BODY);
 
-  const ops = { store, clock, metrics };
+  const ops = { store, clock };
 
   app.get(BASE, viewer, async (req: Request, res: Response) => {
     const q = listQuery(req);
@@ -85,10 +82,7 @@ export function registerIncidentRoutes(app: Express, deps: IncidentRoutesDeps): 
 
   app.get(`${BASE}/:id/timeline`, viewer, async (req: Request<{ id: string }>, res: Response) => {
     const q = timelineQuery(req);
-    if ((await store.getIncident(req.params.id)) === null) throw incidentNotFound(req.params.id);
-    const items = await store.timeline(req.params.id, { limit: q.limit, ...(q.afterId === undefined ? {} : { afterId: q.afterId }) });
-    const last = items.at(-1);
-    res.json({ items, nextAfterId: items.length === q.limit && last !== undefined ? last.id : null });
+    res.json(await timelinePage(store, req.params.id, { limit: q.limit, ...(q.afterId === undefined ? {} : { afterId: q.afterId }) }));
   });
 
   app.post(`${BASE}/:id/notes`, responder, body, async (req: Request<{ id: string }>, res: Response) => {

@@ -9,10 +9,8 @@
  */
 import type { Express, Request, Response } from 'express';
 import type { Clock } from '../../core/clock.ts';
-import { incidentNotFound } from '../../incidents/errors.ts';
 import { postStatusUpdate } from '../../incidents/operations.ts';
-import { waitingApprovals } from '../../incidents/overview.ts';
-import type { Metrics } from '../../metrics/metrics.ts';
+import { requireIncident, waitingApprovals } from '../../incidents/overview.ts';
 import type { LiveFeed } from '../../record/live-feed.ts';
 import type { Store } from '../../store/types.ts';
 import { EVENTS_QUERY, STATUS_UPDATE_BODY } from '../api-schemas.ts';
@@ -24,7 +22,6 @@ import { bodyValidator, queryValidator } from '../validation.ts';
 export interface ResponderRoutesDeps {
   store: Store;
   clock: Clock;
-  metrics: Metrics;
   auth: Authenticator;
   feed: LiveFeed;
   bodyLimit: number;
@@ -52,7 +49,7 @@ export function registerResponderRoutes(app: Express, deps: ResponderRoutesDeps)
 
   app.get('/api/v1/incidents/:id/events', auth.operator('viewer'), async (req: Request<{ id: string }>, res: Response) => {
     const q = eventsQuery(req);
-    if ((await store.getIncident(req.params.id)) === null) throw incidentNotFound(req.params.id);
+    await requireIncident(store, req.params.id);
     await streamTimeline(req, res, { store, feed: deps.feed, incidentId: req.params.id, afterId: lastEventId(req) ?? q.afterId ?? 0 });
   });
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { canTransition, closeIncident, TRANSITIONS, transitionIncident } from '../../../src/incidents/lifecycle.ts';
 import type { Incident, IncidentStatus } from '../../../src/model/incident.ts';
-import { openMemoryStore, type MemoryStore } from './memory-store.ts';
+import { openIncidentFields, openMemoryStore, type MemoryStore } from './memory-store.ts';
 import { rejection } from '../../support/rejection.ts';
 
 const STATUSES: IncidentStatus[] = ['open', 'contained', 'resolved', 'recovered', 'closed'];
@@ -43,21 +43,7 @@ describe('transitionIncident and closeIncident', () => {
 
   beforeEach(async () => {
     env = await openMemoryStore();
-    incident = await env.store.createIncident({
-      key: 'k',
-      title: 'Disk filling on broker 2',
-      severity: 'warning',
-      cluster: 'prod-eu',
-      status: 'open',
-      runbook: null,
-      labels: {},
-      startedAt: '2026-03-01T10:00:00.000Z',
-      openedAt: '2026-03-01T10:01:00.000Z',
-      containedAt: null,
-      resolvedAt: null,
-      recoveredAt: null,
-      closedAt: null,
-    });
+    incident = await env.store.createIncident(openIncidentFields({ title: 'Disk filling on broker 2', cluster: 'prod-eu' }));
   });
   afterEach(async () => {
     await env.store.close();

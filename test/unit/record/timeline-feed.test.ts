@@ -2,24 +2,10 @@ import { expect } from 'chai';
 import type { Incident, TimelineEntry } from '../../../src/model/incident.ts';
 import { withTimelineFeed, type TimelineRecorder } from '../../../src/record/timeline-feed.ts';
 import type { Store } from '../../../src/store/types.ts';
-import { openMemoryStore, type MemoryStore } from '../incidents/memory-store.ts';
+import { openIncidentFields, openMemoryStore, type MemoryStore } from '../incidents/memory-store.ts';
 
 function incidentFields(): Omit<Incident, 'id' | 'updatedAt'> {
-  return {
-    key: 'consumer-lag{cluster="eu1"}',
-    title: 'KafkaConsumerGroupLagHigh',
-    severity: 'warning',
-    cluster: 'eu1',
-    status: 'open',
-    runbook: null,
-    labels: {},
-    startedAt: '2026-03-01T10:00:00.000Z',
-    openedAt: '2026-03-01T10:01:00.000Z',
-    containedAt: null,
-    resolvedAt: null,
-    recoveredAt: null,
-    closedAt: null,
-  };
+  return openIncidentFields({ key: 'consumer-lag{cluster="eu1"}', title: 'KafkaConsumerGroupLagHigh' });
 }
 
 describe('the timeline feed of the record stage', () => {
