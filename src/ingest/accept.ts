@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.ts';
 import { FirebreakError, toFirebreakError } from '../errors.ts';
 import { describeRejection, type RejectedAlert } from '../incidents/normalize.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { JsonText } from '../store/json-text.ts';
 import type { Store } from '../store/types.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { WebhookValidator } from './validate.ts';
@@ -71,7 +72,10 @@ export interface Accepted {
 export async function acceptBody(deps: AcceptDeps, raw: Buffer, logger: Logger = deps.logger): Promise<Accepted> {
   const receivedAt = new Date(deps.clock.now()).toISOString();
   if (deps.offload === undefined || deps.offload === null || raw.length <= OFFLOAD_BYTES) {
-    return accepted(deps, await storeBody(deps, parseBody(raw).value, receivedAt), logger);
+    // The store gets the text as it arrived: no second serialisation, and through the ingest
+    // thread's forwarding store one string to copy instead of a tree of objects.
+    const { value, text } = parseBody(raw);
+    return accepted(deps, await storeBody(deps, value, receivedAt, new JsonText(text)), logger);
   }
   try {
     return accepted(deps, await deps.offload.accept(raw, receivedAt), logger);
@@ -128,10 +132,11 @@ export function notStored(err: unknown): FirebreakError {
   });
 }
 
-async function storeBody(deps: AcceptDeps, body: unknown, receivedAt: string): Promise<StoredBody> {
+/** `stored`: what the store keeps (the body, or its JSON text). */
+async function storeBody(deps: AcceptDeps, body: unknown, receivedAt: string, stored: unknown = body): Promise<StoredBody> {
   const summary = checkBody(deps.validate, body);
   try {
-    const notification = await deps.store.appendNotification(body, receivedAt);
+    const notification = await deps.store.appendNotification(stored, receivedAt);
     return { id: notification.id, ...summary };
   } catch (err) {
     const refused = notStored(err);

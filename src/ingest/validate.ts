@@ -51,11 +51,27 @@ function invalid(path: string, message: string, details: Record<string, unknown>
 }
 
 /** The JSON pointer of the first value nested deeper than `max`, or null. */
-export function tooDeep(value: unknown, max: number, depth = 1, path = ''): string | null {
+export function tooDeep(value: unknown, max: number): string | null {
+  // The walk builds no path (it runs on every webhook body); only a body found too deep pays for one.
+  return deeperThan(value, max, 1) ? pathDeeperThan(value, max, 1, '') : null;
+}
+
+function deeperThan(value: unknown, max: number, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (deeperThan(item, max, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], max, depth + 1)) return true;
+  return false;
+}
+
+function pathDeeperThan(value: unknown, max: number, depth: number, path: string): string | null {
   if (typeof value !== 'object' || value === null) return null;
   if (depth > max) return path;
   for (const [key, item] of Object.entries(value)) {
-    const found = tooDeep(item, max, depth + 1, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    const found = pathDeeperThan(item, max, depth + 1, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
     if (found !== null) return found;
   }
   return null;

@@ -1,7 +1,8 @@
 /**
  * A webhook body handed to {@link Store.appendNotification} as the JSON text it arrived as.
- * Ingest parses and checks large bodies on a worker thread (src/ingest/body-worker.ts); handing
- * the store the text spares the event loop a second parse and a serialisation of megabytes.
+ * Ingest has parsed and checked the body already (src/ingest/accept.ts, and for large bodies the
+ * ingest thread, src/ingest/thread-processing.ts); handing the store the text spares a second
+ * serialisation, and through the ingest thread's forwarding store a copy of a tree of objects.
  * Every backend stores `text` as the body, exactly as if it had serialised the parsed value.
  */
 import type { StoredNotification } from '../model/incident.ts';
