@@ -15,6 +15,7 @@ import { EXIT, type Command } from '../types.ts';
 import { formatCatalogue } from './action-catalogue.ts';
 import { parseRevertDocument, resolveSettings, withActionContext } from './action-session.ts';
 import { actionError } from '../../actions/errors.ts';
+import { formatDuration } from '../../core/duration.ts';
 
 /** Exit code when a revert left some value alone because it had changed since. */
 export const EXIT_REVERT_CONFLICT = 3;
@@ -109,6 +110,12 @@ export const actionCommand: Command = {
       }
       const result = await action.execute(ctx, params);
       writeJson(io.stdout, { action: name, params, dryRun: false, mutating: action.mutating, ...result });
+      // The engine would release such a change at its hold limit; by hand, nothing does.
+      if (result.holdLimit !== undefined) {
+        io.stderr.write(
+          `warning: revert this change within ${formatDuration(result.holdLimit.ms, 'human')} (firebreak action ${name} --revert '<this output>'): ${result.holdLimit.reason}\n`,
+        );
+      }
       return EXIT.ok;
     }, { mutating: action.mutating && values['dry-run'] !== true });
   },

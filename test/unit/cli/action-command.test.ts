@@ -67,6 +67,23 @@ describe('firebreak action (without a cluster)', () => {
     expect(io.connections()).to.equal(0);
   });
 
+  it('tells whoever runs a change with a hold limit by hand to revert it in time: no engine releases it', async () => {
+    const bounded: Action<{ rate: number }> = {
+      name: 'test.bounded',
+      description: 'a change that does harm when held too long',
+      mutating: true,
+      defaultRevert: 'on-resolve',
+      paramsSchema: { type: 'object', additionalProperties: false, required: ['rate'], properties: { rate: { type: 'integer' } } },
+      plan: async () => ({ summary: 'bounded', changes: [], touches: { topics: [], clients: [] } }),
+      execute: async (_ctx, params) => ({ output: { rate: params.rate }, prior: null, applied: params.rate, holdLimit: { ms: 114_714, reason: 'held longer, the producers drop records' } }),
+      revert: async () => ({ status: 'reverted', changes: [] }),
+    };
+    const io = captureIo({ actions: new ActionRegistry().register(bounded as Action) });
+    expect(await runCli(['action', 'test.bounded', '--with', '{"rate":1}'], io)).to.equal(0);
+    expect(JSON.parse(io.out())).to.deep.include({ holdLimit: { ms: 114_714, reason: 'held longer, the producers drop records' } });
+    expect(io.err()).to.equal("warning: revert this change within 1m 54s (firebreak action test.bounded --revert '<this output>'): held longer, the producers drop records\n");
+  });
+
   it('connects to the brokers named in the environment when --brokers is absent', async () => {
     const seen: string[][] = [];
     const io = captureIo({
