@@ -220,7 +220,7 @@ export const throttleProducers: Action<ThrottleProducersParams, ThrottleProducer
         : {
             holdLimit: {
               ms: Math.max(0, holdLimitMs - (ctx.clock.now() - appliedAt)),
-              reason: `held longer, the throttled producers' clients would drop records (delivery.timeout.ms ${formatDuration(safety.deliveryTimeoutMs)}; from about ${roughly(safety.expiresAfterMs ?? 0)} at the observed rate)`,
+              reason: `held longer, the throttled producers' clients would drop records (delivery.timeout.ms ${formatDuration(safety.deliveryTimeoutMs)}; from about ${roughly(safety.expiresAfterMs ?? 0)} ${safety.firstDelayMs !== null ? 'at the rate they write' : safety.observed.bytesPerSecond === null ? 'at an unknown rate' : 'should they speed up'})`,
             },
           };
     return { output, prior, applied, changes, ...holdLimit };
