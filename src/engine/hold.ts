@@ -38,8 +38,10 @@ export async function liftHold(rt: Runtime, input: { incidentId: string; how: Ho
   const { incidentId, how, actor, reason } = input;
   if ((await rt.store.getIncident(incidentId)) === null) throw incidentNotFound(incidentId);
   const lifted = await record(rt, async (r) => {
-    const held = (await r.tx.stepClaims({ incidentId })).filter((c) => inPlace(c) && releaseStateOf(c).hold !== null);
+    // A held change reverted by hand meanwhile still holds the incident (no new change runs): lifted too.
+    const held = (await r.tx.stepClaims({ incidentId })).filter((c) => c.mutating && releaseStateOf(c).hold !== null);
     if (held.length === 0) throw notHeld(incidentId);
+    const inForce = held.filter(inPlace);
     const lift: HoldLift = { how, at: r.now, by: actor, reason };
     for (const claim of held) await r.tx.setReleaseState(claim.id, { ...releaseStateOf(claim), hold: null, lifted: lift });
     const steps = [...new Set(held.map((c) => c.stepId))];
@@ -58,13 +60,13 @@ export async function liftHold(rt: Runtime, input: { incidentId: string; how: Ho
     });
     let scheduled = 0;
     if (how === 'hand-back' && !firing) {
-      for (const claim of held.reverse()) {
+      for (const claim of [...inForce].reverse()) {
         const [fresh] = await r.tx.stepClaims({ id: claim.id });
         await scheduleRelease(r, rt, fresh ?? claim, { key: `release:${claim.id}:hand-back-${r.now}`, runId: null });
         scheduled += 1;
       }
     }
-    return { steps, scheduled, claims: new Set(held.map((c) => c.id)) };
+    return { steps, scheduled, claims: new Set(inForce.map((c) => c.id)) };
   });
 
   let revert: RevertReport | null = null;

@@ -220,6 +220,20 @@ describe('engine: episodes and the loop breaker', () => {
     ]);
   });
 
+  it('lifts the hold of an incident whose held change a person already reverted by hand, so automation takes it back', async () => {
+    const id = await setUp(runbook(), { loopBreakerCycles: 1 });
+    await env.deliver(resolved(0));
+    await env.advance(MINUTE);
+    await env.deliver(firing(1));
+    expect((await env.timeline(id)).filter((e) => e.kind === 'incident.escalated'), 'tripped').to.have.length(1);
+    await env.engine.revert(id, { actor: 'alice' });
+    expect(env.system.values.get('quota:loadgen')).to.equal(8_000_000);
+    const report = await env.engine.liftHold(id, { how: 'hand-back', actor: 'alice', reason: 'producer fixed' });
+    expect(report).to.deep.include({ steps: ['throttle'], releasesScheduled: 0 });
+    expect((await env.store.stepClaims({ incidentId: id })).map((c) => c.releaseState?.hold ?? null)).to.deep.equal([null, null]);
+    expect((await rejection(env.engine.liftHold(id, { how: 'hand-back', actor: 'alice', reason: 'again' }))).code).to.equal('ENGINE_NOT_HELD');
+  });
+
   it('pre-empts a resolved run still checking recovery when the alert fires again, instead of waiting behind it', async () => {
     const CHECKED = `${runbook()}
   - id: verify
