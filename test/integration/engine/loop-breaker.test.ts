@@ -54,7 +54,7 @@ describe('engine: the loop breaker stops a flapping alert', function () {
     await quotaSettled(h.admin!, entity, THROTTLED);
     await h.post(engineAlert(LAG, client, 'resolved', episode(1)));
     // Released too early once: this release waits the episode window with the alert resolved.
-    const scheduled = (await kinds('release.scheduled')).at(-1)!;
+    const scheduled = await waitFor('the second release scheduled', async () => (await kinds('release.scheduled'))[1], { timeoutMs: 30_000 });
     expect(scheduled.data.holdMs).to.equal(20_000);
     await waitFor('the second release', async () => ((await kinds('revert.succeeded')).length === 2 ? true : undefined), { timeoutMs: 60_000 });
     await quotaSettled(h.admin!, entity, {});
