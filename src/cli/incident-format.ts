@@ -5,10 +5,20 @@
  */
 import { FIGURES } from '../incidents/figures.ts';
 import { formatDuration } from '../core/duration.ts';
-import type { IncidentDetail, IncidentSummary, WaitingApproval } from '../incidents/overview.ts';
+import type { ContainmentRelease, IncidentDetail, IncidentSummary, WaitingApproval } from '../incidents/overview.ts';
 import type { TimelineEntry } from '../model/incident.ts';
 
 /** Rows under a header, columns padded to their widest cell; the last column is not padded. */
+/** How a containment is let go, in one line: mode, state, and what happens next. */
+function releaseLine(r: ContainmentRelease): string {
+  const parts = [r.mode, r.status === 'held' ? 'HELD (nothing releases it automatically)' : r.status];
+  if (r.level > 0) parts.push(`relaxed ${r.level} level${r.level === 1 ? '' : 's'}`);
+  if (r.tooEarly > 0) parts.push(`released too early ${r.tooEarly}x`);
+  if (r.nextAt !== null) parts.push(`${r.status === 'retrying' ? 'next try' : 'next check'} ${r.nextAt}`);
+  if (r.attempts > 0) parts.push(`${r.attempts} failed attempt${r.attempts === 1 ? '' : 's'}${r.lastError === null ? '' : `: ${r.lastError}`}`);
+  return parts.join(', ');
+}
+
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
@@ -110,6 +120,8 @@ export function incidentText(detail: IncidentDetail, timeline: readonly Timeline
   for (const c of detail.containments) {
     out.push(`  step ${c.stepId}  ${c.action}  applied ${c.appliedAt}  revert: ${c.revert}${c.status === 'interrupted' ? '  (interrupted: may or may not be in place)' : ''}${c.revertStatus === 'failed' ? '  REVERT FAILED' : ''}`);
     for (const line of planLines(c.plan)) out.push(`    ${line}`);
+    out.push(`    release: ${releaseLine(c.release)}`);
+    if (c.release.status === 'held') out.push(`    held by the loop breaker: once it is safe, firebreak hold ${incident.id} hand-back|clear --reason <why>`);
     out.push(`    revert by hand: firebreak revert ${incident.id} --step ${c.stepId}`);
   }
   out.push('');

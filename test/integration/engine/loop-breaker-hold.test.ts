@@ -74,6 +74,9 @@ describe('engine: a person lifts the loop breaker\'s hold', function () {
     const blank = await h.api('POST', path, { body: { reason: '   ' } });
     expect(blank.status).to.equal(400);
     await quotaSettled(h.admin!, { 'client-id': backClient }, THROTTLED);
+    const shown = await cli(TOKENS.viewer, 'incident', backId);
+    expect(shown.out).to.contain('    release: on-resolve, HELD (nothing releases it automatically), released too early 1x');
+    expect(shown.out).to.contain(`    held by the loop breaker: once it is safe, firebreak hold ${backId} hand-back|clear --reason <why>`);
 
     const handed = await h.api('POST', path, { body: { reason: 'consumer scaled to 6 replicas' } });
     expect(handed.status, JSON.stringify(handed.body)).to.equal(200);
