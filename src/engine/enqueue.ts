@@ -16,7 +16,8 @@
  * - One run per incident and notification, for the alert state that asked for it: its labels and
  *   annotations feed the templates, and `fingerprint@startsAt` is the episode of the step claims.
  * - A `firing` run is not requested while a firing run of the incident has not ended (pending,
- *   running or waiting for an approval): the new alerts join it.
+ *   running or waiting for an approval), nor within a minute of the latest one unless the
+ *   incident resolved since: the new alerts join it (see joinsRun).
  */
 import type { Clock } from '../core/clock.ts';
 import type { Alert, Incident, Notification } from '../model/incident.ts';
@@ -93,18 +94,31 @@ export async function recordRunRequests(
     if (trigger === null) continue;
     const alert = trigger === 'firing' ? events.find((a) => a.status === 'firing') : events.filter((a) => a.status === 'resolved').at(-1);
     if (alert === undefined) continue;
-    if (trigger === 'firing' && (await joinsActiveRun(tx, incident))) continue;
+    if (trigger === 'firing' && (await joinsRun(deps, tx, incident))) continue;
     await request(deps, tx, incident, trigger, alert, result.notificationId);
   }
 }
 
+/** How long after a firing run of an incident was requested new firing alerts still join it. */
+export const JOIN_WINDOW_MS = 60_000;
+
 /**
- * Whether new firing alerts of `incident` join a firing run of it that has not ended (pending,
- * running or waiting for an approval) instead of requesting another: an alert storm spread over
- * many notifications (or one notification processed in several transactions) starts one run.
+ * Whether new firing alerts of `incident` join its latest firing run instead of requesting
+ * another: while a firing run has not ended (pending, running or waiting for an approval), and
+ * for {@link JOIN_WINDOW_MS} after the latest one was requested when it ran to its end (not
+ * interrupted by a crash, not aborted) and the incident has not resolved since (a resolve
+ * requests a `resolved` run; a re-fire after it is a new episode and runs). An
+ * alert storm spread over many notifications, or one notification processed in several
+ * transactions, starts one run, however fast that run ends.
  */
-async function joinsActiveRun(tx: StoreTx, incident: Incident): Promise<boolean> {
-  return (await tx.runs({ incidentId: incident.id, trigger: 'firing', status: ['pending', 'running', 'waiting-approval'] })).length > 0;
+async function joinsRun(deps: { clock: Clock }, tx: StoreTx, incident: Incident): Promise<boolean> {
+  const runs = await tx.runs({ incidentId: incident.id });
+  const firing = runs.filter((r) => r.trigger === 'firing');
+  if (firing.some((r) => r.status === 'pending' || r.status === 'running' || r.status === 'waiting-approval')) return true;
+  const latest = firing.at(-1);
+  if (latest === undefined || latest.status === 'interrupted' || latest.status === 'aborted') return false;
+  if (runs.some((r) => r.trigger === 'resolved' && r.id > latest.id)) return false;
+  return deps.clock.now() - Date.parse(latest.requestedAt) < JOIN_WINDOW_MS;
 }
 
 async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {

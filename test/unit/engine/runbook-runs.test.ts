@@ -95,6 +95,8 @@ steps:
   it('adds the follow-ups once per incident, however many runs it has', async () => {
     env = await engineEnv([THROTTLE_RUNBOOK]);
     await env.deliver(lagNotification());
+    // Past the minute in which new alerts join the run that just ended (storm control).
+    env.clock.advance(60_000);
     await env.deliver(notification([lagAlert('firing', { fingerprint: 'lag-2', labels: { partition: '2' } })], '{}:{alertname="Lag"}'));
     const id = await onlyIncident(env.store);
     expect(await env.store.runs({ incidentId: id })).to.have.length(2);

@@ -39,7 +39,7 @@ describe('engine: storm control', () => {
     await env.engine.afterProcess(result);
   }
 
-  it('lets new alerts of an incident join its firing run while that run has not ended, and requests a new one after', async () => {
+  it('lets new alerts of an incident join its firing run while that run has not ended and for a minute after, and requests a new one later', async () => {
     env = await engineEnv([GATED_RUNBOOK]);
     await process(lagNotification());
     await env.system.gate('evidence').entered;
@@ -48,7 +48,12 @@ describe('engine: storm control', () => {
     expect((await env.store.runs({ incidentId: id })).map((r) => r.status)).to.deep.equal(['running']);
     env.system.gate('evidence').open();
     await env.engine.idle();
+    // The run ended; within the minute a new alert still joins it.
+    env.clock.advance(59_000);
     await env.deliver(notification([lagAlert('firing', { fingerprint: 'lag-5', labels: { partition: '5' } })], '{}:{alertname="Lag"}'));
+    expect((await env.store.runs({ incidentId: id })).map((r) => r.status)).to.deep.equal(['succeeded']);
+    env.clock.advance(1_000);
+    await env.deliver(notification([lagAlert('firing', { fingerprint: 'lag-6', labels: { partition: '6' } })], '{}:{alertname="Lag"}'));
     expect((await env.store.runs({ incidentId: id })).map((r) => r.status)).to.deep.equal(['succeeded', 'succeeded']);
   });
 
