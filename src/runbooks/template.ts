@@ -105,6 +105,9 @@ const SINGLE_EXPRESSION = /^\{\{-?([\s\S]*?)-?\}\}$/;
 const MARKERS = /\{\{|\}\}|\{%|%\}/;
 
 /** Whether a string holds Liquid markup (and so is rendered, not used verbatim). */
+/** How many distinct checks a Templates instance remembers before it starts afresh. */
+const CHECK_CACHE_SIZE = 10_000;
+
 export function isTemplate(value: string): boolean {
   return value.includes('{{') || value.includes('{%');
 }
@@ -166,8 +169,27 @@ export class TemplateEngine {
     for (const [name, filter] of Object.entries(ESCAPING_FILTERS)) this.#liquid.registerFilter(name, filter);
   }
 
-  /** Parses a template (`kind: 'text'`) or a bare expression (`'expression'`, as in `when:`). */
+  /** Checks already made, by kind and text: runbooks repeat the same templates many times. */
+  readonly #checked = new Map<string, TemplateCheck>();
+
+  /**
+   * Parses a template (`kind: 'text'`) or a bare expression (`'expression'`, as in `when:`).
+   * Text without markup is plain; each distinct text is parsed once per instance.
+   */
   check(source: string, kind: 'text' | 'expression' = 'text'): TemplateCheck {
+    if (kind === 'text' && !isTemplate(source) && source.length <= this.limits.maxTemplateLength) return { error: null, variables: [] };
+    const key = `${kind}\u0000${source}`;
+    let result = this.#checked.get(key);
+    if (result === undefined) {
+      result = this.#parse(source, kind);
+      if (this.#checked.size >= CHECK_CACHE_SIZE) this.#checked.clear();
+      this.#checked.set(key, result);
+    }
+    // A copy: callers own what they get.
+    return { error: result.error, variables: result.variables.map((segments) => [...segments]) };
+  }
+
+  #parse(source: string, kind: 'text' | 'expression'): TemplateCheck {
     if (source.length > this.limits.maxTemplateLength) {
       return { error: `template longer than ${this.limits.maxTemplateLength} characters`, variables: [] };
     }
