@@ -1,0 +1,128 @@
+/**
+ * Start-up benchmark: time from spawn until `/readyz` answers 200, and resident memory once idle,
+ * for firebreak (`serve`, SQLite store in a fresh data directory, the shipped runbooks) against
+ * the bare `node:http` server of the ingest benchmark (parse mode), in turn (A B A B ...).
+ *
+ *   node bench/startup.ts [--runs 7]
+ *
+ * Idle RSS is read from /proc after the server has been ready for 2 s and has answered a few
+ * requests (the lazily loaded parts of the ingest path are then in).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
+import { fixed, machine, median, table } from './support/stats.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
+const runs = Number(values.runs);
+const repo = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-startup-'));
+const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
+
+interface Server {
+  name: string;
+  start(port: number, run: number): Promise<Started>;
+  warm(url: string): Promise<void>;
+}
+
+const bare: Server = {
+  name: 'bare node:http',
+  start: (port) =>
+    startProcess({
+      command: NODE,
+      args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', 'parse', '--port', String(port)],
+      logFile: join(work, 'bare.log'),
+      readyUrl: `http://127.0.0.1:${port}/`,
+    }),
+  warm: async (url) => {
+    await (await fetch(`${url}/`, { method: 'POST', body: '{}' })).text();
+  },
+};
+
+const notification = readFileSync(join(repo, 'test/fixtures/alertmanager/grouped-firing.json'), 'utf8');
+
+const firebreak: Server = {
+  name: 'firebreak serve (SQLite, shipped runbooks)',
+  start: (port, run) =>
+    startProcess({
+      command: NODE,
+      args: [join(repo, 'src/main.ts'), 'serve'],
+      cwd: repo,
+      env: {
+        FIREBREAK_LISTEN: `127.0.0.1:${port}`,
+        FIREBREAK_DATA_DIR: join(work, `data-${run}`),
+        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
+        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+        FIREBREAK_API_TOKENS: 'bench:admin:bench-admin-token-000001',
+      },
+      logFile: join(work, 'firebreak.log'),
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    }),
+  warm: async (url) => {
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+        body: notification,
+      });
+      await response.text();
+    }
+    await (await fetch(`${url}/metrics`)).text();
+  },
+};
+
+function rss(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+interface Row {
+  server: string;
+  run: number;
+  readyMs: number;
+  idleRssMiB: number;
+}
+
+async function measure(server: Server, run: number): Promise<Row> {
+  const port = await freePort();
+  const started = await server.start(port, run);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await server.warm(url);
+    await delay(2_000);
+    return { server: server.name, run, readyMs: started.readyMs, idleRssMiB: rss(started.child.pid as number) };
+  } finally {
+    await stopProcess(started);
+  }
+}
+
+const rows: Row[] = [];
+try {
+  process.stdout.write(`start-up benchmark, ${runs} runs each\nmachine: ${await machine()}\n`);
+  for (let run = 1; run <= runs; run++) {
+    for (const server of [firebreak, bare]) {
+      const row = await measure(server, run);
+      rows.push(row);
+      process.stdout.write(`run ${run}: ${server.name}: ready in ${fixed(row.readyMs)} ms, idle RSS ${fixed(row.idleRssMiB)} MiB\n`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const of = (name: string, pick: (r: Row) => number) => rows.filter((r) => r.server === name).map(pick);
+const ratios = rows.filter((r) => r.server === firebreak.name).map((r) => r.readyMs / (rows.find((b) => b.server === bare.name && b.run === r.run)?.readyMs ?? NaN));
+process.stdout.write(
+  `\n${table(
+    ['server', 'ready median ms', 'ready min-max ms', 'idle RSS median MiB'],
+    [firebreak, bare].map((s) => [
+      s.name,
+      fixed(median(of(s.name, (r) => r.readyMs))),
+      `${fixed(Math.min(...of(s.name, (r) => r.readyMs)))}-${fixed(Math.max(...of(s.name, (r) => r.readyMs)))}`,
+      fixed(median(of(s.name, (r) => r.idleRssMiB))),
+    ]),
+  )}\n\nfirebreak / bare, ready time, run by run: ${ratios.map((x) => fixed(x, 1)).join(', ')} (median ${fixed(median(ratios), 1)})\n`,
+);

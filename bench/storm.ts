@@ -1,0 +1,242 @@
+/**
+ * Alert storm benchmark: firebreak (`serve`, SQLite store, the shipped runbooks, default storm
+ * caps) takes a storm posted all at once, against the bare append + fdatasync server of the
+ * ingest benchmark taking the same bodies in the same run (the limit of a durable ack).
+ *
+ * Scenarios:
+ * - `urp`: 20,000 under-replicated-partition alerts of one cluster in 20 notifications of 1,000
+ *   (the runbook groups by cluster): at most one incident per runbook group, one run.
+ * - `lag`: 5,000 consumer-lag alerts of 5,000 distinct groups in 5 notifications of 1,000: the
+ *   caps on new incidents fold the rest into storm incidents, and runs stay bounded.
+ *
+ *   node bench/storm.ts [--rounds 2] [--scenario urp|lag|both]
+ *
+ * Reported per run: the slowest and median ack, how long processing took to drain after the
+ * last ack, the incidents and runs the store holds afterwards (firebreak), the longest event-loop
+ * delay (firebreak's own `nodejs_eventloop_lag_max_seconds`) and peak RSS (VmHWM).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../src/core/logger.ts';
+import { openSqliteStore } from '../src/store/sqlite/index.ts';
+import { scrape } from './support/metrics.ts';
+import { freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
+import { fixed, machine, median, table } from './support/stats.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, scenario: { type: 'string', default: 'both' } } });
+const rounds = Number(values.rounds);
+const repo = join(import.meta.dirname, '..');
+const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
+const ADMIN_TOKEN = 'bench-admin-token-000001';
+const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-storm-'));
+
+interface Scenario {
+  name: string;
+  bodies: string[];
+}
+
+/** One notification of `count` alerts, about 600 bytes each, as Alertmanager sends them. */
+function notification(alerts: Array<{ labels: Record<string, string>; summary: string; fingerprint: string }>, groupKey: string, groupLabels: Record<string, string>): string {
+  return JSON.stringify({
+    version: '4',
+    groupKey,
+    status: 'firing',
+    receiver: 'firebreak',
+    groupLabels,
+    commonLabels: groupLabels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    truncatedAlerts: 0,
+    alerts: alerts.map((a) => ({
+      status: 'firing',
+      labels: { ...a.labels, severity: 'critical', job: 'kafka', instance: 'kafka-exporter:9308' },
+      annotations: { summary: a.summary, description: `${a.summary}. See the dashboard for the partition's replicas and the brokers' disk and network.` },
+      startsAt: '2026-03-02T09:14:05.482913443Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph?g0.expr=kafka_topic_partition_under_replicated_partition+%3E+0',
+      fingerprint: a.fingerprint,
+    })),
+  });
+}
+
+function urp(): Scenario {
+  const bodies = Array.from({ length: 20 }, (_, n) =>
+    notification(
+      Array.from({ length: 1_000 }, (_, i) => {
+        const p = n * 1_000 + i;
+        return { labels: { alertname: 'KafkaUnderReplicatedPartitions', cluster: 'prod-eu1', topic: `orders-${p % 200}`, partition: String(p) }, summary: `Partition orders-${p % 200}/${p} under-replicated`, fingerprint: `a1${p.toString(16).padStart(14, '0')}` };
+      }),
+      `{}:{cluster="prod-eu1",n="${n}"}`,
+      { alertname: 'KafkaUnderReplicatedPartitions', cluster: 'prod-eu1' },
+    ),
+  );
+  return { name: 'urp: 20,000 alerts, 1 cluster, 20 notifications', bodies };
+}
+
+function lag(): Scenario {
+  const bodies = Array.from({ length: 5 }, (_, n) =>
+    notification(
+      Array.from({ length: 1_000 }, (_, i) => {
+        const g = n * 1_000 + i;
+        return { labels: { alertname: 'KafkaConsumerGroupLagHigh', cluster: 'prod-eu1', consumergroup: `group-${g}`, topic: `events-${g % 50}` }, summary: `Consumer group group-${g} lags on events-${g % 50}`, fingerprint: `b2${g.toString(16).padStart(14, '0')}` };
+      }),
+      `{}:{alertname="KafkaConsumerGroupLagHigh",n="${n}"}`,
+      { alertname: 'KafkaConsumerGroupLagHigh', cluster: 'prod-eu1' },
+    ),
+  );
+  return { name: 'lag: 5,000 alerts, 5,000 groups, 5 notifications', bodies };
+}
+
+interface Server {
+  name: string;
+  firebreak: boolean;
+  start(port: number, run: string): Promise<Started>;
+}
+
+const bareFsync: Server = {
+  name: 'bare node:http, append + fdatasync',
+  firebreak: false,
+  start: (port, run) =>
+    startProcess({
+      command: NODE,
+      args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', 'fsync', '--port', String(port), '--file', join(work, `journal-${run}.log`)],
+      logFile: join(work, 'bare.log'),
+      readyUrl: `http://127.0.0.1:${port}/`,
+    }),
+};
+
+const firebreak: Server = {
+  name: 'firebreak serve (SQLite, shipped runbooks)',
+  firebreak: true,
+  start: (port, run) =>
+    startProcess({
+      command: NODE,
+      args: [join(repo, 'src/main.ts'), 'serve'],
+      cwd: repo,
+      env: {
+        FIREBREAK_LISTEN: `127.0.0.1:${port}`,
+        FIREBREAK_DATA_DIR: join(work, `data-${run}`),
+        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
+        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+        FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
+      },
+      logFile: join(work, 'firebreak.log'),
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    }),
+};
+
+interface Row {
+  scenario: string;
+  server: string;
+  round: number;
+  maxAckMs: number;
+  medianAckMs: number;
+  failed: number;
+  drainMs?: number;
+  incidents?: number;
+  runs?: number;
+  loopDelayMaxMs?: number;
+  peakRssMiB: number;
+}
+
+function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match === null ? NaN : Number(match[1]) / 1024;
+}
+
+async function post(url: string, body: string): Promise<{ ms: number; ok: boolean }> {
+  const started = performance.now();
+  const response = await fetch(`${url}/api/v1/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    body,
+  });
+  await response.arrayBuffer();
+  return { ms: performance.now() - started, ok: response.ok };
+}
+
+async function measure(scenario: Scenario, server: Server, round: number): Promise<Row> {
+  const port = await freePort();
+  const run = `${round}-${scenario.name.slice(0, 3)}`;
+  const started = await server.start(port, run);
+  const url = `http://127.0.0.1:${port}`;
+  let row: Row;
+  try {
+    if (server.firebreak) await scrape(`${url}/metrics`); // resets the event-loop delay maximum
+    const acks = await Promise.all(scenario.bodies.map((body) => post(url, body)));
+    const lastAck = performance.now();
+    row = {
+      scenario: scenario.name,
+      server: server.name,
+      round,
+      maxAckMs: Math.max(...acks.map((a) => a.ms)),
+      medianAckMs: median(acks.map((a) => a.ms)),
+      failed: acks.filter((a) => !a.ok).length,
+      peakRssMiB: NaN,
+    };
+    if (server.firebreak) {
+      while ((await scrape(`${url}/metrics`)).get('firebreak_notifications_pending') !== 0) await delay(20);
+      row.drainMs = performance.now() - lastAck;
+      const metrics = await scrape(`${url}/metrics`);
+      row.loopDelayMaxMs = (metrics.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
+    }
+    row.peakRssMiB = peakRss(started.child.pid as number);
+  } finally {
+    await stopProcess(started);
+  }
+  if (server.firebreak) {
+    const store = await openSqliteStore({ path: join(work, `data-${run}`, 'firebreak.db'), logger: silentLogger() });
+    try {
+      row.incidents = (await store.listIncidents({ limit: 500 })).items.length;
+      row.runs = (await store.runs({})).length;
+    } finally {
+      await store.close();
+    }
+  }
+  return row;
+}
+
+const scenarios = values.scenario === 'urp' ? [urp()] : values.scenario === 'lag' ? [lag()] : [urp(), lag()];
+const rows: Row[] = [];
+try {
+  process.stdout.write(`storm benchmark, ${rounds} round(s)\nmachine: ${await machine()}\n`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const scenario of scenarios) {
+      for (const server of [bareFsync, firebreak]) {
+        const row = await measure(scenario, server, round);
+        rows.push(row);
+        process.stdout.write(`round ${round}: ${scenario.name}: ${server.name}: max ack ${fixed(row.maxAckMs)} ms\n`);
+      }
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+process.stdout.write(
+  `\n${table(
+    ['scenario', 'server', 'round', 'median ack ms', 'max ack ms', 'failed', 'drain ms', 'incidents', 'runs', 'max loop delay ms', 'peak RSS MiB'],
+    rows.map((r) => [
+      r.scenario,
+      r.server,
+      r.round,
+      fixed(r.medianAckMs),
+      fixed(r.maxAckMs),
+      r.failed,
+      r.drainMs === undefined ? '' : fixed(r.drainMs),
+      r.incidents ?? '',
+      r.runs ?? '',
+      r.loopDelayMaxMs === undefined ? '' : fixed(r.loopDelayMaxMs),
+      fixed(r.peakRssMiB),
+    ]),
+  )}\n`,
+);
+for (const scenario of scenarios) {
+  const ratios = rows
+    .filter((r) => r.scenario === scenario.name && r.server === firebreak.name)
+    .map((r) => r.maxAckMs / (rows.find((b) => b.scenario === r.scenario && b.server === bareFsync.name && b.round === r.round)?.maxAckMs ?? NaN));
+  process.stdout.write(`${scenario.name}: firebreak max ack / bare fsync max ack, per round: ${ratios.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ratios), 2)})\n`);
+}
