@@ -76,7 +76,8 @@ describe('producer-safe throttling of a real Java producer', function () {
     stops.push(async () => void (await actions.revert('kafka.throttleProducers', params, result as { prior: unknown; applied: unknown })));
     const safety = (result.output as { safety: ProducerSafety }).safety;
     expect(safety.case, safety.summary).to.equal('bounded');
-    expect(safety.observed.bytesPerSecond).to.be.greaterThan(RATE * 4);
+    // Far faster than the quota, even on a loaded machine where the producer falls behind its target.
+    expect(safety.observed.bytesPerSecond).to.be.greaterThan(RATE * 2);
     expect(safety.rate).to.equal(safety.floor).and.be.greaterThan(RATE);
     expect(await quotaOf(actions.admin, { 'client-id': clientId })).to.deep.equal({ producer_byte_rate: safety.rate });
     expect(result.holdLimit?.ms).to.be.at.most(safety.holdLimitMs!);

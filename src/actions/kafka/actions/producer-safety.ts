@@ -32,8 +32,8 @@
  *   may speed up), counts as R -> infinity for the hold limit: D - s - W. No floor can be derived
  *   from an unknown rate: the plan says so.
  *
- * Q is the quota per broker: a client writing to several brokers may get more, so the figures err
- * on the safe side.
+ * R is the observed rate times {@link RATE_MARGIN}. Q is the quota per broker: a client writing to
+ * several brokers may get more, so the figures err on the safe side.
  */
 import { toFirebreakError } from '../../../errors.ts';
 import { formatDuration } from '../../../core/duration.ts';
@@ -45,6 +45,14 @@ export const PRODUCER_BUFFER_BYTES = 33_554_432;
 export const PRODUCER_DELIVERY_TIMEOUT_MS = 120_000;
 /** Slack on top of the quota window: the drain after a delay, the release itself, a loaded machine. */
 export const SLACK_MS = 10_000;
+/**
+ * The observed produce rate is multiplied by this before the floor, the first delay and the hold
+ * limit are derived: a few seconds' sample can miss what the brokers then measure over their
+ * quota window (a producer that fell behind sends faster to catch up). Measured on a heavily
+ * loaded machine: a Java producer the brokers' log growth showed at 25.6 KB/s was delayed as one
+ * of at least 34 KB/s.
+ */
+export const RATE_MARGIN = 1.5;
 /** How long the brokers' log dir sizes are watched to learn the produce rate when Prometheus cannot say. */
 export const RATE_SAMPLE_MS = 3_000;
 
@@ -100,7 +108,9 @@ export function producerSafety(requested: number, observed: ObservedRate, produc
   const D = producers.deliveryTimeoutMs;
   const B = producers.bufferBytes;
   const W = windowMs;
-  const R = observed.bytesPerSecond;
+  // The rate the brokers will see may exceed the one measured (a short sample, a producer
+  // catching up after a slow spell): the judgement assumes RATE_MARGIN times as much.
+  const R = observed.bytesPerSecond === null ? null : observed.bytesPerSecond * RATE_MARGIN;
   const room = D - SLACK_MS;
   // Below the floor the broker's first delay alone would outlast the delivery timeout.
   const floor = R === null ? null : room <= 0 ? Math.ceil(R) : Math.ceil((R * W) / (room + W));
@@ -138,8 +148,8 @@ export function producerSafety(requested: number, observed: ObservedRate, produc
     R === null
       ? `at an unknown produce rate${observed.note === undefined ? '' : ` (${observed.note})`}`
       : faster
-        ? `at the ${Math.round(R)} B/s they write now (${observed.source})`
-        : `should they speed up (they write ${Math.round(R)} B/s now, ${observed.source})`;
+        ? `at the ${observed.bytesPerSecond} B/s they write now (${observed.source}; counted as ${Math.round(R)} B/s)`
+        : `should they speed up (they write ${observed.bytesPerSecond} B/s now, ${observed.source})`;
   return {
     ...base,
     case: 'bounded',
