@@ -24,6 +24,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { kafkaToolsArtifact, parseKafkaVersion, resolveClasspath } from '../kafka/classpath.ts';
 import { hasSetpriv } from '../kafka/process.ts';
+import { parseDuration } from '../../src/core/duration.ts';
+
+/**
+ * The producer's buffer.memory and delivery.timeout.ms: a small buffer, so that when a quota slows
+ * the producer send() waits for room (the producer slows down) instead of queueing minutes of
+ * records, and a long timeout, so that none of them expires meanwhile.
+ */
+export const PRODUCER_BUFFER_MEMORY = 262_144;
+export const PRODUCER_DELIVERY_TIMEOUT = '10m';
 
 /** What ProducerPerformance reported for its last 5-second window. */
 export interface ProducerReport {
@@ -106,11 +115,9 @@ export async function startProducer(options: ProducerOptions): Promise<Producer>
       `client.id=${options.clientId}`,
       'acks=1',
       'linger.ms=5',
-      // A small buffer: when a quota slows the producer, send() waits for room (the producer
-      // slows down) instead of queueing minutes of records that would then expire.
-      'buffer.memory=262144',
+      `buffer.memory=${PRODUCER_BUFFER_MEMORY}`,
       'max.block.ms=600000',
-      'delivery.timeout.ms=600000',
+      `delivery.timeout.ms=${parseDuration(PRODUCER_DELIVERY_TIMEOUT)}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLASSPATH: entries.join(delimiter) } },
   );

@@ -9,7 +9,7 @@
  * the release completes.
  */
 import { dropKafkajsNegativeTimeoutWarning } from '../../src/actions/kafka/warnings.ts';
-import { startPacedConsumer, startProducer, type PacedConsumer, type Producer } from './load.ts';
+import { PRODUCER_BUFFER_MEMORY, PRODUCER_DELIVERY_TIMEOUT, startPacedConsumer, startProducer, type PacedConsumer, type Producer } from './load.ts';
 import type { Pipeline, PipelineOptions } from './pipeline.ts';
 
 export const SCENARIO = {
@@ -26,9 +26,11 @@ export const SCENARIO = {
    * runbooks/consumer-lag.yaml params for this load: a quota below the slow consumer's pace; the
    * release's hold at each level and the recovery hold in seconds instead of minutes; "caught up"
    * below 5,000 messages (6 s of this producer: between two of the lag exporter's scans a healthy
-   * group's lag moves by more than the default 1,000 once the producer, released, catches up).
+   * group's lag moves by more than the default 1,000 once the producer, released, catches up);
+   * the producer's own delivery.timeout.ms and buffer.memory (load.ts), from which firebreak judges
+   * that the throttle may hold as long as the incident needs without the producer dropping records.
    */
-  runbookParams: { producerByteRate: 102_400, releaseHold: '10s', recoveryHold: '20s', lagRecovered: 5_000 },
+  runbookParams: { producerByteRate: 102_400, releaseHold: '10s', recoveryHold: '20s', lagRecovered: 5_000, producerDeliveryTimeout: PRODUCER_DELIVERY_TIMEOUT, producerBufferMemory: PRODUCER_BUFFER_MEMORY },
 } as const;
 
 /** The pipeline options of the scenario (everything but the directory and the Kafka version). */

@@ -92,6 +92,9 @@ describe('closed loop: a natural consumer lag incident through Prometheus, Alert
     expect(await pipeline!.quota()).to.equal(SCENARIO.runbookParams.producerByteRate);
     const entries = await timeline(incidentId);
     expect(entries.map((e) => e.kind)).to.include.members(['alert.firing', 'runbook.matched', 'step.succeeded', 'incident.status']);
+    // Told the producer's buffer and delivery timeout, firebreak judges it keeps every record however long the quota holds.
+    const throttle = entries.find((e) => e.kind === 'step.succeeded' && e.data['stepId'] === 'throttle');
+    expect((throttle?.data['output'] as { safety?: { case: string } } | undefined)?.safety?.case, 'producer safety').to.equal('buffer-drains');
   });
 
   it('slows the producer: the broker measures its rate near the quota (JMX exporter, kafka_server_produce_byte_rate)', async () => {
