@@ -23,9 +23,32 @@ export async function describeGroup(admin: Admin, groupId: string): Promise<Grou
   };
 }
 
+/** Group coordinator errors that a fresh FindCoordinator answers (the coordinator moved or is loading). */
+const COORDINATOR_MOVING = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
+export const COORDINATOR_ATTEMPTS = 5;
+
+/**
+ * Runs an OffsetFetch-based read again while the group's coordinator moves: kafkajs asks
+ * FindCoordinator afresh for each call but does not retry an OffsetFetch the old coordinator
+ * refused, and a coordinator moves whenever a `__consumer_offsets` partition changes leader
+ * (a broker restarts, the preferred leader is restored). At most {@link COORDINATOR_ATTEMPTS}
+ * tries, 100 ms apart and doubling; the admin call's deadline bounds them all.
+ */
+export async function whileCoordinatorMoves<T>(read: () => Promise<T>, pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      const type = (err as { type?: unknown }).type;
+      if (typeof type !== 'string' || !COORDINATOR_MOVING.has(type) || attempt >= COORDINATOR_ATTEMPTS) throw err;
+      await pause(100 * 2 ** (attempt - 1));
+    }
+  }
+}
+
 export async function consumerGroupLag(admin: Admin, groupId: string, topics?: string[]): Promise<GroupPartitionLag[]> {
   // Without topics kafkajs sends a null topic list: the group's committed topics.
-  const committed = await admin.fetchOffsets(topics === undefined ? { groupId } : { groupId, topics });
+  const committed = await whileCoordinatorMoves(() => admin.fetchOffsets(topics === undefined ? { groupId } : { groupId, topics }));
   const lags: GroupPartitionLag[] = [];
   for (const { topic, partitions } of committed) {
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o]));
@@ -43,7 +66,7 @@ export async function consumerGroupLag(admin: Admin, groupId: string, topics?: s
 
 /** Every committed offset of `groupId`, on every topic it committed on (one OffsetFetch). */
 export async function committedOffsets(admin: Admin, groupId: string): Promise<CommittedOffset[]> {
-  const committed = await admin.fetchOffsets({ groupId });
+  const committed = await whileCoordinatorMoves(() => admin.fetchOffsets({ groupId }));
   return committed
     .flatMap(({ topic, partitions }) => partitions.map(({ partition, offset }) => ({ topic, partition, offset: Number(offset) })))
     .filter((o) => o.offset >= 0)
