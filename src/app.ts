@@ -22,6 +22,7 @@ import type { Logger } from './core/logger.ts';
 import type { Engine } from './engine/engine.ts';
 import { consoleRouter } from './console/routes.ts';
 import { CONFIG_DEFAULTS } from './config/schema.ts';
+import { createLogSampler } from './core/log-sampler.ts';
 import { createAuthenticator } from './http/auth.ts';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMIT } from './http/failure-limit.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
@@ -31,7 +32,7 @@ import { registerEngineRoutes } from './http/routes/engine.ts';
 import { registerIncidentRoutes } from './http/routes/incidents.ts';
 import { registerResponderRoutes } from './http/routes/responders.ts';
 import { registerSystemRoutes } from './http/routes/system.ts';
-import { registerWebhookRoute } from './http/routes/webhook.ts';
+import { registerWebhookRoute, WEBHOOK_PATH } from './http/routes/webhook.ts';
 import type { Pipeline, PostProcessHook } from './ingest/pipeline.ts';
 import { createProcessing } from './ingest/processing.ts';
 import type { IngestThread } from './ingest/thread.ts';
@@ -160,7 +161,8 @@ export function createApp(deps: AppDeps): App {
   // Whose X-Forwarded-For is believed (req.ip, req.secure); none by default.
   const proxies = deps.config.trustedProxies ?? [];
   if (proxies.length > 0) app.set('trust proxy', proxies);
-  app.use(requestLogging(logger));
+  // The webhook's request lines: one each at info while they are few, then a count per second.
+  app.use(requestLogging(logger, new Map([[WEBHOOK_PATH, createLogSampler({ logger, clock, message: 'webhook requests answered' })]])));
   registerSystemRoutes(app, {
     store,
     metrics,

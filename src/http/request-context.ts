@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../core/logger.ts';
+import type { LogSampler } from '../core/log-sampler.ts';
 import type { FirebreakError } from '../errors.ts';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -44,8 +45,12 @@ export function requestContext(res: Response): RequestContext {
   return context;
 }
 
-/** Assigns the request id (inbound `X-Request-Id` or a new UUID), echoes it, logs one line per request. */
-export function requestLogging(logger: Logger): RequestHandler {
+/**
+ * Assigns the request id (inbound `X-Request-Id` or a new UUID), echoes it, logs one line per
+ * request. `sampled`: paths whose successful requests are logged at info only while they are
+ * few (src/core/log-sampler.ts; the webhook in a burst), at debug beyond that.
+ */
+export function requestLogging(logger: Logger, sampled: ReadonlyMap<string, LogSampler> = new Map()): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const inbound = req.get(REQUEST_ID_HEADER);
     const requestId = inbound !== undefined && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
@@ -73,6 +78,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       if (!res.writableFinished) context.logger.warn(line, 'request aborted by the client');
       else if (res.statusCode >= 500) context.logger.error(line, 'request failed');
       else if (res.statusCode < 400 && QUIET_PATHS.has(req.path)) context.logger.debug(line, 'request');
+      else if (res.statusCode < 400 && sampled.get(req.path)?.take() === false) context.logger.debug(line, 'request');
       else context.logger.info(line, 'request');
     };
     res.on('finish', done);

@@ -250,16 +250,19 @@ export class NotificationWork {
     return finished;
   }
 
-  /** The log line of a processed notification: call it once the last step's transaction committed. */
-  logProcessed(): void {
+  /**
+   * The log line of a processed notification: call it once the last step's transaction
+   * committed. `atInfo` false writes it at debug (many notifications a second, see
+   * src/core/log-sampler.ts); problems are logged at warn either way.
+   */
+  logProcessed(atInfo = true): void {
     if (this.notification === null) return;
     if (this.rejected.length > 0) {
       this.#deps.logger.warn({ notificationId: this.stored.id, rejected: this.rejected.map(describeRejection) }, 'alerts that cannot be read were left out; the others were processed');
     }
-    this.#deps.logger.info(
-      { notificationId: this.stored.id, duplicates: this.#duplicates, incidents: [...this.#incidents].map(([id, i]) => `${id}:${i.status}`) },
-      'notification processed',
-    );
+    const line = { notificationId: this.stored.id, duplicates: this.#duplicates, incidents: [...this.#incidents].map(([id, i]) => `${id}:${i.status}`) };
+    if (atInfo) this.#deps.logger.info(line, 'notification processed');
+    else this.#deps.logger.debug(line, 'notification processed');
   }
 
   /** Everything recorded so far (the whole notification once done). */

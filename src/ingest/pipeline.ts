@@ -35,6 +35,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '../core/clock.ts';
+import { createLogSampler } from '../core/log-sampler.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
 import type { StoredNotification } from '../model/incident.ts';
@@ -120,6 +121,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   let interruptWait: (() => void) | null = null;
 
   metrics.observePending(() => pendingIds.size);
+  /** "notification processed" at info while there are few a second, then a count per second. */
+  const processedLines = createLogSampler({ logger, clock: deps.clock, message: 'notifications processed' });
 
   /**
    * Looks again at what retriable failures set aside: as soon as the store can write (a probe
@@ -242,7 +245,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     for (const work of finished) {
       pendingIds.delete(work.stored.id);
       if (work.failure !== null) continue;
-      work.logProcessed();
+      work.logProcessed(processedLines.take());
       const result = work.result();
       metrics.notificationProcessed(result);
       await runHooks(result, work.stored);
@@ -327,6 +330,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         clearTimeout(deadline);
         stopNow = true;
       }
+      processedLines.flush();
       logger.info({ pending: pendingIds.size }, 'processing stopped');
     },
   };
