@@ -3,20 +3,25 @@
  * senders, firebreak (`serve`, SQLite store, the shipped runbooks loaded, default settings)
  * against two bare `node:http` servers in the same run (bench/ingest/bare-server.ts): one that
  * only parses, one that appends and fsyncs each body on the thread pool before answering (the
- * limit of a durable ack). Rounds alternate the servers (A B C A B C) so drift on a shared
+ * limit of a durable ack). Beside them, three `serve` replicas on one PostgreSQL behind the
+ * round-robin proxy of the replicas test (scripts/proxy/round-robin.ts, in this process), the
+ * PostgreSQL a private cluster this benchmark starts (scripts/postgres/cluster.ts), a fresh
+ * database each round. Rounds alternate the servers (A B C D A B C D) so drift on a shared
  * machine hits them alike; the ratio is taken per round.
  *
  *   node bench/ingest.ts [--seconds 10] [--rounds 2] [--connections 64]
  *
  * Load: wrk (Debian package, installed when missing) with bench/ingest/notifications.lua. For
  * firebreak it also reports how long processing takes to drain the backlog after the load
- * stops, the longest event-loop delay, and peak RSS.
+ * stops, the longest event-loop delay, and peak RSS (for the replicas: the largest of the three).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { startPostgres, type PostgresServer } from '../scripts/postgres/cluster.ts';
+import { startProxy } from '../scripts/proxy/round-robin.ts';
 import { scrape } from './support/metrics.ts';
 import { ensureTool, freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
 import { fixed, machine, median, table } from './support/stats.ts';
@@ -40,39 +45,91 @@ const ADMIN_TOKEN = 'bench-admin-token-000001';
 ensureTool('wrk');
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-ingest-'));
 
+/** A server under load: where wrk sends, and for firebreak the processes to watch. */
+interface Running {
+  url: string;
+  /** firebreak's `serve` processes (metrics, RSS); empty for the bare servers. */
+  firebreak: Array<{ url: string; pid: number }>;
+  stop(): Promise<void>;
+}
+
 interface Server {
   name: string;
-  start(port: number, round: number): Promise<Started>;
+  start(round: number): Promise<Running>;
 }
 
 const bare = (mode: 'parse' | 'fsync'): Server => ({
   name: mode === 'parse' ? 'bare node:http, parse, 200' : 'bare node:http, append + fdatasync (thread pool), 200',
-  start: (port, round) =>
-    startProcess({
+  async start(round) {
+    const port = await freePort();
+    const started = await startProcess({
       command: NODE,
       args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', mode, '--port', String(port), '--file', join(work, `journal-${round}.log`)],
       logFile: join(work, `bare-${mode}.log`),
       readyUrl: `http://127.0.0.1:${port}/`,
-    }),
+    });
+    return { url: `http://127.0.0.1:${port}`, firebreak: [], stop: () => stopProcess(started) };
+  },
 });
+
+/** `firebreak serve` with the shipped runbooks; `store` unset means SQLite in the data directory. */
+async function startServe(name: string, store?: string): Promise<{ url: string; started: Started }> {
+  const port = await freePort();
+  const started = await startProcess({
+    command: NODE,
+    args: [join(repo, 'src/main.ts'), 'serve'],
+    cwd: repo,
+    env: {
+      FIREBREAK_LISTEN: `127.0.0.1:${port}`,
+      FIREBREAK_DATA_DIR: join(work, `data-${name}`),
+      FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
+      FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+      FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
+      ...(store === undefined ? {} : { FIREBREAK_STORE: store }),
+    },
+    logFile: join(work, `firebreak-${name}.log`),
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+    timeoutMs: 180_000,
+  });
+  return { url: `http://127.0.0.1:${port}`, started };
+}
 
 const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
-  start: (port, round) =>
-    startProcess({
-      command: NODE,
-      args: [join(repo, 'src/main.ts'), 'serve'],
-      cwd: repo,
-      env: {
-        FIREBREAK_LISTEN: `127.0.0.1:${port}`,
-        FIREBREAK_DATA_DIR: join(work, `data-${round}`),
-        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
+  async start(round) {
+    const { url, started } = await startServe(`sqlite-${round}`);
+    return { url, firebreak: [{ url, pid: started.child.pid as number }], stop: () => stopProcess(started) };
+  },
+};
+
+let postgres: PostgresServer | undefined;
+let postgresDir: string | undefined;
+const REPLICAS = 3;
+const replicas: Server = {
+  name: `${REPLICAS} firebreak serve replicas (PostgreSQL, round-robin proxy, shipped runbooks)`,
+  async start(round) {
+    // Its own temp directory: as root the server runs as an unprivileged account that must reach it.
+    postgresDir ??= mkdtempSync(join(tmpdir(), 'firebreak-bench-postgres-'));
+    postgres ??= await startPostgres({ dir: postgresDir, startTimeoutMs: 120_000 });
+    const store = await postgres.createDatabase('bench_ingest');
+    const settled = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, i) => startServe(`postgres-${round}-${i + 1}`, store)));
+    const serves = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const stopAll = async () => void (await Promise.all(serves.map((s) => stopProcess(s.started))));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed !== undefined) {
+      await stopAll();
+      throw failed.reason;
+    }
+    const proxy = await startProxy(() => serves.map((s) => s.url));
+    return {
+      url: proxy.url,
+      firebreak: serves.map((s) => ({ url: s.url, pid: s.started.child.pid as number })),
+      async stop() {
+        await proxy.close();
+        await stopAll();
       },
-      logFile: join(work, 'firebreak.log'),
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    }),
+    };
+  },
 };
 
 interface Row {
@@ -91,28 +148,27 @@ function peakRss(pid: number): number {
 }
 
 async function measure(server: Server, round: number): Promise<Row> {
-  const port = await freePort();
-  const started = await server.start(port, round);
-  const url = `http://127.0.0.1:${port}`;
+  const running = await server.start(round);
+  const { url } = running;
   try {
-    const isFirebreak = server === firebreak;
+    const watched = running.firebreak;
     const env = { FIREBREAK_BENCH_TOKEN: WEBHOOK_TOKEN };
     await runWrk({ url, script, seconds: 2, connections, threads: 2, env }); // warm-up
-    if (isFirebreak) await waitDrained(url, 120_000);
-    if (isFirebreak) await scrape(`${url}/metrics`); // resets the event-loop delay maximum
+    for (const f of watched) await waitDrained(f.url, 120_000);
+    for (const f of watched) await scrape(`${f.url}/metrics`); // resets the event-loop delay maximum
     const load = await runWrk({ url, script, seconds, connections, threads: 2, env });
     const row: Row = { server: server.name, round, load };
-    if (isFirebreak) {
+    if (watched.length > 0) {
       const stopped = performance.now();
-      await waitDrained(url, 300_000);
+      for (const f of watched) await waitDrained(f.url, 300_000);
       row.drainMs = performance.now() - stopped;
-      const metrics = await scrape(`${url}/metrics`);
-      row.loopDelayMaxMs = (metrics.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
-      row.peakRssMiB = peakRss(started.child.pid as number);
+      const delays = await Promise.all(watched.map(async (f) => (await scrape(`${f.url}/metrics`)).get('nodejs_eventloop_lag_max_seconds') ?? NaN));
+      row.loopDelayMaxMs = Math.max(...delays) * 1000;
+      row.peakRssMiB = Math.max(...watched.map((f) => peakRss(f.pid)));
     }
     return row;
   } finally {
-    await stopProcess(started);
+    await running.stop();
   }
 }
 
@@ -124,7 +180,7 @@ async function waitDrained(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-const servers = [bare('parse'), bare('fsync'), firebreak];
+const servers = [bare('parse'), bare('fsync'), firebreak, replicas];
 const rows: Row[] = [];
 try {
   process.stdout.write(`ingest benchmark: ${connections} connections, ${seconds} s per run, ${rounds} round(s)\nmachine: ${await machine()}\n`);
@@ -136,11 +192,18 @@ try {
     }
   }
 } finally {
+  await postgres?.stop();
+  if (postgresDir !== undefined) rmSync(postgresDir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 }
 
-const ratios = (name: string) =>
-  rows.filter((r) => r.server === firebreak.name).map((r) => r.load.rate / (rows.find((b) => b.server === name && b.round === r.round)?.load.rate ?? NaN));
+/** `server`'s rate over `baseline`'s, per round. */
+const ratios = (server: string, baseline: string) =>
+  rows.filter((r) => r.server === server).map((r) => r.load.rate / (rows.find((b) => b.server === baseline && b.round === r.round)?.load.rate ?? NaN));
+const ratioLine = (label: string, server: string, baseline: string) => {
+  const values = ratios(server, baseline);
+  return `${label}, per round: ${values.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(values), 2)})\n`;
+};
 process.stdout.write(
   `\n${table(
     ['server', 'round', 'acks/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'drain ms', 'max loop delay ms', 'peak RSS MiB'],
@@ -156,6 +219,9 @@ process.stdout.write(
       r.loopDelayMaxMs === undefined ? '' : fixed(r.loopDelayMaxMs),
       r.peakRssMiB === undefined ? '' : fixed(r.peakRssMiB),
     ]),
-  )}\n\nfirebreak / fsync server, per round: ${ratios(servers[1]!.name).map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ratios(servers[1]!.name)), 2)})\n` +
-    `firebreak / parse-only server, per round: ${ratios(servers[0]!.name).map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ratios(servers[0]!.name)), 2)})\n`,
+  )}\n\n` +
+    ratioLine('firebreak / fsync server', firebreak.name, servers[1]!.name) +
+    ratioLine('firebreak / parse-only server', firebreak.name, servers[0]!.name) +
+    ratioLine(`${REPLICAS} replicas on PostgreSQL / fsync server`, replicas.name, servers[1]!.name) +
+    ratioLine(`${REPLICAS} replicas on PostgreSQL / firebreak on SQLite`, replicas.name, firebreak.name),
 );

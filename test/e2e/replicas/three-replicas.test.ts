@@ -23,7 +23,7 @@ import { bigNotification } from '../../unit/ingest/big-notification.ts';
 import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { freePort, startAlertmanager, type Alertmanager } from '../alertmanager.ts';
-import { startProxy, type Proxy } from './proxy.ts';
+import { startProxy, type Proxy } from '../../../scripts/proxy/round-robin.ts';
 
 const WEBHOOK_TOKEN = 'replicas-webhook-token-00001';
 const ADMIN_TOKEN = 'replicas-admin-token-0000001';
