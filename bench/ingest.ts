@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../scripts/postgres/cluster.ts';
 import { startProxy } from '../scripts/proxy/round-robin.ts';
 import { scrape } from './support/metrics.ts';
@@ -50,6 +51,8 @@ interface Running {
   url: string;
   /** firebreak's `serve` processes (metrics, RSS); empty for the bare servers. */
   firebreak: Array<{ url: string; pid: number }>;
+  /** Whether every acknowledged notification has been processed. */
+  drained(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +71,7 @@ const bare = (mode: 'parse' | 'fsync'): Server => ({
       logFile: join(work, `bare-${mode}.log`),
       readyUrl: `http://127.0.0.1:${port}/`,
     });
-    return { url: `http://127.0.0.1:${port}`, firebreak: [], stop: () => stopProcess(started) };
+    return { url: `http://127.0.0.1:${port}`, firebreak: [], drained: async () => true, stop: () => stopProcess(started) };
   },
 });
 
@@ -98,7 +101,8 @@ const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
   async start(round) {
     const { url, started } = await startServe(`sqlite-${round}`);
-    return { url, firebreak: [{ url, pid: started.child.pid as number }], stop: () => stopProcess(started) };
+    const drained = async () => (await scrape(`${url}/metrics`)).get('firebreak_notifications_pending') === 0;
+    return { url, firebreak: [{ url, pid: started.child.pid as number }], drained, stop: () => stopProcess(started) };
   },
 };
 
@@ -121,10 +125,16 @@ const replicas: Server = {
       throw failed.reason;
     }
     const proxy = await startProxy(() => serves.map((s) => s.url));
+    // Drained as the database sees it: a replica's own pending gauge counts only what it was
+    // told about, and any replica may process a notification another one stored.
+    const db = new pg.Client({ connectionString: store });
+    await db.connect();
     return {
       url: proxy.url,
       firebreak: serves.map((s) => ({ url: s.url, pid: s.started.child.pid as number })),
+      drained: async () => (await db.query('SELECT 1 FROM notifications WHERE processed_at IS NULL LIMIT 1')).rowCount === 0,
       async stop() {
+        await db.end();
         await proxy.close();
         await stopAll();
       },
@@ -154,13 +164,13 @@ async function measure(server: Server, round: number): Promise<Row> {
     const watched = running.firebreak;
     const env = { FIREBREAK_BENCH_TOKEN: WEBHOOK_TOKEN };
     await runWrk({ url, script, seconds: 2, connections, threads: 2, env }); // warm-up
-    for (const f of watched) await waitDrained(f.url, 120_000);
+    if (watched.length > 0) await waitDrained(running, 120_000);
     for (const f of watched) await scrape(`${f.url}/metrics`); // resets the event-loop delay maximum
     const load = await runWrk({ url, script, seconds, connections, threads: 2, env });
     const row: Row = { server: server.name, round, load };
     if (watched.length > 0) {
       const stopped = performance.now();
-      for (const f of watched) await waitDrained(f.url, 300_000);
+      await waitDrained(running, 300_000);
       row.drainMs = performance.now() - stopped;
       const delays = await Promise.all(watched.map(async (f) => (await scrape(`${f.url}/metrics`)).get('nodejs_eventloop_lag_max_seconds') ?? NaN));
       row.loopDelayMaxMs = Math.max(...delays) * 1000;
@@ -172,9 +182,9 @@ async function measure(server: Server, round: number): Promise<Row> {
   }
 }
 
-async function waitDrained(url: string, timeoutMs: number): Promise<void> {
+async function waitDrained(running: Running, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while ((await scrape(`${url}/metrics`)).get('firebreak_notifications_pending') !== 0) {
+  while (!(await running.drained())) {
     if (performance.now() > deadline) throw new Error(`processing did not drain within ${timeoutMs} ms`);
     await delay(50);
   }
