@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../scripts/postgres/cluster.ts';
@@ -75,6 +76,12 @@ const bare = (mode: 'parse' | 'fsync'): Server => ({
   },
 });
 
+/**
+ * One acknowledged notification not yet processed, if any. The store is asked rather than the
+ * `firebreak_notifications_pending` gauge, which can stay above 0 after everything was processed.
+ */
+const UNPROCESSED = 'SELECT 1 FROM notifications WHERE processed_at IS NULL LIMIT 1';
+
 /** `firebreak serve` with the shipped runbooks; `store` unset means SQLite in the data directory. */
 async function startServe(name: string, store?: string): Promise<{ url: string; started: Started }> {
   const port = await freePort();
@@ -101,8 +108,17 @@ const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
   async start(round) {
     const { url, started } = await startServe(`sqlite-${round}`);
-    const drained = async () => (await scrape(`${url}/metrics`)).get('firebreak_notifications_pending') === 0;
-    return { url, firebreak: [{ url, pid: started.child.pid as number }], drained, stop: () => stopProcess(started) };
+    // Drained as the store sees it (a second, read-only connection; WAL lets it read alongside).
+    const db = new DatabaseSync(join(work, `data-sqlite-${round}`, 'firebreak.db'), { readOnly: true });
+    return {
+      url,
+      firebreak: [{ url, pid: started.child.pid as number }],
+      drained: async () => db.prepare(UNPROCESSED).get() === undefined,
+      async stop() {
+        db.close();
+        await stopProcess(started);
+      },
+    };
   },
 };
 
@@ -125,14 +141,13 @@ const replicas: Server = {
       throw failed.reason;
     }
     const proxy = await startProxy(() => serves.map((s) => s.url));
-    // Drained as the database sees it: a replica's own pending gauge counts only what it was
-    // told about, and any replica may process a notification another one stored.
+    // Drained as the database sees it, as for SQLite: any replica may process what another stored.
     const db = new pg.Client({ connectionString: store });
     await db.connect();
     return {
       url: proxy.url,
       firebreak: serves.map((s) => ({ url: s.url, pid: s.started.child.pid as number })),
-      drained: async () => (await db.query('SELECT 1 FROM notifications WHERE processed_at IS NULL LIMIT 1')).rowCount === 0,
+      drained: async () => (await db.query(UNPROCESSED)).rowCount === 0,
       async stop() {
         await db.end();
         await proxy.close();
