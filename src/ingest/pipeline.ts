@@ -99,7 +99,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const resumeAfterMs = deps.resumeAfterMs ?? 30_000;
   const probeMs = deps.probeMs ?? 1_000;
 
+  /** Fetched from the store and not finished (set-aside ones included). */
   const pendingIds = new Set<number>();
+  /**
+   * Stored (a kick named them) and not fetched yet. A kick can arrive after its notification was
+   * already read and processed (an earlier kick's read found it, or another replica took it): the
+   * next read of the store settles which of these are still unprocessed.
+   */
+  const announced = new Set<number>();
+  const pendingCount = (): number => pendingIds.size + announced.size;
   /** Fetched and not finished, in id order; the head may be part-way through. */
   let queue: NotificationWork[] = [];
   let lastFetched = 0;
@@ -120,7 +128,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Wakes a backoff wait early when stopping. */
   let interruptWait: (() => void) | null = null;
 
-  metrics.observePending(() => pendingIds.size);
+  metrics.observePending(pendingCount);
   /** "notification processed" at info while there are few a second, then a count per second. */
   const processedLines = createLogSampler({ logger, clock: deps.clock, message: 'notifications processed' });
 
@@ -169,7 +177,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   function kick(id?: number): void {
     if (closing) return;
-    if (id !== undefined) pendingIds.add(id);
+    if (id !== undefined && id > lastFetched && !pendingIds.has(id)) announced.add(id);
     // A body was just stored: the store writes again, so what an outage set aside goes first.
     if (id !== undefined && resumeTimer !== null) return resumeNow();
     wake = true;
@@ -205,6 +213,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           queue.push(new NotificationWork(stored, deps, options()));
         }
         lastFetched = Math.max(lastFetched, page.at(-1)?.id ?? 0);
+        // Read in id order from lastFetched: an announced id the read passed, or any when nothing
+        // is left to read, is processed (by this process or another replica) or in hand.
+        for (const id of announced) if (page.length === 0 || id <= lastFetched) announced.delete(id);
         if (fresh.length > 0) deps.onPending?.({ added: fresh.map((n) => n.id) });
         return true;
       } catch (err) {
@@ -310,7 +321,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   return {
     kick,
-    pending: () => pendingIds.size,
+    pending: pendingCount,
     async idle() {
       while (running !== null) await running;
     },
@@ -331,7 +342,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         stopNow = true;
       }
       processedLines.flush();
-      logger.info({ pending: pendingIds.size }, 'processing stopped');
+      logger.info({ pending: pendingCount() }, 'processing stopped');
     },
   };
 }

@@ -110,6 +110,8 @@ export class IngestThread implements Pipeline, BodyOffload {
   readonly #worker: Worker;
   readonly #logger: Logger;
   readonly #pending = new Set<number>();
+  /** The highest id the thread reported taking up: it reads the store in id order. */
+  #fetchedUpTo = 0;
   readonly #waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   #events: IngestThreadEvents | null = null;
   #start: ProcessingStart | null = null;
@@ -178,7 +180,10 @@ export class IngestThread implements Pipeline, BodyOffload {
     const events = this.#events;
     switch (message.type) {
       case 'pending':
-        for (const id of message.added ?? []) this.#pending.add(id);
+        for (const id of message.added ?? []) {
+          this.#pending.add(id);
+          this.#fetchedUpTo = Math.max(this.#fetchedUpTo, id);
+        }
         for (const id of message.removed ?? []) this.#pending.delete(id);
         return;
       case 'processed':
@@ -226,12 +231,14 @@ export class IngestThread implements Pipeline, BodyOffload {
 
   /**
    * `kick(id)` after a body was stored only counts it as pending: the thread stored it and has
-   * woken processing itself. `kick()` starts processing (the first time) and wakes it.
+   * woken processing itself. The word can come after the thread already took the body up (and
+   * perhaps finished it): an id it reported reaching is not counted again. `kick()` starts
+   * processing (the first time) and wakes it.
    */
   kick(id?: number): void {
     if (this.#stopping || this.#dead !== null) return;
     if (id !== undefined) {
-      this.#pending.add(id);
+      if (id > this.#fetchedUpTo) this.#pending.add(id);
       return;
     }
     if (this.#start !== null) {

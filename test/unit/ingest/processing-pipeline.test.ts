@@ -90,6 +90,21 @@ describe('processing pipeline', () => {
     expect(incidents.items.map((i) => i.status).sort()).to.deep.equal(['open', 'resolved']);
   });
 
+  it('counts nothing pending when the kick of a stored notification arrives after it was already processed', async () => {
+    // The ack path stores a body, then tells the pipeline; meanwhile a kick of an earlier body
+    // may already have read and processed it from the store.
+    const first = await append(groupedFiring);
+    const second = await append(unicodeLabels);
+    const { pipeline: p, metrics } = pipeline();
+    p.kick(first.id);
+    await p.idle();
+    expect(await store.unprocessedNotifications(10)).to.deep.equal([]);
+    p.kick(second.id);
+    await p.idle();
+    expect(p.pending()).to.equal(0);
+    expect(await metrics.registry.getSingleMetricAsString('firebreak_notifications_pending')).to.match(/^firebreak_notifications_pending 0$/m);
+  });
+
   it('retries a retriable failure and then succeeds', async () => {
     const stored = await append(groupedFiring);
     let failures = 0;
