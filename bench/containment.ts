@@ -22,13 +22,11 @@ import { createKafkaAdmin } from '../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../src/actions/kafka/types.ts';
 import { silentLogger } from '../src/core/logger.ts';
 import { attachCluster } from '../scripts/kafka/cluster.ts';
-import { freePort, NODE, startProcess, stopProcess } from './support/process.ts';
+import { startServe, stopProcess, WEBHOOK_TOKEN } from './support/process.ts';
 import { fixed, machine, median, percentile, table } from './support/stats.ts';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' }, brokers: { type: 'string' }, runs: { type: 'string', default: '30' } } });
 const runs = Number(values.runs);
-const repo = join(import.meta.dirname, '..');
-const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
 const RATE = 1_048_576;
 
 async function bootstrap(): Promise<string> {
@@ -100,25 +98,12 @@ writeFileSync(join(work, 'runbooks', 'bench-quota.yaml'), RUNBOOK);
 writeFileSync(join(work, 'firebreak.yaml'), 'storm:\n  maxRunStartsPerMinute: 100000\n  maxNewIncidentsPerMinute: 100000\n');
 const admin = createKafkaAdmin({ brokers: brokers.split(','), clientId: 'firebreak-bench' }, { logger: silentLogger() });
 const raw = createKafkaAdmin({ brokers: brokers.split(','), clientId: 'firebreak-bench-raw' }, { logger: silentLogger() });
-const port = await freePort();
-const server = await startProcess({
-  command: NODE,
-  args: [join(repo, 'src/main.ts'), 'serve'],
-  cwd: repo,
-  env: {
-    FIREBREAK_LISTEN: `127.0.0.1:${port}`,
-    FIREBREAK_DATA_DIR: join(work, 'data'),
-    FIREBREAK_RUNBOOKS: join(work, 'runbooks'),
-    FIREBREAK_CONFIG: join(work, 'firebreak.yaml'),
-    FIREBREAK_MODE: 'enforce',
-    FIREBREAK_KAFKA_BROKERS: brokers,
-    FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-    FIREBREAK_API_TOKENS: 'bench:admin:bench-admin-token-000001',
-  },
+const { url, started: server } = await startServe({
+  dataDir: join(work, 'data'),
+  runbooks: join(work, 'runbooks'),
   logFile: join(work, 'firebreak.log'),
-  readyUrl: `http://127.0.0.1:${port}/readyz`,
+  env: { FIREBREAK_CONFIG: join(work, 'firebreak.yaml'), FIREBREAK_MODE: 'enforce', FIREBREAK_KAFKA_BROKERS: brokers },
 });
-const url = `http://127.0.0.1:${port}`;
 const stamp = Date.now().toString(36);
 
 async function viaFirebreak(client: string): Promise<number> {

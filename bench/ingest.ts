@@ -25,7 +25,7 @@ import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../scripts/postgres/cluster.ts';
 import { startProxy } from '../scripts/proxy/round-robin.ts';
 import { scrape } from './support/metrics.ts';
-import { ensureTool, freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
+import { ensureTool, startBare, startServe, stopProcess, WEBHOOK_TOKEN } from './support/process.ts';
 import { fixed, machine, median, table } from './support/stats.ts';
 import { runWrk, type WrkFigures } from './support/wrk.ts';
 
@@ -39,10 +39,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const repo = join(import.meta.dirname, '..');
 const script = join(import.meta.dirname, 'ingest/notifications.lua');
-const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
-const ADMIN_TOKEN = 'bench-admin-token-000001';
 
 ensureTool('wrk');
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-ingest-'));
@@ -65,14 +62,8 @@ interface Server {
 const bare = (mode: 'parse' | 'fsync'): Server => ({
   name: mode === 'parse' ? 'bare node:http, parse, 200' : 'bare node:http, append + fdatasync (thread pool), 200',
   async start(round) {
-    const port = await freePort();
-    const started = await startProcess({
-      command: NODE,
-      args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', mode, '--port', String(port), '--file', join(work, `journal-${round}.log`)],
-      logFile: join(work, `bare-${mode}.log`),
-      readyUrl: `http://127.0.0.1:${port}/`,
-    });
-    return { url: `http://127.0.0.1:${port}`, firebreak: [], drained: async () => true, stop: () => stopProcess(started) };
+    const { url, started } = await startBare({ mode, file: join(work, `journal-${round}.log`), logFile: join(work, `bare-${mode}.log`) });
+    return { url, firebreak: [], drained: async () => true, stop: () => stopProcess(started) };
   },
 });
 
@@ -83,31 +74,18 @@ const bare = (mode: 'parse' | 'fsync'): Server => ({
 const UNPROCESSED = 'SELECT 1 FROM notifications WHERE processed_at IS NULL LIMIT 1';
 
 /** `firebreak serve` with the shipped runbooks; `store` unset means SQLite in the data directory. */
-async function startServe(name: string, store?: string): Promise<{ url: string; started: Started }> {
-  const port = await freePort();
-  const started = await startProcess({
-    command: NODE,
-    args: [join(repo, 'src/main.ts'), 'serve'],
-    cwd: repo,
-    env: {
-      FIREBREAK_LISTEN: `127.0.0.1:${port}`,
-      FIREBREAK_DATA_DIR: join(work, `data-${name}`),
-      FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
-      FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-      FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
-      ...(store === undefined ? {} : { FIREBREAK_STORE: store }),
-    },
+const startFirebreak = (name: string, store?: string) =>
+  startServe({
+    dataDir: join(work, `data-${name}`),
     logFile: join(work, `firebreak-${name}.log`),
-    readyUrl: `http://127.0.0.1:${port}/readyz`,
+    env: store === undefined ? {} : { FIREBREAK_STORE: store },
     timeoutMs: 180_000,
   });
-  return { url: `http://127.0.0.1:${port}`, started };
-}
 
 const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
   async start(round) {
-    const { url, started } = await startServe(`sqlite-${round}`);
+    const { url, started } = await startFirebreak(`sqlite-${round}`);
     // Drained as the store sees it (a second, read-only connection; WAL lets it read alongside).
     const db = new DatabaseSync(join(work, `data-sqlite-${round}`, 'firebreak.db'), { readOnly: true });
     return {
@@ -132,7 +110,7 @@ const replicas: Server = {
     postgresDir ??= mkdtempSync(join(tmpdir(), 'firebreak-bench-postgres-'));
     postgres ??= await startPostgres({ dir: postgresDir, startTimeoutMs: 120_000 });
     const store = await postgres.createDatabase('bench_ingest');
-    const settled = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, i) => startServe(`postgres-${round}-${i + 1}`, store)));
+    const settled = await Promise.allSettled(Array.from({ length: REPLICAS }, (_, i) => startFirebreak(`postgres-${round}-${i + 1}`, store)));
     const serves = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const stopAll = async () => void (await Promise.all(serves.map((s) => stopProcess(s.started))));
     const failed = settled.find((s) => s.status === 'rejected');

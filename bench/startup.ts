@@ -13,54 +13,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
+import { REPO, startBare, startServe, stopProcess, WEBHOOK_TOKEN, type Started } from './support/process.ts';
 import { fixed, machine, median, table } from './support/stats.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const runs = Number(values.runs);
-const repo = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-startup-'));
-const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
 
 interface Server {
   name: string;
-  start(port: number, run: number): Promise<Started>;
+  start(run: number): Promise<{ url: string; started: Started }>;
   warm(url: string): Promise<void>;
 }
 
 const bare: Server = {
   name: 'bare node:http',
-  start: (port) =>
-    startProcess({
-      command: NODE,
-      args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', 'parse', '--port', String(port)],
-      logFile: join(work, 'bare.log'),
-      readyUrl: `http://127.0.0.1:${port}/`,
-    }),
+  start: () => startBare({ mode: 'parse', logFile: join(work, 'bare.log') }),
   warm: async (url) => {
     await (await fetch(`${url}/`, { method: 'POST', body: '{}' })).text();
   },
 };
 
-const notification = readFileSync(join(repo, 'test/fixtures/alertmanager/grouped-firing.json'), 'utf8');
+const notification = readFileSync(join(REPO, 'test/fixtures/alertmanager/grouped-firing.json'), 'utf8');
 
 const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
-  start: (port, run) =>
-    startProcess({
-      command: NODE,
-      args: [join(repo, 'src/main.ts'), 'serve'],
-      cwd: repo,
-      env: {
-        FIREBREAK_LISTEN: `127.0.0.1:${port}`,
-        FIREBREAK_DATA_DIR: join(work, `data-${run}`),
-        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: 'bench:admin:bench-admin-token-000001',
-      },
-      logFile: join(work, 'firebreak.log'),
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    }),
+  start: (run) => startServe({ dataDir: join(work, `data-${run}`), logFile: join(work, 'firebreak.log') }),
   warm: async (url) => {
     for (let i = 0; i < 5; i++) {
       const response = await fetch(`${url}/api/v1/alerts`, {
@@ -87,10 +65,8 @@ interface Row {
 }
 
 async function measure(server: Server, run: number): Promise<Row> {
-  const port = await freePort();
-  const started = await server.start(port, run);
+  const { url, started } = await server.start(run);
   try {
-    const url = `http://127.0.0.1:${port}`;
     await server.warm(url);
     await delay(2_000);
     return { server: server.name, run, readyMs: started.readyMs, idleRssMiB: rss(started.child.pid as number) };

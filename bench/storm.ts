@@ -23,14 +23,11 @@ import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/core/logger.ts';
 import { openSqliteStore } from '../src/store/sqlite/index.ts';
 import { scrape } from './support/metrics.ts';
-import { freePort, NODE, startProcess, stopProcess, type Started } from './support/process.ts';
+import { startBare, startServe, stopProcess, WEBHOOK_TOKEN, type Started } from './support/process.ts';
 import { fixed, machine, median, table } from './support/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, scenario: { type: 'string', default: 'both' } } });
 const rounds = Number(values.rounds);
-const repo = join(import.meta.dirname, '..');
-const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
-const ADMIN_TOKEN = 'bench-admin-token-000001';
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-storm-'));
 
 interface Scenario {
@@ -93,39 +90,19 @@ function lag(): Scenario {
 interface Server {
   name: string;
   firebreak: boolean;
-  start(port: number, run: string): Promise<Started>;
+  start(run: string): Promise<{ url: string; started: Started }>;
 }
 
 const bareFsync: Server = {
   name: 'bare node:http, append + fdatasync',
   firebreak: false,
-  start: (port, run) =>
-    startProcess({
-      command: NODE,
-      args: [join(import.meta.dirname, 'ingest/bare-server.ts'), '--mode', 'fsync', '--port', String(port), '--file', join(work, `journal-${run}.log`)],
-      logFile: join(work, 'bare.log'),
-      readyUrl: `http://127.0.0.1:${port}/`,
-    }),
+  start: (run) => startBare({ mode: 'fsync', file: join(work, `journal-${run}.log`), logFile: join(work, 'bare.log') }),
 };
 
 const firebreak: Server = {
   name: 'firebreak serve (SQLite, shipped runbooks)',
   firebreak: true,
-  start: (port, run) =>
-    startProcess({
-      command: NODE,
-      args: [join(repo, 'src/main.ts'), 'serve'],
-      cwd: repo,
-      env: {
-        FIREBREAK_LISTEN: `127.0.0.1:${port}`,
-        FIREBREAK_DATA_DIR: join(work, `data-${run}`),
-        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
-      },
-      logFile: join(work, 'firebreak.log'),
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    }),
+  start: (run) => startServe({ dataDir: join(work, `data-${run}`), logFile: join(work, 'firebreak.log') }),
 };
 
 interface Row {
@@ -159,10 +136,8 @@ async function post(url: string, body: string): Promise<{ ms: number; ok: boolea
 }
 
 async function measure(scenario: Scenario, server: Server, round: number): Promise<Row> {
-  const port = await freePort();
   const run = `${round}-${scenario.name.slice(0, 3)}`;
-  const started = await server.start(port, run);
-  const url = `http://127.0.0.1:${port}`;
+  const { url, started } = await server.start(run);
   let row: Row;
   try {
     if (server.firebreak) await scrape(`${url}/metrics`); // resets the event-loop delay maximum

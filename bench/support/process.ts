@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** The Node.js running this script (the project's Node 24 under npm). */
@@ -72,6 +73,57 @@ export async function startProcess(options: {
     }
     await delay(5);
   }
+}
+
+/** The repository root (where `src/main.ts` and the shipped `runbooks/` are). */
+export const REPO = join(import.meta.dirname, '..', '..');
+
+/** The webhook and admin tokens every benchmark's `serve` is started with. */
+export const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
+export const ADMIN_TOKEN = 'bench-admin-token-000001';
+
+/**
+ * Starts `firebreak serve` on a free port with its store in `dataDir`, the runbooks of
+ * `runbooks` (the shipped ones when unset) and the benchmark tokens, and waits until `/readyz`
+ * answers. `env` adds or overrides settings (FIREBREAK_STORE, FIREBREAK_MODE, ...).
+ */
+export async function startServe(options: {
+  dataDir: string;
+  logFile: string;
+  runbooks?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<{ url: string; started: Started }> {
+  const port = await freePort();
+  const started = await startProcess({
+    command: NODE,
+    args: [join(REPO, 'src/main.ts'), 'serve'],
+    cwd: REPO,
+    env: {
+      FIREBREAK_LISTEN: `127.0.0.1:${port}`,
+      FIREBREAK_DATA_DIR: options.dataDir,
+      FIREBREAK_RUNBOOKS: options.runbooks ?? join(REPO, 'runbooks'),
+      FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+      FIREBREAK_API_TOKENS: `bench:admin:${ADMIN_TOKEN}`,
+      ...options.env,
+    },
+    logFile: options.logFile,
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+    timeoutMs: options.timeoutMs,
+  });
+  return { url: `http://127.0.0.1:${port}`, started };
+}
+
+/**
+ * Starts the bare `node:http` server of the ingest benchmark (bench/ingest/bare-server.ts) on a
+ * free port: `parse` only parses each body, `fsync` also appends it to `file` and fdatasyncs.
+ */
+export async function startBare(options: { mode: 'parse' | 'fsync'; logFile: string; file?: string }): Promise<{ url: string; started: Started }> {
+  const port = await freePort();
+  const args = [join(REPO, 'bench/ingest/bare-server.ts'), '--mode', options.mode, '--port', String(port)];
+  if (options.file !== undefined) args.push('--file', options.file);
+  const started = await startProcess({ command: NODE, args, logFile: options.logFile, readyUrl: `http://127.0.0.1:${port}/` });
+  return { url: `http://127.0.0.1:${port}`, started };
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once it exited. */
