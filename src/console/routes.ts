@@ -1,5 +1,6 @@
 /**
- * The console's routes: HTML pages at `/`, `/incidents/:id`, `/runbooks`, form posts that call
+ * The console's routes: HTML pages at `/`, `/incidents/:id`, `/runbooks` (and, for admins, the
+ * mode switch with its confirmation, `/automation/mode`), form posts that call
  * the same domain operations as the API (src/incidents/operations.ts, the engine), the page's
  * event stream (timeline entries, and the automation switch: automation-watch.ts) and its static
  * files. Thin: read the form, check the session's role exactly as
@@ -28,7 +29,7 @@ import { incidentDetail, listIncidentSummaries, waitingApprovals, wholeTimeline 
 import { buildPostmortem, renderPostmortemMarkdown } from '../incidents/postmortem.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { DEFAULT_LIVE_POLL_MS, type LiveFeed } from '../record/live-feed.ts';
-import type { EngineRun } from '../model/engine.ts';
+import { MODES, type EngineRun, type Mode } from '../model/engine.ts';
 import { isIssuedCursor } from '../store/query.ts';
 import type { Store } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
@@ -36,6 +37,7 @@ import { automationWatch, sendAutomation, streamAutomation } from './automation-
 import type { Html } from './html.ts';
 import { incidentPage } from './pages/incident.ts';
 import { incidentsPage, type IncidentFilters } from './pages/incidents.ts';
+import { modeSwitchPage } from './pages/mode.ts';
 import type { PageContext } from './pages/layout.ts';
 import { runbooksPage } from './pages/runbooks.ts';
 import { errorPage, signInPage } from './pages/sign-in.ts';
@@ -69,6 +71,8 @@ const NOTICES: Record<string, string> = {
   clear: 'Hold cleared: the held changes were reverted; see the containments and the timeline.',
   pause: 'Automation paused: no runbook step changes anything until it is resumed.',
   resume: 'Automation resumed.',
+  'mode-enforce': 'Mode enforce: runbook steps change the cluster, on every replica.',
+  'mode-dry-run': 'Mode dry-run: runbook steps are planned and recorded, not executed, on every replica.',
   note: 'Note added.',
   role: 'Role assigned.',
   item: 'Action item added.',
@@ -118,6 +122,12 @@ function issuedCursor(cursor: string): string {
 function backOf(body: unknown): string {
   const back = field(body, 'back');
   return BACK.test(back) ? back : '/';
+}
+
+function modeOf(body: unknown): Mode {
+  const mode = field(body, 'mode');
+  if (!isOneOf(MODES, mode)) throw httpError(400, 'CONSOLE_INVALID_FORM', `mode must be ${MODES.join(' or ')}`, { field: 'mode' });
+  return mode;
 }
 
 export function consoleRouter(deps: ConsoleDeps): Router {
@@ -443,6 +453,26 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       done(res, backOf(req.body), path);
     }));
   }
+
+  // The mode, an admin's call as on the API. Enforce only with the confirmation of its page.
+  router.get('/automation/mode', ...view('admin', async (req, res, user) => {
+    const to = modeOf({ mode: req.query.to });
+    const ctx = await context(req, user, backOf(req.query));
+    send(res, 200, modeSwitchPage(ctx, await engineOf().automation(), to));
+  }));
+
+  router.post('/automation/mode', ...action('admin', async (req, res, user) => {
+    const mode = modeOf(req.body);
+    const back = backOf(req.body);
+    if (mode === 'enforce' && field(req.body, 'confirm') !== 'enforce') {
+      res.redirect(303, `/automation/mode?to=enforce&back=${encodeURIComponent(back)}`);
+      return;
+    }
+    const reason = field(req.body, 'reason').trim();
+    await engineOf().setMode(mode, user.principal.name, reason === '' ? null : reason.slice(0, 2_000));
+    watch?.nudge();
+    done(res, back, `mode-${mode}`);
+  }));
 
   return router;
 }

@@ -1,5 +1,6 @@
 /** The page around every console view: header with navigation, automation switch and who is signed in. */
 import type { AutomationStatus } from '../../engine/engine.ts';
+import type { Mode } from '../../model/engine.ts';
 import { automationKey } from '../automation-watch.ts';
 import { html, type Html, type Renderable } from '../html.ts';
 import type { ConsoleUser } from '../sessions.ts';
@@ -38,7 +39,17 @@ function automationBar(ctx: PageContext): Html {
       ? html`<form method="post" action="/automation/resume" class="inline">${formFields(ctx)}<label for="resume-reason">Reason</label><input id="resume-reason" type="text" name="reason" maxlength="2000"><button type="submit">Resume automation</button></form>`
       : html`<form method="post" action="/automation/pause" class="inline">${formFields(ctx)}<label for="pause-reason">Reason</label><input id="pause-reason" type="text" name="reason" maxlength="2000" required><button type="submit" class="danger">Pause all automation</button></form>`;
   const mode = a.modeChangedBy === null || a.modeChangedBy === 'configuration' ? '' : ` (set by ${a.modeChangedBy}${a.modeReason === null ? '' : `: ${a.modeReason}`})`;
-  return html`<div class="automation" id="automation" data-live data-automation="${automationKey(a)}"><span>Mode: <strong>${a.mode}</strong>${mode}</span>${state}${toggle}</div>`;
+  return html`<div class="automation" id="automation" data-live data-automation="${automationKey(a)}"><span>Mode: <strong>${a.mode}</strong>${mode}</span>${modeSwitch(ctx, a.mode)}${state}${toggle}</div>`;
+}
+
+/**
+ * The mode switch, for admins only (as `POST /api/v1/automation/mode`): a button to the page that
+ * says what the other mode does and asks for the reason (mode.ts), a confirmation before enforce.
+ */
+function modeSwitch(ctx: PageContext, mode: Mode): Html | '' {
+  if (!can(ctx.user, 'admin')) return '';
+  const to = mode === 'enforce' ? 'dry-run' : 'enforce';
+  return html`<form method="get" action="/automation/mode" class="inline"><input type="hidden" name="to" value="${to}"><input type="hidden" name="back" value="${ctx.path}"><button type="submit">Switch to ${to}…</button></form>`;
 }
 
 export function page(ctx: PageContext, options: { title: string; events?: string; body: Renderable }): Html {
