@@ -113,6 +113,18 @@ export const KIND_EVENTS: Readonly<Record<string, Builder>> = {
   'approval.expired': escalated,
   // The engine's loop breaker and stuck reverts (docs/engine.md).
   'incident.escalated': escalated,
+  // A person lifted the loop breaker's hold (src/engine/hold.ts): whoever was told it needs a person hears it was taken.
+  'release.hold-lifted': (entry, { incident }) => ({
+    event: 'escalated',
+    title: `Hold lifted: ${entry.summary}`,
+    text: [
+      `${incident.title}.`,
+      entry.data.how === 'clear'
+        ? 'The loop breaker no longer holds it: the held changes are reverted now.'
+        : 'The loop breaker no longer holds it: automation releases it as its step says.',
+    ].join('\n'),
+    fields: [...incidentFields(incident), ['Lifted by', entry.actor]],
+  }),
   'incident.status': (entry, { incident, figures }) => {
     const to = entry.data.to;
     if (to !== 'resolved' && to !== 'recovered') return null;

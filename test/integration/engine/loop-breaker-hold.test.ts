@@ -4,7 +4,8 @@
  * automation through the API once its alert resolved (its quota is released as its step says),
  * the other is cleared from the CLI while its alert still fires (its quota goes at once). Only a
  * responder may, a reason is required, each lift is on the timeline with who and why, and a
- * second lift finds nothing held.
+ * second lift finds nothing held. A chat target subscribed to escalations hears of each hold and
+ * of each lift.
  */
 import { expect } from 'chai';
 import { runCli } from '../../../src/cli/run.ts';
@@ -13,6 +14,7 @@ import { captureIo } from '../../unit/cli/cli-io.ts';
 import { waitFor } from '../../support/eventually.ts';
 import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 import { quotaSettled } from '../actions/harness.ts';
+import { startRecordingServer, type RecordingServer } from '../actions/recording-server.ts';
 import { TOKENS } from '../http/harness.ts';
 import { engineAlert, startEngineApp, type EngineApp } from './engine-app.ts';
 
@@ -23,16 +25,34 @@ describe('engine: a person lifts the loop breaker\'s hold', function () {
   this.timeout(240_000);
   let kafka: Cluster;
   let h: EngineApp;
+  let chat: RecordingServer;
 
   before(async function () {
     this.timeout(240_000);
     kafka = await useKafka();
+    chat = await startRecordingServer(() => ({ status: 200, body: 'ok' }));
     // One cycle trips the breaker; a release caused by a re-fire waits 5 s with the alert resolved.
-    h = await startEngineApp(kafka, { mode: 'enforce', engine: { episodeWindowMs: 5_000, loopBreakerCycles: 1 } });
+    h = await startEngineApp(kafka, {
+      mode: 'enforce',
+      engine: { episodeWindowMs: 5_000, loopBreakerCycles: 1 },
+      notify: { timeoutMs: 5_000, targets: { oncall: { url: `${chat.base}/hook`, kind: 'slack' } }, subscriptions: { oncall: ['escalated'] } },
+    });
   });
   after(async () => {
     await h?.close();
+    await chat?.close();
   });
+
+  /** The chat messages (their fallback text) about `id`, once one matches `what`. */
+  const heard = (id: string, what: RegExp) =>
+    waitFor(
+      `a chat message about ${id} matching ${what}`,
+      async () => {
+        const texts = chat.received.map((r) => (r.body as { text: string }).text).filter((t) => t.endsWith(`(${id})`));
+        return texts.some((t) => what.test(t)) ? texts : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
 
   const episode = (n: number) => new Date(Date.UTC(2026, 2, 1, 10, n)).toISOString();
   const kinds = async (id: string, kind: string) => (await h.timeline(id)).filter((e) => e.kind === kind);
@@ -89,6 +109,7 @@ describe('engine: a person lifts the loop breaker\'s hold', function () {
     expect((await kinds(backId, 'release.scheduled')).at(-1)!.data).to.deep.include({ holdMs: 5_000, runId: null });
     await waitFor('the release after the hand-back', async () => ((await kinds(backId, 'revert.succeeded')).length === 2 ? true : undefined), { timeoutMs: 60_000 });
     await quotaSettled(h.admin!, { 'client-id': backClient }, {});
+    await heard(backId, /^Hold lifted: alice handed step throttle back to automation/);
     const again = await h.api('POST', path, { body: { reason: 'twice' } });
     expect(again.status).to.equal(409);
     expect(again.body.code).to.equal('ENGINE_NOT_HELD');
@@ -105,6 +126,7 @@ describe('engine: a person lifts the loop breaker\'s hold', function () {
     await quotaSettled(h.admin!, { 'client-id': clearClient }, {});
     const [clearedEntry] = await kinds(clearId, 'release.hold-lifted');
     expect(clearedEntry!.summary).to.equal("alice cleared the loop breaker's hold on step throttle and released it now: producer fixed by its team");
+    expect(await heard(clearId, /^Hold lifted: alice cleared the loop breaker's hold on step throttle/)).to.satisfy((texts: string[]) => texts.some((t) => t.startsWith('Needs a person: ')));
     const revert = (await kinds(clearId, 'revert.succeeded')).at(-1)!;
     expect(revert.actor).to.equal('alice');
     const second = await cli(TOKENS.responder, 'hold', clearId, 'hand-back', '--reason', 'again');

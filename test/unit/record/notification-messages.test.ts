@@ -43,6 +43,13 @@ describe('notification messages', () => {
     const escalation = { ...entry('note', { reason: 'loop' }, 'Released 3 times in an hour: firebreak stops releasing'), kind: 'incident.escalated' } as unknown as TimelineEntry;
     expect(notificationFor(escalation, ctx)).to.deep.include({ event: 'escalated', title: 'Needs a person: Released 3 times in an hour: firebreak stops releasing' });
     expect(notificationFor(entry('revert.failed', { retryAt: '2026-03-01T10:10:05.000Z' }), ctx), 'a failure the engine retries by itself').to.equal(null);
+    // The end of a loop-breaker escalation reaches whoever heard of it.
+    const handedBack = notificationFor({ ...entry('release.hold-lifted', { how: 'hand-back', reason: 'scaled', steps: ['throttle'] }, 'alice handed step throttle back to automation: scaled'), actor: 'alice' }, ctx);
+    expect(handedBack).to.deep.include({ event: 'escalated', title: 'Hold lifted: alice handed step throttle back to automation: scaled' });
+    expect(handedBack?.text).to.equal('Lag on <billing> & co.\nThe loop breaker no longer holds it: automation releases it as its step says.');
+    expect(handedBack?.fields).to.deep.include(['Lifted by', 'alice']);
+    expect(notificationFor(entry('release.hold-lifted', { how: 'clear' }), ctx)?.text).to.contain('the held changes are reverted now');
+    expect(notificationFor(entry('release.held', {}), ctx), 'a resolve that leaves the hold in force: the escalation said so').to.equal(null);
     expect(notificationFor(entry('incident.status', { to: 'resolved' }), ctx)?.event).to.equal('resolved');
     expect(notificationFor(entry('incident.status', { to: 'contained' }), ctx)).to.equal(null);
     expect(notificationFor(entry('note', { text: 'x' }), ctx)).to.equal(null);
