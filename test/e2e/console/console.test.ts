@@ -7,21 +7,15 @@
  * payload. Each page passes axe-core with no serious or critical violation and is screenshotted.
  */
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
-import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
 import { quotaOf, quotaSettled } from '../../integration/actions/harness.ts';
-import { ENGINE_RUNBOOKS } from '../../integration/engine/engine-app.ts';
-import { ensureStopped, startServe, type ServeProcess } from '../../integration/serve/serve-process.ts';
 import { eventually, waitFor } from '../../support/eventually.ts';
-import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
+import { uniqueName, useKafka } from '../../support/kafka.ts';
 import { startAlertmanager, type Alertmanager } from '../../../scripts/pipeline/alertmanager.ts';
 import { checkPage } from './accessibility.ts';
-import { launchChromium, type TestBrowser } from './browser.ts';
+import { startConsoleServer, tearDownAfterSuite, type ConsoleServer } from './console-server.ts';
 
 const WEBHOOK_TOKEN = 'console-webhook-token-0123456789';
 const RESPONDER_TOKEN = 'console-responder-token-0123456789';
@@ -49,62 +43,27 @@ receivers:
 
 describe('the web console in a real browser', function () {
   this.timeout(120_000);
-  let dir: string;
-  let kafka: Cluster;
-  let admin: KafkaAdmin;
-  let firebreak: ServeProcess | undefined;
+  let server: ConsoleServer;
   let alertmanager: Alertmanager | undefined;
-  let chromium: TestBrowser;
   let page: Page;
   let client: string;
   let incidentPath: string;
 
   before(async function () {
     this.timeout(300_000);
-    kafka = await useKafka();
-    dir = await mkdtemp(join(tmpdir(), 'firebreak-console-'));
-    admin = createKafkaAdmin({ brokers: kafka.bootstrapServers.split(','), clientId: 'firebreak-console-test' }, { logger: silentLogger() });
-    firebreak = await startServe({
-      cwd: dir,
-      env: {
-        FIREBREAK_LISTEN: '127.0.0.1:0',
-        FIREBREAK_DATA_DIR: dir,
-        FIREBREAK_MODE: 'enforce',
-        FIREBREAK_RUNBOOKS: ENGINE_RUNBOOKS,
-        FIREBREAK_KAFKA_BROKERS: kafka.bootstrapServers,
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: `alice:responder:${RESPONDER_TOKEN},grafana:viewer:${VIEWER_TOKEN}`,
-      },
+    server = await startConsoleServer({
+      name: 'console',
+      kafka: await useKafka(),
+      mode: 'enforce',
+      webhookToken: WEBHOOK_TOKEN,
+      apiTokens: `alice:responder:${RESPONDER_TOKEN},grafana:viewer:${VIEWER_TOKEN}`,
     });
-    alertmanager = await startAlertmanager({ dir, config: alertmanagerConfig(firebreak.url) });
-    chromium = await launchChromium();
-    page = await chromium.newPage({ downloadPath: join(dir, 'downloads') });
+    alertmanager = await startAlertmanager({ dir: server.dir, config: alertmanagerConfig(server.url) });
+    page = await server.chromium.newPage({ downloadPath: join(server.dir, 'downloads') });
     client = uniqueName('producer');
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await chromium?.close();
-    await alertmanager?.stop();
-    if (firebreak !== undefined) {
-      firebreak.kill('SIGTERM');
-      await firebreak.exited;
-      await ensureStopped(firebreak);
-    }
-    await admin?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(firebreak?.output().stdout.split('\n').slice(-40).join('\n'));
-  });
-
-  async function signIn(p: Page, token: string): Promise<void> {
-    await p.goto(`${firebreak!.url}/`);
-    expect(new URL(p.url()).pathname).to.equal('/sign-in');
-    await p.type('#token', token);
-    await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
-  }
+  tearDownAfterSuite(() => server, () => alertmanager?.stop());
 
   function pushApprovalAlert(who: string, summary: string): Promise<void> {
     return alertmanager!.pushAlerts([
@@ -117,7 +76,7 @@ describe('the web console in a real browser', function () {
   }
 
   it('signs in with an operator token, and refuses anything else', async () => {
-    await page.goto(`${firebreak!.url}/runbooks`);
+    await page.goto(`${server.url}/runbooks`);
     expect(new URL(page.url()).pathname).to.equal('/sign-in');
     await checkPage(page, 'sign-in');
     await page.type('#token', WEBHOOK_TOKEN);
@@ -134,7 +93,7 @@ describe('the web console in a real browser', function () {
   });
 
   it('shows an incident live when Alertmanager posts, with label values as text', async () => {
-    await page.goto(`${firebreak!.url}/`);
+    await page.goto(`${server.url}/`);
     await checkPage(page, 'incidents-empty');
     await page.waitForFunction("document.getElementById('live-status')?.textContent?.startsWith('Live:')", { timeout: 20_000 });
     await pushApprovalAlert(client, 'Lag of <b>billing</b> & co');
@@ -148,16 +107,16 @@ describe('the web console in a real browser', function () {
   });
 
   it('approves a pending approval from the page, and the quota appears on the broker', async () => {
-    await page.goto(`${firebreak!.url}${incidentPath}`);
+    await page.goto(`${server.url}${incidentPath}`);
     await page.waitForSelector('#approvals button[value=approve]');
     const plan = await page.$eval('#approvals table', (t) => t.textContent ?? '');
     expect(plan).to.contain(`quota:client-id=${client}`).and.to.contain('producer_byte_rate').and.to.contain('1048576');
     await checkPage(page, 'incident');
-    expect(await quotaOf(admin, { 'client-id': client })).to.deep.equal({});
+    expect(await quotaOf(server.admin, { 'client-id': client })).to.deep.equal({});
     await page.type('#approvals input[name=reason]', 'lag confirmed on the dashboard');
     await Promise.all([page.waitForNavigation(), page.click('#approvals button[value=approve]')]);
     expect(await page.$eval('.notice', (e) => e.textContent)).to.contain('Approved');
-    await quotaSettled(admin, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
+    await quotaSettled(server.admin, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
     // The containment shows up on the page, live.
     await page.waitForSelector('#containments button.danger', { timeout: 30_000 });
     expect(await page.$eval('#timeline', (e) => e.textContent ?? '')).to.contain('alice approved step throttle: lag confirmed on the dashboard');
@@ -167,7 +126,7 @@ describe('the web console in a real browser', function () {
   it('reverts a containment from the page', async () => {
     await Promise.all([page.waitForNavigation(), page.click('#containments button.danger')]);
     expect(await page.$eval('.notice', (e) => e.textContent)).to.contain('Revert done');
-    await quotaSettled(admin, { 'client-id': client }, {});
+    await quotaSettled(server.admin, { 'client-id': client }, {});
     expect(await page.$eval('#containments h2', (e) => e.textContent)).to.equal('Containments in force (0)');
     expect(await page.$eval('#timeline', (e) => e.textContent ?? '')).to.match(/revert\.succeeded · alice: /);
   });
@@ -175,8 +134,8 @@ describe('the web console in a real browser', function () {
   it('lets a viewer see an approval but not decide it: no button, and 403 when it posts anyway', async () => {
     const other = uniqueName('producer');
     await pushApprovalAlert(other, `Lag of ${other}`);
-    const viewer = await chromium.newPage();
-    await signIn(viewer, VIEWER_TOKEN);
+    const viewer = await server.chromium.newPage();
+    await server.signIn(viewer, VIEWER_TOKEN);
     const href = await waitFor(
       'the second incident on the viewer page',
       async () => {
@@ -185,7 +144,7 @@ describe('the web console in a real browser', function () {
       },
       { timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    await viewer.goto(`${firebreak!.url}${href}`);
+    await viewer.goto(`${server.url}${href}`);
     await viewer.waitForSelector('#approvals article');
     expect(await viewer.$('#approvals button')).to.equal(null);
     expect(await viewer.$('#containments button, form[action$="/notes"]')).to.equal(null);
@@ -199,7 +158,7 @@ describe('the web console in a real browser', function () {
     }, href, csrf);
     expect(status.status).to.equal(403);
     expect(status.text).to.contain('AUTH_FORBIDDEN');
-    const still = await fetch(`${firebreak!.url}/api/v1/approvals`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+    const still = await fetch(`${server.url}/api/v1/approvals`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
     const waiting = ((await still.json()) as { items: Array<{ incidentId: string; state: string }> }).items;
     expect(waiting.find((a) => href.endsWith(a.incidentId))?.state).to.equal('pending');
     // And a form post without the token, from the responder's session, is refused too.
@@ -209,7 +168,7 @@ describe('the web console in a real browser', function () {
   });
 
   it('posts a status update and a tagged note, and downloads the post-mortem as Markdown', async () => {
-    await page.goto(`${firebreak!.url}${incidentPath}`);
+    await page.goto(`${server.url}${incidentPath}`);
     await page.type('#note', 'root-cause: the batch producer <script>ignored</script> had no quota');
     await Promise.all([page.waitForNavigation(), page.click('form[action$="/notes"] button')]);
     expect(await page.$eval('#note-list', (e) => e.textContent ?? '')).to.contain('the batch producer <script>ignored</script> had no quota');
@@ -220,7 +179,7 @@ describe('the web console in a real browser', function () {
     expect(await page.$eval('.notice', (e) => e.textContent)).to.contain('Status update posted');
     expect(await page.$eval('#update-list', (e) => e.textContent ?? '')).to.contain('What we know: Billing lags by 2 hours').and.to.contain('What we do: Throttled the batch producer');
     await page.click('#postmortem a[download]');
-    const downloads = join(dir, 'downloads');
+    const downloads = join(server.dir, 'downloads');
     const file = await eventually(
       async () => {
         const names = (await readdir(downloads).catch(() => [] as string[])).filter((n) => n.endsWith('-postmortem.md'));
@@ -237,7 +196,7 @@ describe('the web console in a real browser', function () {
   });
 
   it('lists the runbooks with their last runs, and simulates a pasted payload', async () => {
-    await page.goto(`${firebreak!.url}/runbooks`);
+    await page.goto(`${server.url}/runbooks`);
     expect(await page.$eval('main', (e) => e.textContent ?? '')).to.contain('engine-lag-approval').and.to.contain('The runbook files are valid');
     await checkPage(page, 'runbooks');
     const payload = {
@@ -260,11 +219,11 @@ describe('the web console in a real browser', function () {
   });
 
   it('pauses and resumes automation with a reason, shown on every page', async () => {
-    await page.goto(`${firebreak!.url}/`);
+    await page.goto(`${server.url}/`);
     await page.type('#pause-reason', 'broker maintenance');
     await Promise.all([page.waitForNavigation(), page.click('form[action="/automation/pause"] button')]);
     expect(await page.$eval('#automation', (e) => e.textContent ?? '')).to.contain('Automation PAUSED by alice: broker maintenance');
-    await page.goto(`${firebreak!.url}${incidentPath}`);
+    await page.goto(`${server.url}${incidentPath}`);
     expect(await page.$eval('#automation', (e) => e.textContent ?? '')).to.contain('PAUSED');
     await Promise.all([page.waitForNavigation(), page.click('form[action="/automation/resume"] button')]);
     expect(await page.$eval('#automation', (e) => e.textContent ?? '')).to.contain('Automation running');
@@ -273,7 +232,7 @@ describe('the web console in a real browser', function () {
   it('signs out, and the session no longer works', async () => {
     await Promise.all([page.waitForNavigation(), page.click('.who button')]);
     expect(new URL(page.url()).pathname).to.equal('/sign-in');
-    await page.goto(`${firebreak!.url}/`);
+    await page.goto(`${server.url}/`);
     expect(new URL(page.url()).pathname).to.equal('/sign-in');
   });
 });

@@ -8,14 +8,11 @@
  */
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
-import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
-import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
 import { quotaOf, quotaSettled } from '../../integration/actions/harness.ts';
-import { ENGINE_RUNBOOKS, engineAlert } from '../../integration/engine/engine-app.ts';
-import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
+import { engineAlert } from '../../integration/engine/engine-app.ts';
+import { uniqueName, useKafka } from '../../support/kafka.ts';
 import { checkPage } from './accessibility.ts';
-import { startConsoleServer, type ConsoleServer } from './console-server.ts';
+import { startConsoleServer, tearDownAfterSuite, type ConsoleServer } from './console-server.ts';
 
 const WEBHOOK_TOKEN = 'mode-webhook-token-0123456789';
 const ADMIN_TOKEN = 'mode-admin-token-0123456789';
@@ -30,38 +27,23 @@ interface Automation {
 
 describe('switching the automation mode from the console in a real browser', function () {
   this.timeout(120_000);
-  let kafka: Cluster;
-  let admin: KafkaAdmin;
   let server: ConsoleServer;
   let page: Page;
 
   before(async function () {
     this.timeout(300_000);
-    kafka = await useKafka();
-    admin = createKafkaAdmin({ brokers: kafka.bootstrapServers.split(','), clientId: 'firebreak-mode-test' }, { logger: silentLogger() });
     server = await startConsoleServer({
       name: 'mode',
-      env: () => ({
-        FIREBREAK_MODE: 'dry-run',
-        FIREBREAK_RUNBOOKS: ENGINE_RUNBOOKS,
-        FIREBREAK_KAFKA_BROKERS: kafka.bootstrapServers,
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: `root:admin:${ADMIN_TOKEN},alice:responder:${RESPONDER_TOKEN},grafana:viewer:${VIEWER_TOKEN}`,
-      }),
+      kafka: await useKafka(),
+      mode: 'dry-run',
+      webhookToken: WEBHOOK_TOKEN,
+      apiTokens: `root:admin:${ADMIN_TOKEN},alice:responder:${RESPONDER_TOKEN},grafana:viewer:${VIEWER_TOKEN}`,
     });
     page = await server.chromium.newPage();
     await server.signIn(page, ADMIN_TOKEN);
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await server?.close();
-    await admin?.close();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(server?.logTail());
-  });
+  tearDownAfterSuite(() => server);
 
   async function automation(): Promise<Automation> {
     const response = await fetch(`${server.url}/api/v1/automation`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
@@ -111,14 +93,9 @@ describe('switching the automation mode from the console in a real browser', fun
 
     // Enforce: the runbook's step now sets the quota on the broker.
     const client = uniqueName('producer');
-    expect(await quotaOf(admin, { 'client-id': client })).to.deep.equal({});
-    const alert = await fetch(`${server.url}/api/v1/alerts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(engineAlert('EngineTestLag', client, 'firing', new Date().toISOString())),
-    });
-    expect(alert.status, await alert.text()).to.equal(200);
-    await quotaSettled(admin, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
+    expect(await quotaOf(server.admin, { 'client-id': client })).to.deep.equal({});
+    await server.postAlert(engineAlert('EngineTestLag', client, 'firing', new Date().toISOString()));
+    await quotaSettled(server.admin, { 'client-id': client }, { producer_byte_rate: 1_048_576 });
   });
 
   it('switches back to dry-run from a page that says changes in force are then released by hand only', async () => {

@@ -9,20 +9,14 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'puppeteer-core';
-import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
-import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
 import { quotaSettled } from '../../integration/actions/harness.ts';
-import { ENGINE_RUNBOOKS, engineAlert } from '../../integration/engine/engine-app.ts';
-import { FIREBREAK_BIN, ensureStopped, startServe, type ServeProcess } from '../../integration/serve/serve-process.ts';
-import { uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
+import { engineAlert } from '../../integration/engine/engine-app.ts';
+import { FIREBREAK_BIN } from '../../integration/serve/serve-process.ts';
+import { uniqueName, useKafka } from '../../support/kafka.ts';
 import { checkPage } from './accessibility.ts';
-import { launchChromium, type TestBrowser } from './browser.ts';
+import { startConsoleServer, tearDownAfterSuite, type ConsoleServer } from './console-server.ts';
 
 const WEBHOOK_TOKEN = 'steering-webhook-token-0123456789';
 const RESPONDER_TOKEN = 'steering-responder-token-0123456789';
@@ -32,71 +26,33 @@ const LAG = 'EngineTestLag';
 
 describe('steering from the console in a real browser', function () {
   this.timeout(180_000);
-  let dir: string;
-  let kafka: Cluster;
-  let admin: KafkaAdmin;
-  let firebreak: ServeProcess | undefined;
-  let chromium: TestBrowser;
+  let server: ConsoleServer;
   let page: Page;
   let client: string;
   let incidentPath: string;
 
   before(async function () {
     this.timeout(300_000);
-    kafka = await useKafka();
-    dir = await mkdtemp(join(tmpdir(), 'firebreak-steering-'));
-    admin = createKafkaAdmin({ brokers: kafka.bootstrapServers.split(','), clientId: 'firebreak-steering-test' }, { logger: silentLogger() });
-    const config = join(dir, 'firebreak.yaml');
-    // One contain/release cycle trips the loop breaker; a release after a re-fire waits 5 s.
-    await writeFile(config, 'engine:\n  loopBreakerCycles: 1\n  episodeWindowMs: 5000\n');
-    firebreak = await startServe({
-      cwd: dir,
-      env: {
-        FIREBREAK_CONFIG: config,
-        FIREBREAK_LISTEN: '127.0.0.1:0',
-        FIREBREAK_DATA_DIR: dir,
-        FIREBREAK_MODE: 'enforce',
-        FIREBREAK_RUNBOOKS: ENGINE_RUNBOOKS,
-        FIREBREAK_KAFKA_BROKERS: kafka.bootstrapServers,
-        FIREBREAK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-        FIREBREAK_API_TOKENS: `alice:responder:${RESPONDER_TOKEN},root:admin:${ADMIN_TOKEN}`,
-      },
+    server = await startConsoleServer({
+      name: 'steering',
+      kafka: await useKafka(),
+      mode: 'enforce',
+      webhookToken: WEBHOOK_TOKEN,
+      apiTokens: `alice:responder:${RESPONDER_TOKEN},root:admin:${ADMIN_TOKEN}`,
+      // One contain/release cycle trips the loop breaker; a release after a re-fire waits 5 s.
+      config: 'engine:\n  loopBreakerCycles: 1\n  episodeWindowMs: 5000\n',
     });
-    chromium = await launchChromium();
-    page = await chromium.newPage();
+    page = await server.chromium.newPage();
     client = uniqueName('flapping');
-    await page.goto(`${firebreak.url}/`);
-    await page.type('#token', RESPONDER_TOKEN);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await server.signIn(page, RESPONDER_TOKEN);
   });
 
-  after(async function () {
-    this.timeout(60_000);
-    await chromium?.close();
-    if (firebreak !== undefined) {
-      firebreak.kill('SIGTERM');
-      await firebreak.exited;
-      await ensureStopped(firebreak);
-    }
-    await admin?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  tearDownAfterSuite(() => server);
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(firebreak?.output().stdout.split('\n').slice(-40).join('\n'));
-  });
-
-  async function alert(status: 'firing' | 'resolved', minute: number): Promise<void> {
-    const response = await fetch(`${firebreak!.url}/api/v1/alerts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(engineAlert(LAG, client, status, new Date(Date.UTC(2026, 2, 1, 10, minute)).toISOString())),
-    });
-    expect(response.status, await response.text()).to.equal(200);
-  }
+  const alert = (status: 'firing' | 'resolved', minute: number) => server.postAlert(engineAlert(LAG, client, status, new Date(Date.UTC(2026, 2, 1, 10, minute)).toISOString()));
 
   async function timelineKinds(): Promise<string[]> {
-    const response = await fetch(`${firebreak!.url}/api/v1/incidents/${incidentPath.split('/').at(-1)}/timeline`, { headers: { authorization: `Bearer ${RESPONDER_TOKEN}` } });
+    const response = await fetch(`${server.url}/api/v1/incidents/${incidentPath.split('/').at(-1)}/timeline`, { headers: { authorization: `Bearer ${RESPONDER_TOKEN}` } });
     return ((await response.json()) as { items: Array<{ kind: string }> }).items.map((e) => e.kind);
   }
 
@@ -109,10 +65,10 @@ describe('steering from the console in a real browser', function () {
   it('shows a containment\'s release mode and the loop breaker\'s hold live, and hands it back to automation from the page', async () => {
     const entity = { 'client-id': client };
     await alert('firing', 0);
-    await quotaSettled(admin, entity, THROTTLED);
+    await quotaSettled(server.admin, entity, THROTTLED);
     const link = await page.waitForSelector('#incidents a[href^="/incidents/"]', { timeout: 60_000 });
     incidentPath = (await link!.evaluate((a) => a.getAttribute('href'))) as string;
-    await page.goto(`${firebreak!.url}${incidentPath}`);
+    await page.goto(`${server.url}${incidentPath}`);
     const inForce = await regionText('#containments', "t.includes('Containments in force (1)')");
     expect(inForce).to.contain('on-resolve: released as soon as the alert resolves').and.to.contain('In force while the alert fires');
     await page.waitForFunction("document.getElementById('live-status')?.textContent?.startsWith('Live:')", { timeout: 20_000 });
@@ -120,9 +76,9 @@ describe('steering from the console in a real browser', function () {
 
     // Released on resolve; the re-fire trips the breaker: the quota is back and held, on the open page.
     await alert('resolved', 0);
-    await quotaSettled(admin, entity, {});
+    await quotaSettled(server.admin, entity, {});
     await alert('firing', 1);
-    await quotaSettled(admin, entity, THROTTLED);
+    await quotaSettled(server.admin, entity, THROTTLED);
     await alert('resolved', 1);
     const held = await regionText('#containments', "t.includes('Held by the loop breaker') && t.includes('Escalations (1)')");
     expect(held).to.contain('loop-breaker').and.to.contain('stops automating it');
@@ -141,24 +97,24 @@ describe('steering from the console in a real browser', function () {
     // The release it scheduled is on the page with its next step, then the quota goes, live.
     const releasing = await page.$eval('#containments', (e) => e.textContent ?? '');
     expect(releasing).to.contain('Release under way. Next check').and.to.contain('it is reverted once the alert has stayed resolved long enough').and.to.contain('Released too early 1 time');
-    await quotaSettled(admin, entity, {});
+    await quotaSettled(server.admin, entity, {});
     await regionText('#containments', "t.includes('Containments in force (0)')");
     await checkPage(page, 'incident-handed-back');
   });
 
   it('shows the automation switch changed from the command line and through the API on open pages, without a reload', async () => {
-    await page.goto(`${firebreak!.url}/runbooks`);
+    await page.goto(`${server.url}/runbooks`);
     await page.waitForFunction("document.getElementById('live-status')?.textContent?.startsWith('Live:')", { timeout: 20_000 });
     await page.evaluate('window.notReloaded = true');
     expect(await page.$eval('#automation', (e) => e.textContent ?? '')).to.contain('Automation running').and.to.contain('Mode: enforce');
 
     await promisify(execFile)(FIREBREAK_BIN, ['pause', '--reason', 'broker 3 is being replaced'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FIREBREAK_URL: firebreak!.url, FIREBREAK_TOKEN: RESPONDER_TOKEN },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FIREBREAK_URL: server.url, FIREBREAK_TOKEN: RESPONDER_TOKEN },
     });
     expect(await regionText('#automation', "t.includes('PAUSED')", 20_000)).to.contain('Automation PAUSED by alice: broker 3 is being replaced');
     expect(await page.$('form[action="/automation/resume"] button')).not.to.equal(null);
 
-    const response = await fetch(`${firebreak!.url}/api/v1/automation/mode`, {
+    const response = await fetch(`${server.url}/api/v1/automation/mode`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mode: 'dry-run', reason: 'rehearsing the new runbooks' }),
