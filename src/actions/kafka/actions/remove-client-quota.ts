@@ -19,6 +19,7 @@ import {
 } from './quota.ts';
 import { validateOnBroker } from './broker-validation.ts';
 import { assertQuotasCanAct } from './quota-callback.ts';
+import { sideBySide } from './side-by-side.ts';
 import { QUOTA_ENTITY } from './schema.ts';
 
 export interface RemoveClientQuotaParams {
@@ -64,11 +65,15 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async plan(ctx, params): Promise<Plan> {
     const keys = quotaKeys(params);
-    await assertQuotasCanAct(ctx, quotaResource(params.entity));
-    const current = await currentQuotaValues(ctx, params.entity, keys);
+    const resource = quotaResource(params.entity);
+    // The callback check, the live values and the broker's validation, side by side (no side effects).
+    const [, current] = await sideBySide([
+      () => assertQuotasCanAct(ctx, resource),
+      () => currentQuotaValues(ctx, params.entity, keys),
+      () => validateOnBroker(resource, () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: removal(keys) }], { validateOnly: true })),
+    ] as const);
     const changes = quotaChanges(params.entity, current, removal(keys));
     const label = entityLabel(params.entity);
-    await validateOnBroker(quotaResource(params.entity), () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: removal(keys) }], { validateOnly: true }));
     return {
       summary: changes.length === 0 ? `quota ${label} has none of ${keys.join(', ')}` : `remove quota ${label}: ${changes.map((c) => c.key).join(', ')}`,
       changes,
@@ -78,8 +83,7 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async execute(ctx, params) {
     const keys = quotaKeys(params);
-    await assertQuotasCanAct(ctx, quotaResource(params.entity));
-    const current = await currentQuotaValues(ctx, params.entity, keys);
+    const [, current] = await sideBySide([() => assertQuotasCanAct(ctx, quotaResource(params.entity)), () => currentQuotaValues(ctx, params.entity, keys)] as const);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };
     const changes = quotaChanges(params.entity, current, applied.values);

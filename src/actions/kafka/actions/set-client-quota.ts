@@ -10,6 +10,7 @@ import { validateOnBroker } from './broker-validation.ts';
 import { assertByteRateAllowed } from './limits.ts';
 import { assertQuotasCanAct } from './quota-callback.ts';
 import { relaxQuotaRecord } from './relax.ts';
+import { sideBySide } from './side-by-side.ts';
 import {
   BYTE_RATE_KEYS,
   QUOTA_PARAMS,
@@ -72,11 +73,15 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
 
   async plan(ctx, params): Promise<Plan> {
     const target = clientQuotaTarget(params, ctx.limits);
-    await assertQuotasCanAct(ctx, quotaResource(params.entity));
-    const current = await currentQuotaValues(ctx, params.entity, Object.keys(target) as ManagedQuotaKey[]);
+    const resource = quotaResource(params.entity);
+    // The callback check, the live values and the broker's validation, side by side (no side effects).
+    const [, current] = await sideBySide([
+      () => assertQuotasCanAct(ctx, resource),
+      () => currentQuotaValues(ctx, params.entity, Object.keys(target) as ManagedQuotaKey[]),
+      () => validateOnBroker(resource, () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: target }], { validateOnly: true })),
+    ] as const);
     const changes = quotaChanges(params.entity, current, target);
     const label = entityLabel(params.entity);
-    await validateOnBroker(quotaResource(params.entity), () => ctx.kafka.alterClientQuotas([{ entity: params.entity, set: target }], { validateOnly: true }));
     return {
       summary: changes.length === 0 ? `quota ${label} already as requested` : `set quota ${label}: ${describe(changes)}`,
       changes,
@@ -87,9 +92,9 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
   async execute(ctx, params) {
     const target = clientQuotaTarget(params, ctx.limits);
     const keys = Object.keys(target) as ManagedQuotaKey[];
-    await assertQuotasCanAct(ctx, quotaResource(params.entity));
-    // Prior state first, including "no quota" (null), so revert can remove what was not there.
-    const current = await currentQuotaValues(ctx, params.entity, keys);
+    // Prior state first, including "no quota" (null), so revert can remove what was not there;
+    // read beside the callback check, both before anything changes.
+    const [, current] = await sideBySide([() => assertQuotasCanAct(ctx, quotaResource(params.entity)), () => currentQuotaValues(ctx, params.entity, keys)] as const);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: target };
     const changes = quotaChanges(params.entity, current, target);

@@ -1,0 +1,87 @@
+/**
+ * The quota actions' reads before a change go to the brokers side by side, not one after the
+ * other: the custom-callback check (DescribeCluster, DescribeConfigs), the live values
+ * (DescribeClientQuotas) and, in plan, the broker's validate-only AlterClientQuotas. Each is a
+ * round trip a containment waits for. Asserted by the order in which the real admin's calls
+ * start and end, not by time.
+ */
+import { expect } from 'chai';
+import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
+import { registerKafkaActions } from '../../../src/actions/kafka/index.ts';
+import type { KafkaAdmin } from '../../../src/actions/kafka/types.ts';
+import { ActionRegistry } from '../../../src/actions/registry.ts';
+import type { ActionContext } from '../../../src/actions/types.ts';
+import { systemClock } from '../../../src/core/clock.ts';
+import { silentLogger } from '../../../src/core/logger.ts';
+import { uniqueName, useKafka } from '../../support/kafka.ts';
+import { TEST_LIMITS } from './harness.ts';
+
+/** The admin, with every call's start and end noted in `events` (`describeConfigs:start`). */
+function recording(admin: KafkaAdmin, events: string[]): KafkaAdmin {
+  return new Proxy(admin, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return async (...args: unknown[]) => {
+        const validateOnly = (args[1] as { validateOnly?: boolean } | undefined)?.validateOnly === true ? '(validateOnly)' : '';
+        events.push(`${property}${validateOnly}:start`);
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          events.push(`${property}${validateOnly}:end`);
+        }
+      };
+    },
+  });
+}
+
+describe('quota actions read side by side before they change anything', function () {
+  this.timeout(60_000);
+  let admin: KafkaAdmin;
+  const registry = registerKafkaActions(new ActionRegistry());
+
+  before(async function () {
+    this.timeout(180_000);
+    const cluster = await useKafka();
+    admin = createKafkaAdmin({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test' }, { logger: silentLogger() });
+  });
+  after(async () => {
+    await admin?.close();
+  });
+
+  function context(events: string[]): ActionContext {
+    return { kafka: recording(admin, events), clock: systemClock, logger: silentLogger(), limits: TEST_LIMITS };
+  }
+  const precedes = (events: string[], a: string, b: string) => {
+    expect(events, `${a} before ${b}`).to.include.members([a, b]);
+    expect(events.indexOf(a), `${a} before ${b} in ${events.join(', ')}`).to.be.below(events.indexOf(b));
+  };
+
+  for (const [name, paramsOf] of [
+    ['kafka.setClientQuota', (client: string) => ({ entity: { 'client-id': client }, producerByteRate: 1_048_576 })],
+    ['kafka.removeClientQuota', (client: string) => ({ entity: { 'client-id': client } })],
+  ] as const) {
+    it(`${name}: plan starts the live read and the validation before the callback check ends`, async () => {
+      const events: string[] = [];
+      const action = registry.get(name);
+      await action.plan(context(events), registry.validateParams(name, paramsOf(uniqueName('client'))));
+      precedes(events, 'describeClientQuotas:start', 'describeConfigs:end');
+      precedes(events, 'alterClientQuotas(validateOnly):start', 'describeConfigs:end');
+      precedes(events, 'alterClientQuotas(validateOnly):start', 'describeClientQuotas:end');
+    });
+
+    it(`${name}: execute reads the prior state beside the callback check, and writes only after both`, async () => {
+      const client = uniqueName('client');
+      // Something to remove for removeClientQuota; setClientQuota then changes it.
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 2_097_152 } }]);
+      const events: string[] = [];
+      const action = registry.get(name);
+      await action.execute(context(events), registry.validateParams(name, paramsOf(client)));
+      precedes(events, 'describeClientQuotas:start', 'describeConfigs:end');
+      const write = events.indexOf('alterClientQuotas:start');
+      expect(write, events.join(', ')).to.be.above(events.indexOf('describeClientQuotas:end'));
+      expect(write, events.join(', ')).to.be.above(events.lastIndexOf('describeConfigs:end'));
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
+    });
+  }
+});
