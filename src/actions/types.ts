@@ -46,6 +46,14 @@ export interface ActionContext {
    * `onDataLoss: approve`, or `firebreak action --accept-data-loss`).
    */
   acknowledged?: readonly 'data-loss'[];
+  /**
+   * Given to the `execute` of an action that declares `readsBeforeClaim`: the engine starts
+   * `execute` while it commits the step's claim, so the action's reads (the prior state) overlap
+   * that commit. The action awaits it after its reads and before its first change: it resolves
+   * once the claim is durable, and rejects (ENGINE_NOT_CLAIMED) when the step must not change
+   * anything. Absent outside the engine (`firebreak action`): nothing to wait for.
+   */
+  beforeChange?: () => Promise<void>;
 }
 
 /** One change a mutating action would make or made. */
@@ -115,6 +123,12 @@ export interface Action<P = unknown, R = unknown> {
   /** JSON Schema (draft 2020-12 subset ajv understands) of `params`. */
   paramsSchema: Record<string, unknown>;
   plan(ctx: ActionContext, params: P): Promise<Plan>;
+  /**
+   * Mutating actions whose `execute` awaits `ctx.beforeChange` before its first change: the
+   * engine may then start it before the step's claim is durable. Every other action's `execute`
+   * starts only once the claim is durable.
+   */
+  readsBeforeClaim?: boolean;
   execute(ctx: ActionContext, params: P): Promise<ExecuteResult<R>>;
   revert?(ctx: ActionContext, params: P, record: { prior: unknown; applied: unknown }): Promise<RevertOutcome>;
   /**

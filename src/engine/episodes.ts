@@ -165,6 +165,8 @@ export function reapplyAction(action: Action, reapply: NonNullable<EpisodeStep['
   const old = reapply.fromClaim;
   return {
     ...action,
+    // This execute is a revert, which does not wait for ctx.beforeChange: it starts after the claim.
+    readsBeforeClaim: false,
     async execute(ctx) {
       const outcome = await revert(ctx, old.params, { prior: recordOf(old, reapply.level), applied: old.prior });
       if (outcome.status === 'conflict') {

@@ -25,6 +25,8 @@ export const ENGINE_ERRORS = {
   ENGINE_DISABLED: { status: 503 },
   ENGINE_FENCED: { status: 500 },
   ENGINE_REAPPLY_CONFLICT: { status: 409 },
+  /** Never an answer: a step's execute that started beside its claim stops before changing anything. */
+  ENGINE_NOT_CLAIMED: { status: 409 },
   ENGINE_VERIFY_TIMEOUT: { status: 500, retriable: true },
   SIMULATE_NO_KAFKA: { status: 400 },
 } as const satisfies ErrorCatalogue;

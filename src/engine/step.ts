@@ -25,7 +25,7 @@ import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
 import { executeStep, withTimeout } from './execute.ts';
 import type { GuardDecision } from './guards.ts';
-import { stepTimeout } from './errors.ts';
+import { engineError, stepTimeout } from './errors.ts';
 import { NO_EPISODE, reapplyAction, type Episode, type EpisodeStep } from './episodes.ts';
 import { guardHistory } from './history.ts';
 import { LEVEL_ZERO } from './levels.ts';
@@ -198,6 +198,24 @@ async function tooEarlyEntry(r: Recorder, claim: StepClaim, reapply: NonNullable
   });
 }
 
+/**
+ * What `ctx.beforeChange` waits for: the claim durable. A claim another worker holds, or one the
+ * store could not write, stops the change (not retriable: the claim will not appear).
+ */
+function claimGate(claiming: Promise<StepClaim | null>, stepId: string): () => Promise<void> {
+  const gate = claiming.then(
+    (claim) => {
+      if (claim === null) throw engineError('ENGINE_NOT_CLAIMED', `step ${stepId} is claimed elsewhere; this execution changes nothing`, { details: { step: stepId } });
+    },
+    (err: unknown) => {
+      throw engineError('ENGINE_NOT_CLAIMED', `the claim of step ${stepId} could not be recorded; nothing is changed`, { cause: err, details: { step: stepId } });
+    },
+  );
+  // Awaited by the action, or never (an action that failed before it changes anything).
+  gate.catch(() => {});
+  return () => gate;
+}
+
 /** The step's release as the claim keeps it: the condition's query rendered now (mutating steps only). */
 function renderRelease(rt: Runtime, step: RunbookStep, context: TemplateContext): ReleaseSpec | null {
   if (!step.mutating) return null;
@@ -279,7 +297,7 @@ async function execute(
       : null;
   const params = evaluation.params ?? {};
   const plan: Plan | null = evaluation.plan;
-  const claim = await record(rt, async (r) => {
+  const claiming = record(rt, async (r) => {
     await rt.leases.check(r, run.id);
     const claimed = await r.tx.claimStep({
       incidentId: incident.id,
@@ -312,21 +330,38 @@ async function execute(
     });
     return claimed;
   });
+  const started = process.hrtime.bigint();
+  const attempt = (beforeChange?: () => Promise<void>) =>
+    executeStep({
+      action,
+      step,
+      params,
+      context: (signal) => ({
+        ...actionContext(rt, options.limits, signal, options.logger),
+        acknowledged: options.acknowledged,
+        ...(beforeChange === undefined ? {} : { beforeChange }),
+      }),
+      timeoutMs: options.timeoutMs,
+      plan,
+      sleep: rt.sleep,
+      stop: rt.stop,
+    });
+  // An action that waits for `beforeChange` reads (its prior state) while the claim commits; any
+  // other starts once the claim is durable. Either way nothing changes before it is.
+  const early = action.readsBeforeClaim === true && action.mutating ? attempt(claimGate(claiming, step.id)) : null;
+  let claim: StepClaim | null;
+  try {
+    claim = await claiming;
+  } catch (err) {
+    await early;
+    throw err;
+  }
   if (claim === null) {
+    await early;
     options.logger.debug('step already claimed for this episode; skipped');
     return { status: 'skipped', acted: false };
   }
-  const started = process.hrtime.bigint();
-  const outcome = await executeStep({
-    action,
-    step,
-    params,
-    context: (signal) => ({ ...actionContext(rt, options.limits, signal, options.logger), acknowledged: options.acknowledged }),
-    timeoutMs: options.timeoutMs,
-    plan,
-    sleep: rt.sleep,
-    stop: rt.stop,
-  });
+  const outcome = await (early ?? attempt());
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const durationMs = Math.round(seconds * 1000);
   rt.metrics.stepFinished(step.action, outcome.ok ? 'succeeded' : 'failed', seconds);

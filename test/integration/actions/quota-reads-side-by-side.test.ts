@@ -2,7 +2,8 @@
  * The quota actions' reads before a change go to the brokers side by side, not one after the
  * other: the custom-callback check (DescribeCluster, DescribeConfigs), the live values
  * (DescribeClientQuotas) and, in plan, the broker's validate-only AlterClientQuotas. Each is a
- * round trip a containment waits for. Asserted by the order in which the real admin's calls
+ * round trip a containment waits for. And the change waits for `ctx.beforeChange` (in the
+ * engine: the step's claim is durable). Asserted by the order in which the real admin's calls
  * start and end, not by time.
  */
 import { expect } from 'chai';
@@ -13,8 +14,9 @@ import { ActionRegistry } from '../../../src/actions/registry.ts';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
+import { FirebreakError } from '../../../src/errors.ts';
 import { uniqueName, useKafka } from '../../support/kafka.ts';
-import { TEST_LIMITS } from './harness.ts';
+import { rejection, TEST_LIMITS } from './harness.ts';
 
 /** The admin, with every call's start and end noted in `events` (`describeConfigs:start`). */
 function recording(admin: KafkaAdmin, events: string[]): KafkaAdmin {
@@ -81,6 +83,49 @@ describe('quota actions read side by side before they change anything', function
       const write = events.indexOf('alterClientQuotas:start');
       expect(write, events.join(', ')).to.be.above(events.indexOf('describeClientQuotas:end'));
       expect(write, events.join(', ')).to.be.above(events.lastIndexOf('describeConfigs:end'));
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
+    });
+
+    it(`${name}: execute changes nothing until ctx.beforeChange resolves (the engine's claim is durable)`, async () => {
+      const client = uniqueName('client');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 2_097_152 } }]);
+      const events: string[] = [];
+      let open!: () => void;
+      const durable = new Promise<void>((resolve) => (open = resolve));
+      let asked!: () => void;
+      const waiting = new Promise<void>((resolve) => (asked = resolve));
+      const action = registry.get(name);
+      expect(action.readsBeforeClaim).to.equal(true);
+      const executing = action.execute(
+        {
+          ...context(events),
+          beforeChange: () => {
+            asked();
+            return durable;
+          },
+        },
+        registry.validateParams(name, paramsOf(client)),
+      );
+      await waiting;
+      expect(events).to.include('describeClientQuotas:end');
+      expect(events).to.not.include('alterClientQuotas:start');
+      events.push('claim durable');
+      open();
+      await executing;
+      precedes(events, 'claim durable', 'alterClientQuotas:start');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
+    });
+
+    it(`${name}: execute changes nothing when ctx.beforeChange rejects (the step was not claimed)`, async () => {
+      const client = uniqueName('client');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 2_097_152 } }]);
+      const events: string[] = [];
+      const refused = new FirebreakError('ENGINE_NOT_CLAIMED', 'claimed elsewhere');
+      const err = await rejection(registry.get(name).execute({ ...context(events), beforeChange: () => Promise.reject(refused) }, registry.validateParams(name, paramsOf(client))));
+      expect(err).to.equal(refused);
+      expect(events).to.not.include('alterClientQuotas:start');
+      expect(await admin.describeClientQuotas({ entity: { 'client-id': client }, strict: true }, { consistency: 'all-brokers' })).to.have.length(1);
+      expect((await admin.describeClientQuotas({ entity: { 'client-id': client }, strict: true }, { consistency: 'all-brokers' }))[0]?.values).to.deep.equal({ producer_byte_rate: 2_097_152 });
       await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
     });
   }

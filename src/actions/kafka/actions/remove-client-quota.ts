@@ -46,6 +46,7 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
   name: 'kafka.removeClientQuota',
   description: 'Remove quota keys from a client-id, a user, both, or a default entity; revert restores them.',
   mutating: true,
+  readsBeforeClaim: true,
   defaultRevert: 'on-resolve',
   paramsSchema: {
     type: 'object',
@@ -87,6 +88,8 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };
     const changes = quotaChanges(params.entity, current, applied.values);
+    // In the engine, the step's claim is durable from here on (it was committed beside the reads).
+    await ctx.beforeChange?.();
     if (changes.length > 0) {
       await writeQuotaValues(ctx, params.entity, removal(changes.map((c) => c.key as ManagedQuotaKey)));
       ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota removed');

@@ -56,6 +56,7 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
   name: 'kafka.setClientQuota',
   description: 'Set byte-rate and/or request-percentage quotas of a client-id, a user, both, or a default entity.',
   mutating: true,
+  readsBeforeClaim: true,
   defaultRevert: 'on-resolve',
   limitRefusals: clientQuotaRefusals,
   paramsSchema: {
@@ -98,6 +99,8 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: target };
     const changes = quotaChanges(params.entity, current, target);
+    // In the engine, the step's claim is durable from here on (it was committed beside the reads).
+    await ctx.beforeChange?.();
     await writeQuotaValues(ctx, params.entity, target);
     ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota set');
     return { output: { entity: entityLabel(params.entity), set: target }, prior, applied, changes };

@@ -10,6 +10,8 @@
  * - `test.retention`: mutating, sets `retention.ms` of a topic (guards see the topic and the value).
  * - `test.verified`: `test.quota` with an effect verification: it waits at the gate
  *   `verify:<key>`, then returns the `verdict` of its params.
+ * - `test.early`: `test.quota` that reads while its claim commits (`readsBeforeClaim`): `read <key>`
+ *   in `calls` when it starts, then it waits for `ctx.beforeChange`, then `write <key>`.
  * - `test.flaky`: read-only, fails its first `failures` attempts with a retriable or permanent error.
  * - `test.gate`: read-only, waits until the test opens the gate (or the step's signal aborts).
  * - `prometheus.query` (with `testConditions`): the recovery condition of a release, read from
@@ -235,7 +237,21 @@ export function testRegistry(system: TestSystem): ActionRegistry {
       return { effect, summary: `the test system says ${effect}`, data: { value: result.output.value } };
     },
   };
-  for (const action of [read, flaky, gate, quota, retention, verified] as Action[]) registry.register(action);
+  const earlyBase = quotaAction('test.early', {}, []);
+  const early: Action<Record<string, unknown>, { key: string; value: number }> = {
+    ...earlyBase,
+    readsBeforeClaim: true,
+    async execute(ctx, params) {
+      const key = `quota:${String(params['client'])}`;
+      system.calls.push(`read ${key}`);
+      const prior = system.values.get(key) ?? null;
+      await ctx.beforeChange?.();
+      system.calls.push(`write ${key}`);
+      system.values.set(key, Number(params['rate']));
+      return { output: { key, value: Number(params['rate']) }, prior: { key, value: prior }, applied: { key, value: Number(params['rate']) } };
+    },
+  };
+  for (const action of [read, flaky, gate, quota, retention, verified, early] as Action[]) registry.register(action);
   return registry;
 }
 

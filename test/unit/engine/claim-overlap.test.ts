@@ -1,0 +1,79 @@
+/**
+ * A step whose action declares `readsBeforeClaim` starts its execute while the engine commits
+ * the step's claim, so its reads overlap the commit, and changes nothing until the claim is
+ * durable (`ctx.beforeChange`). Asserted by the order of events: the action's read, the end of
+ * the claim's transaction (its promise resolves only once the commit is durable), the write.
+ */
+import { expect } from 'chai';
+import { FirebreakError } from '../../../src/errors.ts';
+import type { Store, StoreTx } from '../../../src/store/types.ts';
+import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
+import { lagNotification } from './support/alerts.ts';
+
+const EARLY_RUNBOOK = `
+name: early
+description: Throttle a producer, reading while the claim commits.
+match: ['alertname="Lag"']
+groupBy: [cluster, group]
+steps:
+  - id: throttle
+    phase: containment
+    action: test.early
+    with: { client: "{{ labels.client }}", rate: 1048576 }
+`;
+
+/**
+ * Notes `claim durable` in `calls` when a transaction that claimed a step resolved; with
+ * `failClaim`, such a transaction fails as a store that cannot write would.
+ */
+function observeClaims(store: Store, calls: string[], options: { failClaim?: boolean } = {}): void {
+  const transaction = store.transaction.bind(store);
+  store.transaction = async <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> => {
+    let claimed = false;
+    const result = await transaction((tx) =>
+      fn(
+        new Proxy(tx, {
+          get(target, property) {
+            const value = Reflect.get(target, property) as unknown;
+            if (property === 'claimStep') claimed = true;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+      ).then((value) => {
+        if (claimed && options.failClaim === true) throw new FirebreakError('STORE_UNAVAILABLE', 'the disk is full', { retriable: true, statusCode: 503 });
+        return value;
+      }),
+    );
+    if (claimed) calls.push('claim durable');
+    return result;
+  };
+}
+
+describe('engine: reads beside the claim, changes after it', () => {
+  let env: EngineEnv;
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it('starts the execute of a readsBeforeClaim step before its claim is durable, and writes only after', async () => {
+    env = await engineEnv([EARLY_RUNBOOK]);
+    observeClaims(env.store, env.system.calls);
+    await env.deliver(lagNotification());
+    const calls = env.system.calls.filter((c) => c === 'claim durable' || /^(read|write) /.test(c));
+    expect(calls).to.deep.equal(['read quota:loadgen', 'claim durable', 'write quota:loadgen']);
+    const id = await onlyIncident(env.store);
+    expect((await env.store.stepClaims({ incidentId: id })).map((c) => [c.stepId, c.status])).to.deep.equal([['throttle', 'succeeded']]);
+    expect(env.system.values.get('quota:loadgen')).to.equal(1_048_576);
+  });
+
+  it('changes nothing when the claim cannot be written', async () => {
+    env = await engineEnv([EARLY_RUNBOOK]);
+    observeClaims(env.store, env.system.calls, { failClaim: true });
+    await env.deliver(lagNotification());
+    expect(env.system.calls).to.include('read quota:loadgen');
+    expect(env.system.calls).to.not.include('write quota:loadgen');
+    expect(env.system.values.has('quota:loadgen')).to.equal(false);
+    const id = await onlyIncident(env.store);
+    expect(await env.store.stepClaims({ incidentId: id })).to.deep.equal([]);
+  });
+});
