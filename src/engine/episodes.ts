@@ -25,7 +25,8 @@ import { transitionIncident } from '../incidents/lifecycle.ts';
 import { inPlace, type EngineRun, type ReleaseLevel, type StepClaim } from '../model/engine.ts';
 import { recordEscalation, sendEscalation, type Escalation } from './escalate.ts';
 import { changeLevel, LEVEL_ZERO, liftedAt, recordOf, releaseStateOf } from './levels.ts';
-import { record, type Runtime } from './runtime.ts';
+import { record, type Recorder, type Runtime } from './runtime.ts';
+import type { StoreTx } from '../store/types.ts';
 import { engineLimits } from './settings.ts';
 import { engineError } from './errors.ts';
 
@@ -65,11 +66,21 @@ function releasedByEngineAt(claim: StepClaim): number | null {
   return claim.revertStatus === 'reverted' && claim.revertedBy === 'engine' && claim.revertedAt !== null ? Date.parse(claim.revertedAt) : null;
 }
 
-/** Settles the episode at the start of a firing run (see the module comment). */
-export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook): Promise<Episode> {
+/** What the claims say of the episode, before anything is written (see {@link judgeEpisode}). */
+export interface EpisodeJudgement extends Episode {
+  /** Changes a gradual release had relaxed: back to the last level that held (Kafka, then a record). */
+  relaxed: Array<{ claim: StepClaim; to: ReleaseLevel }>;
+  escalation: Escalation | null;
+}
+
+/**
+ * Judges the episode of a firing run from its runbook's claims in the incident group. Reads only
+ * (through `tx` when given, so it can share the transaction that takes the run).
+ */
+export async function judgeEpisode(rt: Runtime, run: EngineRun, runbook: Runbook, tx: Pick<StoreTx, 'stepClaims'> = rt.store): Promise<EpisodeJudgement> {
   const now = rt.clock.now();
   const settings = episodeSettings(rt, runbook);
-  const claims = (await rt.store.stepClaims({ runbook: runbook.name, groupKey: run.groupKey })).filter((c) => c.mutating && c.status === 'succeeded');
+  const claims = (await tx.stepClaims({ runbook: runbook.name, groupKey: run.groupKey })).filter((c) => c.mutating && c.status === 'succeeded');
   // A person who lifted a hold (hold.ts) starts the count again.
   const since = liftedAt(claims);
   const cycles = claims.filter((c) => {
@@ -102,8 +113,6 @@ export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook)
     }
   }
 
-  for (const { claim, to } of relaxed) await stepBack(rt, claim, to);
-
   const escalation: Escalation | null = tripping
     ? {
         incidentId: run.incidentId,
@@ -113,24 +122,44 @@ export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook)
         data: { runbook: runbook.name, groupKey: run.groupKey, cycles, windowMs: settings.loopWindowMs, threshold: settings.cycles },
       }
     : null;
-  await record(rt, async (r) => {
-    for (const claim of await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })) {
-      if (!inPlace(claim) || claim.revert !== 'on-resolve') continue;
-      const release = releaseStateOf(claim);
-      const tooEarly = steps.get(claim.stepId)?.tooEarly ?? release.tooEarly;
-      if (release.tooEarly !== tooEarly || (loopBroken && release.hold === null)) {
-        await r.tx.setReleaseState(claim.id, { ...release, tooEarly, hold: loopBroken ? 'loop-breaker' : release.hold });
-      }
+  return { steps, loopBroken, relaxed, escalation };
+}
+
+/**
+ * Records what the episode decided, in the caller's transaction: early releases and the hold on
+ * the claims in force, the loop breaker's escalation, and `contained` while a change is in force.
+ */
+export async function settleEpisode(r: Recorder, run: EngineRun, runbook: Runbook, judged: EpisodeJudgement): Promise<void> {
+  const { steps, loopBroken, escalation } = judged;
+  for (const claim of await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })) {
+    if (!inPlace(claim) || claim.revert !== 'on-resolve') continue;
+    const release = releaseStateOf(claim);
+    const tooEarly = steps.get(claim.stepId)?.tooEarly ?? release.tooEarly;
+    if (release.tooEarly !== tooEarly || (loopBroken && release.hold === null)) {
+      await r.tx.setReleaseState(claim.id, { ...release, tooEarly, hold: loopBroken ? 'loop-breaker' : release.hold });
     }
-    if (escalation !== null) await recordEscalation(r, escalation);
-    const incident = await r.tx.getIncident(run.incidentId);
-    const inForce = (await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })).find((c) => inPlace(c) && c.revert === 'on-resolve');
-    if (incident?.status === 'open' && inForce !== undefined) {
-      await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained: step ${inForce.stepId} is still in force`, { stepId: inForce.stepId, runId: run.id });
-    }
-  });
-  if (escalation !== null) await sendEscalation(rt, escalation);
-  return { steps, loopBroken };
+  }
+  if (escalation !== null) await recordEscalation(r, escalation);
+  const incident = await r.tx.getIncident(run.incidentId);
+  const inForce = (await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })).find((c) => inPlace(c) && c.revert === 'on-resolve');
+  if (incident?.status === 'open' && inForce !== undefined) {
+    await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained: step ${inForce.stepId} is still in force`, { stepId: inForce.stepId, runId: run.id });
+  }
+}
+
+/**
+ * Settles the episode at the start of a firing run (see the module comment). `judged`: already
+ * judged, and settled too when it relaxed nothing (run.ts does both in the transaction that takes
+ * the run); otherwise relaxed changes go back first (a Kafka call each), then it is settled.
+ */
+export async function openEpisode(rt: Runtime, run: EngineRun, runbook: Runbook, judged?: EpisodeJudgement): Promise<Episode> {
+  const episode = judged ?? (await judgeEpisode(rt, run, runbook));
+  if (judged === undefined || episode.relaxed.length > 0) {
+    for (const { claim, to } of episode.relaxed) await stepBack(rt, claim, to);
+    await record(rt, (r) => settleEpisode(r, run, runbook, episode));
+  }
+  if (episode.escalation !== null) await sendEscalation(rt, episode.escalation);
+  return { steps: episode.steps, loopBroken: episode.loopBroken };
 }
 
 /** A change a gradual release had relaxed goes back to the last level that held: the relax came too early. */

@@ -5,10 +5,10 @@
  * the claim's transaction (its promise resolves only once the commit is durable), the write.
  */
 import { expect } from 'chai';
-import { FirebreakError } from '../../../src/errors.ts';
-import type { Store, StoreTx } from '../../../src/store/types.ts';
+import type { Store } from '../../../src/store/types.ts';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
 import { lagNotification } from './support/alerts.ts';
+import { observeTransactions } from './support/observe-store.ts';
 
 const EARLY_RUNBOOK = `
 name: early
@@ -22,31 +22,15 @@ steps:
     with: { client: "{{ labels.client }}", rate: 1048576 }
 `;
 
-/**
- * Notes `claim durable` in `calls` when a transaction that claimed a step resolved; with
- * `failClaim`, such a transaction fails as a store that cannot write would.
- */
+/** Notes `claim durable` in `calls` once a transaction that claimed a step resolved. */
 function observeClaims(store: Store, calls: string[], options: { failClaim?: boolean } = {}): void {
-  const transaction = store.transaction.bind(store);
-  store.transaction = async <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> => {
-    let claimed = false;
-    const result = await transaction((tx) =>
-      fn(
-        new Proxy(tx, {
-          get(target, property) {
-            const value = Reflect.get(target, property) as unknown;
-            if (property === 'claimStep') claimed = true;
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
-      ).then((value) => {
-        if (claimed && options.failClaim === true) throw new FirebreakError('STORE_UNAVAILABLE', 'the disk is full', { retriable: true, statusCode: 503 });
-        return value;
-      }),
-    );
-    if (claimed) calls.push('claim durable');
-    return result;
-  };
+  observeTransactions(
+    store,
+    (methods) => {
+      if (methods.includes('claimStep')) calls.push('claim durable');
+    },
+    (methods) => options.failClaim === true && methods.includes('claimStep'),
+  );
 }
 
 describe('engine: reads beside the claim, changes after it', () => {
