@@ -9,7 +9,7 @@
  * database each round. Rounds alternate the servers (A B C D A B C D) so drift on a shared
  * machine hits them alike; the ratio is taken per round.
  *
- *   node bench/ingest.ts [--seconds 10] [--rounds 2] [--connections 64]
+ *   node bench/ingest.ts [--seconds 10] [--rounds 2] [--connections 64] [--servers parse,fsync,sqlite,replicas]
  *
  * Load: wrk (Debian package, installed when missing) with bench/ingest/notifications.lua. For
  * firebreak it also reports how long processing takes to drain the backlog after the load
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '64' },
+    /** Which servers to run, comma-separated: parse, fsync, sqlite, replicas. */
+    servers: { type: 'string', default: 'parse,fsync,sqlite,replicas' },
   },
 });
 const seconds = Number(values.seconds);
@@ -49,8 +51,8 @@ interface Running {
   url: string;
   /** firebreak's `serve` processes (metrics, RSS); empty for the bare servers. */
   firebreak: Array<{ url: string; pid: number }>;
-  /** Whether every acknowledged notification has been processed. */
-  drained(): Promise<boolean>;
+  /** Whether every notification acknowledged up to id `marker` has been processed. */
+  drained(marker: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -68,10 +70,27 @@ const bare = (mode: 'parse' | 'fsync'): Server => ({
 });
 
 /**
- * One acknowledged notification not yet processed, if any. The store is asked rather than the
- * `firebreak_notifications_pending` gauge, which can stay above 0 after everything was processed.
+ * Drained: the marker notification (posted after the load, so its id is above every one
+ * acknowledged before) is in the store, and no notification is unprocessed. The store is asked
+ * rather than the `firebreak_notifications_pending` gauge, which can stay above 0 after
+ * everything was processed; the marker covers what firebreak acknowledged but has not yet
+ * written to its store (SQLite: the inbox journal's records not yet imported).
  */
-const UNPROCESSED = 'SELECT 1 FROM notifications WHERE processed_at IS NULL LIMIT 1';
+const DRAINED = (marker: number) =>
+  `SELECT (SELECT COUNT(*) FROM notifications WHERE id >= ${Number(marker)}) AS marked, (SELECT COUNT(*) FROM notifications WHERE processed_at IS NULL) AS unprocessed`;
+const isDrained = (row: { marked: unknown; unprocessed: unknown } | undefined) => Number(row?.marked) > 0 && Number(row?.unprocessed) === 0;
+
+/** Posts an empty notification and returns its id (see DRAINED). */
+async function postMarker(url: string): Promise<number> {
+  const body = { version: '4', groupKey: 'bench-marker', status: 'firing', receiver: 'bench', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://bench', alerts: [] };
+  const response = await fetch(`${url}/api/v1/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`the marker notification was refused: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { notificationId: number }).notificationId;
+}
 
 /** `firebreak serve` with the shipped runbooks; `store` unset means SQLite in the data directory. */
 const startFirebreak = (name: string, store?: string) =>
@@ -91,7 +110,7 @@ const firebreak: Server = {
     return {
       url,
       firebreak: [{ url, pid: started.child.pid as number }],
-      drained: async () => db.prepare(UNPROCESSED).get() === undefined,
+      drained: async (marker) => isDrained(db.prepare(DRAINED(marker)).get() as { marked: unknown; unprocessed: unknown } | undefined),
       async stop() {
         db.close();
         await stopProcess(started);
@@ -125,7 +144,7 @@ const replicas: Server = {
     return {
       url: proxy.url,
       firebreak: serves.map((s) => ({ url: s.url, pid: s.started.child.pid as number })),
-      drained: async () => (await db.query(UNPROCESSED)).rowCount === 0,
+      drained: async (marker) => isDrained((await db.query<{ marked: unknown; unprocessed: unknown }>(DRAINED(marker))).rows[0]),
       async stop() {
         await db.end();
         await proxy.close();
@@ -177,13 +196,16 @@ async function measure(server: Server, round: number): Promise<Row> {
 
 async function waitDrained(running: Running, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!(await running.drained())) {
+  const marker = await postMarker(running.url);
+  while (!(await running.drained(marker))) {
     if (performance.now() > deadline) throw new Error(`processing did not drain within ${timeoutMs} ms`);
     await delay(50);
   }
 }
 
-const servers = [bare('parse'), bare('fsync'), firebreak, replicas];
+const chosen = new Set(values.servers.split(','));
+const byName = { parse: bare('parse'), fsync: bare('fsync'), sqlite: firebreak, replicas };
+const servers = Object.entries(byName).flatMap(([key, server]) => (chosen.has(key) ? [server] : []));
 const rows: Row[] = [];
 try {
   process.stdout.write(`ingest benchmark: ${connections} connections, ${seconds} s per run, ${rounds} round(s)\nmachine: ${await machine()}\n`);
@@ -223,8 +245,8 @@ process.stdout.write(
       r.peakRssMiB === undefined ? '' : fixed(r.peakRssMiB),
     ]),
   )}\n\n` +
-    ratioLine('firebreak / fsync server', firebreak.name, servers[1]!.name) +
-    ratioLine('firebreak / parse-only server', firebreak.name, servers[0]!.name) +
-    ratioLine(`${REPLICAS} replicas on PostgreSQL / fsync server`, replicas.name, servers[1]!.name) +
+    ratioLine('firebreak / fsync server', firebreak.name, byName.fsync.name) +
+    ratioLine('firebreak / parse-only server', firebreak.name, byName.parse.name) +
+    ratioLine(`${REPLICAS} replicas on PostgreSQL / fsync server`, replicas.name, byName.fsync.name) +
     ratioLine(`${REPLICAS} replicas on PostgreSQL / firebreak on SQLite`, replicas.name, firebreak.name),
 );

@@ -95,7 +95,7 @@ export async function openConfiguredStore(
 ): Promise<{ store: Store; thread: IngestThread | null }> {
   if (isPostgresUrl(config.store) || config.store === MEMORY_PATH) return { store: await openStore(config, logger, clock), thread: null };
   const thread = await startIngestThread(
-    { storePath: config.store, logLevel: config.logLevel, logLine: options.logLine, ...(options.onSync === undefined ? {} : { onSync: options.onSync }) },
+    { storePath: config.store, logLevel: config.logLevel, logLine: options.logLine, inbox: true, ...(options.onSync === undefined ? {} : { onSync: options.onSync }) },
     logger,
   );
   return { store: thread.store, thread };

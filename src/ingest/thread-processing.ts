@@ -25,6 +25,8 @@ export interface IngestWork {
   kick(id?: number): void;
   setRunbooks(runbooks: readonly Runbook[]): void;
   storeBody(body: Uint8Array, receivedAt: string): Promise<StoredBody>;
+  /** Parses and checks a body without storing it (the inbox journal stores it). */
+  checkBody(body: Uint8Array): Omit<StoredBody, 'id'>;
   idle(): Promise<void>;
   stop(graceMs: number): Promise<void>;
 }
@@ -103,6 +105,10 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
     kick: (id) => pipeline?.kick(id),
     setRunbooks(next) {
       runbooks = next;
+    },
+    checkBody(body) {
+      const { value } = parseBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      return checkBody((validate ??= createWebhookValidator()), value);
     },
     async storeBody(body, receivedAt) {
       const { value, text } = parseBody(Buffer.from(body.buffer, body.byteOffset, body.byteLength));

@@ -10,8 +10,8 @@ import { createLogger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
 import { encodeError } from '../store/forward/codec.ts';
 import { serveStore, storeMethods } from '../store/forward/host.ts';
-import { openSqliteStore } from '../store/sqlite/index.ts';
-import type { Store } from '../store/types.ts';
+import { openSqliteStore, type SqliteStoreApi } from '../store/sqlite/index.ts';
+import { importFrames, recoverInbox } from './inbox/import.ts';
 import type { FromWorker, ToWorker } from './thread.ts';
 import type { IngestWork } from './thread-processing.ts';
 
@@ -36,7 +36,7 @@ const data = workerData as { storePath: string; busyTimeoutMs?: number; logLevel
 
 const logger = createLogger({ level: data.logLevel }, { write: (line: string) => post({ type: 'log', line }) } as NodeJS.WritableStream);
 
-let store: Store;
+let store: SqliteStoreApi;
 try {
   store = await openSqliteStore({
     path: data.storePath,
@@ -73,6 +73,70 @@ serveStore(store, data.storePort);
 let work: Promise<IngestWork> | null = null;
 const ingest = (): Promise<IngestWork> => (work ??= import('./thread-processing.ts').then((m) => m.ingestWork(store, logger, post)));
 
+/**
+ * Imports of the inbox journal, in the order written (ids only grow in the store, which
+ * processing's reads rely on): frames that arrive while one import runs go into the next
+ * together, so under load one transaction imports many writes. An import the store refuses
+ * for a while (locked, unavailable) is tried again a few times before later ones; one that still
+ * fails stays in the journal, imported at the next start.
+ */
+interface QueuedImport {
+  frames: Uint8Array;
+  resolve: (upTo: number) => void;
+  reject: (err: unknown) => void;
+}
+const importQueue: QueuedImport[] = [];
+let importing = false;
+const IMPORT_RETRY_MS = [200, 1_000, 5_000];
+/** Bounds of one import transaction. */
+const IMPORT_GROUP_BYTES = 8 * 1024 * 1024;
+const IMPORT_GROUP_WRITES = 256;
+
+function queueImport(frames: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    importQueue.push({ frames, resolve, reject });
+    if (!importing) void importAll();
+  });
+}
+
+async function importAll(): Promise<void> {
+  importing = true;
+  try {
+    while (importQueue.length > 0) {
+      let bytes = 0;
+      let count = 0;
+      while (count < importQueue.length && count < IMPORT_GROUP_WRITES && (count === 0 || bytes + (importQueue[count] as QueuedImport).frames.byteLength <= IMPORT_GROUP_BYTES)) {
+        bytes += (importQueue[count] as QueuedImport).frames.byteLength;
+        count += 1;
+      }
+      const group = importQueue.splice(0, count);
+      try {
+        const upTo = await importPatiently(group.map((g) => g.frames));
+        for (const item of group) item.resolve(upTo);
+      } catch (err) {
+        for (const item of group) item.reject(err);
+      }
+    }
+  } finally {
+    importing = false;
+  }
+}
+
+async function importPatiently(frames: readonly Uint8Array[]): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const upTo = await importFrames(store, frames);
+      void work?.then((w) => w.kick(upTo));
+      return upTo;
+    } catch (err) {
+      const delay = IMPORT_RETRY_MS[attempt];
+      if (delay === undefined || !toFirebreakError(err).retriable) throw err;
+      logger.warn({ err: toFirebreakError(err), attempt: attempt + 1, retryInMs: delay }, 'inbox journal: import failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 /** Answers a request after everything posted before it (its summaries come first). */
 function answer(request: number, outcome: Promise<unknown>): void {
   outcome.then(
@@ -97,6 +161,15 @@ port.on('message', (message: ToWorker) => {
       return;
     case 'runbooks':
       void ingest().then((w) => w.setRunbooks(message.runbooks));
+      return;
+    case 'inbox':
+      answer(message.request, recoverInbox(store, message.dir, logger));
+      return;
+    case 'import':
+      answer(message.request, queueImport(message.frames));
+      return;
+    case 'check':
+      answer(message.request, ingest().then((w) => w.checkBody(message.body)));
       return;
     case 'body':
       answer(message.request, ingest().then((w) => w.storeBody(message.body, message.receivedAt)));

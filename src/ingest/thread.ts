@@ -24,9 +24,13 @@ import type { StormSettings } from '../incidents/storm.ts';
 import type { Runbook } from '../runbooks/types.ts';
 import { decodeError, type EncodedError } from '../store/forward/codec.ts';
 import { forwardingStore } from '../store/forward/client.ts';
+import { invalidValue } from '../store/errors.ts';
+import { appendedNotification, serializePayload } from '../store/json-text.ts';
 import type { SyncReport } from '../store/sqlite/wal-sync.ts';
 import type { Store } from '../store/types.ts';
-import type { BodyOffload, StoredBody } from './accept.ts';
+import { notStored, type BodyOffload, type StoredBody } from './accept.ts';
+import { InboxJournal } from './inbox/journal.ts';
+import type { Recovered } from './inbox/import.ts';
 import type { Pipeline } from './pipeline.ts';
 
 /** What this thread learns of a processed notification (small, whatever the notification). */
@@ -50,8 +54,14 @@ export interface IngestThreadOptions {
   logLevel: LogLevel;
   /** Where the thread's log lines go (this thread's log stream). */
   logLine: (line: string) => void;
-  /** Told of every fsync of the store's log (metrics). */
+  /** Told of every fsync of the store's log and of the inbox journal (metrics). */
   onSync?: (report: SyncReport) => void;
+  /**
+   * Acknowledge webhook bodies through the inbox journal (`<storePath>-inbox/`, inbox/journal.ts)
+   * written by this thread, instead of the store's commit in the ingest thread. It opens when
+   * the store is migrated (`store.migrate()`), after importing what an earlier process left.
+   */
+  inbox?: boolean;
 }
 
 /** What processing needs, known once the app (and its engine) exist. */
@@ -89,6 +99,12 @@ export type ToWorker =
   | { type: 'kick' }
   | { type: 'runbooks'; runbooks: readonly Runbook[] }
   | { type: 'body'; request: number; body: Uint8Array; receivedAt: string }
+  /** Imports what the inbox journal in `dir` holds; answers {@link Recovered}. */
+  | { type: 'inbox'; request: number; dir: string }
+  /** Imports frames the journal wrote; answers the highest id once durable in the store. */
+  | { type: 'import'; request: number; frames: Uint8Array }
+  /** Parses and checks a body without storing it; answers its summary. */
+  | { type: 'check'; request: number; body: Uint8Array }
   | { type: 'idle'; request: number }
   | { type: 'stop'; request: number; graceMs: number };
 
@@ -107,6 +123,8 @@ export async function startIngestThread(options: IngestThreadOptions, logger: Lo
 export class IngestThread implements Pipeline, BodyOffload {
   #store: Store | null = null;
   readonly ready: Promise<void>;
+  readonly #options: IngestThreadOptions;
+  #journal: InboxJournal | null = null;
   readonly #worker: Worker;
   readonly #logger: Logger;
   readonly #pending = new Set<number>();
@@ -124,6 +142,7 @@ export class IngestThread implements Pipeline, BodyOffload {
   constructor(worker: Worker, storePort: MessagePort, options: IngestThreadOptions, logger: Logger) {
     this.#worker = worker;
     this.#logger = logger;
+    this.#options = options;
     let opened: () => void = () => {};
     let failed: (err: Error) => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
@@ -137,6 +156,7 @@ export class IngestThread implements Pipeline, BodyOffload {
           return;
         case 'ready':
           this.#store = forwardingStore(storePort, message.methods);
+          if (options.inbox === true) this.#store = this.#journaled(this.#store);
           opened();
           return;
         case 'failed':
@@ -174,6 +194,57 @@ export class IngestThread implements Pipeline, BodyOffload {
   get store(): Store {
     if (this.#store === null) throw new Error('the ingest thread has not opened its store yet');
     return this.#store;
+  }
+
+  /**
+   * The store with the inbox journal in front of `appendNotification`: `migrate()` also imports
+   * what the journal holds and opens it; `close()` first waits for the journal's imports.
+   */
+  #journaled(store: Store): Store {
+    const journaled: Partial<Store> = {
+      migrate: async () => {
+        await store.migrate();
+        await this.#openInbox();
+      },
+      appendNotification: async (payload, receivedAt) => {
+        const json = serializePayload(payload);
+        const id = await this.#append(Buffer.from(json), receivedAt);
+        return appendedNotification(id, receivedAt, payload);
+      },
+      close: async () => {
+        await this.#journal?.close();
+        await store.close();
+      },
+    };
+    return new Proxy(store, {
+      get: (target, property) => (Object.hasOwn(journaled, property) ? journaled[property as keyof Store] : Reflect.get(target, property)),
+    });
+  }
+
+  async #openInbox(): Promise<void> {
+    if (this.#journal !== null) return;
+    const dir = `${this.#options.storePath}-inbox`;
+    const recovered = await this.#ask<Recovered>((request) => ({ type: 'inbox', request, dir }));
+    this.#journal = new InboxJournal({
+      dir,
+      nextId: recovered.nextId,
+      nextSegment: recovered.nextSegment,
+      logger: this.#logger,
+      ...(this.#options.onSync === undefined ? {} : { onSync: this.#options.onSync }),
+      importFrames: async (frames) => {
+        // A copy of its own, moved to the thread (a small Buffer shares a pool).
+        const own = new Uint8Array(frames);
+        await this.#ask((request) => ({ type: 'import', request, frames: own }), [own.buffer]);
+      },
+    });
+  }
+
+  /** Appends a body to the inbox journal; resolves with its id once on disk. */
+  #append(body: Uint8Array, receivedAt: string): Promise<number> {
+    if (this.#journal === null) return Promise.reject(new Error('the store must be migrated before notifications are appended'));
+    const receivedAtMs = Date.parse(receivedAt);
+    if (!Number.isFinite(receivedAtMs) || new Date(receivedAtMs).toISOString() !== receivedAt) return Promise.reject(invalidValue(`receivedAt must be an ISO 8601 time in UTC with milliseconds: ${receivedAt}`));
+    return this.#journal.append(body, receivedAtMs);
   }
 
   #processing(message: Exclude<FromWorker, { type: 'ready' | 'failed' | 'batch' | 'log' | 'sync' | 'answer' }>): void {
@@ -253,11 +324,22 @@ export class IngestThread implements Pipeline, BodyOffload {
   }
 
   async idle(): Promise<void> {
+    await this.#journal?.imported();
     await this.#ask((request) => ({ type: 'idle', request }));
     await this.#hooks;
   }
 
-  accept(raw: Buffer, receivedAt: string): Promise<StoredBody> {
+  async accept(raw: Buffer, receivedAt: string): Promise<StoredBody> {
+    if (this.#journal !== null) {
+      // Checked there, written to the journal here: the journal gives every id.
+      const copy = new Uint8Array(raw);
+      const summary = await this.#ask<Omit<StoredBody, 'id'>>((request) => ({ type: 'check', request, body: copy }), [copy.buffer]);
+      try {
+        return { id: await this.#append(raw, receivedAt), ...summary };
+      } catch (err) {
+        throw notStored(err);
+      }
+    }
     // The bytes move to the thread without a copy when the buffer is their own.
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
     const body = own ? raw : new Uint8Array(raw);

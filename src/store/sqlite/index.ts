@@ -1,2 +1,2 @@
 /** The embedded SQLite backend of the store (see docs/storage.md). */
-export { openSqliteStore, type SqliteStoreOptions } from './store.ts';
+export { openSqliteStore, type ImportedBody, type SqliteStoreApi, type SqliteStoreOptions } from './store.ts';

@@ -25,6 +25,28 @@ export class LedgerOperations {
     return this.#sql.run('appendNotification', 'INSERT INTO notifications (received_at, payload) VALUES (?, ?)', [receivedAt, json]).lastInsertRowid;
   }
 
+  /**
+   * Inserts a body from the inbox journal under the id the journal gave it. Importing the same
+   * record again changes nothing (it returns the id). Should another writer of this file have
+   * taken the id for a different body meanwhile, the body gets a new id: never dropped.
+   */
+  importNotification(id: number, json: string, receivedAt: string): number {
+    const { changes } = this.#sql.run('importNotification', 'INSERT INTO notifications (id, received_at, payload) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+      id,
+      receivedAt,
+      json,
+    ]);
+    if (changes > 0) return id;
+    const row = this.#sql.get('importNotification', 'SELECT received_at, payload FROM notifications WHERE id = ?', id);
+    return row?.received_at === receivedAt && row.payload === json ? id : this.insertNotification(json, receivedAt);
+  }
+
+  /** The highest notification id the store ever gave (ids are never given twice), 0 for none. */
+  notificationSequence(): number {
+    const row = this.#sql.get('notificationSequence', "SELECT seq FROM sqlite_sequence WHERE name = 'notifications'");
+    return row === undefined ? 0 : Number(row.seq);
+  }
+
   unprocessedNotifications(limit: number, query: UnprocessedQuery = {}): StoredNotification[] {
     const afterId = query.afterId === undefined ? 0 : checkAfterId(query.afterId);
     const maxBytes = query.maxBytes === undefined ? Infinity : checkPositiveLimit(query.maxBytes, 'maxBytes');

@@ -64,6 +64,25 @@ export interface SqliteStoreOptions {
   checkpoints?: boolean;
 }
 
+/** A body of the inbox journal (src/ingest/inbox/), with the id the journal gave it. */
+export interface ImportedBody {
+  id: number;
+  json: string;
+  receivedAt: string;
+}
+
+/** What the SQLite store offers beyond {@link Store}: the inbox journal's side. */
+export interface SqliteStoreApi extends Store {
+  /**
+   * Inserts journal bodies in one transaction (a body imported before is left as it is);
+   * resolves once durable, with the ids they have in the store (the journal's, see
+   * LedgerOperations.importNotification).
+   */
+  importNotifications(bodies: readonly ImportedBody[]): Promise<number[]>;
+  /** The highest notification id ever given, 0 for none. */
+  notificationSequence(): Promise<number>;
+}
+
 interface TxState {
   /** False once the transaction committed or rolled back; `tx` refuses calls from then on. */
   active: boolean;
@@ -74,7 +93,7 @@ interface TxState {
  * STORE_SCHEMA_TOO_NEW when the file was migrated by a newer firebreak. Call `migrate()` before
  * first use; it is cheap when the schema is current.
  */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStoreApi> {
   const migrations = loadMigrations();
   // busy_timeout 0: SQLite's own wait would block the event loop; the store waits on timers.
   const db = openConnection({ path: options.path, busyTimeoutMs: 0, logger: options.logger });
@@ -123,7 +142,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-class SqliteStore implements Store {
+class SqliteStore implements SqliteStoreApi {
   readonly #sql: Statements;
   readonly #migrations: Migration[];
   readonly #clock: Clock;
@@ -392,6 +411,9 @@ class SqliteStore implements Store {
     const refused = this.#refuse();
     return refused === null ? this.#appends.append(payload, receivedAt) : Promise.reject(refused);
   };
+  importNotifications: SqliteStoreApi['importNotifications'] = (bodies) =>
+    this.#write(() => bodies.map((body) => this.#ledger.importNotification(body.id, body.json, body.receivedAt)));
+  notificationSequence: SqliteStoreApi['notificationSequence'] = () => this.#read(() => this.#ledger.notificationSequence());
   unprocessedNotifications: Store['unprocessedNotifications'] = (limit, query) =>
     this.#read(() => this.#ledger.unprocessedNotifications(limit, query));
   getNotification: Store['getNotification'] = (id) => this.#read(() => this.#ledger.getNotification(id));

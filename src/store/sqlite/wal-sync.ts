@@ -36,8 +36,15 @@ export interface SyncReport {
 /** fsyncs in flight at once: a slow one (a busy disk) does not hold up the commits after it. */
 const MAX_IN_FLIGHT = 2;
 
-export class WalSync {
+/**
+ * Group fsync of one file that a single writer appends to: {@link noteCommit} after each write
+ * returned, {@link durable} resolves once a sync that started after it has finished. Used for
+ * SQLite's log ({@link WalSync}) and for the segments of the inbox journal
+ * (src/ingest/inbox/journal.ts).
+ */
+export class FileSync {
   readonly #walPath: string;
+  readonly #name: string;
   readonly #onSync: (report: SyncReport) => void;
   #handle: Promise<FileHandle> | null = null;
   /** Commits noted so far, and how many of them are known to be on disk. */
@@ -47,9 +54,10 @@ export class WalSync {
   readonly #inFlight = new Set<{ upTo: number; done: Promise<void> }>();
   #failure: FirebreakError | null = null;
 
-  /** `databasePath`: the database file; its log is `<databasePath>-wal`. */
-  constructor(databasePath: string, onSync: (report: SyncReport) => void = () => {}) {
-    this.#walPath = `${databasePath}-wal`;
+  /** `path`: the file synced; `name`: what it is, for the error message. */
+  constructor(path: string, name: string, onSync: (report: SyncReport) => void = () => {}) {
+    this.#walPath = path;
+    this.#name = name;
     this.#onSync = onSync;
   }
 
@@ -99,7 +107,7 @@ export class WalSync {
     } catch (err) {
       this.#failure ??= new FirebreakError(
         'STORE_UNAVAILABLE',
-        `the write-ahead log could not be synced to disk (${(err as Error).message}); restart firebreak once the disk is healthy`,
+        `the ${this.#name} could not be synced to disk (${(err as Error).message}); restart firebreak once the disk is healthy`,
         { retriable: true, statusCode: 503, details: { path: this.#walPath }, cause: err },
       );
     }
@@ -114,8 +122,16 @@ export class WalSync {
   }
 }
 
+/** The group fsync of SQLite's write-ahead log. */
+export class WalSync extends FileSync {
+  /** `databasePath`: the database file; its log is `<databasePath>-wal`. */
+  constructor(databasePath: string, onSync: (report: SyncReport) => void = () => {}) {
+    super(`${databasePath}-wal`, 'write-ahead log', onSync);
+  }
+}
+
 /**
- * Opens the log for syncing, and syncs its directory once: SQLite created the file, and its
+ * Opens the file for syncing, and syncs its directory once: the file was created, and its
  * directory entry must be on disk too before anything in it counts as durable.
  */
 async function openLog(path: string): Promise<FileHandle> {

@@ -1,7 +1,8 @@
 /**
  * Durability of the acknowledgement: the real `serve` process is SIGKILLed while notifications
  * are being posted, restarted on the same data directory, and every notification that got a 2xx
- * before the kill is in the store and processed after the restart (replayed from the store).
+ * before the kill is in the store and processed after the restart (imported from the inbox journal
+ * and replayed from the store).
  */
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -96,6 +97,8 @@ describe('serve: crash durability', () => {
       },
       { timeoutMs: 120_000 },
     );
+    // What the first process acknowledged was in its inbox journal; the second imported it at start.
+    expect(second.logs.some((l) => l.msg === 'inbox journal: notifications acknowledged before the last stop imported into the store')).to.equal(true);
     const replayed = second.logs.filter((l) => l.msg === 'notification processed' && acked.has(Number(l.notificationId)));
     expect(replayed.length, 'notifications acknowledged before the kill and processed after the restart').to.be.greaterThan(0);
     for (const line of replayed) expect(processedBeforeKill.has(line.notificationId)).to.equal(false);
