@@ -28,12 +28,21 @@
  *   sets the notification aside for this process's lifetime: a fixed release replays it.
  *   Nothing acknowledged is ever dropped.
  *
+ * Replicas (docs/ha.md): the worker claims what it reads (Store.claimNotifications) and renews
+ * the claim of each notification in every transaction that works on it (holdNotifications), so
+ * each stored notification is processed by one replica, a notification part-way through is
+ * never taken by another, and one whose claimant died is taken over once its claim ends
+ * (`claimMs` after the claimant last worked on it); the worker looks again at that moment, and
+ * every `claimMs` in any case.
+ *
  * After each transaction the post-processing hooks run for every notification it finished, in
  * order, awaited, before the next transaction: this is where the runbook engine plugs in. A hook
  * that starts long work must hand it off and return; a hook's error is logged and does not affect
  * the others.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.ts';
 import { createLogSampler } from '../core/log-sampler.ts';
 import type { Logger } from '../core/logger.ts';
@@ -70,6 +79,10 @@ export interface PipelineDeps {
   resumeAfterMs?: number;
   /** Meanwhile, check every this long whether the store can write again (Store.ping). Default 1 000 ms. */
   probeMs?: number;
+  /** How long a claim on a notification keeps other replicas off it after this worker last worked on it. Default 15 000 ms. */
+  claimMs?: number;
+  /** Who claims (default: host, pid and a random part). */
+  owner?: string;
 }
 
 export interface Pipeline {
@@ -98,6 +111,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const options = deps.options ?? (() => ({}));
   const resumeAfterMs = deps.resumeAfterMs ?? 30_000;
   const probeMs = deps.probeMs ?? 1_000;
+  const claimMs = deps.claimMs ?? 15_000;
+  const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const claimUntil = (): string => new Date(deps.clock.now() + claimMs).toISOString();
+  /** Wakes the worker when another replica's claim ends (it may have died); reads from the start then. */
+  let takeOverTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+  /** How many notifications a transaction renews the claims of at once. */
+  let holdAhead = 1;
 
   /** Fetched from the store and not finished (set-aside ones included). */
   const pendingIds = new Set<number>();
@@ -175,6 +195,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     kick();
   }
 
+  /** Reads the queue again from the start in `ms` (when another replica's claim ends). */
+  function takeOverAfter(ms: number): void {
+    const at = performance.now() + Math.max(0, ms);
+    if (closing || (takeOverTimer !== null && takeOverTimer.at <= at)) return;
+    if (takeOverTimer !== null) clearTimeout(takeOverTimer.timer);
+    const timer = setTimeout(() => {
+      takeOverTimer = null;
+      lastFetched = 0;
+      kick();
+    }, Math.max(0, ms) + 1);
+    timer.unref();
+    takeOverTimer = { at, timer };
+  }
+
   function kick(id?: number): void {
     if (closing) return;
     if (id !== undefined && id > lastFetched && !pendingIds.has(id)) announced.add(id);
@@ -205,10 +239,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (queue.reduce((n, w) => n + w.remaining, 0) > 1_000) return true;
     for (let attempt = 0; ; attempt++) {
       try {
-        const page = await store.unprocessedNotifications(pageSize, { afterId: lastFetched, maxBytes: pageBytes });
-        const inHand = new Set(queue.map((w) => w.stored.id));
-        const fresh = page.filter((n) => !setAside.has(n.id) && !inHand.has(n.id));
-        for (const stored of fresh) {
+        const inHand = queue.map((w) => w.stored.id);
+        const now = deps.clock.now();
+        const claimed = await store.claimNotifications(pageSize, {
+          owner,
+          now: new Date(now).toISOString(),
+          until: new Date(now + claimMs).toISOString(),
+          afterId: lastFetched,
+          maxBytes: pageBytes,
+          skip: [...inHand, ...setAside],
+        });
+        const page = claimed.notifications;
+        // Look again when another replica's claim ends, and every claimMs anyway: a body another
+        // replica stored and could not claim before it died is told to no one.
+        takeOverAfter(claimed.nextExpiry === null ? claimMs : Date.parse(claimed.nextExpiry) - now);
+        for (const stored of page) {
           pendingIds.add(stored.id);
           queue.push(new NotificationWork(stored, deps, options()));
         }
@@ -216,10 +261,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // Read in id order from lastFetched: an announced id the read passed, or any when nothing
         // is left to read, is processed (by this process or another replica) or in hand.
         for (const id of announced) if (page.length === 0 || id <= lastFetched) announced.delete(id);
-        if (fresh.length > 0) deps.onPending?.({ added: fresh.map((n) => n.id) });
+        if (page.length > 0) deps.onPending?.({ added: page.map((n) => n.id) });
         return true;
       } catch (err) {
-        metrics.storeError('unprocessedNotifications');
+        metrics.storeError('claimNotifications');
         const delay = retryDelays[attempt];
         logger.error({ err: toFirebreakError(err), attempt }, 'cannot read unprocessed notifications');
         if (delay === undefined || stopNow) {
@@ -234,12 +279,25 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** One transaction over the head of the queue (see the module comment). */
   async function transaction(): Promise<void> {
     const taken: NotificationWork[] = [];
+    /** Claimed by another replica after this worker's claim ended, or processed by one: not ours to do. */
+    const lost: NotificationWork[] = [];
     try {
       await store.transaction(async (tx) => {
         const cache = new TxCache();
         const deadline = performance.now() + sliceMs;
-        for (const work of queue) {
+        /** Renewed in this transaction: this worker's, and no other replica's until the commit. */
+        let held = new Set<number>();
+        for (const [i, work] of queue.entries()) {
           if (isolating !== null && taken.length > 0) break;
+          if (!held.has(work.stored.id)) {
+            // As many at once as the last transaction finished (one statement for a burst of small ones).
+            const ids = queue.slice(i, i + (isolating === null ? holdAhead : 1)).map((w) => w.stored.id);
+            held = new Set(await tx.holdNotifications(ids, owner, claimUntil()));
+            if (!held.has(work.stored.id)) {
+              lost.push(work);
+              continue;
+            }
+          }
           taken.push(work);
           const done = await work.step(tx, cache, deadline);
           if (!done || performance.now() >= deadline) break;
@@ -251,8 +309,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     isolating = null;
     const finished = taken.filter((w) => w.done);
-    queue = queue.filter((w) => !w.done);
-    if (finished.length > 0) deps.onPending?.({ removed: finished.map((w) => w.stored.id) });
+    holdAhead = Math.min(64, Math.max(1, finished.length + 1));
+    queue = queue.filter((w) => !w.done && !lost.includes(w));
+    const removed = [...finished, ...lost].map((w) => w.stored.id);
+    if (removed.length > 0) deps.onPending?.({ removed });
+    for (const work of lost) pendingIds.delete(work.stored.id);
+    if (lost.length > 0) logger.info({ notificationIds: lost.map((w) => w.stored.id) }, 'notifications taken over by another replica; left to it');
     for (const work of finished) {
       pendingIds.delete(work.stored.id);
       if (work.failure !== null) continue;
@@ -327,6 +389,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     },
     async close(graceMs) {
       closing = true;
+      if (takeOverTimer !== null) clearTimeout(takeOverTimer.timer);
+      takeOverTimer = null;
       if (resumeTimer !== null) clearTimeout(resumeTimer);
       resumeTimer = null;
       if (probeTimer !== null) clearTimeout(probeTimer);

@@ -27,7 +27,7 @@ export interface Metrics {
   notificationAccepted(status: string, alerts: { firing: number; resolved: number }, truncated?: number, rejected?: number): void;
   /** One webhook request finished with `outcome` (`ok` or the error code) after `seconds`. */
   webhookRequest(outcome: string, seconds: number): void;
-  /** Duplicate alerts of one processed notification. */
+  /** One notification processed: counts it, and its duplicate and folded alerts. */
   notificationProcessed(counts: ProcessedCounts): void;
   /**
    * A committed timeline entry. The record stage's counter (src/record/timeline-count.ts) is the
@@ -91,6 +91,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'firebreak_alerts_received_total',
     help: 'Alerts in accepted notifications, by alert status (duplicate deliveries included).',
     labelNames: ['status'] as const,
+    registers,
+  });
+  const notificationsProcessed = new Counter({
+    name: 'firebreak_notifications_processed_total',
+    help: 'Stored notifications this process processed into incidents; replicas sharing a store each process their own.',
     registers,
   });
   const alertsDuplicate = new Counter({
@@ -287,6 +292,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       webhookDuration.observe({ outcome }, seconds);
     },
     notificationProcessed(counts) {
+      notificationsProcessed.inc();
       if (counts.duplicates > 0) alertsDuplicate.inc(counts.duplicates);
       for (const fold of counts.folded ?? []) alertsFolded.inc({ runbook: fold.runbook ?? '' }, fold.alerts);
     },

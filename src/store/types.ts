@@ -132,6 +132,36 @@ export interface UnprocessedQuery {
 }
 
 /**
+ * A claim on stored notifications ({@link Store.claimNotifications}): several processors (the
+ * replicas on PostgreSQL) share the queue of stored notifications, and each takes only what it
+ * claimed, so each notification is processed by one of them.
+ */
+export interface NotificationClaim {
+  /** Who claims: one processor (a replica's pipeline), the same string for all its calls. */
+  owner: string;
+  /** Now, by the claimant's clock: a claim of another owner that ended at or before it is taken over. */
+  now: string;
+  /** The claim lasts until then unless renewed ({@link StoreTx.holdNotifications}). */
+  until: string;
+  /** As {@link UnprocessedQuery}: only ids above it, within a byte budget (at least one). */
+  afterId?: number;
+  maxBytes?: number;
+  /** Ids not to claim: those the claimant already has in hand or has set aside. */
+  skip?: readonly number[];
+}
+
+/** What {@link Store.claimNotifications} took, and when to look again. */
+export interface ClaimedNotifications {
+  /** Claimed by the owner now, oldest first. */
+  notifications: StoredNotification[];
+  /**
+   * The earliest end of a claim another owner holds on an unprocessed notification (null when
+   * none): if that owner died, its notification can be taken over then.
+   */
+  nextExpiry: string | null;
+}
+
+/**
  * Operations that run inside one transaction. Processing one notification (dedupe, open or
  * update incidents, append timeline entries, mark processed) is one transaction, so a crash
  * mid-way leaves it unprocessed and it is replayed whole at the next start.
@@ -167,6 +197,13 @@ export interface StoreTx {
   appendTimeline(entry: NewTimelineEntry): Promise<TimelineEntry>;
   /** NOT_FOUND for an unknown notification id. */
   markNotificationProcessed(id: number, at: string, error?: string | null): Promise<void>;
+  /**
+   * Renews the claims `owner` holds on these notifications to `until`, and keeps any other
+   * claimant off them until this transaction ends. Returns the ids it holds: a notification
+   * processed meanwhile, or one another owner claimed after this owner's claim ended (it
+   * stalled), is left out, and this owner must not process it.
+   */
+  holdNotifications(ids: readonly number[], owner: string, until: string): Promise<number[]>;
   /** Sets the role's one holder, replacing any previous one. NOT_FOUND for an unknown incident. */
   assignRole(incidentId: string, assignment: RoleAssignment): Promise<void>;
   /** NOT_FOUND for an unknown incident. */
@@ -276,6 +313,15 @@ export interface Store extends StoreTx {
   /** Notifications not yet processed, oldest first (for start-up replay); `limit` >= 1. */
   unprocessedNotifications(limit: number, query?: UnprocessedQuery): Promise<StoredNotification[]>;
   getNotification(id: number): Promise<StoredNotification | null>;
+  /**
+   * Claims for `claim.owner` up to `limit` unprocessed notifications, oldest first: those no one
+   * claimed, those whose claim ended at `claim.now`, and the owner's own (but not `claim.skip`).
+   * Two claimants calling at the same moment never get the same notification. The claim keeps
+   * others off until `claim.until`; the owner renews it in each transaction that processes the
+   * notification ({@link StoreTx.holdNotifications}). On SQLite (one process) claims live in
+   * that process's store.
+   */
+  claimNotifications(limit: number, claim: NotificationClaim): Promise<ClaimedNotifications>;
 
   /** Newest opened first (ties by id), keyset-paginated; STORE_INVALID_QUERY for bad input. */
   listIncidents(query: IncidentQuery): Promise<Page<Incident>>;

@@ -26,6 +26,7 @@ import { FirebreakError } from '../../errors.ts';
 import { createIncidentIdGenerator } from '../incident-id.ts';
 import type { Migration } from '../migration-files.ts';
 import type { Store, StoreTx } from '../types.ts';
+import { ClaimOperations } from './claim-operations.ts';
 import { EngineOperations } from './engine-operations.ts';
 import { mapPgError } from './errors.ts';
 import { IncidentOperations } from './incident-operations.ts';
@@ -82,6 +83,7 @@ export class PostgresStore implements Store {
   readonly #engine: EngineOperations;
   readonly #timers: TimerOperations;
   readonly #sessions = new SessionOperations();
+  readonly #claims = new ClaimOperations();
   readonly #context = new AsyncLocalStorage<TxState>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #listener: Listener;
@@ -215,6 +217,7 @@ export class PostgresStore implements Store {
       getIncident: (id) => call(() => ops.getIncident(sql, id)),
       appendTimeline: (entry) => call(() => ops.appendTimeline(sql, entry)),
       markNotificationProcessed: (id, at, error) => call(() => ops.markNotificationProcessed(sql, id, at, error ?? null)),
+      holdNotifications: (ids, owner, until) => call(() => this.#claims.holdNotifications(sql, ids, owner, until)),
       assignRole: (incidentId, assignment) => call(() => ops.assignRole(sql, incidentId, assignment)),
       addActionItem: (item) => call(() => ops.addActionItem(sql, item)),
       createRun: (run) => call(() => engine.createRun(sql, run)),
@@ -301,6 +304,9 @@ export class PostgresStore implements Store {
   appendNotification: Store['appendNotification'] = (payload, receivedAt) => this.#read((sql) => this.#ledger.appendNotification(sql, payload, receivedAt));
   unprocessedNotifications: Store['unprocessedNotifications'] = (limit, query) => this.#read((sql) => this.#ledger.unprocessedNotifications(sql, limit, query));
   getNotification: Store['getNotification'] = (id) => this.#read((sql) => this.#ledger.getNotification(sql, id));
+  // Claims: single statements with row locks, not under the transaction lock (claim-operations.ts).
+  claimNotifications: Store['claimNotifications'] = (limit, claim) => this.#read((sql) => this.#claims.claimNotifications(sql, limit, claim));
+  holdNotifications: Store['holdNotifications'] = (ids, owner, until) => this.#read((sql) => this.#claims.holdNotifications(sql, ids, owner, until));
   listIncidents: Store['listIncidents'] = (query) => this.#read((sql) => this.#ledger.listIncidents(sql, query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read((sql) => this.#ledger.incidentSummaries(sql, query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read((sql) => this.#ledger.countIncidentsByStatus(sql));

@@ -35,6 +35,7 @@ import { createIncidentIdGenerator } from '../incident-id.ts';
 import { Mutex } from '../mutex.ts';
 import type { Store, StoreTx } from '../types.ts';
 import { AppendQueue, type QueuedBody } from './append-queue.ts';
+import { ClaimOperations } from './claim-operations.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { MEMORY_PATH, openConnection } from './connection.ts';
 import { EngineOperations } from './engine-operations.ts';
@@ -152,6 +153,7 @@ class SqliteStore implements SqliteStoreApi {
   readonly #engine: EngineOperations;
   readonly #sessions: SessionOperations;
   readonly #timers: TimerOperations;
+  readonly #claims: ClaimOperations;
   readonly #mutex = new Mutex();
   readonly #context = new AsyncLocalStorage<TxState>();
   readonly #busyTimeoutMs: number;
@@ -177,6 +179,7 @@ class SqliteStore implements SqliteStoreApi {
     this.#engine = new EngineOperations(sql);
     this.#sessions = new SessionOperations(sql);
     this.#timers = new TimerOperations(sql);
+    this.#claims = new ClaimOperations(sql);
     this.#appends = new AppendQueue((bodies) => this.#writeBodies(bodies));
   }
 
@@ -325,6 +328,7 @@ class SqliteStore implements SqliteStoreApi {
       getIncident: (id) => call(() => ops.getIncident(id)),
       appendTimeline: (entry) => call(() => ops.appendTimeline(entry)),
       markNotificationProcessed: (id, at, error) => call(() => ops.markNotificationProcessed(id, at, error ?? null)),
+      holdNotifications: (ids, owner, until) => call(() => this.#claims.holdNotifications(ids, owner, until)),
       assignRole: (incidentId, assignment) => call(() => ops.assignRole(incidentId, assignment)),
       addActionItem: (item) => call(() => ops.addActionItem(item)),
       createRun: (run) => call(() => engine.createRun(run)),
@@ -417,6 +421,8 @@ class SqliteStore implements SqliteStoreApi {
   unprocessedNotifications: Store['unprocessedNotifications'] = (limit, query) =>
     this.#read(() => this.#ledger.unprocessedNotifications(limit, query));
   getNotification: Store['getNotification'] = (id) => this.#read(() => this.#ledger.getNotification(id));
+  claimNotifications: Store['claimNotifications'] = (limit, claim) => this.#read(() => this.#claims.claimNotifications(limit, claim));
+  holdNotifications: Store['holdNotifications'] = (ids, owner, until) => this.#read(() => this.#claims.holdNotifications(ids, owner, until));
   listIncidents: Store['listIncidents'] = (query) => this.#read(() => this.#ledger.listIncidents(query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read(() => this.#ledger.incidentSummaries(query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read(() => this.#ledger.countIncidentsByStatus());

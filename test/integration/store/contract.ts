@@ -6,6 +6,7 @@
  */
 import type { Store } from '../../../src/store/types.ts';
 import type { ContractContext } from './contract-fixtures.ts';
+import { claimsContract } from './contract-claims.ts';
 import { engineContract } from './contract-engine.ts';
 import { incidentsContract } from './contract-incidents.ts';
 import { timersContract } from './contract-timers.ts';
@@ -42,6 +43,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     });
 
     journalContract(ctx);
+    claimsContract(ctx);
     incidentsContract(ctx);
     timelineContract(ctx);
     transactionsContract(ctx);

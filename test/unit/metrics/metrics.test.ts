@@ -20,11 +20,13 @@ describe('metrics', () => {
     expect(sample(body, 'firebreak_alerts_truncated_total')).to.equal(2);
   });
 
-  it('counts duplicates of a processing result and timeline entries by kind', async () => {
+  it('counts processed notifications, duplicates of a processing result and timeline entries by kind', async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.notificationProcessed({ duplicates: 4 });
+    metrics.notificationProcessed({ duplicates: 0 });
     for (const kind of ['incident.opened', 'alert.firing', 'alert.firing', 'note'] as const) metrics.timelineEntry(kind);
     const { body } = await metrics.render();
+    expect(sample(body, 'firebreak_notifications_processed_total')).to.equal(2);
     expect(sample(body, 'firebreak_alerts_duplicate_total')).to.equal(4);
     expect(sample(body, 'firebreak_timeline_entries_total{kind="alert.firing"}')).to.equal(2);
     expect(sample(body, 'firebreak_timeline_entries_total{kind="incident.opened"}')).to.equal(1);
