@@ -327,6 +327,7 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
       loopBreakerCycles: { type: 'integer', minimum: 1, maximum: 100, default: DEFAULT_ENGINE_LIMITS.loopBreakerCycles },
       loopBreakerWindowMs: { type: 'integer', minimum: 1_000, maximum: 604_800_000, default: DEFAULT_ENGINE_LIMITS.loopBreakerWindowMs },
       escalationTarget: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: DEFAULT_ENGINE_LIMITS.escalationTarget },
+      templateCpuMs: { type: 'integer', minimum: 10, maximum: 10_000, default: DEFAULT_ENGINE_LIMITS.templateCpuMs },
       runLeaseMs: { type: 'integer', minimum: 1_000, maximum: 600_000, default: 30_000 },
     }),
     alertmanager: section({

@@ -80,7 +80,7 @@ export function createEngine(deps: EngineDeps): Engine {
     concurrency: deps.concurrency ?? 4,
     owner,
     maxRunStartsPerMinute: deps.maxRunStartsPerMinute ?? 30,
-    templates: new TemplateEngine(),
+    templates: new TemplateEngine({ renderCpuMs: engineLimits(deps.config).templateCpuMs }),
     stop: controller.signal,
     preempt: null,
     submitNotification: deps.submitNotification ?? null,

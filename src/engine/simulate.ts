@@ -28,7 +28,7 @@ import type { Runbook, RunbookStep } from '../runbooks/types.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import { createEngine } from './engine.ts';
 import type { ActionContextExtras } from './runtime.ts';
-import type { EngineConfig } from './settings.ts';
+import { engineLimits, type EngineConfig } from './settings.ts';
 import { simulationRegistry } from './simulate-actions.ts';
 import { reportRun, type SimulatedRun } from './simulate-report.ts';
 import { engineError } from './errors.ts';
@@ -142,7 +142,7 @@ export async function simulateNotification(deps: SimulationDeps, payload: unknow
       await engine.start();
       await engine.idle();
 
-      const templates = new TemplateEngine();
+      const templates = new TemplateEngine({ renderCpuMs: engineLimits(deps.config).templateCpuMs });
       const notGathered = (step: RunbookStep): string | null => {
         if (step.mutating || gather(step.action)) return null;
         return deps.notGatheredReason?.(step.action) ?? 'not executed in a simulation';

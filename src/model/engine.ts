@@ -38,6 +38,8 @@ export interface EngineLimits {
   loopBreakerWindowMs: number;
   /** The `notify` target escalations are sent to (a name under `notify.targets`); null: timeline and metric only. */
   escalationTarget: string | null;
+  /** CPU time one template render may take on its thread before it fails (RUNBOOK_TEMPLATE), ms (src/runbooks/template.ts). */
+  templateCpuMs: number;
 }
 
 /** The engine's default limits: what the configuration uses for a key it does not set. */
@@ -55,6 +57,10 @@ export const DEFAULT_ENGINE_LIMITS: Readonly<EngineLimits> = Object.freeze({
   loopBreakerCycles: 3,
   loopBreakerWindowMs: 3_600_000,
   escalationTarget: null,
+  // CPU time, not wall time (a loaded machine does not count against it): a template that loops
+  // over 200 items renders in about 1 ms of CPU, so 100 ms is a hundred times that, and a
+  // runaway template holds the engine's thread for no more than a tenth of a second of work.
+  templateCpuMs: 100,
 });
 
 /**

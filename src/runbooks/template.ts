@@ -7,14 +7,15 @@
  *   (`lenientIf`), which is how a template reads an optional label.
  * - No file system: `include`, `render` and `layout` are disabled at parse time.
  * - Only own properties are visible (`labels.constructor` is undefined, not a function).
- * - Bounded: template length, render time, allocations and output length.
+ * - Bounded: template length, render CPU time, allocations and output length.
  *
  * Types: a string that is exactly one `{{ expression }}` (no text around it) evaluates to the
  * expression's value with its type (a number stays a number, a list a list); any other string
  * renders to a string. `when:` is an expression (no braces) that must evaluate to a boolean.
  */
-import { Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
+import { Context, Liquid, Tag, type TagToken, type TopLevelToken } from 'liquidjs';
 import { FirebreakError } from '../errors.ts';
+import { DEFAULT_ENGINE_LIMITS } from '../model/engine.ts';
 import type { AlertStatus, IncidentStatus } from '../model/incident.ts';
 import { runbookError } from './diagnostics.ts';
 
@@ -58,16 +59,48 @@ export interface TemplateLimits {
   maxTemplateLength: number;
   /** Longest rendered string, characters. */
   maxOutputLength: number;
-  /** Render time budget per template, ms. */
-  renderTimeMs: number;
+  /** CPU time one render may take on its thread, ms ({@link CpuTimeLimit}). */
+  renderCpuMs: number;
   /** liquidjs allocation budget per render (array/string growth units). */
   memoryLimit: number;
+}
+
+/**
+ * Stops a runaway render (`{% for %}` loops nested over a list: no allocation, endless work).
+ * liquidjs's own `renderLimit` compares the wall clock with a deadline at each block it renders,
+ * so on a loaded machine a template of microseconds failed when its thread merely waited for a
+ * core (and a containment waited for a retry). This limit answers the same check with the CPU
+ * time the render's thread has spent since it began (`process.threadCpuUsage`): time spent
+ * waiting for a core does not count, work does, however busy the machine. A thread cannot spend
+ * more CPU time than the wall time that passed, so the CPU time is only read once the wall clock
+ * is past the budget: a render within it costs what liquidjs's own check costs. liquidjs checks
+ * before each block (each loop iteration), so a runaway loop stops within one iteration of the
+ * budget; the allocation limit (`memoryLimit`) bounds what one filter or range does in between.
+ */
+export class CpuTimeLimit {
+  readonly #wallStart = performance.now();
+  readonly #cpuStart = process.threadCpuUsage();
+  readonly #limitMs: number;
+
+  constructor(limitMs: number) {
+    this.#limitMs = limitMs;
+  }
+
+  /** liquidjs's render-limit check, called with its wall-clock reading (`performance.now()`). */
+  check(wallClock: number = performance.now()): void {
+    if (wallClock - this.#wallStart <= this.#limitMs) return;
+    const spent = process.threadCpuUsage(this.#cpuStart);
+    if (spent.user + spent.system > this.#limitMs * 1_000) throw new Error(`template render limit exceeded: more than ${this.#limitMs} ms of CPU time`);
+  }
+
+  /** liquidjs's limiter interface: nothing is counted here. */
+  use(_count: number): void {}
 }
 
 export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
   maxTemplateLength: 16_384,
   maxOutputLength: 65_536,
-  renderTimeMs: 100,
+  renderCpuMs: DEFAULT_ENGINE_LIMITS.templateCpuMs,
   memoryLimit: 1_000_000,
 };
 
@@ -162,11 +195,16 @@ export class TemplateEngine {
       // In-memory, empty template map: nothing is ever looked up on disk.
       templates: {},
       parseLimit: this.limits.maxTemplateLength,
-      renderLimit: this.limits.renderTimeMs,
       memoryLimit: this.limits.memoryLimit,
     });
     for (const name of ['include', 'render', 'layout', 'block']) this.#liquid.registerTag(name, disabledTag(name));
     for (const [name, filter] of Object.entries(ESCAPING_FILTERS)) this.#liquid.registerFilter(name, filter);
+  }
+
+  /** A fresh render context over `data`, with the CPU-time limit starting now. */
+  #context(data: TemplateContext): Context {
+    const renderLimit = new CpuTimeLimit(this.limits.renderCpuMs) as unknown as Context['renderLimit'];
+    return new Context(data, this.#liquid.options, { sync: true }, { renderLimit });
   }
 
   /** Checks already made, by kind and text: runbooks repeat the same templates many times. */
@@ -217,10 +255,10 @@ export class TemplateEngine {
     const expression = singleExpression(source);
     try {
       if (expression !== null) {
-        const value: unknown = this.#liquid.evalValueSync(expression, context);
+        const value: unknown = this.#liquid.evalValueSync(expression, this.#context(context));
         return value === undefined ? null : value;
       }
-      const out = String(this.#liquid.parseAndRenderSync(source, context));
+      const out = String(this.#liquid.parseAndRenderSync(source, this.#context(context)));
       if (out.length > this.limits.maxOutputLength) {
         throw new Error(`rendered text longer than ${this.limits.maxOutputLength} characters`);
       }
@@ -254,7 +292,7 @@ export class TemplateEngine {
   evaluateCondition(expression: string, context: TemplateContext, where = 'when'): boolean {
     let value: unknown;
     try {
-      value = this.#liquid.evalValueSync(expression, context);
+      value = this.#liquid.evalValueSync(expression, this.#context(context));
     } catch (err) {
       throw templateError(where, err);
     }

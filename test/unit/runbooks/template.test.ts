@@ -103,6 +103,28 @@ describe('runbook templates', () => {
     expect(() => engine.render('{{ (1..10000000) | size }}', context()), 'a typed single expression too').to.throw(FirebreakError, /limit/);
   });
 
+  it('stops a runaway template after its CPU-time budget, with RUNBOOK_TEMPLATE', () => {
+    const tight = new TemplateEngine({ renderCpuMs: 20 });
+    // A billion iterations over one small list: no allocation, only work.
+    const runaway = '{% assign a = (1..1000) %}{% for x in a %}{% for y in a %}{% for z in a %}{% endfor %}{% endfor %}{% endfor %}';
+    const error = renderError(() => tight.render(runaway, context(), 'step "throttle" with.note'));
+    expect(error.code).to.equal('RUNBOOK_TEMPLATE');
+    expect(error.message).to.equal('step "throttle" with.note: template render limit exceeded: more than 20 ms of CPU time');
+    expect(error.details).to.deep.include({ where: 'step "throttle" with.note' });
+    expect(() => tight.evaluateCondition('labels.cluster == "eu1"', context())).not.to.throw();
+  });
+
+  it('does not count against the budget the time its thread waits, as on a loaded machine', () => {
+    // Each read of labels.slow holds the thread 30 ms without using a CPU (Atomics.wait), as a
+    // thread waiting for a core does: 150 ms of wall time in a loop, past the default budget of
+    // 100 ms, and next to no CPU time.
+    const parked = new Int32Array(new SharedArrayBuffer(4));
+    const labels = { ...context().labels };
+    Object.defineProperty(labels, 'slow', { enumerable: true, get: () => (Atomics.wait(parked, 0, 0, 30), 'ok') });
+    expect(engine.limits.renderCpuMs).to.equal(100);
+    expect(engine.render('{% for i in (1..5) %}{{ labels.slow }} {% endfor %}', context({ labels }))).to.equal('ok ok ok ok ok ');
+  });
+
   it('walks objects and lists, rendering strings and leaving other values and keys alone', () => {
     const out = engine.renderValue(
       { entity: { 'client-id': '{{ labels.consumergroup }}' }, rate: '{{ params.rate }}', fixed: 5, list: ['{{ labels.cluster }}', true] },
