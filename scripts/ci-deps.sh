@@ -16,6 +16,7 @@ requirements=(
   "python3 -c 'import venv, ensurepip'|python3-venv"                                      # consumer lag exporter (scripts/lag-exporter/install.sh)
   "ls /usr/lib/postgresql/*/bin/initdb|postgresql"                                        # PostgreSQL store tests (a private server per run)
   "test -x /usr/bin/chromium|chromium"                                                      # console browser tests (headless, driven by puppeteer-core)
+  "command -v haproxy|haproxy"                                                            # the compose setup's load balancer config (scripts/compose-check.sh)
 )
 
 need=()
