@@ -33,6 +33,7 @@ import type { SyncReport } from '../store/sqlite/wal-sync.ts';
 import type { Store } from '../store/types.ts';
 import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs, usageError } from './args.ts';
+import { connectKafka } from '../engine/kafka.ts';
 import { logRunbookWarnings, serveEngine } from './serve-engine.ts';
 import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
 import { cliError } from './errors.ts';
@@ -166,6 +167,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const bound = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   logger.info({ url, port: bound, mode: config.mode, store: describeStore(config.store), runbooks: config.runbooks }, 'listening');
+  if (config.kafka.brokers.length > 0) void connectKafka(engine.kafka, logger.child({ module: 'engine' }));
 
   let closing: Promise<void> | null = null;
   return {
