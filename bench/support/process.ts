@@ -75,7 +75,7 @@ export async function startProcess(options: {
   }
 }
 
-/** The repository root (where `src/main.ts` and the shipped `runbooks/` are). */
+/** The repository root (where `bin/firebreak` and the shipped `runbooks/` are). */
 export const REPO = join(import.meta.dirname, '..', '..');
 
 /** The webhook and admin tokens every benchmark's `serve` is started with. */
@@ -83,7 +83,7 @@ export const WEBHOOK_TOKEN = 'bench-webhook-token-0001';
 export const ADMIN_TOKEN = 'bench-admin-token-000001';
 
 /**
- * Starts `firebreak serve` on a free port with its store in `dataDir`, the runbooks of
+ * Starts `bin/firebreak serve` (as an operator does: the project's Node, the compile cache) on a free port with its store in `dataDir`, the runbooks of
  * `runbooks` (the shipped ones when unset) and the benchmark tokens, and waits until `/readyz`
  * answers. `env` adds or overrides settings (FIREBREAK_STORE, FIREBREAK_MODE, ...).
  */
@@ -96,8 +96,8 @@ export async function startServe(options: {
 }): Promise<{ url: string; started: Started }> {
   const port = await freePort();
   const started = await startProcess({
-    command: NODE,
-    args: [join(REPO, 'src/main.ts'), 'serve'],
+    command: join(REPO, 'bin/firebreak'),
+    args: ['serve'],
     cwd: REPO,
     env: {
       FIREBREAK_LISTEN: `127.0.0.1:${port}`,

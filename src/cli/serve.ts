@@ -35,25 +35,9 @@ import type { ReloadOutcome } from '../runbooks/set.ts';
 import { parseCommandArgs, usageError } from './args.ts';
 import { connectKafka } from '../engine/kafka.ts';
 import { logRunbookWarnings, serveEngine } from './serve-engine.ts';
-import { EXIT, type CliIo, type Command, type TextSink } from './types.ts';
+import { EXIT, type CliIo, type TextSink } from './types.ts';
 import { cliError } from './errors.ts';
 
-const USAGE = `Usage: firebreak serve [--config <file>] [--log-format auto|json|pretty]
-
-Runs the Alertmanager webhook receiver and the HTTP API until SIGTERM or SIGINT.
-
-Options:
-  -c, --config <file>  YAML config file (default: FIREBREAK_CONFIG; none: defaults + environment)
-  --log-format <fmt>   auto (readable lines on a terminal, JSON lines otherwise), json or
-                       pretty (default: logFormat in the config, FIREBREAK_LOG_FORMAT, else auto)
-
-Every setting can be set by an environment variable (FIREBREAK_LISTEN, FIREBREAK_STORE,
-FIREBREAK_WEBHOOK_TOKEN, FIREBREAK_API_TOKENS, ...): see docs/configuration.md.
-With no credentials configured, the first start writes a webhook token and an admin token
-to <dataDir>/credentials.json (mode 0600) and logs the file's path.
-
-Logs: on stdout, JSON lines unless stdout is a terminal. Exit status 0 after a clean shutdown.
-`;
 
 /** A running server, as returned by {@link startServer}. */
 export interface RunningServer {
@@ -231,54 +215,50 @@ async function shutdown(server: Server, after: (graceLeftMs: number) => Promise<
   logger.info('stopped');
 }
 
-export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Run the Alertmanager webhook receiver and the HTTP API',
-  usage: USAGE,
-  async run(argv: string[], io: CliIo): Promise<number> {
-    const { values } = parseCommandArgs('serve', argv, { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' } });
-    const format = values['log-format'];
-    if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
-      throw usageError('serve', `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${format}`);
+/** `firebreak serve` (serve-command.ts loads this module when the command runs). */
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs('serve', argv, { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' } });
+  const format = values['log-format'];
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw usageError('serve', `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${format}`);
+  }
+  const loaded = loadConfig({
+    env: io.env,
+    argv: values.config === undefined ? [] : ['--config', values.config],
+    readFile: io.readFile,
+  });
+  const config = format === undefined ? loaded : { ...loaded, logFormat: format as LogFormat };
+  // Signals are handled from the start: one that arrives while starting stops the server as
+  // soon as it is up, instead of killing the process half-way through opening the store.
+  let received: NodeJS.Signals | null = null;
+  let running: RunningServer | null = null;
+  let onFirstSignal: (() => void) | null = null;
+  const stopRequested = new Promise<void>((resolve) => {
+    onFirstSignal = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (received !== null) {
+      running?.logger.error({ signal }, 'second signal: exiting without finishing');
+      process.exit(EXIT.failed);
     }
-    const loaded = loadConfig({
-      env: io.env,
-      argv: values.config === undefined ? [] : ['--config', values.config],
-      readFile: io.readFile,
-    });
-    const config = format === undefined ? loaded : { ...loaded, logFormat: format as LogFormat };
-    // Signals are handled from the start: one that arrives while starting stops the server as
-    // soon as it is up, instead of killing the process half-way through opening the store.
-    let received: NodeJS.Signals | null = null;
-    let running: RunningServer | null = null;
-    let onFirstSignal: (() => void) | null = null;
-    const stopRequested = new Promise<void>((resolve) => {
-      onFirstSignal = resolve;
-    });
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received !== null) {
-        running?.logger.error({ signal }, 'second signal: exiting without finishing');
-        process.exit(EXIT.failed);
-      }
-      received = signal;
-      running?.logger.info({ signal }, 'signal received');
-      onFirstSignal?.();
-    };
-    const onHangup = () => {
-      running?.reload().catch((err: unknown) => running?.logger.error({ err }, 'runbook reload failed'));
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    process.on('SIGHUP', onHangup);
-    try {
-      running = await startServer({ config, clock: io.clock, logSink: io.stdout, actions: io.actions });
-      await stopRequested;
-      await running.close();
-      return EXIT.ok;
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.off('SIGHUP', onHangup);
-    }
-  },
-};
+    received = signal;
+    running?.logger.info({ signal }, 'signal received');
+    onFirstSignal?.();
+  };
+  const onHangup = () => {
+    running?.reload().catch((err: unknown) => running?.logger.error({ err }, 'runbook reload failed'));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onHangup);
+  try {
+    running = await startServer({ config, clock: io.clock, logSink: io.stdout, actions: io.actions });
+    await stopRequested;
+    await running.close();
+    return EXIT.ok;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onHangup);
+  }
+}

@@ -78,25 +78,23 @@ export function compileSchema(schema: Record<string, unknown>, options: CompileO
 
 /**
  * Fills in the `default`s a schema declares, the way ajv's useDefaults does (a missing key gets
- * its default, an object default is filled in turn), in place and without validating: the value
- * was checked against the schema before, and a default may be one a user may not write
- * (`null` for "unset"). Only `properties` and `default` of the schema are read.
+ * a copy of its default, an object then filled in turn), in place and without validating: the
+ * value was checked against the schema before, and a default may be one a user may not write
+ * (`null` for "unset"). Only `properties` and `default` of the schema are read. A walk of the
+ * schema rather than an ajv instance: it runs at start-up of every command.
  */
 export function defaultsFiller(schema: Record<string, unknown>): (value: Record<string, unknown>) => void {
-  const validate = createAjv({ useDefaults: true, strict: false }).compile(defaultsOnly(schema));
-  return (value) => {
-    validate(value);
-  };
+  return (value) => fillDefaults(schema, value);
 }
 
-function defaultsOnly(schema: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if ('default' in schema) out['default'] = schema['default'];
+function fillDefaults(schema: Record<string, unknown>, value: unknown): void {
   const properties = schema['properties'];
-  if (typeof properties === 'object' && properties !== null) {
-    out['properties'] = Object.fromEntries(Object.entries(properties as Record<string, Record<string, unknown>>).map(([key, child]) => [key, defaultsOnly(child)]));
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof properties !== 'object' || properties === null) return;
+  const object = value as Record<string, unknown>;
+  for (const [key, child] of Object.entries(properties as Record<string, Record<string, unknown>>)) {
+    if (object[key] === undefined && 'default' in child) object[key] = structuredClone(child['default']);
+    fillDefaults(child, object[key]);
   }
-  return out;
 }
 
 /** Turns ajv errors into path-first problems; unknown and missing keys name the key itself. */

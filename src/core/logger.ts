@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 /** The logger type every module receives by injection (pino's). */
 export type Logger = PinoLogger;
@@ -38,7 +39,9 @@ export function resolveLogFormat(format: LogFormat, destination: unknown): 'json
 function prettyDestination(destination: NodeJS.WritableStream | undefined): NodeJS.WritableStream {
   const target = destination ?? process.stdout;
   const colorize = (target as { isTTY?: unknown }).isTTY === true;
-  const prettify = pinoPretty.prettyFactory({ colorize, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,service' });
+  // Loaded only for a readable destination: JSON logs (a server, every worker thread) never need it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  const prettify = prettyFactory({ colorize, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', singleLine: true, ignore: 'pid,hostname,service' });
   return { write: (line: string) => target.write(prettify(line)) } as NodeJS.WritableStream;
 }
 

@@ -13,9 +13,13 @@
  * `GRAFANA`, `NOTIFY`, `HTTP`, `ALERTMANAGER`; src/actions/integration-errors.ts); an HTTP status is never an error here: {@link statusError}
  * turns one into the integration's error when the caller decides it is one.
  */
-import axios, { AxiosError, type Method } from 'axios';
+import type { AxiosStatic, Method } from 'axios';
 import type { FirebreakError } from '../../errors.ts';
 import { transportError, type IntegrationPrefix } from '../integration-errors.ts';
+
+/** axios, loaded on the first exchange: commands that only check runbooks never load it. */
+let client: Promise<AxiosStatic> | null = null;
+const loadAxios = (): Promise<AxiosStatic> => (client ??= import('axios').then((m) => m.default));
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -65,6 +69,7 @@ export async function exchange(prefix: IntegrationPrefix, request: HttpExchange)
     headers['content-type'] ??= 'application/json';
   }
   const limit = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const axios = await loadAxios();
   try {
     const response = await axios.request<string>({
       method: request.method as Method,
@@ -85,7 +90,7 @@ export async function exchange(prefix: IntegrationPrefix, request: HttpExchange)
     const text = typeof response.data === 'string' ? response.data : '';
     return { status: response.status, headers: plainHeaders(response.headers), text, json: parseJson(text) };
   } catch (err) {
-    throw failedExchange(prefix, request, err, deadline.aborted, request.signal?.aborted === true);
+    throw failedExchange(prefix, request, err, axios, deadline.aborted, request.signal?.aborted === true);
   }
 }
 
@@ -117,11 +122,11 @@ export function describeTarget(url: string): string {
   }
 }
 
-function failedExchange(prefix: IntegrationPrefix, request: HttpExchange, err: unknown, timedOut: boolean, cancelled: boolean): FirebreakError {
+function failedExchange(prefix: IntegrationPrefix, request: HttpExchange, err: unknown, axios: AxiosStatic, timedOut: boolean, cancelled: boolean): FirebreakError {
   const shown = request.display ?? describeTarget(request.url);
   const target = `${request.method} ${shown}`;
   const details = { method: request.method, target: shown };
-  const code = err instanceof AxiosError ? err.code : undefined;
+  const code = err instanceof axios.AxiosError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
   // Never keep axios's error as the cause: it carries the request config (URL with any secret
   // path, Authorization header), and a logged cause would print it.
@@ -141,7 +146,7 @@ function failedExchange(prefix: IntegrationPrefix, request: HttpExchange, err: u
       details,
     });
   }
-  const network = err instanceof AxiosError && (code === 'ERR_NETWORK' || err.request !== undefined) && err.response === undefined;
+  const network = err instanceof axios.AxiosError && (code === 'ERR_NETWORK' || err.request !== undefined) && err.response === undefined;
   if (network || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
     return transportError(prefix, 'UNREACHABLE', `${target}: ${message}`, { cause, details: { ...details, cause: code ?? null } });
   }

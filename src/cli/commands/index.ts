@@ -3,7 +3,7 @@
  * `firebreak --help` lists them in this order.
  */
 import type { Command } from '../types.ts';
-import { serveCommand } from '../serve.ts';
+import { serveCommand } from '../serve-command.ts';
 import { validateCommand } from '../validate.ts';
 import { actionCommand } from './action.ts';
 import { approvalsCommand } from './approvals.ts';

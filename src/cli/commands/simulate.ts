@@ -9,7 +9,6 @@
  */
 import type { KafkaAdmin } from '../../actions/kafka/types.ts';
 import { loadConfig } from '../../config/load.ts';
-import { simulateNotification } from '../../engine/index.ts';
 import { toIso } from '../../incidents/normalize.ts';
 import { runbookLoadError } from '../../runbooks/diagnostics.ts';
 import { loadRunbooks } from '../../runbooks/load.ts';
@@ -109,6 +108,8 @@ export const simulateCommand: Command = {
     }
     const gathering = kafka !== null && values['no-evidence'] !== true;
     try {
+      // The engine (and the store and metrics it brings) is loaded only when this command runs.
+      const { simulateNotification } = await import('../../engine/index.ts');
       const simulation = await simulateNotification(
         {
           runbooks: loaded.runbooks,

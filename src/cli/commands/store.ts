@@ -4,8 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config/load.ts';
-import { copySqliteToPostgres } from '../../store/copy.ts';
-import { isPostgresUrl, postgresTls } from '../../store/open.ts';
 import { parseCommandArgs, usageError } from '../args.ts';
 import { writeJson } from '../output.ts';
 import { EXIT, type Command } from '../types.ts';
@@ -42,6 +40,8 @@ export const storeCommand: Command = {
     });
     if (positionals[0] !== 'copy' || positionals.length !== 1) throw usageError('store', 'the only subcommand is: store copy --from <sqlite file> --to <postgres url>');
     const config = loadConfig({ env: io.env, argv: values.config === undefined ? [] : ['--config', values.config], readFile: io.readFile });
+    // The stores (node:sqlite, pg) are loaded only when this command runs.
+    const [{ copySqliteToPostgres }, { isPostgresUrl, postgresTls }] = await Promise.all([import('../../store/copy.ts'), import('../../store/open.ts')]);
     const from = values.from;
     const to = values.to ?? (isPostgresUrl(config.store) ? config.store : undefined);
     if (from === undefined || from === '') throw usageError('store', '--from <sqlite file> is required');
