@@ -39,6 +39,10 @@ export function lazyKafkaAdmin(options: KafkaConnectionOptions | null, create: (
   };
   return {
     describeCluster: async () => (await get()).describeCluster(),
+    async knownBrokerIds() {
+      const admin = await get();
+      return admin.knownBrokerIds === undefined ? (await admin.describeCluster()).brokers.map((b) => b.nodeId) : admin.knownBrokerIds();
+    },
     describeTopics: async (topics) => (await get()).describeTopics(topics),
     describeClientQuotas: async (filter, opts) => (await get()).describeClientQuotas(filter, opts),
     alterClientQuotas: async (alterations, opts) => (await get()).alterClientQuotas(alterations, opts),

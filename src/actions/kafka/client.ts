@@ -173,6 +173,7 @@ export function createKafkaAdmin(options: KafkaConnectionOptions, deps: { logger
 
   return {
     describeCluster: () => run('describeCluster', () => describeCluster(router)),
+    knownBrokerIds: () => run('knownBrokerIds', () => router.nodeIds()),
     describeTopics: (topics) => run('describeTopics', () => describeTopics(router, topics)),
     describeClientQuotas: async (filter, opts) => {
       const scope = consistency(opts);

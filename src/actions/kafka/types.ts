@@ -175,6 +175,12 @@ export interface PartitionReassignment {
 
 export interface KafkaAdmin {
   describeCluster(): Promise<ClusterInfo>;
+  /**
+   * The broker ids the client already knows (its cached metadata, fetched only when stale): a
+   * head start for asking every broker while {@link describeCluster} fetches the list afresh.
+   * Never a substitute for that fresh list.
+   */
+  knownBrokerIds?(): Promise<number[]>;
   /** Metadata of the named topics, or of every topic when omitted. */
   describeTopics(topics?: string[]): Promise<TopicInfo[]>;
   describeClientQuotas(filter?: { entity?: QuotaEntity; strict?: boolean }, options?: ReadOptions): Promise<QuotaEntry[]>;

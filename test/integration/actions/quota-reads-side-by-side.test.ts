@@ -1,7 +1,8 @@
 /**
  * The quota actions' reads before a change go to the brokers side by side, not one after the
  * other: the custom-callback check (DescribeCluster, DescribeConfigs), the live values
- * (DescribeClientQuotas) and, in plan, the broker's validate-only AlterClientQuotas. Each is a
+ * (DescribeClientQuotas) and, in plan, the broker's validate-only AlterClientQuotas; within the
+ * callback check, the brokers the client knows are asked while the broker list is fetched. Each is a
  * round trip a containment waits for. And the change waits for `ctx.beforeChange` (in the
  * engine: the step's claim is durable). Asserted by the order in which the real admin's calls
  * start and end, not by time.
@@ -68,6 +69,8 @@ describe('quota actions read side by side before they change anything', function
       const action = registry.get(name);
       await action.plan(context(events), registry.validateParams(name, paramsOf(uniqueName('client'))));
       precedes(events, 'describeClientQuotas:start', 'describeConfigs:end');
+      // The callback check asks the brokers the client knows while it fetches the broker list afresh.
+      precedes(events, 'describeConfigs:start', 'describeCluster:end');
       precedes(events, 'alterClientQuotas(validateOnly):start', 'describeConfigs:end');
       precedes(events, 'alterClientQuotas(validateOnly):start', 'describeClientQuotas:end');
     });
@@ -80,6 +83,8 @@ describe('quota actions read side by side before they change anything', function
       const action = registry.get(name);
       await action.execute(context(events), registry.validateParams(name, paramsOf(client)));
       precedes(events, 'describeClientQuotas:start', 'describeConfigs:end');
+      // The callback check asks the brokers the client knows while it fetches the broker list afresh.
+      precedes(events, 'describeConfigs:start', 'describeCluster:end');
       const write = events.indexOf('alterClientQuotas:start');
       expect(write, events.join(', ')).to.be.above(events.indexOf('describeClientQuotas:end'));
       expect(write, events.join(', ')).to.be.above(events.lastIndexOf('describeConfigs:end'));

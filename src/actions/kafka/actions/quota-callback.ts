@@ -26,15 +26,41 @@ export interface QuotaCallback {
  * parallel); empty when every broker uses Kafka's built-in quotas.
  */
 export async function quotaCallbacks(ctx: ActionContext): Promise<QuotaCallback[]> {
+  // The brokers the client already knows are asked while the broker list is fetched afresh (one
+  // round trip instead of two); a broker only the fresh list names is asked once it is known.
+  const early = (ctx.kafka.knownBrokerIds?.() ?? Promise.resolve([])).then(
+    (ids) => new Map(ids.map((id) => [id, settled(callbackOf(ctx, id))])),
+    () => new Map<number, Promise<Settled<QuotaCallback | null>>>(),
+  );
   const { brokers } = await ctx.kafka.describeCluster();
+  const asked = await early;
   const found = await Promise.all(
     brokers.map(async ({ nodeId }) => {
-      const entries = await ctx.kafka.describeConfigs({ type: 'broker', name: String(nodeId) }, [QUOTA_CALLBACK_KEY]);
-      const value = entries.find((e) => e.name === QUOTA_CALLBACK_KEY)?.value ?? null;
-      return value === null || value.trim() === '' ? null : { brokerId: nodeId, className: value.trim() };
+      const answer = asked.get(nodeId);
+      if (answer === undefined) return callbackOf(ctx, nodeId);
+      const outcome = await answer;
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
     }),
   );
   return found.filter((c): c is QuotaCallback => c !== null);
+}
+
+/** The custom quota callback one broker runs, or null. */
+async function callbackOf(ctx: ActionContext, nodeId: number): Promise<QuotaCallback | null> {
+  const entries = await ctx.kafka.describeConfigs({ type: 'broker', name: String(nodeId) }, [QUOTA_CALLBACK_KEY]);
+  const value = entries.find((e) => e.name === QUOTA_CALLBACK_KEY)?.value ?? null;
+  return value === null || value.trim() === '' ? null : { brokerId: nodeId, className: value.trim() };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects: a broker asked early may have left the cluster, and its failure then does not count. */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 /**
