@@ -208,6 +208,8 @@ export class IngestThread implements Pipeline, BodyOffload {
     const journaled: Partial<Store> = {
       migrate: async () => {
         await store.migrate();
+        // A store that cannot write fails here with its own error, before the journal beside it.
+        await store.ping();
         await this.#openInbox();
       },
       appendNotification: async (payload, receivedAt) => {

@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
+import { FirebreakError, isFirebreakError } from '../../errors.ts';
 import type { ImportedBody, SqliteStoreApi } from '../../store/sqlite/index.ts';
 import { decodeFrames, type InboxRecord } from './frames.ts';
 import { segmentSequence } from './journal.ts';
@@ -53,6 +54,32 @@ export interface Recovered {
  * with a warning. Records already in the store are left as they are.
  */
 export async function recoverInbox(store: InboxStore, dir: string, logger: Logger): Promise<Recovered> {
+  try {
+    return await recover(store, dir, logger);
+  } catch (err) {
+    throw inboxFileError(err, dir);
+  }
+}
+
+/**
+ * A file-system error of the journal as the store's own: a read-only file system or a directory
+ * firebreak may not write is STORE_FILE_ERROR (an operator must fix it), a full disk or an I/O
+ * error STORE_UNAVAILABLE (retriable), as for the SQLite file beside it.
+ */
+function inboxFileError(err: unknown, dir: string): unknown {
+  if (isFirebreakError(err)) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const message = `the inbox journal ${dir} cannot be written: ${(err as Error).message}`;
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR') {
+    return new FirebreakError('STORE_FILE_ERROR', message, { statusCode: 503, details: { path: dir, errno: code }, cause: err });
+  }
+  if (code === 'ENOSPC' || code === 'EIO' || code === 'EDQUOT') {
+    return new FirebreakError('STORE_UNAVAILABLE', message, { retriable: true, statusCode: 503, details: { path: dir, errno: code }, cause: err });
+  }
+  return err;
+}
+
+async function recover(store: InboxStore, dir: string, logger: Logger): Promise<Recovered> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const segments = readdirSync(dir)
     .flatMap((name) => {

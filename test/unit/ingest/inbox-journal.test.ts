@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { decodeFrames, encodeFrame } from '../../../src/ingest/inbox/frames.ts';
 import { InboxJournal, segmentName } from '../../../src/ingest/inbox/journal.ts';
+import { recoverInbox } from '../../../src/ingest/inbox/import.ts';
 import { toFirebreakError } from '../../../src/errors.ts';
 
 const body = (n: number) => Buffer.from(JSON.stringify({ version: '4', groupKey: `g${n}`, alerts: [] }));
@@ -97,6 +98,25 @@ describe('inbox journal', () => {
       const codes = await Promise.all([journal.append(body(1), 1), journal.append(body(2), 2)].map((p) => p.then(() => 'ok', (err: unknown) => toFirebreakError(err).code)));
       expect(codes).to.deep.equal(['STORE_UNAVAILABLE', 'STORE_UNAVAILABLE']);
       expect(await journal.append(body(3), 3).catch((err: unknown) => toFirebreakError(err).statusCode)).to.equal(503);
+    });
+  });
+  describe('recovery', () => {
+    it('reports a journal directory it cannot create as the store file error it is (STORE_FILE_ERROR, a 503), not an internal error', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'firebreak-inbox-recover-'));
+      try {
+        // A file where the journal's parent directory should be: mkdir fails with ENOTDIR.
+        await writeFile(join(dir, 'not-a-directory'), '');
+        const store = { importNotifications: async () => [], notificationSequence: async () => 0 };
+        const err = await recoverInbox(store, join(dir, 'not-a-directory', 'firebreak.db-inbox'), silentLogger()).then(
+          () => null,
+          (e: unknown) => toFirebreakError(e),
+        );
+        expect(err?.code).to.equal('STORE_FILE_ERROR');
+        expect(err?.statusCode).to.equal(503);
+        expect(err?.message).to.match(/inbox journal .* cannot be written/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 });
