@@ -71,6 +71,9 @@ export function createAjv(options: CompileOptions = {}): JsonSchemaValidator {
     // start-up, its 19 API validators each an instance). Strict mode still rejects an unknown
     // keyword when a schema is compiled.
     validateSchema: false,
+    // Nor ajv's optimisation passes over the generated code: they cost more at start-up than
+    // they save on validations of these small schemas.
+    code: { optimize: false },
   };
   const ajv = options.draft === 'draft-07' ? new AjvDraft07(ajvOptions) : new Ajv2020(ajvOptions);
   addFormats(ajv);

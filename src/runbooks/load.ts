@@ -66,7 +66,8 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
   const diagnostics: RunbookDiagnostic[] = [];
   const warnings: RunbookDiagnostic[] = [];
   const runbooks: Runbook[] = [];
-  const names = new Map<string, string>();
+  /** Runbook name -> where it is defined (`file:line:col`, looked up only for a duplicate). */
+  const names = new Map<string, () => string>();
 
   for (const { file, text } of sources) {
     const parsed = parseYaml(text, file);
@@ -93,13 +94,12 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
 
       const value = doc.value as Record<string, unknown>;
       if (typeof value === 'object' && typeof value.name === 'string') {
-        const pos = positionOf(doc, '/name');
-        const where = `${file}:${pos.line}:${pos.column}`;
         const previous = names.get(value.name);
         if (previous !== undefined) {
+          const pos = positionOf(doc, '/name');
           diagnostics.push({
             code: 'RUNBOOK_DUPLICATE_NAME',
-            message: `runbook "${value.name}" is already defined at ${previous}`,
+            message: `runbook "${value.name}" is already defined at ${previous()}`,
             file,
             line: pos.line,
             column: pos.column,
@@ -107,7 +107,10 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
           });
           continue;
         }
-        names.set(value.name, where);
+        names.set(value.name, () => {
+          const pos = positionOf(doc, '/name');
+          return `${file}:${pos.line}:${pos.column}`;
+        });
       }
       if (result.runbook !== null) runbooks.push(result.runbook);
     }

@@ -37,7 +37,15 @@ export interface YamlDocument {
   /** Position of the document's root node. */
   start: SourcePosition;
   /** JSON pointer → position, for every node outside aliases. */
-  positions: Map<string, NodePosition>;
+  positions: PositionLookup;
+}
+
+/**
+ * Positions by JSON pointer. Built on the first lookup, for every document of the file at once:
+ * most runbooks load without a problem to place and never need one.
+ */
+export interface PositionLookup {
+  get(pointer: string): NodePosition | undefined;
 }
 
 /** A YAML syntax error with its position. */
@@ -101,11 +109,13 @@ export function parseYaml(source: string, filename: string): YamlParseResult {
     throw err;
   }
   const lines = new LineIndex(source);
-  const maps = positionMaps(events, source, lines);
-  const documents = values.map((value, i) => {
-    const positions = maps[i] ?? new Map<string, NodePosition>();
-    return { value: value ?? null, start: positions.get('')?.value ?? { line: 1, column: 1 }, positions };
-  });
+  let maps: Array<Map<string, NodePosition>> | null = null;
+  const starts = documentStarts(events, source, lines);
+  const documents = values.map((value, i) => ({
+    value: value ?? null,
+    start: starts[i] ?? { line: 1, column: 1 },
+    positions: { get: (pointer: string) => (maps ??= positionMaps(events, source, lines))[i]?.get(pointer) },
+  }));
   return { ok: true, documents };
 }
 
@@ -144,6 +154,29 @@ function nodeStart(event: Event, source: string): number {
     default:
       return -1;
   }
+}
+
+/**
+ * Where each document's root node starts (its position at pointer `''` in {@link positionMaps}),
+ * without building the maps: a runbook records where it starts whether or not it has problems.
+ */
+function documentStarts(events: Event[], source: string, lines: LineIndex): Array<SourcePosition | null> {
+  const starts: Array<SourcePosition | null> = [];
+  let awaitingRoot = false;
+  for (const event of events) {
+    if (event.type === EVENT_ID.DOCUMENT) {
+      starts.push(null);
+      awaitingRoot = true;
+      continue;
+    }
+    if (!awaitingRoot) continue;
+    awaitingRoot = false;
+    // An empty document closes at once: it has no root node.
+    if (event.type === EVENT_ID.POP) continue;
+    const offset = nodeStart(event, source);
+    if (offset >= 0) starts[starts.length - 1] = lines.at(offset);
+  }
+  return starts;
 }
 
 /** One pointer → position map per document, walking the events with a stack of open nodes. */
