@@ -37,7 +37,12 @@ describe('read-only actions against a real cluster', function () {
   it('reports log dir bytes per broker, topic and partition, growing with data produced', async () => {
     const topic = await createTopic(cluster, { partitions: 2, replicationFactor: 3 });
     const usage = async () => (await h.execute('kafka.logDirUsage', { topics: [topic] })).output as LogDirUsageOutput;
-    const empty = await usage();
+    // A broker lists a new topic a moment before it has created the topic's logs: wait until
+    // every broker holds its replicas of both partitions (six logs), empty.
+    const empty = await eventually(
+      accepting(usage, (u) => u.partitions.length === 6),
+      { ...SETTLED, what: 'replicas of the new topic in every log dir' },
+    );
     expect(empty.totalBytes).to.equal(0);
     expect(empty.topics).to.deep.equal([{ topic, bytes: 0, partitions: 2 }]);
 
