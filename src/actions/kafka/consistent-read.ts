@@ -10,6 +10,10 @@
  * alone could return the old state when every broker is still behind, which is the normal case
  * for a few hundred milliseconds when the controllers run apart from the brokers.
  *
+ * The first round asks the brokers of the client's cached metadata while it fetches the live list
+ * afresh, and keeps those answers only when the fresh list names exactly the same brokers; later
+ * rounds fetch the list first. Either way the fresh list decides which brokers count.
+ *
  * Bounds: the read gives up shortly before the operation deadline with a retriable
  * KAFKA_BROKERS_DISAGREE carrying each broker's last answer; a hung request is cut by the
  * operation deadline itself (KAFKA_TIMEOUT, client.ts).
@@ -52,10 +56,23 @@ export async function readConsistent<T>(router: Router, scope: ConsistentScope, 
   let rounds = 0;
   for (;;) {
     rounds += 1;
-    // The live broker list, fresh each round: a broker fenced by the controller drops out of it.
-    const ids = spec.brokerId === undefined ? await router.nodeIds({ refresh: true }) : [spec.brokerId];
     const required = fence.required;
-    const answers = await Promise.all(ids.map((id) => answerOf(router, spec, id, required, firstSeen)));
+    const ask = (ids: readonly number[]) => Promise.all(ids.map((id) => answerOf(router, spec, id, required, firstSeen)));
+    let answers: Array<BrokerAnswer<T>>;
+    if (spec.brokerId !== undefined) {
+      answers = await ask([spec.brokerId]);
+    } else if (rounds === 1) {
+      // The brokers the client knows are asked while the live list is fetched afresh; their
+      // answers count only when the fresh list names exactly them, else the fresh list is asked
+      // (without waiting for a broker that left: its answer never comes into it).
+      const known = await router.nodeIds();
+      const early = ask(known);
+      const ids = await router.nodeIds({ refresh: true });
+      answers = sameIds(ids, known) ? await early : await ask(ids);
+    } else {
+      // The live broker list, fresh each round: a broker fenced by the controller drops out of it.
+      answers = await ask(await router.nodeIds({ refresh: true }));
+    }
     const verdict = judgeAnswers(answers, spec.agreementKey);
     if (verdict.kind === 'agreed') {
       // Every live broker was checked against the fence: later reads need not check again. A
@@ -67,6 +84,10 @@ export async function readConsistent<T>(router: Router, scope: ConsistentScope, 
     if (Date.now() + POLL_MS >= deadline) throw disagreement(spec, verdict, rounds, required);
     await sleep(POLL_MS);
   }
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 async function answerOf<T>(
