@@ -85,7 +85,8 @@ export const ADMIN_TOKEN = 'bench-admin-token-000001';
 /**
  * Starts `bin/firebreak serve` (as an operator does: the project's Node, the compile cache) on a free port with its store in `dataDir`, the runbooks of
  * `runbooks` (the shipped ones when unset) and the benchmark tokens, and waits until `/readyz`
- * answers. `env` adds or overrides settings (FIREBREAK_STORE, FIREBREAK_MODE, ...).
+ * answers. `env` adds or overrides settings (FIREBREAK_STORE, FIREBREAK_MODE, ...). `repo`: another
+ * checkout of firebreak to run (a baseline measured in the same run), default this one.
  */
 export async function startServe(options: {
   dataDir: string;
@@ -93,12 +94,14 @@ export async function startServe(options: {
   runbooks?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  repo?: string;
 }): Promise<{ url: string; started: Started }> {
   const port = await freePort();
+  const repo = options.repo ?? REPO;
   const started = await startProcess({
-    command: join(REPO, 'bin/firebreak'),
+    command: join(repo, 'bin/firebreak'),
     args: ['serve'],
-    cwd: REPO,
+    cwd: repo,
     env: {
       FIREBREAK_LISTEN: `127.0.0.1:${port}`,
       FIREBREAK_DATA_DIR: options.dataDir,
