@@ -1,0 +1,86 @@
+/**
+ * What a command costs to start: `bin/firebreak` keeps Node's compile cache beside the code and
+ * still works where it cannot write it, and `validate` loads none of the libraries only other
+ * commands use (the web server, the Kafka and HTTP clients, the stores, metrics, the log
+ * prettifier). docs/cli.md, "Start-up".
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const repo = join(import.meta.dirname, '../../..');
+const firebreak = join(repo, 'bin/firebreak');
+
+function run(args: string[], env: Record<string, string | undefined>, command = firebreak, cwd = repo): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every file below `dir`, recursively. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe('firebreak start-up', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-start-up-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the compile cache in .cache/node-compile-cache of the installation by default', () => {
+    // An installation of its own (bin/firebreak copied, the rest linked), so its cache is new.
+    const install = join(dir, 'install');
+    mkdirSync(join(install, 'bin'), { recursive: true });
+    copyFileSync(firebreak, join(install, 'bin/firebreak'));
+    for (const name of ['src', 'node_modules', 'runbooks', 'package.json']) symlinkSync(join(repo, name), join(install, name));
+    const result = run(['validate', 'runbooks'], { NODE_COMPILE_CACHE: undefined }, join(install, 'bin/firebreak'), install);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(files(join(install, '.cache/node-compile-cache')).length).to.be.greaterThan(50);
+  });
+
+  it('fills the compile cache it is given, and uses it on the next start', () => {
+    const cache = join(dir, 'cache');
+    const first = run(['validate', 'runbooks'], { NODE_COMPILE_CACHE: cache });
+    expect(first.status, first.stderr).to.equal(0);
+    const cached = files(cache).length;
+    expect(cached, 'entries after the first start').to.be.greaterThan(50);
+    const second = run(['validate', 'runbooks'], { NODE_COMPILE_CACHE: cache });
+    expect(second.status, second.stderr).to.equal(0);
+    expect(second.stdout).to.equal(first.stdout);
+    expect(files(cache).length, 'nothing new to cache').to.equal(cached);
+  });
+
+  it('works the same where the cache cannot be written', () => {
+    const notADirectory = join(dir, 'file');
+    writeFileSync(notADirectory, 'not a directory');
+    const result = run(['validate', 'runbooks'], { NODE_COMPILE_CACHE: join(notADirectory, 'cache') });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/runbooks in 3 files: OK/);
+    expect(result.stderr).to.equal('');
+  });
+
+  it('validate loads no web server, store, Kafka or HTTP client, metrics or log prettifier', () => {
+    const list = join(dir, 'modules.txt');
+    writeFileSync(list, '');
+    const result = run(['validate', 'runbooks'], {
+      NODE_OPTIONS: `--import ${join(repo, 'test/support/record-modules.ts')}`,
+      FIREBREAK_TEST_MODULES_FILE: list,
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('/node_modules/js-yaml/')), 'the recording works').to.equal(true);
+    const packages = ['express', 'kafkajs', 'pg', 'prom-client', 'axios', 'pino-pretty'];
+    const unwanted = packages.filter((name) => loaded.some((url) => url.includes(`/node_modules/${name}/`)));
+    expect(unwanted).to.deep.equal([]);
+    expect(loaded.filter((url) => /\/src\/(store\/(sqlite|postgres)|engine|http|console)\//.test(url))).to.deep.equal([]);
+  });
+});
