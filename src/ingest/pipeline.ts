@@ -33,7 +33,7 @@
  * each stored notification is processed by one replica, a notification part-way through is
  * never taken by another, and one whose claimant died is taken over once its claim ends
  * (`claimMs` after the claimant last worked on it); the worker looks again at that moment, and
- * every `claimMs` in any case.
+ * every `claimMs` in any case. A worker that stops gives up the claims on what it did not finish.
  *
  * After each transaction, once it is on disk, the post-processing hooks run for every
  * notification it finished, in order, awaited: this is where the runbook engine plugs in. On a
@@ -404,6 +404,21 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
+  /** On close: other replicas may take what is left at once, not when its claims end (for 1 s at most). */
+  async function releaseUnfinished(): Promise<void> {
+    const unfinished = [...queue.map((w) => w.stored.id), ...setAside];
+    if (unfinished.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1_000);
+    });
+    const released = store.releaseNotifications(unfinished, owner).catch((err: unknown) => {
+      logger.warn({ err: toFirebreakError(err), notificationIds: unfinished }, 'claims not given up; other replicas take these notifications when the claims end');
+    });
+    await Promise.race([released, gaveUp]);
+    clearTimeout(timer);
+  }
+
   function wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -442,6 +457,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         clearTimeout(deadline);
         stopNow = true;
       }
+      await releaseUnfinished();
       processedLines.flush();
       logger.info({ pending: pendingCount() }, 'processing stopped');
     },

@@ -66,6 +66,11 @@ export class ClaimsInMemory {
     return held;
   }
 
+  /** Drops `owner`'s claims among `ids`. */
+  release(ids: readonly number[], owner: string): void {
+    for (const id of ids) if (this.#claims.get(id)?.owner === owner) this.#claims.delete(id);
+  }
+
   /** The earliest end after `nowMs` of a claim another owner holds, or null. */
   nextExpiry(owner: string, nowMs: number, skip: ReadonlySet<number>): number | null {
     let next: number | null = null;

@@ -330,6 +330,12 @@ export interface Store extends StoreTx {
    * that process's store.
    */
   claimNotifications(limit: number, claim: NotificationClaim): Promise<ClaimedNotifications>;
+  /**
+   * Gives up `owner`'s claims on these notifications (those still unprocessed): any claimant may
+   * take them at once instead of when the claims end. A processor that stops calls it for what
+   * it did not finish.
+   */
+  releaseNotifications(ids: readonly number[], owner: string): Promise<void>;
 
   /** Newest opened first (ties by id), keyset-paginated; STORE_INVALID_QUERY for bad input. */
   listIncidents(query: IncidentQuery): Promise<Page<Incident>>;

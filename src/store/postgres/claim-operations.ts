@@ -47,6 +47,14 @@ export class ClaimOperations {
     };
   }
 
+  async releaseNotifications(sql: Sql, ids: readonly number[], owner: string): Promise<void> {
+    await sql.query(
+      'releaseNotifications',
+      'UPDATE notifications SET claimed_by = NULL, claim_until_ms = NULL WHERE id = ANY($1::bigint[]) AND claimed_by = $2 AND processed_at IS NULL',
+      [[...ids], checkOwner(owner)],
+    );
+  }
+
   /** Locks the owner's rows in id order (two holders never wait on each other in a cycle). */
   async holdNotifications(sql: Sql, ids: readonly number[], owner: string, until: string): Promise<number[]> {
     const untilMs = valueTime(until, 'until');

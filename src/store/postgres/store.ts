@@ -307,6 +307,7 @@ export class PostgresStore implements Store {
   // Claims: single statements with row locks, not under the transaction lock (claim-operations.ts).
   claimNotifications: Store['claimNotifications'] = (limit, claim) => this.#read((sql) => this.#claims.claimNotifications(sql, limit, claim));
   holdNotifications: Store['holdNotifications'] = (ids, owner, until) => this.#read((sql) => this.#claims.holdNotifications(sql, ids, owner, until));
+  releaseNotifications: Store['releaseNotifications'] = (ids, owner) => this.#read((sql) => this.#claims.releaseNotifications(sql, ids, owner));
   listIncidents: Store['listIncidents'] = (query) => this.#read((sql) => this.#ledger.listIncidents(sql, query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read((sql) => this.#ledger.incidentSummaries(sql, query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read((sql) => this.#ledger.countIncidentsByStatus(sql));

@@ -57,6 +57,10 @@ export class ClaimOperations {
     return this.#claims.hold(unprocessed, checkOwner(owner), untilMs);
   }
 
+  releaseNotifications(ids: readonly number[], owner: string): void {
+    this.#claims.release(ids, checkOwner(owner));
+  }
+
   /** Forgets the claims of notifications processed since (a claim is only looked up while unprocessed). */
   #prune(): void {
     const open = new Set(this.#sql.all('claimNotifications', 'SELECT id FROM notifications WHERE processed_at IS NULL').map((row) => Number(row.id)));

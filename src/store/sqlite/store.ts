@@ -439,6 +439,7 @@ class SqliteStore implements SqliteStoreApi {
   getNotification: Store['getNotification'] = (id) => this.#read(() => this.#ledger.getNotification(id));
   claimNotifications: Store['claimNotifications'] = (limit, claim) => this.#read(() => this.#claims.claimNotifications(limit, claim));
   holdNotifications: Store['holdNotifications'] = (ids, owner, until) => this.#read(() => this.#claims.holdNotifications(ids, owner, until));
+  releaseNotifications: Store['releaseNotifications'] = (ids, owner) => this.#read(() => this.#claims.releaseNotifications(ids, owner));
   listIncidents: Store['listIncidents'] = (query) => this.#read(() => this.#ledger.listIncidents(query));
   incidentSummaries: Store['incidentSummaries'] = (query) => this.#read(() => this.#ledger.incidentSummaries(query));
   countIncidentsByStatus: Store['countIncidentsByStatus'] = () => this.#read(() => this.#ledger.countIncidentsByStatus());

@@ -151,6 +151,21 @@ for (const backend of ['postgres', 'sqlite'] as const) {
       expect(await others[0]!.store.alertEvents(incident!.id)).to.have.length(400);
     });
 
+    it('gives up, when it stops, the claims on what it did not finish: another replica takes them at once', async () => {
+      const stopping = await replica();
+      const ids: number[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await stopping.store.appendNotification(body(`stop${i}`, 200), new Date().toISOString())).id);
+      stopping.pipeline.kick();
+      await eventually(() => expect(stopping.processed).to.have.length.at.least(1), { timeoutMs: 30_000, what: 'a first notification processed' });
+      await stopping.pipeline.close(0);
+      const left = await unprocessed(stopping.store, ids);
+      expect(left.length, 'notifications left unfinished').to.be.greaterThan(0);
+      // Its claims (15 s) are given up: another owner gets every one of them now.
+      const now = Date.now();
+      const other = await stopping.store.claimNotifications(100, { owner: 'another', now: new Date(now).toISOString(), until: new Date(now + 15_000).toISOString(), afterId: (ids[0] as number) - 1 });
+      expect(other.notifications.map((n) => n.id)).to.deep.equal(left);
+    });
+
     it('processes a notification no replica was told of (its receiver died before claiming it), within claimMs', async () => {
       const idle = await replica(1_000);
       idle.pipeline.kick();

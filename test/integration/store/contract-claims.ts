@@ -71,6 +71,21 @@ export function claimsContract(ctx: ContractContext): void {
       expect((await store.claimNotifications(10, { owner: b, now: t.at(1), until: t.at(61), afterId: after })).notifications.map((n) => n.id)).to.deep.equal([ids[3]]);
     });
 
+    it("gives up an owner's claims, and only its own: another owner takes them at once", async () => {
+      const store = await ctx.open();
+      const t = timeWindow();
+      const [a, b, c] = [unique('owner-a'), unique('owner-b'), unique('owner-c')];
+      const ids = await appendMany(store, 2);
+      const after = (ids[0] as number) - 1;
+      await store.claimNotifications(10, { owner: a, now: t.at(0), until: t.at(60), afterId: after });
+      await store.releaseNotifications([ids[0] as number], a);
+      const taken = await store.claimNotifications(10, { owner: b, now: t.at(1), until: t.at(61), afterId: after });
+      expect(taken.notifications.map((n) => n.id)).to.deep.equal([ids[0]]);
+      // c cannot give up what a and b hold.
+      await store.releaseNotifications(ids, c);
+      expect((await store.claimNotifications(10, { owner: c, now: t.at(2), until: t.at(62), afterId: after })).notifications).to.deep.equal([]);
+    });
+
     it('never gives one notification to two owners claiming at the same moment', async () => {
       const store = await ctx.open();
       const t = timeWindow();
