@@ -141,7 +141,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const storeSyncs = new Counter({
     name: 'firebreak_store_syncs_total',
-    help: 'fsyncs of the store\'s write-ahead log (each one makes every commit before it durable).',
+    help: 'fsyncs of the store\'s write-ahead log and of the inbox journal (each one makes every commit or write before it durable).',
     registers,
   });
   const storeSyncedCommits = new Counter({
@@ -151,7 +151,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const storeSyncDuration = new Histogram({
     name: 'firebreak_store_sync_duration_seconds',
-    help: 'Time of one fsync of the store\'s write-ahead log (on the thread pool, not the event loop).',
+    help: 'Time of one fsync of the store\'s write-ahead log or inbox journal (on the thread pool, not the event loop).',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });

@@ -3,13 +3,13 @@
  * thread wrote into the notifications table, as they are written and, at start, from whatever
  * segments a previous process left (after a crash, or an import that failed).
  */
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import { FirebreakError, isFirebreakError } from '../../errors.ts';
 import type { ImportedBody, SqliteStoreApi } from '../../store/sqlite/index.ts';
 import { decodeFrames, type InboxRecord } from './frames.ts';
-import { segmentSequence } from './journal.ts';
+import { OWNER_FILE, segmentSequence } from './journal.ts';
 
 export type InboxStore = Pick<SqliteStoreApi, 'importNotifications' | 'notificationSequence'>;
 
@@ -81,6 +81,7 @@ function inboxFileError(err: unknown, dir: string): unknown {
 
 async function recover(store: InboxStore, dir: string, logger: Logger): Promise<Recovered> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  takeOwnership(dir);
   const segments = readdirSync(dir)
     .flatMap((name) => {
       const sequence = segmentSequence(name);
@@ -106,6 +107,48 @@ async function recover(store: InboxStore, dir: string, logger: Logger): Promise<
   for (const { name } of segments) unlinkSync(join(dir, name));
   if (records > 0) logger.info({ records, segments: segments.length }, 'inbox journal: notifications acknowledged before the last stop imported into the store');
   return { nextId: (await store.notificationSequence()) + 1, nextSegment: (segments.at(-1)?.sequence ?? 0) + 1, records };
+}
+
+/**
+ * One process writes a journal: a second `serve` on the same store would import and delete the
+ * segments the first is still writing. Refuses when the process named in the owner file runs;
+ * takes over a file a stopped process left (after a crash; in a container the new process may
+ * have the old one's pid, its own).
+ */
+function takeOwnership(dir: string): void {
+  const path = join(dir, OWNER_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && running(pid)) {
+      throw new FirebreakError(
+        'STORE_FILE_ERROR',
+        `the inbox journal ${dir} is in use by process ${pid}: one firebreak serve runs on a store file. If no firebreak runs on it, delete ${path}`,
+        { statusCode: 503, details: { path, pid } },
+      );
+    }
+    unlinkSync(path);
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function* groups(records: readonly InboxRecord[]): Generator<InboxRecord[]> {

@@ -27,6 +27,9 @@ import { encodeFrame } from './frames.ts';
 /** A segment is closed once it holds this much; later bodies go to the next one. */
 export const SEGMENT_BYTES = 8 * 1024 * 1024;
 
+/** The file naming the process that writes the journal (import.ts takes it, close() releases it). */
+export const OWNER_FILE = 'owner.pid';
+
 /** `segment-000000000042.log`: the sequence number sorts as text. */
 export function segmentName(sequence: number): string {
   return `segment-${String(sequence).padStart(12, '0')}.log`;
@@ -264,5 +267,7 @@ export class InboxJournal {
     if (last !== null) this.#closeSegment(last);
     await this.imported();
     if (last !== null) await this.#dropIfDone(last);
+    // Another process may write the journal now (import.ts, takeOwnership).
+    await unlink(join(this.#options.dir, OWNER_FILE)).catch(() => undefined);
   }
 }

@@ -4,13 +4,14 @@
  * the journal (after a crash), cutting a record the crash tore and warning about it.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { DEFAULT_STORM_SETTINGS } from '../../../src/incidents/storm.ts';
 import { encodeFrame } from '../../../src/ingest/inbox/frames.ts';
-import { segmentName } from '../../../src/ingest/inbox/journal.ts';
+import { OWNER_FILE, segmentName } from '../../../src/ingest/inbox/journal.ts';
 import { startIngestThread, type IngestThread } from '../../../src/ingest/thread.ts';
 import { JsonText } from '../../../src/store/json-text.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
@@ -111,6 +112,31 @@ describe('ingest thread: the inbox journal', () => {
       { id: 3, groupKey: 'left-3', processed: true },
       { id: 4, groupKey: 'after', processed: true },
     ]);
+  });
+
+  it('refuses to start while the process named in the owner file runs, and takes over from one that stopped', async () => {
+    // Another serve on the same store, as the owner file would name it.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      await mkdir(`${path}-inbox`, { recursive: true });
+      await writeFile(join(`${path}-inbox`, OWNER_FILE), `${other.pid}\n`);
+      const refused = await start().then(
+        () => null,
+        (err: unknown) => err as { code: string; message: string },
+      );
+      expect(refused?.code).to.equal('STORE_FILE_ERROR');
+      expect(refused?.message).to.include(`in use by process ${other.pid}`);
+      await thread?.store.close();
+      thread = undefined;
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((resolve) => other.once('exit', resolve));
+    }
+    // The owner stopped without releasing the journal (a crash): the next start takes over.
+    const t = await start();
+    expect((await t.store.appendNotification(new JsonText(JSON.stringify(notification('taken-over'))), receivedAt)).id).to.equal(1);
+    await stop();
+    expect(await readdir(`${path}-inbox`), 'a stop releases the journal').to.deep.equal([]);
   });
 
   it('never drops a journal record whose id another writer of the file took: it gets a new id', async () => {
