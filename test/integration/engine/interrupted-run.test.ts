@@ -96,9 +96,9 @@ describe('engine: a run interrupted by SIGKILL', function () {
     proc = await startServe({ cwd: dir, env: env(`127.0.0.1:${broker.port}`) });
     const first = proc;
     const client = uniqueName('producer');
-    await post(first.url, engineAlert('EngineTestSlow', client, 'firing'));
-    // The step is claimed and waits on the silent broker: the moment to die.
+    // serve connects at start: the silent broker has its connection before any step runs.
     await Promise.race([broker.connected, first.exited.then(() => Promise.reject(new Error('serve exited early')))]);
+    await post(first.url, engineAlert('EngineTestSlow', client, 'firing'));
     const key = `engine-slow-evidence{client="${client}"}`;
     const id = await waitFor(
       'the incident',
@@ -108,6 +108,8 @@ describe('engine: a run interrupted by SIGKILL', function () {
       },
       { timeoutMs: 10_000 },
     );
+    // The step is claimed and waits on the silent broker: the moment to die.
+    await waitFor('the step to start', async () => ((await timeline(first.url, id)).some((e) => e.kind === 'step.started') ? true : undefined), { timeoutMs: 10_000 });
     // The alert resolves meanwhile: its run is queued behind the one in progress.
     await post(first.url, engineAlert('EngineTestSlow', client, 'resolved'));
     await waitFor('the resolution to be recorded', async () => ((await timeline(first.url, id)).some((e) => e.kind === 'alert.resolved') ? true : undefined), {
