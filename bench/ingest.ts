@@ -10,6 +10,7 @@
  * machine hits them alike; the ratio is taken per round.
  *
  *   node bench/ingest.ts [--seconds 10] [--rounds 2] [--connections 64] [--servers parse,fsync,sqlite,replicas]
+ *                        [--baseline <another checkout>]
  *
  * Load: wrk (Debian package, installed when missing) with bench/ingest/notifications.lua. For
  * firebreak it also reports how long processing takes to drain the backlog after the load
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     /** Which servers to run, comma-separated: parse, fsync, sqlite, replicas. */
     servers: { type: 'string', default: 'parse,fsync,sqlite,replicas' },
+    /** Another checkout of firebreak (a commit before a change): its serve on SQLite runs too, in turn. */
+    baseline: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -93,20 +96,22 @@ async function postMarker(url: string): Promise<number> {
 }
 
 /** `firebreak serve` with the shipped runbooks; `store` unset means SQLite in the data directory. */
-const startFirebreak = (name: string, store?: string) =>
+const startFirebreak = (name: string, store?: string, repo?: string) =>
   startServe({
     dataDir: join(work, `data-${name}`),
     logFile: join(work, `firebreak-${name}.log`),
     env: store === undefined ? {} : { FIREBREAK_STORE: store },
     timeoutMs: 180_000,
+    ...(repo === undefined ? {} : { repo }),
   });
 
-const firebreak: Server = {
-  name: 'firebreak serve (SQLite, shipped runbooks)',
+/** `serve` on SQLite, of this checkout or of `repo`. */
+const onSqlite = (name: string, label: string, repo?: string): Server => ({
+  name,
   async start(round) {
-    const { url, started } = await startFirebreak(`sqlite-${round}`);
+    const { url, started } = await startFirebreak(`${label}-${round}`, undefined, repo);
     // Drained as the store sees it (a second, read-only connection; WAL lets it read alongside).
-    const db = new DatabaseSync(join(work, `data-sqlite-${round}`, 'firebreak.db'), { readOnly: true });
+    const db = new DatabaseSync(join(work, `data-${label}-${round}`, 'firebreak.db'), { readOnly: true });
     return {
       url,
       firebreak: [{ url, pid: started.child.pid as number }],
@@ -117,7 +122,9 @@ const firebreak: Server = {
       },
     };
   },
-};
+});
+const firebreak = onSqlite('firebreak serve (SQLite, shipped runbooks)', 'sqlite');
+const baseline = values.baseline === undefined ? null : onSqlite(`firebreak serve of ${values.baseline} (SQLite, shipped runbooks)`, 'baseline', values.baseline);
 
 let postgres: PostgresServer | undefined;
 let postgresDir: string | undefined;
@@ -205,7 +212,7 @@ async function waitDrained(running: Running, timeoutMs: number): Promise<void> {
 
 const chosen = new Set(values.servers.split(','));
 const byName = { parse: bare('parse'), fsync: bare('fsync'), sqlite: firebreak, replicas };
-const servers = Object.entries(byName).flatMap(([key, server]) => (chosen.has(key) ? [server] : []));
+const servers = [...Object.entries(byName).flatMap(([key, server]) => (chosen.has(key) ? [server] : [])), ...(baseline === null ? [] : [baseline])];
 const rows: Row[] = [];
 try {
   process.stdout.write(`ingest benchmark: ${connections} connections, ${seconds} s per run, ${rounds} round(s)\nmachine: ${await machine()}\n`);
@@ -247,6 +254,7 @@ process.stdout.write(
   )}\n\n` +
     ratioLine('firebreak / fsync server', firebreak.name, byName.fsync.name) +
     ratioLine('firebreak / parse-only server', firebreak.name, byName.parse.name) +
+    (baseline === null ? '' : ratioLine('baseline / fsync server', baseline.name, byName.fsync.name) + ratioLine('firebreak / baseline', firebreak.name, baseline.name)) +
     ratioLine(`${REPLICAS} replicas on PostgreSQL / fsync server`, replicas.name, byName.fsync.name) +
     ratioLine(`${REPLICAS} replicas on PostgreSQL / firebreak on SQLite`, replicas.name, firebreak.name),
 );
