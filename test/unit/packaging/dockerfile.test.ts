@@ -92,11 +92,18 @@ describe('Dockerfile', () => {
     expect(runtimeEnv().get('FIREBREAK_RUNBOOKS')).to.equal('/app/runbooks');
   });
 
-  it('starts node src/main.ts serve', () => {
+  it('starts node src/main.ts serve with the main thread\'s young generation bounded, as bin/firebreak does', () => {
     const entrypoint = execForm(only(runtime, 'ENTRYPOINT').at(-1)!.args);
     const cmd = execForm(only(runtime, 'CMD').at(-1)!.args);
-    expect([...(entrypoint ?? []), ...(cmd ?? [])]).to.deep.equal(['node', 'src/main.ts', 'serve']);
+    expect([...(entrypoint ?? []), ...(cmd ?? [])]).to.deep.equal(['node', '--max-semi-space-size=4', 'src/main.ts', 'serve']);
+    expect(readRepoFile('bin/firebreak')).to.include('--max-semi-space-size=4');
     expect(only(runtime, 'WORKDIR').at(-1)!.args).to.equal('/app');
+  });
+
+  it('keeps a compile cache in the installation, filled at build and writable by the runtime user', () => {
+    expect(runtimeEnv().get('NODE_COMPILE_CACHE')).to.equal('/app/.cache/node-compile-cache');
+    const runs = only(runtime, 'RUN').map((r) => r.args);
+    expect(runs.some((r) => r.includes('node src/main.ts validate runbooks') && r.includes('chown -R 1000:1000 /app/.cache'))).to.equal(true);
   });
 
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
