@@ -4,13 +4,12 @@
  * which answers count. Asserted on a real router over a real cluster by the order of its calls.
  */
 import { expect } from 'chai';
-import kafkajs from 'kafkajs';
+import { routerFor } from './admin-support.ts';
 import { readConsistent } from '../../../src/actions/kafka/consistent-read.ts';
-import { createAdminWithCluster } from '../../../src/actions/kafka/kafkajs-bridge.ts';
 import { createWriteFence } from '../../../src/actions/kafka/metadata-log.ts';
 import { describeClientQuotasApi } from '../../../src/actions/kafka/protocol/describe-client-quotas.ts';
 import { describeFilter } from '../../../src/actions/kafka/quotas.ts';
-import { createRouter, type Router } from '../../../src/actions/kafka/routing.ts';
+import type { Router } from '../../../src/actions/kafka/routing.ts';
 import { uniqueName, useKafka } from '../../support/kafka.ts';
 
 /** The router, with each call's start and end noted (`nodeIds(refresh):end`, `to:start`). */
@@ -39,20 +38,16 @@ function recording(router: Router, events: string[]): Router {
 
 describe('all-brokers reads: a head start on the brokers the client knows', function () {
   this.timeout(60_000);
-  let admin: kafkajs.Admin;
+  let closeRouter: (() => Promise<void>) | undefined;
   let router: Router;
 
   before(async function () {
     this.timeout(180_000);
     const cluster = await useKafka();
-    const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING });
-    const bridge = createAdminWithCluster(kafka, { retries: 2 });
-    admin = bridge.admin;
-    await admin.connect();
-    router = createRouter(bridge.cluster, 10_000);
+    ({ router, close: closeRouter } = await routerFor(cluster));
   });
   after(async () => {
-    await admin?.disconnect();
+    await closeRouter?.();
   });
 
   it('asks every known broker before the fresh broker list arrives, and agrees on their answers', async () => {

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import kafkajs from 'kafkajs';
-import { createAdminWithCluster } from '../../../src/actions/kafka/kafkajs-bridge.ts';
+import { routerFor } from './admin-support.ts';
 import { alterClientQuotasApi } from '../../../src/actions/kafka/protocol/alter-client-quotas.ts';
 import type { KafkaApi } from '../../../src/actions/kafka/protocol/api.ts';
 import { describeClientQuotasApi, MATCH_EXACT } from '../../../src/actions/kafka/protocol/describe-client-quotas.ts';
 import { describeLogDirsApi } from '../../../src/actions/kafka/protocol/describe-log-dirs.ts';
 import { incrementalAlterConfigsApi, OP_SET, RESOURCE_TOPIC } from '../../../src/actions/kafka/protocol/incremental-alter-configs.ts';
-import { createRouter, type Router } from '../../../src/actions/kafka/routing.ts';
+import type { Router } from '../../../src/actions/kafka/routing.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createTopic, uniqueName, useKafka, type Cluster } from '../../support/kafka.ts';
 
@@ -20,21 +19,17 @@ function pinned<Req, Res>(api: KafkaApi<Req, Res>, version: number): KafkaApi<Re
 // the day one is needed.
 describe('Kafka admin: flexible protocol versions against a real broker', () => {
   let cluster: Cluster;
-  let admin: kafkajs.Admin;
+  let closeRouter: (() => Promise<void>) | undefined;
   let router: Router;
 
   before(async function () {
     this.timeout(300_000);
     cluster = await useKafka();
-    const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING });
-    const bridge = createAdminWithCluster(kafka, { retries: 2 });
-    admin = bridge.admin;
-    await admin.connect();
-    router = createRouter(bridge.cluster, 10_000);
+    ({ router, close: closeRouter } = await routerFor(cluster));
   });
 
   after(async () => {
-    await admin?.disconnect();
+    await closeRouter?.();
   });
 
   it('alters and describes client quotas with v1', async () => {

@@ -12,6 +12,8 @@ import { delimiter } from 'node:path';
 import kafkajs from 'kafkajs';
 import { parseKafkaVersion, resolveClasspath } from '../../../scripts/kafka/classpath.ts';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
+import { createAdminWithCluster } from '../../../src/actions/kafka/kafkajs-bridge.ts';
+import { createRouter, type Router } from '../../../src/actions/kafka/routing.ts';
 import type { ConfigEntry, KafkaAdmin, KafkaConnectionOptions } from '../../../src/actions/kafka/types.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import type { Cluster } from '../../support/kafka.ts';
@@ -19,6 +21,17 @@ import type { Cluster } from '../../support/kafka.ts';
 /** A firebreak admin on `cluster`; close it in `after()`. */
 export function adminFor(cluster: Cluster, options: Partial<KafkaConnectionOptions> = {}): KafkaAdmin {
   return createKafkaAdmin({ brokers: cluster.bootstrapServers.split(','), clientId: 'firebreak-test', ...options }, { logger: silentLogger() });
+}
+
+/**
+ * firebreak's protocol router over a connected kafkajs admin on `cluster`, for tests that speak
+ * the Kafka protocol below the admin; `close()` it in `after()`.
+ */
+export async function routerFor(cluster: Cluster): Promise<{ router: Router; close: () => Promise<void> }> {
+  const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const { admin, cluster: connected } = createAdminWithCluster(kafka, { retries: 2 });
+  await admin.connect();
+  return { router: createRouter(connected, 10_000), close: () => admin.disconnect() };
 }
 
 /** Produces `count` records of `size` bytes to `topic` (acks all), then disconnects. */
