@@ -35,12 +35,10 @@
  * (`claimMs` after the claimant last worked on it); the worker looks again at that moment, and
  * every `claimMs` in any case. A worker that stops gives up the claims on what it did not finish.
  *
- * After each transaction, once it is on disk, the post-processing hooks run for every
- * notification it finished, in order, awaited: this is where the runbook engine plugs in. On a
- * store that reports the commit before its fsync (SQLite, Store.transactionCommitted) the next
- * transaction runs while the previous one syncs and its hooks run; otherwise the hooks run
- * before the next transaction. A hook that starts long work must hand it off and return; a
- * hook's error is logged and does not affect the others.
+ * After each transaction the post-processing hooks run for every notification it finished, in
+ * order, awaited, before the next transaction: this is where the runbook engine plugs in. A hook
+ * that starts long work must hand it off and return; a hook's error is logged and does not affect
+ * the others.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +50,7 @@ import { toFirebreakError } from '../errors.ts';
 import type { StoredNotification } from '../model/incident.ts';
 import { NotificationWork, TxCache, type ProcessOptions, type ProcessResult } from '../incidents/process.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { Store, StoreTx } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 
 /** Runs after a notification was processed (committed), with what processing did. */
 export type PostProcessHook = (result: ProcessResult, stored: StoredNotification) => Promise<void>;
@@ -278,48 +276,33 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  /**
-   * What follows each transaction (pending counts, log lines, metrics, hooks), once it is on
-   * disk, in commit order. With a store that tells of the commit before the sync
-   * (Store.transactionCommitted) the next transaction is prepared and run meanwhile, so
-   * processing does not wait idle for each fsync.
-   */
-  let afterCommits: Promise<void> = Promise.resolve();
-
   /** One transaction over the head of the queue (see the module comment). */
   async function transaction(): Promise<void> {
     const taken: NotificationWork[] = [];
     /** Claimed by another replica after this worker's claim ended, or processed by one: not ours to do. */
     const lost: NotificationWork[] = [];
-    const work = async (tx: StoreTx): Promise<void> => {
-      const cache = new TxCache();
-      const deadline = performance.now() + sliceMs;
-      /** Renewed in this transaction: this worker's, and no other replica's until the commit. */
-      let held = new Set<number>();
-      for (const [i, item] of queue.entries()) {
-        if (isolating !== null && taken.length > 0) break;
-        if (!held.has(item.stored.id)) {
-          // As many at once as the last transaction finished (one statement for a burst of small ones).
-          const ids = queue.slice(i, i + (isolating === null ? holdAhead : 1)).map((w) => w.stored.id);
-          held = new Set(await tx.holdNotifications(ids, owner, claimUntil()));
-          if (!held.has(item.stored.id)) {
-            lost.push(item);
-            continue;
-          }
-        }
-        taken.push(item);
-        const done = await item.step(tx, cache, deadline);
-        if (!done || performance.now() >= deadline) break;
-      }
-    };
-    let durable: Promise<void>;
     try {
-      if (store.transactionCommitted === undefined) {
-        await store.transaction(work);
-        durable = Promise.resolve();
-      } else {
-        ({ durable } = await store.transactionCommitted(work));
-      }
+      await store.transaction(async (tx) => {
+        const cache = new TxCache();
+        const deadline = performance.now() + sliceMs;
+        /** Renewed in this transaction: this worker's, and no other replica's until the commit. */
+        let held = new Set<number>();
+        for (const [i, work] of queue.entries()) {
+          if (isolating !== null && taken.length > 0) break;
+          if (!held.has(work.stored.id)) {
+            // As many at once as the last transaction finished (one statement for a burst of small ones).
+            const ids = queue.slice(i, i + (isolating === null ? holdAhead : 1)).map((w) => w.stored.id);
+            held = new Set(await tx.holdNotifications(ids, owner, claimUntil()));
+            if (!held.has(work.stored.id)) {
+              lost.push(work);
+              continue;
+            }
+          }
+          taken.push(work);
+          const done = await work.step(tx, cache, deadline);
+          if (!done || performance.now() >= deadline) break;
+        }
+      });
     } catch (err) {
       await failed(taken, err);
       return;
@@ -328,28 +311,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const finished = taken.filter((w) => w.done);
     holdAhead = Math.min(64, Math.max(1, finished.length + 1));
     queue = queue.filter((w) => !w.done && !lost.includes(w));
-    if (lost.length > 0) {
-      deps.onPending?.({ removed: lost.map((w) => w.stored.id) });
-      for (const work of lost) pendingIds.delete(work.stored.id);
-      logger.info({ notificationIds: lost.map((w) => w.stored.id) }, 'notifications taken over by another replica; left to it');
-    }
-    const after = afterCommits.then(
-      () => durable,
-      () => durable,
-    );
-    afterCommits = after.then(
-      () => afterCommit(finished),
-      (err: unknown) => {
-        // The store could not make the commit durable and refuses every call from now on: the
-        // notifications stay unprocessed on disk, replayed at the next start.
-        logger.error({ err: toFirebreakError(err), notifications: finished.map((w) => w.stored.id) }, 'processing could not be made durable');
-      },
-    );
-    if (store.transactionCommitted === undefined) await afterCommits;
-  }
-
-  async function afterCommit(finished: readonly NotificationWork[]): Promise<void> {
-    if (finished.length > 0) deps.onPending?.({ removed: finished.map((w) => w.stored.id) });
+    const removed = [...finished, ...lost].map((w) => w.stored.id);
+    if (removed.length > 0) deps.onPending?.({ removed });
+    for (const work of lost) pendingIds.delete(work.stored.id);
+    if (lost.length > 0) logger.info({ notificationIds: lost.map((w) => w.stored.id) }, 'notifications taken over by another replica; left to it');
     for (const work of finished) {
       pendingIds.delete(work.stored.id);
       if (work.failure !== null) continue;
@@ -436,7 +401,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     pending: pendingCount,
     async idle() {
       while (running !== null) await running;
-      await afterCommits;
     },
     async close(graceMs) {
       closing = true;
@@ -452,7 +416,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }, graceMs);
       try {
         while (running !== null) await running;
-        await afterCommits;
       } finally {
         clearTimeout(deadline);
         stopNow = true;

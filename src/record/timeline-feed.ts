@@ -37,20 +37,8 @@ export interface TimelineRecorder {
  */
 export function withTimelineFeed(store: Store, recorders: readonly TimelineRecorder[], logger: Logger): Store {
   const emit = (entries: TimelineEntry[]): void => emitTimeline(recorders, entries, logger);
-  /** Entries of transactions committed before durable are emitted once durable, in commit order. */
-  let emitted: Promise<void> = Promise.resolve();
   return new Proxy(store, {
     get(target, property, receiver) {
-      if (property === 'transactionCommitted' && target.transactionCommitted !== undefined) {
-        const committed = target.transactionCommitted.bind(target);
-        return async <T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> => {
-          const appended: TimelineEntry[] = [];
-          const { value, durable } = await committed((tx) => fn(collecting(tx, appended)));
-          const reported = emitted.then(() => durable).then(() => emit(appended));
-          emitted = reported.catch(() => undefined);
-          return { value, durable: reported };
-        };
-      }
       if (property === 'transaction') {
         return async <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> => {
           const appended: TimelineEntry[] = [];

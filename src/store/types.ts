@@ -307,14 +307,6 @@ export interface Store extends StoreTx {
    * STORE_TX_MISUSE once `fn` has settled. Do not await network I/O inside `fn`.
    */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-  /**
-   * {@link transaction}, resolving as soon as it committed, before it is on disk: `durable`
-   * settles once it is (and rejects when the store could not make it so). For a caller that may
-   * prepare its next transaction meanwhile but acts on this one's outcome only after `durable`
-   * (incident processing). Optional: only a store whose commit and sync are separate offers it
-   * (SQLite); runs in the store's own thread only (not forwarded: `fn` is code).
-   */
-  transactionCommitted?<T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }>;
 
   /** Durably appends a received webhook body; resolves with its id once committed. */
   appendNotification(payload: unknown, receivedAt: string): Promise<StoredNotification>;

@@ -23,8 +23,7 @@ export function storeMethods(store: Store): string[] {
   const names = new Set<string>();
   for (let o: object | null = store; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const name of Object.getOwnPropertyNames(o)) {
-      // transactionCommitted takes code (`fn`), which cannot travel: it stays in the store's thread.
-      if (name !== 'constructor' && name !== 'transactionCommitted' && typeof (store as unknown as Record<string, unknown>)[name] === 'function') names.add(name);
+      if (name !== 'constructor' && typeof (store as unknown as Record<string, unknown>)[name] === 'function') names.add(name);
     }
   }
   return [...names];

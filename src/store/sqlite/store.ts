@@ -286,37 +286,21 @@ class SqliteStore implements SqliteStoreApi {
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.#enter(() => this.#inTransaction(fn));
-  }
-
-  /** Resolves once committed; `durable` once the commit is on disk (Store.transactionCommitted). */
-  transactionCommitted<T>(fn: (tx: StoreTx) => Promise<T>): Promise<{ value: T; durable: Promise<void> }> {
-    const refused = this.#refuse();
-    if (refused !== null) return Promise.reject(refused);
-    return this.#mutex.run(async () => {
-      if (this.#closed) throw storeClosed();
-      const value = await this.#inTransaction(fn);
-      // Asked right after the commit: the sync that settles it covers this commit.
-      const durable = this.#wal?.durable() ?? Promise.resolve();
-      durable.catch(() => undefined);
-      return { value, durable };
-    });
-  }
-
-  async #inTransaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const state: TxState = { active: true };
-    await this.#patiently(() => this.#sql.exec('transaction', 'BEGIN IMMEDIATE'));
-    let result: T;
-    try {
-      result = await this.#context.run(state, () => fn(this.#txView(state)));
-    } catch (err) {
+    return this.#enter(async () => {
+      const state: TxState = { active: true };
+      await this.#patiently(() => this.#sql.exec('transaction', 'BEGIN IMMEDIATE'));
+      let result: T;
+      try {
+        result = await this.#context.run(state, () => fn(this.#txView(state)));
+      } catch (err) {
+        state.active = false;
+        this.#rollback();
+        throw err;
+      }
       state.active = false;
-      this.#rollback();
-      throw err;
-    }
-    state.active = false;
-    this.#commit();
-    return result;
+      this.#commit();
+      return result;
+    });
   }
 
   /** The `tx` handed to a transaction: runs directly on the connection the transaction holds. */

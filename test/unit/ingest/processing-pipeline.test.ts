@@ -23,11 +23,9 @@ function interceptedStore(store: Store, intercept: (method: string, args: unknow
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'transactions') return counted.transactions;
-      // The pipeline uses transactionCommitted where the store has it (SQLite), else transaction.
-      if (property === 'transaction' || property === 'transactionCommitted') {
-        const run = (target[property] as Store['transaction']).bind(target);
+      if (property === 'transaction') {
         return <T>(fn: (tx: StoreTx) => Promise<T>) =>
-          run((tx) => {
+          target.transaction((tx) => {
             counted.transactions += 1;
             const wrapped = new Proxy(tx, {
               get(t, p) {
@@ -317,45 +315,6 @@ describe('processing pipeline', () => {
     p.kick();
     await p.idle();
     expect(calls).to.deep.equal([`boom:${a.id}`, `engine:${a.id}:1`, `boom:${b.id}`, `engine:${b.id}:1`]);
-  });
-
-  it('runs the next transaction while the previous one syncs, and its hooks only once it is on disk, in commit order', async () => {
-    const a = await append(groupedFiring);
-    const b = await append(unicodeLabels);
-    // The store's commits made durable by hand: each transaction's sync waits for a release.
-    const releases: Array<() => void> = [];
-    const committed: number[] = [];
-    const gated = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'transactionCommitted') {
-          return async <T>(fn: (tx: StoreTx) => Promise<T>) => {
-            const { value, durable } = await target.transactionCommitted!(fn);
-            committed.push(committed.length + 1);
-            const released = new Promise<void>((resolve) => releases.push(resolve));
-            return { value, durable: Promise.all([durable, released]).then(() => undefined) };
-          };
-        }
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const seen: number[] = [];
-    // sliceMs 0: one notification per transaction.
-    const { pipeline: p } = pipeline({ store: gated, sliceMs: 0, hooks: [async (result) => void seen.push(result.notificationId)] });
-    p.kick();
-    // Both committed (every alert of both recorded, each in transactions of their own), no hook yet.
-    await eventually(async () => expect(await store.unprocessedNotifications(10)).to.deep.equal([]));
-    expect(committed.length).to.be.at.least(2);
-    expect(seen, 'no hook before its transaction is on disk').to.deep.equal([]);
-    expect(p.pending()).to.equal(2);
-    // The last transaction's sync finishes first: its hooks still wait for the earlier ones.
-    releases.at(-1)?.();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(seen).to.deep.equal([]);
-    for (const release of releases) release();
-    await p.idle();
-    expect(seen).to.deep.equal([a.id, b.id]);
-    expect(p.pending()).to.equal(0);
   });
 
   it('counts duplicates: the same notification stored three times gives one set of timeline entries', async () => {
