@@ -25,23 +25,13 @@ import { parseArgs } from 'node:util';
 import { createKafkaAdmin } from '../src/actions/kafka/client.ts';
 import type { KafkaAdmin } from '../src/actions/kafka/types.ts';
 import { silentLogger } from '../src/core/logger.ts';
-import { attachCluster } from '../scripts/kafka/cluster.ts';
 import { ADMIN_TOKEN, startServe, stopProcess, WEBHOOK_TOKEN } from './support/process.ts';
 import { fixed, machine, median, percentile, table } from './support/stats.ts';
+import { benchBootstrap } from './support/cluster.ts';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' }, brokers: { type: 'string' }, runs: { type: 'string', default: '30' }, baseline: { type: 'string' } } });
 const runs = Number(values.runs);
 const RATE = 1_048_576;
-
-async function bootstrap(): Promise<string> {
-  if (values.brokers !== undefined) return values.brokers;
-  if (values.dir !== undefined) {
-    const cluster = await attachCluster(values.dir);
-    if (cluster === null) throw new Error(`no cluster state in ${values.dir}; start one with npm run kafka -- start --dir ${values.dir}`);
-    return cluster.bootstrapServers;
-  }
-  throw new Error('usage: node bench/containment.ts (--dir <cluster dir> | --brokers host:port,...) [--runs N]');
-}
 
 const RUNBOOK = `name: bench-quota
 description: Slows the producer the alert names (containment latency benchmark).
@@ -93,7 +83,7 @@ function alert(client: string): string {
   });
 }
 
-const brokers = await bootstrap();
+const brokers = await benchBootstrap(values, 'bench/containment.ts');
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-containment-'));
 mkdirSync(join(work, 'runbooks'));
 writeFileSync(join(work, 'runbooks', 'bench-quota.yaml'), RUNBOOK);

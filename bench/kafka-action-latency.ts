@@ -19,7 +19,7 @@ import { ActionRegistry } from '../src/actions/registry.ts';
 import type { ActionContext } from '../src/actions/types.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { silentLogger } from '../src/core/logger.ts';
-import { attachCluster } from '../scripts/kafka/cluster.ts';
+import { benchBootstrap } from './support/cluster.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,16 +28,6 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
   },
 });
-
-async function bootstrap(): Promise<string> {
-  if (values.brokers !== undefined) return values.brokers;
-  if (values.dir !== undefined) {
-    const cluster = await attachCluster(values.dir);
-    if (cluster === null) throw new Error(`no cluster state in ${values.dir}; start one with npm run kafka -- start --dir ${values.dir}`);
-    return cluster.bootstrapServers;
-  }
-  throw new Error('usage: node bench/kafka-action-latency.ts (--dir <cluster dir> | --brokers host:port,...) [--runs N]');
-}
 
 function summary(label: string, samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -48,7 +38,7 @@ function summary(label: string, samples: number[]): string {
 
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
-const brokers = await bootstrap();
+const brokers = await benchBootstrap(values, 'bench/kafka-action-latency.ts');
 const registry = registerKafkaActions(new ActionRegistry());
 const admin = createKafkaAdmin({ brokers: brokers.split(','), clientId: 'firebreak-bench' }, { logger: silentLogger() });
 const ctx: ActionContext = {
