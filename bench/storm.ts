@@ -9,11 +9,16 @@
  * - `lag`: 5,000 consumer-lag alerts of 5,000 distinct groups in 5 notifications of 1,000: the
  *   caps on new incidents fold the rest into storm incidents, and runs stay bounded.
  *
- *   node bench/storm.ts [--rounds 2] [--scenario urp|lag|both]
+ *   node bench/storm.ts [--rounds 2] [--scenario urp|lag|both] [--baseline <another checkout>]
+ *
+ * `--baseline`: another checkout of firebreak (a commit before a change) takes the same storm in
+ * the same round, after this checkout's (bare, firebreak, baseline in each round), and the
+ * summary gives firebreak's peak RSS and max ack over the baseline's, round by round.
  *
  * Reported per run: the slowest and median ack, how long processing took to drain after the
  * last ack, the incidents and runs the store holds afterwards (firebreak), the longest event-loop
- * delay (firebreak's own `nodejs_eventloop_lag_max_seconds`) and peak RSS (VmHWM).
+ * delay (firebreak's own `nodejs_eventloop_lag_max_seconds`) and peak RSS (VmHWM), in MiB and in
+ * MB (10^6 bytes).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +31,14 @@ import { scrape } from './support/metrics.ts';
 import { startBare, startServe, stopProcess, WEBHOOK_TOKEN, type Started } from './support/process.ts';
 import { fixed, machine, median, table } from './support/stats.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, scenario: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    scenario: { type: 'string', default: 'both' },
+    /** Another checkout of firebreak: its serve takes the same storms, in turn. */
+    baseline: { type: 'string' },
+  },
+});
 const rounds = Number(values.rounds);
 const work = mkdtempSync(join(tmpdir(), 'firebreak-bench-storm-'));
 
@@ -105,6 +117,15 @@ const firebreak: Server = {
   start: (run) => startServe({ dataDir: join(work, `data-${run}`), logFile: join(work, 'firebreak.log') }),
 };
 
+const baseline: Server | null =
+  values.baseline === undefined
+    ? null
+    : {
+        name: `firebreak serve of ${values.baseline}`,
+        firebreak: true,
+        start: (run) => startServe({ dataDir: join(work, `data-${run}`), logFile: join(work, 'baseline.log'), repo: values.baseline }),
+      };
+
 interface Row {
   scenario: string;
   server: string;
@@ -136,7 +157,7 @@ async function post(url: string, body: string): Promise<{ ms: number; ok: boolea
 }
 
 async function measure(scenario: Scenario, server: Server, round: number): Promise<Row> {
-  const run = `${round}-${scenario.name.slice(0, 3)}`;
+  const run = `${round}-${scenario.name.slice(0, 3)}-${server === baseline ? 'baseline' : 'this'}`;
   const { url, started } = await server.start(run);
   let row: Row;
   try {
@@ -180,7 +201,9 @@ try {
   process.stdout.write(`storm benchmark, ${rounds} round(s)\nmachine: ${await machine()}\n`);
   for (let round = 1; round <= rounds; round++) {
     for (const scenario of scenarios) {
-      for (const server of [bareFsync, firebreak]) {
+      // With a baseline, the two checkouts take turns going first (A B, then B A).
+      const checkouts = baseline === null ? [firebreak] : round % 2 === 1 ? [firebreak, baseline] : [baseline, firebreak];
+      for (const server of [bareFsync, ...checkouts]) {
         const row = await measure(scenario, server, round);
         rows.push(row);
         process.stdout.write(`round ${round}: ${scenario.name}: ${server.name}: max ack ${fixed(row.maxAckMs)} ms\n`);
@@ -193,7 +216,7 @@ try {
 
 process.stdout.write(
   `\n${table(
-    ['scenario', 'server', 'round', 'median ack ms', 'max ack ms', 'failed', 'drain ms', 'incidents', 'runs', 'max loop delay ms', 'peak RSS MiB'],
+    ['scenario', 'server', 'round', 'median ack ms', 'max ack ms', 'failed', 'drain ms', 'incidents', 'runs', 'max loop delay ms', 'peak RSS MiB', 'peak RSS MB'],
     rows.map((r) => [
       r.scenario,
       r.server,
@@ -206,6 +229,7 @@ process.stdout.write(
       r.runs ?? '',
       r.loopDelayMaxMs === undefined ? '' : fixed(r.loopDelayMaxMs),
       fixed(r.peakRssMiB),
+      fixed((r.peakRssMiB * 1024 * 1024) / 1e6),
     ]),
   )}\n`,
 );
@@ -214,4 +238,15 @@ for (const scenario of scenarios) {
     .filter((r) => r.scenario === scenario.name && r.server === firebreak.name)
     .map((r) => r.maxAckMs / (rows.find((b) => b.scenario === r.scenario && b.server === bareFsync.name && b.round === r.round)?.maxAckMs ?? NaN));
   process.stdout.write(`${scenario.name}: firebreak max ack / bare fsync max ack, per round: ${ratios.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ratios), 2)})\n`);
+}
+if (baseline !== null) {
+  for (const scenario of scenarios) {
+    const ours = rows.filter((r) => r.scenario === scenario.name && r.server === firebreak.name);
+    const theirs = (r: Row) => rows.find((b) => b.scenario === r.scenario && b.server === baseline.name && b.round === r.round);
+    const rss = ours.map((r) => r.peakRssMiB / (theirs(r)?.peakRssMiB ?? NaN));
+    const ack = ours.map((r) => r.maxAckMs / (theirs(r)?.maxAckMs ?? NaN));
+    process.stdout.write(
+      `${scenario.name}: firebreak / baseline, per round: peak RSS ${rss.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(rss), 2)}); max ack ${ack.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ack), 2)})\n`,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * The runbook engine as `serve` runs it: the action registry, the runbooks from the configured
- * path, one lazily connected Kafka admin from `kafka.brokers`, the integrations' settings, and
- * the engine factory handed to createApp.
+ * path, one lazily connected Kafka admin from `kafka.brokers` (kafkajs itself loaded only then),
+ * the integrations' settings, and the engine factory handed to createApp.
  *
  * Runbooks at start-up: a configured path that does not exist starts the server with no runbook
  * (every alert opens an evidence-only incident, with a warning); a runbook with any problem
@@ -10,7 +10,6 @@
  * run; RUNBOOK_UNESCAPED_LABEL) are logged, one line each, at start and at every reload.
  */
 import { existsSync } from 'node:fs';
-import { createKafkaAdmin } from '../actions/kafka/client.ts';
 import type { KafkaAdmin } from '../actions/kafka/types.ts';
 import type { ActionRegistry } from '../actions/registry.ts';
 import type { AppDeps } from '../app.ts';
@@ -58,8 +57,9 @@ export async function serveEngine(deps: { config: Config; clock: Clock; logger: 
   const logger = deps.logger.child({ module: 'engine' });
   const runbooks = await loadStartupRunbooks(config, registry, logger);
   const brokers = config.kafka.brokers;
-  const kafka = lazyKafkaAdmin(brokers.length === 0 ? null : { brokers: [...brokers], clientId: config.kafka.clientId }, (options) =>
-    createKafkaAdmin(options, { logger }),
+  // The Kafka client library is loaded with the first connection: a serve without brokers never loads it.
+  const kafka = lazyKafkaAdmin(brokers.length === 0 ? null : { brokers: [...brokers], clientId: config.kafka.clientId }, async (options) =>
+    (await import('../actions/kafka/client.ts')).createKafkaAdmin(options, { logger }),
   );
   if (brokers.length === 0) logger.warn('no Kafka brokers configured (kafka.brokers): Kafka steps fail with ENGINE_KAFKA_NOT_CONFIGURED');
   if (config.alertmanager.urls.length === 0) {

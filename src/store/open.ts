@@ -1,13 +1,15 @@
 /**
  * Opens the store the configuration names: a `postgres://` (or `postgresql://`) URL opens the
- * PostgreSQL store for several replicas, anything else is the path of a SQLite file.
+ * PostgreSQL store for several replicas, anything else is the path of a SQLite file. The
+ * PostgreSQL store and its driver are loaded only when one is opened: a process on SQLite never
+ * pays for them (docs/cli.md, "Memory").
  */
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { configError } from '../config/errors.ts';
-import { openPostgresStore, redactUrl, type PostgresTls } from './postgres/index.ts';
+import { redactUrl, type PostgresTls } from './postgres/url.ts';
 import { openSqliteStore } from './sqlite/index.ts';
 import type { Store } from './types.ts';
 
@@ -45,6 +47,7 @@ export async function openStore(config: Pick<Config, 'store' | 'postgres'>, logg
   if (postgres.tls.mode === 'require') {
     logger.warn('postgres.tls.mode is require: the connection is encrypted but the server is not verified; use verify-full with a CA');
   }
+  const { openPostgresStore } = await import('./postgres/index.ts');
   return openPostgresStore({
     url: config.store,
     tls: postgresTls(postgres.tls),

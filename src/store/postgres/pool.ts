@@ -13,19 +13,12 @@
  * certificate must chain to `ca`, or to the system's CAs, and match the host name).
  */
 import pg from 'pg';
-import type { TlsMode } from '../../config/schema.ts';
 import type { Logger } from '../../core/logger.ts';
 import { FirebreakError } from '../../errors.ts';
 import { storeError } from '../errors.ts';
+import { redactUrl, type PostgresTls } from './url.ts';
 
-export interface PostgresTls {
-  mode: TlsMode;
-  /** PEM text of the CA certificate(s) to trust (verify-full); default: the system's. */
-  ca?: string;
-  /** PEM text of a client certificate and its key, for certificate authentication. */
-  cert?: string;
-  key?: string;
-}
+export { redactUrl, type PostgresTls } from './url.ts';
 
 export interface PoolOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -56,17 +49,6 @@ const types = {
 
 /** URL parameters that would override the TLS settings given here; refused so there is one source. */
 const TLS_URL_PARAMETERS = ['ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'sslcrl'];
-
-/** The URL with its password replaced by `***`, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
 
 function invalidUrl(message: string): FirebreakError {
   return storeError('STORE_INVALID_URL', message, { details: { path: '/store' } });

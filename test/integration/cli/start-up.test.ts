@@ -2,13 +2,15 @@
  * What a command costs to start: `bin/firebreak` keeps Node's compile cache beside the code and
  * still works where it cannot write it, and `validate` loads none of the libraries only other
  * commands use (the web server, the Kafka and HTTP clients, the stores, metrics, the log
- * prettifier). docs/cli.md, "Start-up".
+ * prettifier), and `serve` on SQLite with no Kafka brokers loads neither the Kafka client nor the
+ * PostgreSQL driver. docs/cli.md, "Start-up".
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureStopped, startServe } from '../serve/serve-process.ts';
 
 const repo = join(import.meta.dirname, '../../..');
 const firebreak = join(repo, 'bin/firebreak');
@@ -82,5 +84,34 @@ describe('firebreak start-up', function () {
     const unwanted = packages.filter((name) => loaded.some((url) => url.includes(`/node_modules/${name}/`)));
     expect(unwanted).to.deep.equal([]);
     expect(loaded.filter((url) => /\/src\/(store\/(sqlite|postgres)|engine|http|console)\//.test(url))).to.deep.equal([]);
+  });
+
+  it('serve on SQLite with no Kafka brokers loads neither the Kafka client nor the PostgreSQL driver', async () => {
+    const list = join(dir, 'modules.txt');
+    writeFileSync(list, '');
+    const proc = await startServe({
+      cwd: dir,
+      env: {
+        FIREBREAK_LISTEN: '127.0.0.1:0',
+        FIREBREAK_DATA_DIR: join(dir, 'data'),
+        FIREBREAK_RUNBOOKS: join(repo, 'runbooks'),
+        FIREBREAK_WEBHOOK_TOKEN: 'start-up-webhook-token-01',
+        NODE_OPTIONS: `--import ${join(repo, 'test/support/record-modules.ts')}`,
+        FIREBREAK_TEST_MODULES_FILE: list,
+      },
+    });
+    try {
+      // Ready: the store is open in the ingest thread and processing has started.
+      const ready = await fetch(`${proc.url}/readyz`);
+      expect(ready.status).to.equal(200);
+    } finally {
+      await ensureStopped(proc);
+    }
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('/node_modules/express/')), 'the recording works').to.equal(true);
+    expect(loaded.some((url) => url.includes('/src/store/sqlite/store.ts')), 'the SQLite store is loaded').to.equal(true);
+    const unwanted = ['kafkajs', 'pg'].filter((name) => loaded.some((url) => url.includes(`/node_modules/${name}/`)));
+    expect(unwanted).to.deep.equal([]);
+    expect(loaded.filter((url) => /\/src\/store\/postgres\/(?!url\.ts)|\/src\/actions\/kafka\/client\.ts/.test(url))).to.deep.equal([]);
   });
 });
