@@ -54,6 +54,14 @@ export interface ActionContext {
    * anything. Absent outside the engine (`firebreak action`): nothing to wait for.
    */
   beforeChange?: () => Promise<void>;
+  /**
+   * Given to the `execute` of a mutating step by the engine: the plan of this very execution,
+   * which the guards approved and the step's claim records, made moments before from the live
+   * state (all-brokers reads for the Kafka actions). An action whose plan names every value it
+   * changes (its `from`) may take its prior state from it instead of reading the cluster a second
+   * time (docs/storage.md, "The commit model"). Absent outside the engine and for a re-application.
+   */
+  planned?: Plan;
 }
 
 /** One change a mutating action would make or made. */

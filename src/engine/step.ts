@@ -289,7 +289,8 @@ async function execute(
   },
 ): Promise<StepOutcome> {
   const reapply = options.episode?.reapply ?? null;
-  const action = reapply === null ? rt.registry.get(step.action) : reapplyAction(rt.registry.get(step.action), reapply);
+  const planner = rt.registry.get(step.action);
+  const action = reapply === null ? planner : reapplyAction(planner, reapply);
   const tooEarly = options.episode?.tooEarly ?? 0;
   const releaseState: ReleaseState | null =
     action.mutating && (reapply !== null || tooEarly > 0 || options.loopBroken)
@@ -340,6 +341,9 @@ async function execute(
         ...actionContext(rt, options.limits, signal, options.logger),
         acknowledged: options.acknowledged,
         ...(beforeChange === undefined ? {} : { beforeChange }),
+        // The plan just made for this step by the action that executes (the claim records it): its
+        // reads may serve as the prior state.
+        ...(plan === null || action !== planner ? {} : { planned: plan }),
       }),
       timeoutMs: options.timeoutMs,
       plan,

@@ -4,8 +4,9 @@
  * (DescribeClientQuotas) and, in plan, the broker's validate-only AlterClientQuotas; within the
  * callback check, the brokers the client knows are asked while the broker list is fetched. Each is a
  * round trip a containment waits for. And the change waits for `ctx.beforeChange` (in the
- * engine: the step's claim is durable). Asserted by the order in which the real admin's calls
- * start and end, not by time.
+ * engine: the step's claim is durable). Given the plan of the same execution (`ctx.planned`, as
+ * the engine gives it), execute takes the prior state from it and writes without a second round
+ * of reads. Asserted by the order in which the real admin's calls start and end, not by time.
  */
 import { expect } from 'chai';
 import { createKafkaAdmin } from '../../../src/actions/kafka/client.ts';
@@ -55,6 +56,9 @@ describe('quota actions read side by side before they change anything', function
   function context(events: string[]): ActionContext {
     return { kafka: recording(admin, events), clock: systemClock, logger: silentLogger(), limits: TEST_LIMITS };
   }
+  /** The prior state of a client-id whose producer_byte_rate was 2 MiB/s, as each action records it (the keys it changes). */
+  const priorValues = (name: string) =>
+    name === 'kafka.setClientQuota' ? { producer_byte_rate: 2_097_152 } : { producer_byte_rate: 2_097_152, consumer_byte_rate: null, request_percentage: null };
   const precedes = (events: string[], a: string, b: string) => {
     expect(events, `${a} before ${b}`).to.include.members([a, b]);
     expect(events.indexOf(a), `${a} before ${b} in ${events.join(', ')}`).to.be.below(events.indexOf(b));
@@ -118,6 +122,35 @@ describe('quota actions read side by side before they change anything', function
       open();
       await executing;
       precedes(events, 'claim durable', 'alterClientQuotas:start');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
+    });
+
+    it(`${name}: execute given the plan of this execution (ctx.planned) writes without reading again, and records the plan's values as the prior state`, async () => {
+      const client = uniqueName('client');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 2_097_152 } }]);
+      const action = registry.get(name);
+      const params = registry.validateParams(name, paramsOf(client));
+      const planned = await action.plan(context([]), params);
+      const events: string[] = [];
+      const result = await action.execute({ ...context(events), planned }, params);
+      const write = events.indexOf('alterClientQuotas:start');
+      expect(write, events.join(', ')).to.equal(0);
+      expect(result.prior).to.deep.equal({ entity: { 'client-id': client }, values: priorValues(name) });
+      expect(result.changes).to.deep.equal(planned.changes);
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
+    });
+
+    it(`${name}: execute given a plan of another entity reads the prior state itself`, async () => {
+      const client = uniqueName('client');
+      await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: 2_097_152 } }]);
+      const action = registry.get(name);
+      const other = await action.plan(context([]), registry.validateParams(name, paramsOf(uniqueName('other'))));
+      const stale = { ...other, changes: other.changes.length > 0 ? other.changes : [{ resource: `quota:client-id=${uniqueName('other')}`, key: 'producer_byte_rate', from: null, to: null }] };
+      const events: string[] = [];
+      const result = await action.execute({ ...context(events), planned: stale }, registry.validateParams(name, paramsOf(client)));
+      expect(events.indexOf('alterClientQuotas:start'), events.join(', ')).to.be.above(events.indexOf('describeClientQuotas:end'));
+      expect(events).to.include('describeConfigs:end');
+      expect(result.prior).to.deep.equal({ entity: { 'client-id': client }, values: priorValues(name) });
       await admin.alterClientQuotas([{ entity: { 'client-id': client }, set: { producer_byte_rate: null } }]);
     });
 

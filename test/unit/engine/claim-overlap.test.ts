@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type { Store } from '../../../src/store/types.ts';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
 import { lagNotification } from './support/alerts.ts';
+import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
 import { observeTransactions } from './support/observe-store.ts';
 
 const EARLY_RUNBOOK = `
@@ -48,6 +49,16 @@ describe('engine: reads beside the claim, changes after it', () => {
     const id = await onlyIncident(env.store);
     expect((await env.store.stepClaims({ incidentId: id })).map((c) => [c.stepId, c.status])).to.deep.equal([['throttle', 'succeeded']]);
     expect(env.system.values.get('quota:loadgen')).to.equal(1_048_576);
+  });
+
+  it('hands execute the plan its claim records (ctx.planned), made by the same action in the same step', async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    env.system.values.set('quota:loadgen', 2_097_152);
+    await env.deliver(lagNotification());
+    const id = await onlyIncident(env.store);
+    const [claim] = (await env.store.stepClaims({ incidentId: id })).filter((c) => c.stepId === 'throttle');
+    expect(claim?.plan).to.deep.include({ changes: [{ resource: 'quota:client-id=loadgen', key: 'producer_byte_rate', from: 2_097_152, to: 1_048_576 }] });
+    expect(env.system.planned.get('quota:loadgen')).to.deep.equal([claim?.plan]);
   });
 
   it('changes nothing when the claim cannot be written', async () => {

@@ -7,11 +7,13 @@
  * for this key" (so reverting to it removes the key rather than setting a number).
  */
 import { FirebreakError } from '../../../errors.ts';
-import type { ActionContext, Change, RevertOutcome } from '../../types.ts';
+import type { ActionContext, Change, Plan, RevertOutcome } from '../../types.ts';
 import type { KafkaAdmin, QuotaEntity, QuotaKey } from '../types.ts';
 import { decideRevert, revertOutcome } from './revert-decision.ts';
 import { awaitVisible, readCurrent } from './live-state.ts';
 import { actionError } from '../../errors.ts';
+import { assertQuotasCanAct } from './quota-callback.ts';
+import { sideBySide } from './side-by-side.ts';
 
 /** The quota params firebreak manages and the broker key each one sets. */
 export const QUOTA_PARAMS = {
@@ -67,6 +69,41 @@ export async function readQuotaValues(kafka: KafkaAdmin, entity: QuotaEntity, ke
 /** The current values of `keys` on `entity`, to decide on (see live-state.ts). */
 export function currentQuotaValues(ctx: ActionContext, entity: QuotaEntity, keys: readonly QuotaKey[]): Promise<Record<string, number | null>> {
   return readCurrent(quotaResource(entity), () => readQuotaValues(ctx.kafka, entity, keys));
+}
+
+/**
+ * The values of the keys of `target` on `entity` before an execute changes them (its prior
+ * state). From `ctx.planned` when the engine hands over the plan of this execution and that plan
+ * is about exactly this entity and target ({@link plannedQuotaValues}): the plan read them moments
+ * before, beside the custom-callback check, with all-brokers reads, and the step's claim records
+ * them. Otherwise (`firebreak action`, a plan of something else) read now, beside the callback
+ * check. Either way nothing changes before both were checked.
+ */
+export async function priorQuotaValues(ctx: ActionContext, entity: QuotaEntity, target: QuotaValues): Promise<Record<string, number | null>> {
+  const planned = plannedQuotaValues(ctx.planned, entity, target);
+  if (planned !== null) return planned;
+  const keys = Object.keys(target) as QuotaKey[];
+  const [, current] = await sideBySide([() => assertQuotasCanAct(ctx, quotaResource(entity)), () => currentQuotaValues(ctx, entity, keys)] as const);
+  return current;
+}
+
+/**
+ * The values a plan read, for the keys of `target` on `entity`: a key the plan changes had its
+ * `from`; a key it leaves out already had its target value (plans leave out what is already as
+ * requested). Null when the plan changes anything else, or to another value, or its `from` is not a
+ * quota value: then it is not this execution's plan. Pure.
+ */
+export function plannedQuotaValues(plan: Plan | undefined, entity: QuotaEntity, target: QuotaValues): Record<string, number | null> | null {
+  if (plan === undefined) return null;
+  const resource = quotaResource(entity);
+  const values: Record<string, number | null> = {};
+  for (const [key, to] of Object.entries(target)) values[key] = to ?? null;
+  for (const change of plan.changes) {
+    if (change.resource !== resource || !(change.key in values) || change.to !== values[change.key]) return null;
+    if (!(change.from === null || (typeof change.from === 'number' && Number.isFinite(change.from)))) return null;
+    values[change.key] = change.from;
+  }
+  return values;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   quotaChanges,
   quotaResource,
   currentQuotaValues,
+  priorQuotaValues,
   revertQuotaRecord,
   writeQuotaValues,
   type ManagedQuotaKey,
@@ -84,11 +85,12 @@ export const removeClientQuota: Action<RemoveClientQuotaParams, RemoveClientQuot
 
   async execute(ctx, params) {
     const keys = quotaKeys(params);
-    const [, current] = await sideBySide([() => assertQuotasCanAct(ctx, quotaResource(params.entity)), () => currentQuotaValues(ctx, params.entity, keys)] as const);
+    // The engine's plan of this execution, or read now beside the callback check.
+    const current = await priorQuotaValues(ctx, params.entity, removal(keys));
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: removal(keys) };
     const changes = quotaChanges(params.entity, current, applied.values);
-    // In the engine, the step's claim is durable from here on (it was committed beside the reads).
+    // In the engine, the step's claim is durable from here on (it was committed beside any reads).
     await ctx.beforeChange?.();
     if (changes.length > 0) {
       await writeQuotaValues(ctx, params.entity, removal(changes.map((c) => c.key as ManagedQuotaKey)));

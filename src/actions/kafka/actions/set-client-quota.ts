@@ -19,6 +19,7 @@ import {
   quotaChanges,
   quotaResource,
   currentQuotaValues,
+  priorQuotaValues,
   revertQuotaRecord,
   writeQuotaValues,
   type ManagedQuotaKey,
@@ -92,14 +93,13 @@ export const setClientQuota: Action<SetClientQuotaParams, SetClientQuotaOutput> 
 
   async execute(ctx, params) {
     const target = clientQuotaTarget(params, ctx.limits);
-    const keys = Object.keys(target) as ManagedQuotaKey[];
-    // Prior state first, including "no quota" (null), so revert can remove what was not there;
-    // read beside the callback check, both before anything changes.
-    const [, current] = await sideBySide([() => assertQuotasCanAct(ctx, quotaResource(params.entity)), () => currentQuotaValues(ctx, params.entity, keys)] as const);
+    // Prior state first, including "no quota" (null), so revert can remove what was not there:
+    // the engine's plan of this execution, or read now beside the callback check.
+    const current = await priorQuotaValues(ctx, params.entity, target);
     const prior: QuotaRecord = { entity: params.entity, values: current };
     const applied: QuotaRecord = { entity: params.entity, values: target };
     const changes = quotaChanges(params.entity, current, target);
-    // In the engine, the step's claim is durable from here on (it was committed beside the reads).
+    // In the engine, the step's claim is durable from here on (it was committed beside any reads).
     await ctx.beforeChange?.();
     await writeQuotaValues(ctx, params.entity, target);
     ctx.logger.info({ resource: quotaResource(params.entity), changes }, 'quota set');

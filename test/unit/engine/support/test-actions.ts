@@ -20,7 +20,7 @@
  * The mutating ones relax (gradual release) by multiplying their value, up to the prior value.
  */
 import { ActionRegistry } from '../../../../src/actions/registry.ts';
-import type { Action, ActionContext, RevertOutcome } from '../../../../src/actions/types.ts';
+import type { Action, ActionContext, Plan, RevertOutcome } from '../../../../src/actions/types.ts';
 import { FirebreakError } from '../../../../src/errors.ts';
 
 /** The in-memory state the test actions read and change, and a log of what they did. */
@@ -28,6 +28,8 @@ export class TestSystem {
   readonly values = new Map<string, number>();
   /** `execute <action> <key>` / `revert <action> <key>` / `plan ...`, in call order. */
   readonly calls: string[] = [];
+  /** The plan each execute of a mutating test action was handed (`ctx.planned`), by key, latest last. */
+  readonly planned = new Map<string, Array<Plan | undefined>>();
   /** Attempts per `test.flaky` key. */
   readonly attempts = new Map<string, number>();
   /**
@@ -100,6 +102,7 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
     async execute(ctx, params) {
       const key = keyOf(params);
       system.calls.push(`execute ${name} ${key}`);
+      system.planned.set(key, [...(system.planned.get(key) ?? []), ctx.planned]);
       const failure = system.failNext.get(key);
       system.failNext.delete(key);
       if (failure === 'hang') await system.waitAt(`hang:${key}`, ctx.signal);
