@@ -6,7 +6,7 @@
  */
 import type { StoreTx } from '../store/types.ts';
 import type { Alert, Notification } from '../model/incident.ts';
-import type { ProcessResult } from '../incidents/process.ts';
+import type { ProcessResult, TxCache } from '../incidents/process.ts';
 import type { LoadResult } from '../runbooks/load.ts';
 import type { ReloadOutcome, RunbookSet } from '../runbooks/set.ts';
 import { TemplateEngine } from '../runbooks/template.ts';
@@ -41,7 +41,7 @@ export interface Engine {
   /** The incident key of an alert (processNotification's `keyFor`). */
   keyFor(alert: Alert, notification: Notification): string;
   /** The outbox (processNotification's `withinTransaction`). */
-  withinTransaction(tx: StoreTx, result: ProcessResult, notification: Notification): Promise<void>;
+  withinTransaction(tx: StoreTx, result: ProcessResult, notification: Notification, cache?: TxCache): Promise<void>;
   /** After the processing commit: wakes the worker. */
   afterProcess(result: ProcessResult): Promise<void>;
   /** Marks what a previous process left half-done, then starts the runs waiting. */
@@ -143,8 +143,8 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     runbooks: deps.runbooks,
     keyFor: (alert, notification) => keyForAlert(deps.runbooks, alert, notification),
-    async withinTransaction(tx, result, notification) {
-      await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification);
+    async withinTransaction(tx, result, notification, cache) {
+      await recordRunRequests({ runbooks: deps.runbooks, clock: deps.clock }, tx, result, notification, cache);
     },
     async afterProcess() {
       worker.kick();

@@ -21,7 +21,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Alert, Incident, Notification } from '../model/incident.ts';
-import type { ProcessResult, StormFold } from '../incidents/process.ts';
+import { TxCache, type ProcessResult, type StormFold } from '../incidents/process.ts';
 import { toIso } from '../incidents/normalize.ts';
 import { escapeLabelValue } from '../runbooks/matchers.ts';
 import { incidentKey, unmatchedIncidentKey } from '../runbooks/select.ts';
@@ -63,30 +63,35 @@ export function episodeOf(alert: Alert): string {
 
 /**
  * Records runbook matches and run requests for one processed notification, inside its
- * transaction (see the module comment).
+ * transaction (see the module comment). Returns how many runs it requested. `cache`, the
+ * processing transaction's (src/incidents/process.ts), spares reading an incident and its runs
+ * again for each notification of a transaction.
  */
 export async function recordRunRequests(
   deps: { runbooks: RunbookSource; clock: Clock },
   tx: StoreTx,
   result: ProcessResult,
   notification: Notification,
-): Promise<void> {
+  cache: TxCache = new TxCache(),
+): Promise<number> {
+  let requested = 0;
   for (const touched of result.incidents) {
     const events = result.events.filter((e) => e.incidentId === touched.id).map((e) => e.alert);
     const first = events[0];
     if (first === undefined) continue;
-    let incident = await tx.getIncident(touched.id);
+    let incident = await cache.incident(tx, touched.id);
     if (incident === null) continue;
     if (incident.status === 'closed') {
       if (incident.runbook !== null && (await closedAndResolved(tx, incident.id, events))) {
-        await request(deps, tx, incident, 'resolved', events.filter((a) => a.status === 'resolved').at(-1) as Alert, result.notificationId);
+        await request(deps, tx, cache, incident, 'resolved', events.filter((a) => a.status === 'resolved').at(-1) as Alert, result.notificationId);
+        requested += 1;
       }
       continue;
     }
     if (incident.runbook === null) {
       // Only a new incident is matched: an incident that opened unmatched stays evidence-only.
       if (!touched.opened) continue;
-      const matched = await match(deps.runbooks, tx, incident, first, notification);
+      const matched = await match(deps.runbooks, tx, cache, incident, first, notification);
       if (matched === null) continue;
       incident = matched;
     }
@@ -94,9 +99,11 @@ export async function recordRunRequests(
     if (trigger === null) continue;
     const alert = trigger === 'firing' ? events.find((a) => a.status === 'firing') : events.filter((a) => a.status === 'resolved').at(-1);
     if (alert === undefined) continue;
-    if (trigger === 'firing' && (await joinsRun(deps, tx, incident))) continue;
-    await request(deps, tx, incident, trigger, alert, result.notificationId);
+    if (trigger === 'firing' && (await joinsRun(deps, tx, cache, incident))) continue;
+    await request(deps, tx, cache, incident, trigger, alert, result.notificationId);
+    requested += 1;
   }
+  return requested;
 }
 
 /** How long after a firing run of an incident was requested new firing alerts still join it. */
@@ -111,8 +118,8 @@ export const JOIN_WINDOW_MS = 60_000;
  * alert storm spread over many notifications, or one notification processed in several
  * transactions, starts one run, however fast that run ends.
  */
-async function joinsRun(deps: { clock: Clock }, tx: StoreTx, incident: Incident): Promise<boolean> {
-  const runs = await tx.runs({ incidentId: incident.id });
+async function joinsRun(deps: { clock: Clock }, tx: StoreTx, cache: TxCache, incident: Incident): Promise<boolean> {
+  const runs = await cache.runs(tx, incident.id);
   const firing = runs.filter((r) => r.trigger === 'firing');
   if (firing.some((r) => r.status === 'pending' || r.status === 'running' || r.status === 'waiting-approval')) return true;
   const latest = firing.at(-1);
@@ -121,8 +128,8 @@ async function joinsRun(deps: { clock: Clock }, tx: StoreTx, incident: Incident)
   return deps.clock.now() - Date.parse(latest.requestedAt) < JOIN_WINDOW_MS;
 }
 
-async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {
-  await tx.createRun({
+async function request(deps: { clock: Clock }, tx: StoreTx, cache: TxCache, incident: Incident, trigger: 'firing' | 'resolved', alert: Alert, notificationId: number): Promise<void> {
+  const run = await tx.createRun({
     incidentId: incident.id,
     runbook: incident.runbook as string,
     groupKey: incident.key,
@@ -132,6 +139,7 @@ async function request(deps: { clock: Clock }, tx: StoreTx, incident: Incident, 
     notificationId,
     requestedAt: toIso(deps.clock.now()),
   });
+  cache.putRun(run);
 }
 
 /** A closed incident whose last firing alert just resolved, with changes still to undo. */
@@ -147,7 +155,7 @@ function triggerOf(incident: Incident, touched: ProcessResult['incidents'][numbe
   return null;
 }
 
-async function match(runbooks: RunbookSource, tx: StoreTx, incident: Incident, alert: Alert, notification: Notification): Promise<Incident | null> {
+async function match(runbooks: RunbookSource, tx: StoreTx, cache: TxCache, incident: Incident, alert: Alert, notification: Notification): Promise<Incident | null> {
   const candidates = runbooks.matching(alert.labels);
   const runbook = candidates[0];
   if (runbook === undefined) {
@@ -162,7 +170,7 @@ async function match(runbooks: RunbookSource, tx: StoreTx, incident: Incident, a
     });
     return null;
   }
-  const updated = await tx.updateIncident(incident.id, { runbook: runbook.name });
+  const updated = cache.put(await tx.updateIncident(incident.id, { runbook: runbook.name }));
   await tx.appendTimeline({
     incidentId: incident.id,
     at: incident.openedAt,

@@ -10,7 +10,9 @@
  * and the webhook's appends are never held up for long) and a burst of small notifications
  * shares a few commits. Each transaction leaves the store consistent: the alerts it recorded,
  * their timeline entries, the incidents' statuses settled, the engine's run requests (the
- * outbox, `withinTransaction`). The notification is marked processed by the transaction that
+ * outbox, `withinTransaction`), and `updatedAt` of each incident it changed, written once per
+ * transaction however many notifications changed it ({@link TxCache.finish}, the transaction's
+ * last write). The notification is marked processed by the transaction that
  * records its last alert; a crash before that replays it from the start at the next start-up,
  * and the alerts already recorded are then duplicates that change nothing.
  *
@@ -43,6 +45,7 @@ import type { StormCap, StormGate } from './storm.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store, StoreTx } from '../store/types.ts';
+import type { EngineRun } from '../model/engine.ts';
 import type { Alert, Incident, IncidentStatus, Notification, StoredNotification, TimelineKind } from '../model/incident.ts';
 
 export interface ProcessResult {
@@ -79,8 +82,10 @@ export interface ProcessOptions {
    * the commit, with what that transaction did: the runbook engine records its run requests
    * here (an outbox), so they are committed together with the incident changes, or not at all.
    * Use only `tx`; no network I/O. An error rolls the transaction back (it is replayed later).
+   * `cache` is the transaction's: read incidents and runs through it, and tell it of writes
+   * (TxCache.put, TxCache.putRun), since later notifications of the transaction read it.
    */
-  withinTransaction?: (tx: StoreTx, result: ProcessResult, notification: Notification) => Promise<void>;
+  withinTransaction?: (tx: StoreTx, result: ProcessResult, notification: Notification, cache: TxCache) => Promise<void>;
   /** Storm control; without it, alerts open as many incidents as their keys ask for. */
   storm?: { gate: StormGate; foldFor: (alert: Alert, notification: Notification) => StormFold };
 }
@@ -115,16 +120,27 @@ export async function processNotification(
   options: ProcessOptions = {},
 ): Promise<ProcessResult> {
   const work = new NotificationWork(stored, deps, options);
-  await deps.store.transaction((tx) => work.step(tx, new TxCache(), Infinity));
+  await deps.store.transaction(async (tx) => {
+    const cache = new TxCache();
+    await work.step(tx, cache, Infinity);
+    await cache.finish(tx, toIso(deps.clock.now()));
+  });
   if (work.failure !== null) throw work.failure;
   work.logProcessed();
   return work.result();
 }
 
-/** What one transaction has read of incidents: every write in it goes through here too. */
+/**
+ * What one transaction has read of incidents (every write in it goes through here too), the
+ * incidents it changed, whose `updatedAt` {@link finish} stamps once, and the engine's runs of
+ * the incidents its outbox looked at (src/engine/enqueue.ts). One per transaction: the store's
+ * transactions are serial, so nothing else writes these rows while it lasts.
+ */
 export class TxCache {
   readonly #byId = new Map<string, Incident>();
   readonly #activeByKey = new Map<string, Incident | null>();
+  readonly #changed = new Set<string>();
+  readonly #runs = new Map<string, EngineRun[]>();
 
   async incident(tx: StoreTx, id: string): Promise<Incident | null> {
     const cached = this.#byId.get(id);
@@ -150,6 +166,35 @@ export class TxCache {
     this.#byId.set(incident.id, incident);
     if (incident.status !== 'closed') this.#activeByKey.set(incident.key, incident);
     return incident;
+  }
+
+  /** The incident's alerts changed in this transaction: {@link finish} stamps its `updatedAt`. */
+  changed(id: string): void {
+    this.#changed.add(id);
+  }
+
+  /** The engine's runs of an incident, oldest request first (as StoreTx.runs), read once per transaction. */
+  async runs(tx: StoreTx, incidentId: string): Promise<readonly EngineRun[]> {
+    let runs = this.#runs.get(incidentId);
+    if (runs === undefined) {
+      runs = await tx.runs({ incidentId });
+      this.#runs.set(incidentId, runs);
+    }
+    return runs;
+  }
+
+  /** A run created in this transaction (after every run read so far: ids only grow). */
+  putRun(run: EngineRun): void {
+    this.#runs.get(run.incidentId)?.push(run);
+  }
+
+  /**
+   * The last write of the transaction: `updatedAt` of every incident whose alerts it changed,
+   * once per incident however many notifications touched it.
+   */
+  async finish(tx: StoreTx, now: string): Promise<void> {
+    for (const id of this.#changed) this.put(await tx.updateIncident(id, { updatedAt: now }));
+    this.#changed.clear();
   }
 }
 
@@ -240,11 +285,11 @@ export class NotificationWork {
       if (performance.now() >= deadline) break;
     }
     await slice.settleStatuses();
-    for (const id of slice.touched.keys()) cache.put(await tx.updateIncident(id, { updatedAt: now }));
+    for (const id of slice.touched.keys()) cache.changed(id);
     const finished = this.#next >= alerts.length;
     if (finished) await tx.markNotificationProcessed(this.stored.id, now, rejectionNote(this.rejected));
     const result = await slice.result();
-    if (this.#options.withinTransaction !== undefined) await this.#options.withinTransaction(tx, result, this.notification);
+    if (this.#options.withinTransaction !== undefined) await this.#options.withinTransaction(tx, result, this.notification, cache);
     this.#merge(result);
     this.#done = finished;
     return finished;

@@ -302,6 +302,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           const done = await work.step(tx, cache, deadline);
           if (!done || performance.now() >= deadline) break;
         }
+        await cache.finish(tx, new Date(deps.clock.now()).toISOString());
       });
     } catch (err) {
       await failed(taken, err);

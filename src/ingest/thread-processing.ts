@@ -54,22 +54,11 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
     const outbox = new Map<number, { runs: number }>();
     const options: ProcessOptions = {
       keyFor: (alert, notification) => keyForAlert(source, alert, notification),
-      async withinTransaction(tx, result, notification) {
+      async withinTransaction(tx, result, notification, cache) {
         const noted = outbox.get(result.notificationId) ?? { runs: 0 };
         outbox.set(result.notificationId, noted);
         // Counts the runs requested, so the main thread wakes the engine only when there is one.
-        const counting = new Proxy(tx, {
-          get(target, property) {
-            const value = Reflect.get(target, property) as unknown;
-            if (property !== 'createRun' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-            return async (...args: unknown[]) => {
-              const run = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-              noted.runs += 1;
-              return run;
-            };
-          },
-        });
-        await recordRunRequests({ runbooks: source, clock: systemClock }, counting, result, notification);
+        noted.runs += await recordRunRequests({ runbooks: source, clock: systemClock }, tx, result, notification, cache);
       },
       storm: { gate, foldFor: (alert) => stormFoldForAlert(source, alert) },
     };
