@@ -10,7 +10,7 @@ import { loadAll as parseYamlDocuments, YAMLException } from 'js-yaml';
 import { posix } from 'node:path';
 import { FirebreakError } from '../errors.ts';
 import { CONFIG_FILE_VARIABLE, readEnvOverlay, type Env } from './environment.ts';
-import { compileSchema, formatProblem, type SchemaProblem } from '../core/json-schema.ts';
+import { compileSchema, formatProblem, type CompileOptions, type SchemaProblem } from '../core/json-schema.ts';
 import { CONFIG_SCHEMA, fillConfigDefaults, STORE_FILE_NAME, type Config, type ConfigInput } from './schema.ts';
 import { configError } from './errors.ts';
 
@@ -22,6 +22,9 @@ export interface LoadConfigInput {
   readFile: (path: string) => string;
 }
 
+/** How the configuration is checked against CONFIG_SCHEMA (its validator is precompiled). */
+export const CONFIG_CHECK_OPTIONS: CompileOptions = { allErrors: true };
+
 /**
  * Returns the validated, frozen configuration.
  * @throws FirebreakError CONFIG_INVALID (bad value or unknown key; message and details name the
@@ -29,7 +32,7 @@ export interface LoadConfigInput {
  *   CONFIG_INVALID_ARGUMENT.
  */
 export function loadConfig(input: LoadConfigInput): Config {
-  const check = compileSchema(CONFIG_SCHEMA, { allErrors: true });
+  const check = compileSchema(CONFIG_SCHEMA, CONFIG_CHECK_OPTIONS);
   const configPath = configPathFrom(input.argv ?? [], input.env);
 
   let fileLayer: ConfigInput = {};

@@ -1,12 +1,19 @@
 /**
  * JSON Schema validation, one way for every boundary firebreak owns (config, webhook payload, API
  * bodies and queries, runbook documents, action parameters): one factory of ajv instances
- * ({@link createAjv}: draft 2020-12 unless a document says draft-07, with formats) and one way
- * to turn ajv's errors into a short, path-first message an operator can act on.
+ * ({@link createAjv}: draft 2020-12 unless a document says draft-07, with formats), one way to
+ * get a schema's validator ({@link compileValidator}: precompiled when the schema is one of
+ * those generated into src/core/precompiled/, see docs/precompiled-validators.md, else
+ * compiled), and one way to turn ajv's errors into a short, path-first message an operator can
+ * act on.
+ *
+ * ajv itself (about 90 modules) is loaded on the first compile, not with this module: a command
+ * whose schemas are all precompiled (`firebreak validate`) never loads it.
  */
-import { Ajv as AjvDraft07 } from 'ajv';
-import { Ajv2020, type ErrorObject, type Options as AjvOptions } from 'ajv/dist/2020.js';
-import * as ajvFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvDraft07 } from 'ajv';
+import type { Ajv2020, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv/dist/2020.js';
+import { precompiledValidator } from './precompiled/index.ts';
 
 /** One problem found in a document: a JSON pointer into it and what is wrong there. */
 export interface SchemaProblem {
@@ -43,17 +50,60 @@ export interface CompileOptions {
 /** An ajv instance, of whichever draft. */
 export type JsonSchemaValidator = Ajv2020 | AjvDraft07;
 
-// ajv-formats is CommonJS; depending on the loader its plugin is the module or its default.
-type FormatsPlugin = (ajv: JsonSchemaValidator) => JsonSchemaValidator;
-const addFormats = ((ajvFormats as unknown as { default?: FormatsPlugin }).default ??
-  (ajvFormats as unknown as FormatsPlugin));
+/** ajv and its formats plugin (CommonJS), loaded on first use. */
+interface AjvModules {
+  Ajv2020: typeof Ajv2020;
+  AjvDraft07: typeof AjvDraft07;
+  addFormats: (ajv: JsonSchemaValidator) => JsonSchemaValidator;
+  /** ajv's code template tag, for the standalone code's reference to the formats. */
+  code: typeof import('ajv')._;
+}
+
+let modules: AjvModules | undefined;
+
+function ajvModules(): AjvModules {
+  if (modules === undefined) {
+    const require = createRequire(import.meta.url);
+    const draft07 = require('ajv') as typeof import('ajv');
+    // ajv-formats is CommonJS; its plugin is the module's default export.
+    const formats = require('ajv-formats') as { default: AjvModules['addFormats'] };
+    modules = {
+      Ajv2020: (require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020,
+      AjvDraft07: draft07.Ajv,
+      addFormats: formats.default,
+      code: draft07._,
+    };
+  }
+  return modules;
+}
+
+/**
+ * The options that decide what a schema's validator does, each with its default filled in, in a
+ * fixed order: two option objects that compile the same code give the same key. Precompiled
+ * validators are looked up by this key and the schema.
+ */
+export function optionsKey(options: CompileOptions): string {
+  return JSON.stringify([
+    options.draft ?? '2020-12',
+    options.allErrors ?? false,
+    options.useDefaults ?? false,
+    options.coerceTypes ?? false,
+    options.strict ?? true,
+    options.strictTypes ?? options.strict ?? true,
+    options.allowUnionTypes ?? false,
+    options.verbose ?? false,
+  ]);
+}
 
 /**
  * Builds an ajv instance with the formats firebreak uses (date-time, date, uri...). Every ajv
  * instance of firebreak comes from here; none is module-global: each owner compiles its
- * schemas once and keeps the instance.
+ * schemas once and keeps the instance. `standalone` makes an instance whose validators can be
+ * written out as code (scripts/validators/generate.ts); they validate exactly as the
+ * validators of an instance made with the same `options`.
  */
-export function createAjv(options: CompileOptions = {}): JsonSchemaValidator {
+export function createAjv(options: CompileOptions = {}, { standalone = false } = {}): JsonSchemaValidator {
+  const { Ajv2020, AjvDraft07, addFormats, code } = ajvModules();
   const ajvOptions: AjvOptions = {
     allErrors: options.allErrors ?? false,
     useDefaults: options.useDefaults ?? false,
@@ -73,16 +123,31 @@ export function createAjv(options: CompileOptions = {}): JsonSchemaValidator {
     validateSchema: false,
     // Nor ajv's optimisation passes over the generated code: they cost more at start-up than
     // they save on validations of these small schemas.
-    code: { optimize: false },
+    // Standalone code: a CommonJS module, one line per statement (readable diffs), finding the
+    // formats in ajv-formats as this instance does.
+    code: standalone
+      ? { optimize: false, source: true, lines: true, formats: code`require("ajv-formats/dist/formats").fullFormats` }
+      : { optimize: false },
   };
   const ajv = options.draft === 'draft-07' ? new AjvDraft07(ajvOptions) : new Ajv2020(ajvOptions);
   addFormats(ajv);
   return ajv;
 }
 
+/**
+ * The validator of `schema` under `options`: the precompiled one when src/core/precompiled/
+ * holds this very schema (compared by its JSON text) with these options, else one compiled by
+ * `ajv` (an instance made with the same options; a new one when omitted). A schema changed
+ * since the validators were generated is compiled, so it validates as written; a unit test
+ * (test/unit/core/precompiled-validators.test.ts) fails until they are generated again.
+ */
+export function compileValidator(schema: Record<string, unknown>, options: CompileOptions, ajv?: () => JsonSchemaValidator): ValidateFunction {
+  return precompiledValidator(optionsKey(options), schema) ?? (ajv?.() ?? createAjv(options)).compile(schema);
+}
+
 /** Compiles `schema` once; the returned function can be called for every document. */
 export function compileSchema(schema: Record<string, unknown>, options: CompileOptions = {}): SchemaCheck {
-  const validate = createAjv(options).compile(schema);
+  const validate = compileValidator(schema, options);
   return (value) => (validate(value) ? [] : describeErrors(validate.errors ?? []));
 }
 

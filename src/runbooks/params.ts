@@ -11,7 +11,7 @@
  *    hand an action exactly the same parameters.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { createAjv, type JsonSchemaValidator } from '../core/json-schema.ts';
+import { compileValidator, createAjv, type CompileOptions, type JsonSchemaValidator } from '../core/json-schema.ts';
 import type { LimitRefusal, RevertMode, SafetyLimits } from '../actions/types.ts';
 import { FirebreakError } from '../errors.ts';
 import { displayPath, runbookError } from './diagnostics.ts';
@@ -67,24 +67,33 @@ const STRUCTURAL = new Set([
   'type',
 ]);
 
+/** How parameters as written are checked. Lenient about unknown keywords: the registry owns the strict check of its schemas. */
+export const LITERAL_PARAMS_OPTIONS: CompileOptions = { allErrors: true, strict: false };
+
 /**
  * Compiles action parameter schemas once each and checks parameters as written in a runbook
  * (load time, templated values left out). Rendered parameters are checked by the action
  * registry's validator instead ({@link RenderDeps.validateParams}).
  */
 export class ParamsValidator {
-  readonly #ajv: JsonSchemaValidator;
+  /** Made on the first schema that is not precompiled (a test's action, a changed schema). */
+  #ajv: JsonSchemaValidator | undefined;
+  readonly #precompiled: boolean;
   readonly #compiled = new WeakMap<object, ValidateFunction>();
 
-  constructor() {
-    // Lenient about unknown keywords: the registry owns the strict check of its schemas.
-    this.#ajv = createAjv({ allErrors: true, strict: false });
+  /**
+   * The shipped actions' validators are precompiled (src/core/precompiled/); `precompiled: false`
+   * compiles every schema with ajv instead (tests compare the two).
+   */
+  constructor({ precompiled = true }: { precompiled?: boolean } = {}) {
+    this.#precompiled = precompiled;
   }
 
   #compile(schema: Record<string, unknown>): ValidateFunction {
     let fn = this.#compiled.get(schema);
     if (fn === undefined) {
-      fn = this.#ajv.compile(schema);
+      const ajv = (): JsonSchemaValidator => (this.#ajv ??= createAjv(LITERAL_PARAMS_OPTIONS));
+      fn = this.#precompiled ? compileValidator(schema, LITERAL_PARAMS_OPTIONS, ajv) : ajv().compile(schema);
       this.#compiled.set(schema, fn);
     }
     return fn;

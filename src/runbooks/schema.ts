@@ -3,7 +3,7 @@
  * editors' YAML tooling understands best), with messages written for runbook authors.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { createAjv } from '../core/json-schema.ts';
+import { compileValidator, createAjv, type CompileOptions } from '../core/json-schema.ts';
 import runbookSchema from '../../runbooks/schema.json' with { type: 'json' };
 import { escapePointer } from './yaml-source.ts';
 
@@ -45,14 +45,24 @@ function got(value: unknown): string {
   return ` (got ${JSON.stringify(value)})`;
 }
 
+/**
+ * How the runbook schema is compiled: every error, with the failing value and schema (for the
+ * messages below). strictTypes off: `enum` without `type` is deliberate (editors show the values).
+ */
+export const RUNBOOK_SCHEMA_OPTIONS: CompileOptions = { draft: 'draft-07', allErrors: true, verbose: true, strict: true, strictTypes: false };
+
 /** A compiled runbook schema; returns the issues of one document (empty when valid). */
 export class RunbookSchemaValidator {
   readonly #validate: ValidateFunction;
 
-  constructor() {
-    // strictTypes off: `enum` without `type` is deliberate (editors show the values).
-    const ajv = createAjv({ draft: 'draft-07', allErrors: true, verbose: true, strict: true, strictTypes: false });
-    this.#validate = ajv.compile(RUNBOOK_SCHEMA);
+  /**
+   * The precompiled validator (src/core/precompiled/) unless `precompiled` is false: then ajv
+   * compiles the schema (tests compare the two).
+   */
+  constructor({ precompiled = true }: { precompiled?: boolean } = {}) {
+    this.#validate = precompiled
+      ? compileValidator(RUNBOOK_SCHEMA, RUNBOOK_SCHEMA_OPTIONS)
+      : createAjv(RUNBOOK_SCHEMA_OPTIONS).compile(RUNBOOK_SCHEMA);
   }
 
   validate(document: unknown): SchemaIssue[] {

@@ -2,8 +2,9 @@
  * What a command costs to start: `bin/firebreak` keeps Node's compile cache beside the code and
  * still works where it cannot write it, and `validate` loads none of the libraries only other
  * commands use (the web server, the Kafka and HTTP clients, the stores, metrics, the log
- * prettifier), and `serve` on SQLite with no Kafka brokers loads neither the Kafka client nor the
- * PostgreSQL driver. docs/cli.md, "Start-up".
+ * prettifier) nor ajv's schema compiler (its validators are precompiled), and `serve` on SQLite
+ * with no Kafka brokers loads neither the Kafka client nor the PostgreSQL driver. docs/cli.md,
+ * "Start-up".
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -113,5 +114,19 @@ describe('firebreak start-up', function () {
     const unwanted = ['kafkajs', 'pg'].filter((name) => loaded.some((url) => url.includes(`/node_modules/${name}/`)));
     expect(unwanted).to.deep.equal([]);
     expect(loaded.filter((url) => /\/src\/store\/postgres\/(?!url\.ts)|\/src\/actions\/kafka\/client\.ts/.test(url))).to.deep.equal([]);
+  });
+
+  it('validate compiles no JSON Schema: its validators are precompiled, and ajv\'s compiler is not loaded', () => {
+    const list = join(dir, 'modules.txt');
+    writeFileSync(list, '');
+    const result = run(['validate', 'runbooks'], {
+      NODE_OPTIONS: `--import ${join(repo, 'test/support/record-modules.ts')}`,
+      FIREBREAK_TEST_MODULES_FILE: list,
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded.some((url) => url.includes('/src/core/precompiled/runbook.cjs')), 'the precompiled runbook validator').to.equal(true);
+    // ajv's runtime helpers (string length, deep equality) are all the generated code needs.
+    expect(loaded.filter((url) => /\/node_modules\/ajv\/dist\/(core|ajv|2020|compile\/)/.test(url))).to.deep.equal([]);
   });
 });
