@@ -13,6 +13,7 @@
  * when configured, plus any in `recorders`. Build further stages from `app.store`, not from the
  * store passed in, or their entries are neither recorded nor counted.
  */
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import pkg from '../package.json' with { type: 'json' };
 import type { AuthSettings } from './config/credentials.ts';
@@ -33,6 +34,7 @@ import { registerIncidentRoutes } from './http/routes/incidents.ts';
 import { registerResponderRoutes } from './http/routes/responders.ts';
 import { registerSystemRoutes } from './http/routes/system.ts';
 import { registerWebhookRoute, WEBHOOK_PATH } from './http/routes/webhook.ts';
+import { leanWebhook, type LeanHandler } from './http/webhook-lean.ts';
 import type { Pipeline, PostProcessHook } from './ingest/pipeline.ts';
 import { createProcessing } from './ingest/processing.ts';
 import type { IngestThread } from './ingest/thread.ts';
@@ -85,8 +87,15 @@ export interface AppDeps {
 }
 
 export interface App {
-  /** The express application; listen on it with `http.createServer(app.express)`. */
+  /**
+   * What to listen with (`createHttpServer(app.handler)`): the webhook's lean path
+   * (src/http/webhook-lean.ts) for the plain webhook requests, express for everything else.
+   */
+  handler: RequestListener;
+  /** The express application alone (every route, the webhook included). */
   express: Express;
+  /** The webhook's lean path alone: answers a request (true) or leaves it to express (false). */
+  lean: LeanHandler;
   pipeline: Pipeline;
   metrics: Metrics;
   /** The store with the timeline feed: what every stage of this app appends through. */
@@ -162,7 +171,8 @@ export function createApp(deps: AppDeps): App {
   const proxies = deps.config.trustedProxies ?? [];
   if (proxies.length > 0) app.set('trust proxy', proxies);
   // The webhook's request lines: one each at info while they are few, then a count per second.
-  app.use(requestLogging(logger, new Map([[WEBHOOK_PATH, createLogSampler({ logger, clock, message: 'webhook requests answered' })]])));
+  const sampled = new Map([[WEBHOOK_PATH, createLogSampler({ logger, clock, message: 'webhook requests answered' })]]);
+  app.use(requestLogging(logger, sampled));
   registerSystemRoutes(app, {
     store,
     metrics,
@@ -170,17 +180,9 @@ export function createApp(deps: AppDeps): App {
     accepting: () => accepting,
     openapi: () => buildOpenApiDocument(pkg.version),
   });
-  registerWebhookRoute(app, {
-    store,
-    clock,
-    logger,
-    metrics,
-    pipeline,
-    offload,
-    validate: createWebhookValidator(),
-    auth,
-    bodyLimit: deps.config.limits.webhookBodyBytes,
-  });
+  const webhook = { store, clock, logger, metrics, pipeline, offload, validate: createWebhookValidator(), auth, bodyLimit: deps.config.limits.webhookBodyBytes };
+  registerWebhookRoute(app, webhook);
+  const lean = leanWebhook({ ...webhook, sampled, path: WEBHOOK_PATH });
   registerIncidentRoutes(app, { store, clock, auth, bodyLimit: deps.config.limits.apiBodyBytes });
   registerResponderRoutes(app, { store, clock, auth, feed: live, bodyLimit: deps.config.limits.apiBodyBytes });
   registerEngineRoutes(app, { engine, auth, logger, bodyLimit: deps.config.limits.apiBodyBytes });
@@ -205,7 +207,11 @@ export function createApp(deps: AppDeps): App {
   app.use(errorHandler);
 
   return {
+    handler: (req, res) => {
+      if (!lean(req, res)) app(req, res);
+    },
     express: app,
+    lean,
     pipeline,
     metrics,
     store,

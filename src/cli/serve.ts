@@ -132,7 +132,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger.fatal({ err }, 'the ingest thread stopped, so nothing is stored or processed any more; exiting (what was acknowledged is on disk and processed at the next start)');
     process.exit(EXIT.failed);
   });
-  const server = createHttpServer(app.express);
+  const server = createHttpServer(app.handler);
   // Processing starts before listening: stored notifications are replayed first, in order.
   app.start();
 

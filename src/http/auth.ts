@@ -9,8 +9,15 @@
  * - Secrets are compared in constant time: SHA-256 digests of equal length through
  *   `crypto.timingSafeEqual`, against every known secret without stopping at a match, so timing
  *   reveals neither the secret nor which one matched.
+ * - A header that passed that check is remembered (at most {@link ACCEPTED_HEADERS_CACHED}), so
+ *   the same header again (Alertmanager sends one header with every notification) costs a map
+ *   lookup instead of hashes. Only a header equal to one that passed is found; any other takes
+ *   the constant-time path. The lookup hashes the presented string (with V8's per-process seed)
+ *   and compares it in full only with a remembered header of the same hash, so its time says
+ *   nothing usable about a secret. Failures are never remembered: each wrong header is checked
+ *   in full.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthSettings } from '../config/credentials.ts';
 import type { Role } from '../config/schema.ts';
@@ -40,8 +47,15 @@ interface DigestEntry {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
+
+/**
+ * Distinct Authorization headers remembered as accepted. Alertmanager sends the same header
+ * with every notification, so one entry per configured secret in use is what fills it; it
+ * stops growing when full (only headers that passed the full check are ever added).
+ */
+export const ACCEPTED_HEADERS_CACHED = 16;
 
 /** True when `a` equals any of `candidates`; always looks at all of them. */
 function matchAll(value: Buffer, candidates: DigestEntry[]): Principal | null {
@@ -99,8 +113,19 @@ export function createAuthenticator(settings: AuthSettings, limit?: AuthLimit): 
   const basicUser = settings.webhook.basicAuth === undefined ? null : digest(settings.webhook.basicAuth.username);
   const basicPassword = settings.webhook.basicAuth === undefined ? null : digest(settings.webhook.basicAuth.password);
 
+  const accepted = new Map<string, Principal>();
+
   function identify(authorization: string | undefined): Principal {
     if (settings.disabled) return { kind: 'anonymous', name: ANONYMOUS };
+    const known = authorization === undefined ? undefined : accepted.get(authorization);
+    if (known !== undefined) return known;
+    const principal = check(authorization);
+    if (authorization !== undefined && accepted.size < ACCEPTED_HEADERS_CACHED) accepted.set(authorization, principal);
+    return principal;
+  }
+
+  /** The full, constant-time check of a header. */
+  function check(authorization: string | undefined): Principal {
     if (authorization === undefined || authorization.trim() === '') {
       throw httpError(401, 'AUTH_MISSING', 'authentication required: send Authorization: Bearer <token>');
     }

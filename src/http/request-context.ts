@@ -4,6 +4,7 @@
  * response is finished (or the client went away).
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../core/logger.ts';
 import type { LogSampler } from '../core/log-sampler.ts';
@@ -45,6 +46,71 @@ export function requestContext(res: Response): RequestContext {
   return context;
 }
 
+/** The request id to use: the inbound `X-Request-Id` when short and plain, else a new UUID. */
+export function chooseRequestId(inbound: string | undefined): string {
+  return inbound !== undefined && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+}
+
+/** What one request's log line says; `status` is null when no response was finished. */
+export interface RequestOutcome {
+  method: string | undefined;
+  url: string | undefined;
+  /** The path without the query, for the quiet and sampled paths. */
+  path: string;
+  status: number | null;
+  started: bigint;
+  remoteAddress: string | undefined;
+}
+
+/**
+ * Writes the request's one log line (shared by express's middleware and the webhook's lean
+ * path, src/http/webhook-lean.ts): warn when aborted, error for a 5xx, debug for quiet paths
+ * and sampled paths past their share, else info. A line at a level the logger leaves out is
+ * not built (the sampler still counts it).
+ */
+export function logRequest(logger: Logger, sampled: ReadonlyMap<string, LogSampler>, outcome: RequestOutcome, context: RequestContext): void {
+  const { status } = outcome;
+  const level =
+    status === null
+      ? 'warn'
+      : status >= 500
+        ? 'error'
+        : status < 400 && QUIET_PATHS.has(outcome.path)
+          ? 'debug'
+          : status < 400 && sampled.get(outcome.path)?.take() === false
+            ? 'debug'
+            : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  const durationMs = Number(process.hrtime.bigint() - outcome.started) / 1e6;
+  const line: Record<string, unknown> = {
+    method: outcome.method,
+    url: outcome.url,
+    status,
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    remoteAddress: outcome.remoteAddress,
+    ...context.fields,
+  };
+  if (context.principal !== undefined) line.actor = context.principal.name;
+  if (context.errorCode !== undefined) line.code = context.errorCode;
+  if (context.error !== undefined) line.err = context.error;
+  context.logger[level](line, status === null ? 'request aborted by the client' : status >= 500 ? 'request failed' : 'request');
+}
+
+/**
+ * Calls `fn` once, when the response is finished (with its status) or the connection closed
+ * before that (null).
+ */
+export function whenDone(res: ServerResponse, fn: (status: number | null) => void): void {
+  let called = false;
+  const done = () => {
+    if (called) return;
+    called = true;
+    fn(res.writableFinished ? res.statusCode : null);
+  };
+  res.on('finish', done);
+  res.on('close', done);
+}
+
 /**
  * Assigns the request id (inbound `X-Request-Id` or a new UUID), echoes it, logs one line per
  * request. `sampled`: paths whose successful requests are logged at info only while they are
@@ -52,37 +118,15 @@ export function requestContext(res: Response): RequestContext {
  */
 export function requestLogging(logger: Logger, sampled: ReadonlyMap<string, LogSampler> = new Map()): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const inbound = req.get(REQUEST_ID_HEADER);
-    const requestId = inbound !== undefined && REQUEST_ID_PATTERN.test(inbound) ? inbound : randomUUID();
+    const requestId = chooseRequestId(req.get(REQUEST_ID_HEADER));
     const started = process.hrtime.bigint();
     const context: RequestContext = { requestId, logger: logger.child({ reqId: requestId }), fields: {} };
     res.locals[KEY] = context;
     res.setHeader(REQUEST_ID_HEADER, requestId);
 
-    let logged = false;
-    const done = () => {
-      if (logged) return;
-      logged = true;
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const line: Record<string, unknown> = {
-        method: req.method,
-        url: req.originalUrl,
-        status: res.writableFinished ? res.statusCode : null,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        remoteAddress: req.socket.remoteAddress,
-        ...context.fields,
-      };
-      if (context.principal !== undefined) line.actor = context.principal.name;
-      if (context.errorCode !== undefined) line.code = context.errorCode;
-      if (context.error !== undefined) line.err = context.error;
-      if (!res.writableFinished) context.logger.warn(line, 'request aborted by the client');
-      else if (res.statusCode >= 500) context.logger.error(line, 'request failed');
-      else if (res.statusCode < 400 && QUIET_PATHS.has(req.path)) context.logger.debug(line, 'request');
-      else if (res.statusCode < 400 && sampled.get(req.path)?.take() === false) context.logger.debug(line, 'request');
-      else context.logger.info(line, 'request');
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    whenDone(res, (status) =>
+      logRequest(logger, sampled, { method: req.method, url: req.originalUrl, path: req.path, status, started, remoteAddress: req.socket.remoteAddress }, context),
+    );
     next();
   };
 }

@@ -52,6 +52,9 @@ export interface AcceptDeps {
   offload?: BodyOffload | null;
 }
 
+/** A request's logger, or a function that makes it when a line is written (most never are). */
+export type LazyLogger = Logger | (() => Logger);
+
 export interface Accepted {
   id: number;
   /** Alerts processing takes. */
@@ -69,7 +72,7 @@ export interface Accepted {
  *   write; Alertmanager retries it). Anything else (a bug) is rethrown as it is: it is not the
  *   store's fault, and not a 503.
  */
-export async function acceptBody(deps: AcceptDeps, raw: Buffer, logger: Logger = deps.logger): Promise<Accepted> {
+export async function acceptBody(deps: AcceptDeps, raw: Buffer, logger: LazyLogger = deps.logger): Promise<Accepted> {
   const receivedAt = new Date(deps.clock.now()).toISOString();
   if (deps.offload === undefined || deps.offload === null || raw.length <= OFFLOAD_BYTES) {
     // The store gets the text as it arrived: no second serialisation, and through the ingest
@@ -86,7 +89,7 @@ export async function acceptBody(deps: AcceptDeps, raw: Buffer, logger: Logger =
 }
 
 /** Accepts a body already parsed (the same checks and effects as {@link acceptBody}). */
-export async function acceptNotification(deps: AcceptDeps, body: unknown, logger: Logger = deps.logger): Promise<Accepted> {
+export async function acceptNotification(deps: AcceptDeps, body: unknown, logger: LazyLogger = deps.logger): Promise<Accepted> {
   return accepted(deps, await storeBody(deps, body, new Date(deps.clock.now()).toISOString()), logger);
 }
 
@@ -145,16 +148,17 @@ async function storeBody(deps: AcceptDeps, body: unknown, receivedAt: string, st
   }
 }
 
-function accepted(deps: AcceptDeps, stored: StoredBody, logger: Logger): Accepted {
+function accepted(deps: AcceptDeps, stored: StoredBody, lazy: LazyLogger): Accepted {
+  const logger = () => (typeof lazy === 'function' ? lazy() : lazy);
   deps.metrics.notificationAccepted(stored.status, { firing: stored.firing, resolved: stored.resolved }, stored.truncatedAlerts, stored.rejected.length);
   if (stored.rejected.length > 0) {
-    logger.warn(
+    logger().warn(
       { notificationId: stored.id, groupKey: stored.groupKey, rejected: stored.rejected.map(describeRejection) },
       'alerts rejected: they cannot be read; the other alerts of the notification are processed',
     );
   }
   if (stored.truncatedAlerts > 0) {
-    logger.warn(
+    logger().warn(
       { notificationId: stored.id, truncatedAlerts: stored.truncatedAlerts, groupKey: stored.groupKey },
       'Alertmanager left alerts out of this notification (max_alerts); they are not seen by firebreak',
     );

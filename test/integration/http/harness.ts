@@ -91,7 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
   });
   app.start();
-  const server: Server = createHttpServer(app.express);
+  const server: Server = createHttpServer(app.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AuthSettings } from '../../../src/config/credentials.ts';
 import { FirebreakError } from '../../../src/errors.ts';
-import { createAuthenticator } from '../../../src/http/auth.ts';
+import { ACCEPTED_HEADERS_CACHED, createAuthenticator } from '../../../src/http/auth.ts';
 
 const settings: AuthSettings = {
   disabled: false,
@@ -50,6 +50,18 @@ describe('authentication', () => {
     expect(codeOf(() => auth.identify('Token alice-token-0123456789'))).to.equal('401 AUTH_INVALID');
     expect(codeOf(() => auth.identify('Bearer'))).to.equal('401 AUTH_INVALID');
     expect(codeOf(() => auth.identify('Basic bm9jb2xvbg=='))).to.equal('401 AUTH_INVALID');
+  });
+
+  it('gives the same answers for headers it has accepted before, and never remembers a refusal', () => {
+    const fresh = createAuthenticator(settings);
+    // More distinct accepted headers than are remembered (spacing and case of the scheme vary).
+    const accepted = Array.from({ length: ACCEPTED_HEADERS_CACHED + 4 }, (_, i) => `${i % 2 === 0 ? 'Bearer' : 'bearer'}${' '.repeat(1 + i)}alice-token-0123456789`);
+    for (let round = 0; round < 2; round++) {
+      for (const header of accepted) expect(fresh.identify(header), header).to.deep.equal({ kind: 'operator', name: 'alice', role: 'responder' });
+      expect(codeOf(() => fresh.identify('Bearer alice-token-012345678'))).to.equal('401 AUTH_INVALID');
+      expect(fresh.identify(basic('am', 'basic-password-0123'))).to.deep.equal({ kind: 'webhook', name: 'alertmanager' });
+      expect(codeOf(() => fresh.identify(basic('am', 'basic-password-012')))).to.equal('401 AUTH_INVALID');
+    }
   });
 
   it('refuses basic auth when none is configured', () => {

@@ -1,0 +1,118 @@
+/**
+ * The webhook's lean path: `POST /api/v1/alerts` answered by a plain `node:http` handler ahead
+ * of express, for the requests Alertmanager sends (docs/http.md, "The webhook's lean path").
+ * Under a burst, express's routing, its request and response objects and their middleware were
+ * a large share of the CPU an acknowledgement took; this path does the same checks with the same
+ * code and answers the same bytes without them.
+ *
+ * It takes a request only when every check express would make passes up front: the exact path
+ * (no query, no trailing slash), `Content-Type: application/json` (a UTF-8 charset parameter at
+ * most), no `Content-Encoding` or `Transfer-Encoding`, a `Content-Length` above 0 and within the
+ * body limit, and webhook credentials. Anything else (a refusal, a compressed or chunked body,
+ * an unusual but valid header) goes to express untouched, which answers it as before. What can
+ * only fail after the body is read (JSON, the payload's schema, the store) is answered here,
+ * through the same functions express's route uses (`acceptBody`, `errorBody`), so the status,
+ * headers and body are the same. The request log line (`logRequest`, with the same sampler) and
+ * the `firebreak_webhook_request_duration_seconds` observation are those of express's route.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogSampler } from '../core/log-sampler.ts';
+import type { Logger } from '../core/logger.ts';
+import { toFirebreakError } from '../errors.ts';
+import { acceptBody, type AcceptDeps } from '../ingest/accept.ts';
+import type { Authenticator } from './auth.ts';
+import { errorBody } from './errors.ts';
+import { chooseRequestId, logRequest, REQUEST_ID_HEADER, whenDone, type RequestContext } from './request-context.ts';
+
+export interface LeanWebhookDeps extends AcceptDeps {
+  auth: Authenticator;
+  /** Largest accepted body, bytes (as the express route's). */
+  bodyLimit: number;
+  /** The request-log sampler express's `requestLogging` uses for this path (shared). */
+  sampled: ReadonlyMap<string, LogSampler>;
+  logger: Logger;
+  path: string;
+}
+
+/** A handler that answers a request itself (true) or leaves it untouched for the next (false). */
+export type LeanHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+/** `application/json`, alone or with a UTF-8 charset (quoted or not), in any letter case. */
+const PLAIN_JSON = /^application\/json(?:\s*;\s*charset=(?:utf-?8|"utf-?8"))?$/i;
+
+export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
+  const { auth, bodyLimit, logger, sampled, path } = deps;
+
+  /** Whether express would let this request through to the route's handler. */
+  function plain(req: IncomingMessage): boolean {
+    if (req.method !== 'POST' || req.url !== path) return false;
+    const headers = req.headers;
+    const type = headers['content-type'];
+    if (type === undefined || !(type === 'application/json' || PLAIN_JSON.test(type))) return false;
+    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    const length = Number(headers['content-length']);
+    if (!(length > 0 && length <= bodyLimit)) return false;
+    try {
+      return auth.identify(headers.authorization).kind !== 'operator';
+    } catch {
+      // A refusal is answered by express, with its challenge header and body.
+      return false;
+    }
+  }
+
+  return (req, res) => {
+    if (!plain(req)) return false;
+    const started = process.hrtime.bigint();
+    const requestId = chooseRequestId(req.headers['x-request-id'] as string | undefined);
+    let child: Logger | null = null;
+    // Built only when something logs: most requests of a burst log nothing at info.
+    const requestLogger = (): Logger => (child ??= logger.child({ reqId: requestId }));
+    const context: RequestContext = {
+      requestId,
+      get logger() {
+        return requestLogger();
+      },
+      principal: auth.identify(req.headers.authorization),
+      fields: {},
+    };
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    whenDone(res, (status) => {
+      if (status !== null) deps.metrics.webhookRequest(context.errorCode ?? 'ok', Number(process.hrtime.bigint() - started) / 1e9);
+      logRequest(logger, sampled, { method: req.method, url: req.url, path, status, started, remoteAddress: req.socket.remoteAddress }, context);
+    });
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+    });
+    req.on('end', () => {
+      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+      acceptBody(deps, raw, requestLogger).then(
+        (accepted) => {
+          context.fields.notificationId = accepted.id;
+          send(res, 200, JSON.stringify({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected }));
+        },
+        (err: unknown) => {
+          const error = toFirebreakError(err);
+          const body = errorBody(error);
+          context.errorCode = body.code;
+          if (body.statusCode >= 500) context.error = error;
+          send(res, body.statusCode, JSON.stringify(body));
+        },
+      );
+    });
+    return true;
+  };
+}
+
+/** Writes the JSON answer as express's `res.status(n).json(body)` does. */
+function send(res: ServerResponse, status: number, json: string): void {
+  if (res.destroyed) return;
+  res.statusCode = status;
+  res.setHeader('Content-Type', JSON_UTF8);
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
