@@ -1,6 +1,6 @@
 /**
  * The webhook's lean path: `POST /api/v1/alerts` answered by a plain `node:http` handler ahead
- * of express, for the requests Alertmanager sends (docs/http.md, "The webhook's lean path").
+ * of express, for the requests Alertmanager sends (docs/http-api.md, "The webhook's lean path").
  * Under a burst, express's routing, its request and response objects and their middleware were
  * a large share of the CPU an acknowledgement took; this path does the same checks with the same
  * code and answers the same bytes without them.
