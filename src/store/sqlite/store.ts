@@ -18,7 +18,8 @@
  * the promise resolves after a group fsync of the write-ahead log on the thread pool
  * (wal-sync.ts) that covers the commit. Every call, reads included, resolves only once what it
  * wrote or read is on disk, so nothing a caller is told about can be lost. Webhook bodies are
- * committed in groups (append-queue.ts); checkpoints run on a worker thread (checkpointer.ts).
+ * committed in groups (append-queue.ts); checkpoints copy pages on this thread and sync the files on
+ * the thread pool (checkpointer.ts).
  *
  * Consequences for callers: never await network I/O (Kafka, HTTP) inside `fn`, since every
  * other store call, the webhook's durable append included, waits for it; keep `fn` short, as it
@@ -59,8 +60,8 @@ export interface SqliteStoreOptions {
   /** Told of every fsync of the write-ahead log and how many commits it carried (metrics). */
   onSync?: (report: SyncReport) => void;
   /**
-   * Run the checkpointer thread (default true). A second store on the same file in the same
-   * process (the ingest thread's) leaves checkpoints to the first.
+   * Checkpoint the log in the background (default true; checkpointer.ts). A second store on the
+   * same file in the same process may leave checkpoints to the first.
    */
   checkpoints?: boolean;
 }
@@ -105,7 +106,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.close();
     throw err;
   }
-  const disk = onDisk(sql, options);
+  let disk: DiskParts;
+  try {
+    disk = onDisk(sql, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return new SqliteStore(sql, migrations, options.clock ?? systemClock, options.logger, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, path: options.path, ...disk });
 }
 
@@ -129,7 +136,7 @@ function onDisk(sql: Statements, options: SqliteStoreOptions): DiskParts {
   sql.exec('configure', 'PRAGMA wal_autocheckpoint = 0');
   return {
     wal: new WalSync(options.path, options.onSync),
-    checkpointer: options.checkpoints === false ? null : new Checkpointer(options.path, options.logger),
+    checkpointer: options.checkpoints === false ? null : new Checkpointer({ path: options.path, logger: options.logger }),
   };
 }
 
