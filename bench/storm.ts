@@ -17,8 +17,9 @@
  *
  * Reported per run: the slowest and median ack, how long processing took to drain after the
  * last ack, the incidents and runs the store holds afterwards (firebreak), the longest event-loop
- * delay (firebreak's own `nodejs_eventloop_lag_max_seconds`) and peak RSS (VmHWM), in MiB and in
- * MB (10^6 bytes).
+ * delay (firebreak's own `nodejs_eventloop_lag_max_seconds`), peak RSS (VmHWM), in MiB and in
+ * MB (10^6 bytes), and the CPU time (user + system) the server used from its start to the end of
+ * the drain (start-up included; on a loaded machine a steadier measure of work than times).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,14 @@ interface Row {
   runs?: number;
   loopDelayMaxMs?: number;
   peakRssMiB: number;
+  /** CPU time (user + system) of the server process from its start to the end of the drain, s. */
+  cpuSeconds: number;
+}
+
+/** utime + stime of `pid` in seconds (clock ticks of 10 ms, as Linux counts them). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function peakRss(pid: number): number {
@@ -172,6 +181,7 @@ async function measure(scenario: Scenario, server: Server, round: number): Promi
       medianAckMs: median(acks.map((a) => a.ms)),
       failed: acks.filter((a) => !a.ok).length,
       peakRssMiB: NaN,
+      cpuSeconds: NaN,
     };
     if (server.firebreak) {
       while ((await scrape(`${url}/metrics`)).get('firebreak_notifications_pending') !== 0) await delay(20);
@@ -180,6 +190,7 @@ async function measure(scenario: Scenario, server: Server, round: number): Promi
       row.loopDelayMaxMs = (metrics.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
     }
     row.peakRssMiB = peakRss(started.child.pid as number);
+    row.cpuSeconds = cpuSeconds(started.child.pid as number);
   } finally {
     await stopProcess(started);
   }
@@ -216,7 +227,7 @@ try {
 
 process.stdout.write(
   `\n${table(
-    ['scenario', 'server', 'round', 'median ack ms', 'max ack ms', 'failed', 'drain ms', 'incidents', 'runs', 'max loop delay ms', 'peak RSS MiB', 'peak RSS MB'],
+    ['scenario', 'server', 'round', 'median ack ms', 'max ack ms', 'failed', 'drain ms', 'incidents', 'runs', 'max loop delay ms', 'peak RSS MiB', 'peak RSS MB', 'CPU s'],
     rows.map((r) => [
       r.scenario,
       r.server,
@@ -230,6 +241,7 @@ process.stdout.write(
       r.loopDelayMaxMs === undefined ? '' : fixed(r.loopDelayMaxMs),
       fixed(r.peakRssMiB),
       fixed((r.peakRssMiB * 1024 * 1024) / 1e6),
+      fixed(r.cpuSeconds, 2),
     ]),
   )}\n`,
 );
@@ -245,8 +257,9 @@ if (baseline !== null) {
     const theirs = (r: Row) => rows.find((b) => b.scenario === r.scenario && b.server === baseline.name && b.round === r.round);
     const rss = ours.map((r) => r.peakRssMiB / (theirs(r)?.peakRssMiB ?? NaN));
     const ack = ours.map((r) => r.maxAckMs / (theirs(r)?.maxAckMs ?? NaN));
+    const cpu = ours.map((r) => r.cpuSeconds / (theirs(r)?.cpuSeconds ?? NaN));
     process.stdout.write(
-      `${scenario.name}: firebreak / baseline, per round: peak RSS ${rss.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(rss), 2)}); max ack ${ack.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ack), 2)})\n`,
+      `${scenario.name}: firebreak / baseline, per round: peak RSS ${rss.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(rss), 2)}); max ack ${ack.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(ack), 2)}); CPU ${cpu.map((x) => fixed(x, 2)).join(', ')} (median ${fixed(median(cpu), 2)})\n`,
     );
   }
 }
