@@ -256,28 +256,29 @@ function checkTemplate(text: string, kind: 'text' | 'expression', pointer: strin
 }
 
 /** Why a template may not read `segments`, or null when it may. */
-function variableProblem(segments: string[], scope: Scope): string | null {
+function variableProblem(segments: readonly string[], scope: Scope): string | null {
   const [root, first, second] = segments;
-  const name = segments.join('.');
   if (root === undefined) return null;
+  // Named only in a problem: most variables have none.
+  const name = (): string => segments.join('.');
   if (!(TEMPLATE_ROOTS as readonly string[]).includes(root)) {
-    return `unknown variable ${name} (available: ${TEMPLATE_ROOTS.join(', ')})`;
+    return `unknown variable ${name()} (available: ${TEMPLATE_ROOTS.join(', ')})`;
   }
   if (first === undefined || first === '*') return null;
   switch (root) {
     case 'incident':
-      return (INCIDENT_FIELDS as readonly string[]).includes(first) ? null : `unknown variable ${name} (incident has ${INCIDENT_FIELDS.join(', ')})`;
+      return (INCIDENT_FIELDS as readonly string[]).includes(first) ? null : `unknown variable ${name()} (incident has ${INCIDENT_FIELDS.join(', ')})`;
     case 'alert':
-      return (ALERT_FIELDS as readonly string[]).includes(first) ? null : `unknown variable ${name} (alert has ${ALERT_FIELDS.join(', ')})`;
+      return (ALERT_FIELDS as readonly string[]).includes(first) ? null : `unknown variable ${name()} (alert has ${ALERT_FIELDS.join(', ')})`;
     case 'params':
-      return Object.hasOwn(scope.params, first) ? null : `unknown variable ${name} (no params.${first} in this runbook)`;
+      return Object.hasOwn(scope.params, first) ? null : `unknown variable ${name()} (no params.${first} in this runbook)`;
     case 'trigger':
-      return `unknown variable ${name} (trigger is a string)`;
+      return `unknown variable ${name()} (trigger is a string)`;
     case 'steps':
-      if (!scope.all.includes(first)) return `unknown variable ${name} (no step "${first}" in this runbook)`;
-      if (!scope.earlier.includes(first)) return `${name} reads step "${first}", which has not run yet at this point`;
+      if (!scope.all.includes(first)) return `unknown variable ${name()} (no step "${first}" in this runbook)`;
+      if (!scope.earlier.includes(first)) return `${name()} reads step "${first}", which has not run yet at this point`;
       if (second !== undefined && second !== '*' && !(STEP_FIELDS as readonly string[]).includes(second)) {
-        return `unknown variable ${name} (a step has ${STEP_FIELDS.join(', ')})`;
+        return `unknown variable ${name()} (a step has ${STEP_FIELDS.join(', ')})`;
       }
       return null;
     default:

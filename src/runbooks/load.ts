@@ -17,7 +17,7 @@ import { ParamsValidator, type ActionCatalog } from './params.ts';
 import { RunbookSchemaValidator } from './schema.ts';
 import { TemplateEngine } from './template.ts';
 import type { Runbook } from './types.ts';
-import { parseYaml, positionOf } from './yaml-source.ts';
+import { parseYaml, positionOf, type YamlDocument } from './yaml-source.ts';
 
 /** Files larger than this are refused: a runbook is a page of YAML, not a data set. */
 export const MAX_RUNBOOK_FILE_BYTES = 1_048_576;
@@ -66,8 +66,12 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
   const diagnostics: RunbookDiagnostic[] = [];
   const warnings: RunbookDiagnostic[] = [];
   const runbooks: Runbook[] = [];
-  /** Runbook name -> where it is defined (`file:line:col`, looked up only for a duplicate). */
-  const names = new Map<string, () => string>();
+  /**
+   * Runbook name -> the source and document defining it. Its position is found only for a
+   * duplicate, by parsing that source again: holding on to each document (its parse events) for
+   * this rare case kept every file's events alive until the end of the load.
+   */
+  const names = new Map<string, { source: RunbookSource; index: number }>();
 
   for (const { file, text } of sources) {
     const parsed = parseYaml(text, file);
@@ -76,12 +80,12 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
       diagnostics.push({ code: 'RUNBOOK_YAML_SYNTAX', message: parsed.error.message, file, line, column, path: '' });
       continue;
     }
-    const documents = parsed.documents.filter((d) => d.value !== null);
+    const documents = runbookDocuments(parsed.documents);
     if (documents.length === 0) {
       diagnostics.push({ code: 'RUNBOOK_SCHEMA', message: 'the file holds no runbook', file, line: 1, column: 1, path: '' });
       continue;
     }
-    for (const doc of documents) {
+    for (const [index, doc] of documents.entries()) {
       const issues = schema.validate(doc.value);
       for (const issue of issues) {
         const pos = positionOf(doc, issue.pointer, issue.atKey);
@@ -99,7 +103,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
           const pos = positionOf(doc, '/name');
           diagnostics.push({
             code: 'RUNBOOK_DUPLICATE_NAME',
-            message: `runbook "${value.name}" is already defined at ${previous()}`,
+            message: `runbook "${value.name}" is already defined at ${nameAt(previous.source, previous.index)}`,
             file,
             line: pos.line,
             column: pos.column,
@@ -107,10 +111,7 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
           });
           continue;
         }
-        names.set(value.name, () => {
-          const pos = positionOf(doc, '/name');
-          return `${file}:${pos.line}:${pos.column}`;
-        });
+        names.set(value.name, { source: { file, text }, index });
       }
       if (result.runbook !== null) runbooks.push(result.runbook);
     }
@@ -124,6 +125,19 @@ export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): Lo
     files,
     warnings: sortDiagnostics(warnings, files),
   };
+}
+
+/** The documents of a file that hold something (an empty one, between two `---`, holds no runbook). */
+function runbookDocuments(documents: YamlDocument[]): YamlDocument[] {
+  return documents.filter((d) => d.value !== null);
+}
+
+/** `file:line:col` of the name of the `index`th runbook of a source that parsed before. */
+function nameAt(source: RunbookSource, index: number): string {
+  const parsed = parseYaml(source.text, source.file);
+  const doc = parsed.ok ? runbookDocuments(parsed.documents)[index] : undefined;
+  const pos = doc === undefined ? { line: 1, column: 1 } : positionOf(doc, '/name');
+  return `${source.file}:${pos.line}:${pos.column}`;
 }
 
 /**

@@ -126,13 +126,16 @@ export const ESCAPING_FILTERS: Record<string, (value: unknown) => string> = {
   },
 };
 
-/** What static analysis found in one template. */
+/** What static analysis found in one template (shared between calls: read-only). */
 export interface TemplateCheck {
   /** Parse problem, or null. */
-  error: string | null;
+  readonly error: string | null;
   /** Every global variable read, as property segments (`['steps', 'lag', 'output']`). */
-  variables: string[][];
+  readonly variables: ReadonlyArray<readonly string[]>;
 }
+
+/** The check of a string without markup. */
+const PLAIN: TemplateCheck = Object.freeze({ error: null, variables: Object.freeze([]) });
 
 const SINGLE_EXPRESSION = /^\{\{-?([\s\S]*?)-?\}\}$/;
 const MARKERS = /\{\{|\}\}|\{%|%\}/;
@@ -207,27 +210,32 @@ export class TemplateEngine {
     return new Context(data, this.#liquid.options, { sync: true }, { renderLimit });
   }
 
-  /** Checks already made, by kind and text: runbooks repeat the same templates many times. */
-  readonly #checked = new Map<string, TemplateCheck>();
+  /** Checks already made, by kind, then text: runbooks repeat the same templates many times. */
+  readonly #checked = { text: new Map<string, TemplateCheck>(), expression: new Map<string, TemplateCheck>() };
 
   /**
    * Parses a template (`kind: 'text'`) or a bare expression (`'expression'`, as in `when:`).
-   * Text without markup is plain; each distinct text is parsed once per instance.
+   * Text without markup is plain; each distinct text is parsed once per instance, and the same
+   * frozen result is returned for it every time.
    */
   check(source: string, kind: 'text' | 'expression' = 'text'): TemplateCheck {
-    if (kind === 'text' && !isTemplate(source) && source.length <= this.limits.maxTemplateLength) return { error: null, variables: [] };
-    const key = `${kind}\u0000${source}`;
-    let result = this.#checked.get(key);
+    if (kind === 'text' && !isTemplate(source) && source.length <= this.limits.maxTemplateLength) return PLAIN;
+    const checked = this.#checked[kind];
+    let result = checked.get(source);
     if (result === undefined) {
       result = this.#parse(source, kind);
-      if (this.#checked.size >= CHECK_CACHE_SIZE) this.#checked.clear();
-      this.#checked.set(key, result);
+      if (checked.size >= CHECK_CACHE_SIZE) checked.clear();
+      checked.set(source, result);
     }
-    // A copy: callers own what they get.
-    return { error: result.error, variables: result.variables.map((segments) => [...segments]) };
+    return result;
   }
 
   #parse(source: string, kind: 'text' | 'expression'): TemplateCheck {
+    const { error, variables } = this.#analyse(source, kind);
+    return Object.freeze({ error, variables: Object.freeze(variables.map((segments) => Object.freeze(segments))) });
+  }
+
+  #analyse(source: string, kind: 'text' | 'expression'): { error: string | null; variables: string[][] } {
     if (source.length > this.limits.maxTemplateLength) {
       return { error: `template longer than ${this.limits.maxTemplateLength} characters`, variables: [] };
     }

@@ -108,13 +108,12 @@ export function parseYaml(source: string, filename: string): YamlParseResult {
     }
     throw err;
   }
-  const lines = new LineIndex(source);
   let maps: Array<Map<string, NodePosition>> | null = null;
-  const starts = documentStarts(events, source, lines);
+  const starts = documentStarts(events, source);
   const documents = values.map((value, i) => ({
     value: value ?? null,
     start: starts[i] ?? { line: 1, column: 1 },
-    positions: { get: (pointer: string) => (maps ??= positionMaps(events, source, lines))[i]?.get(pointer) },
+    positions: { get: (pointer: string) => (maps ??= positionMaps(events, source, new LineIndex(source)))[i]?.get(pointer) },
   }));
   return { ok: true, documents };
 }
@@ -159,9 +158,23 @@ function nodeStart(event: Event, source: string): number {
 /**
  * Where each document's root node starts (its position at pointer `''` in {@link positionMaps}),
  * without building the maps: a runbook records where it starts whether or not it has problems.
+ * The documents come in source order, so their lines are counted in one pass up to the last
+ * start, without a {@link LineIndex} of the whole source (built only when a problem needs one).
  */
-function documentStarts(events: Event[], source: string, lines: LineIndex): Array<SourcePosition | null> {
+function documentStarts(events: Event[], source: string): Array<SourcePosition | null> {
   const starts: Array<SourcePosition | null> = [];
+  let line = 1;
+  let lineStart = 0;
+  let scanned = 0;
+  const at = (offset: number): SourcePosition => {
+    for (; scanned < offset; scanned++) {
+      if (source.charCodeAt(scanned) === 10) {
+        line += 1;
+        lineStart = scanned + 1;
+      }
+    }
+    return { line, column: offset - lineStart + 1 };
+  };
   let awaitingRoot = false;
   for (const event of events) {
     if (event.type === EVENT_ID.DOCUMENT) {
@@ -174,7 +187,7 @@ function documentStarts(events: Event[], source: string, lines: LineIndex): Arra
     // An empty document closes at once: it has no root node.
     if (event.type === EVENT_ID.POP) continue;
     const offset = nodeStart(event, source);
-    if (offset >= 0) starts[starts.length - 1] = lines.at(offset);
+    if (offset >= 0) starts[starts.length - 1] = at(offset);
   }
   return starts;
 }

@@ -64,6 +64,18 @@ describe('runbook fixtures', () => {
     ]);
   });
 
+  it('places the first definition of a duplicated name in a file of several documents, empty ones and comments among them', () => {
+    const body = (name: string): string => `name: ${name}\ndescription: d\nmatch: ['alertname="X"']\ngroupBy: []\nsteps:\n  - id: lag\n    phase: identification\n    action: kafka.consumerGroupLag\n    with: { group: a }\n`;
+    const multi = `# two runbooks\n---\n---\n${body('one')}---\n# the second\n  \n${body('two')}`;
+    const result = loadRunbookSources([{ file: 'multi.yaml', text: multi }, { file: 'again.yaml', text: `\n${body('two')}` }], deps);
+    // "two" starts on line 16 of multi.yaml (after the comment and a blank line); its name value at column 7.
+    expect(result.diagnostics.map(formatDiagnostic)).to.deep.equal(['again.yaml:2:7: RUNBOOK_DUPLICATE_NAME: name: runbook "two" is already defined at multi.yaml:16:7']);
+    expect(result.runbooks.map((r) => [r.name, r.origin])).to.deep.equal([
+      ['one', { file: 'multi.yaml', line: 4, column: 1 }],
+      ['two', { file: 'multi.yaml', line: 16, column: 1 }],
+    ]);
+  });
+
   it('loads the valid directory: every *.yaml, several runbooks per file, no diagnostics', async () => {
     const dir = join(FIXTURES, 'valid');
     const result = await loadRunbooks([dir], deps);
