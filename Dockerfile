@@ -25,7 +25,8 @@ ENV NODE_ENV=production \
     FIREBREAK_DATA_DIR=/var/lib/firebreak \
     FIREBREAK_STORE=/var/lib/firebreak/firebreak.db \
     FIREBREAK_RUNBOOKS=/app/runbooks \
-    NODE_COMPILE_CACHE=/app/.cache/node-compile-cache
+    NODE_COMPILE_CACHE=/app/.cache/node-compile-cache \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 # Application files stay owned by root: the process can read but not change them. Only the data
 # directory is writable.

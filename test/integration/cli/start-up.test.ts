@@ -129,4 +129,19 @@ describe('firebreak start-up', function () {
     // ajv's runtime helpers (string length, deep equality) are all the generated code needs.
     expect(loaded.filter((url) => /\/node_modules\/ajv\/dist\/(core|ajv|2020|compile\/)/.test(url))).to.deep.equal([]);
   });
+
+  it('runs serve with large memory blocks given back to the kernel when freed (MALLOC_MMAP_THRESHOLD_)', async () => {
+    const proc = await startServe({
+      cwd: dir,
+      env: { FIREBREAK_LISTEN: '127.0.0.1:0', FIREBREAK_DATA_DIR: join(dir, 'data'), FIREBREAK_WEBHOOK_TOKEN: 'start-up-webhook-token-01' },
+    });
+    try {
+      // bin/firebreak execs node: the process listening is the one whose environment counts.
+      const environment = readFileSync(`/proc/${proc.child.pid}/environ`, 'utf8').split('\0');
+      expect(environment).to.include('MALLOC_MMAP_THRESHOLD_=131072');
+    } finally {
+      await ensureStopped(proc);
+    }
+  });
 });
+

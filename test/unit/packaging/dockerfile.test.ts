@@ -100,6 +100,12 @@ describe('Dockerfile', () => {
     expect(only(runtime, 'WORKDIR').at(-1)!.args).to.equal('/app');
   });
 
+  it('gives large memory blocks pages of their own that go back to the kernel, as bin/firebreak and npm start do', () => {
+    expect(runtimeEnv().get('MALLOC_MMAP_THRESHOLD_')).to.equal('131072');
+    expect(readRepoFile('bin/firebreak')).to.match(/MALLOC_MMAP_THRESHOLD_=\$\{MALLOC_MMAP_THRESHOLD_:-131072\}/);
+    expect(JSON.parse(readRepoFile('package.json')).scripts.start).to.include('MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}');
+  });
+
   it('keeps a compile cache in the installation, filled at build and writable by the runtime user', () => {
     expect(runtimeEnv().get('NODE_COMPILE_CACHE')).to.equal('/app/.cache/node-compile-cache');
     const runs = only(runtime, 'RUN').map((r) => r.args);
