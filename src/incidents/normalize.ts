@@ -205,19 +205,35 @@ function strMap(value: unknown, where: string, required = false): Record<string,
     if (required) throw new Unreadable(where, 'must be an object');
     return {};
   }
-  const obj = asObject(value, where);
+  const entries = Object.entries(asObject(value, where));
+  for (const [k, v] of entries) {
+    // The path is only spelled out for an error: this runs for every label of every alert.
+    if (typeof v !== 'string') throw new Unreadable(`${where}/${escapePointer(k)}`, 'must be a string');
+  }
   // fromEntries defines own properties, so a label named `__proto__` stays a label.
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, str(v, `${where}/${escapePointer(k)}`)]));
+  return Object.fromEntries(entries as Array<[string, string]>);
 }
 
 function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
+/**
+ * Times read lately and their canonical form: the alerts of a notification mostly share their
+ * `endsAt` (Go's zero time while firing) and often their `startsAt`. Bounded; cleared when full.
+ */
+const timesRead = new Map<string, string | null>();
+const TIMES_KEPT = 256;
+
 /** Canonical ISO time, or null for Go's zero time. */
 function time(value: unknown, where: string): string | null {
   const text = str(value, where);
+  const known = timesRead.get(text);
+  if (known !== undefined) return known;
   const ms = parseRfc3339(text);
   if (ms === null) throw new Unreadable(where, `is not an RFC 3339 time: ${text}`);
-  return ms < ZERO_TIME_LIMIT ? null : new Date(ms).toISOString();
+  const canonical = ms < ZERO_TIME_LIMIT ? null : new Date(ms).toISOString();
+  if (timesRead.size >= TIMES_KEPT) timesRead.clear();
+  timesRead.set(text, canonical);
+  return canonical;
 }

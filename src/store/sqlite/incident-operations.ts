@@ -16,6 +16,13 @@ import { isRoleName, valueTime } from '../query.ts';
 import { incidentValues, jsonText, patchedIncident } from '../values.ts';
 import type { AlertEvent, AlertStateCounts, NewIncident } from '../types.ts';
 import { INCIDENT_COLUMNS, toAlertEvent, toIncident } from '../rows/incident-rows.ts';
+
+const INCIDENT_COLUMN_NAMES = INCIDENT_COLUMNS.split(', ');
+
+/** The incident a row holding `values` (incidentValues, in INCIDENT_COLUMNS order) reads back as. */
+function incidentFromValues(values: ReadonlyArray<string | number | null>): Incident {
+  return toIncident(Object.fromEntries(INCIDENT_COLUMN_NAMES.map((name, i) => [name, values[i] ?? null])));
+}
 import { SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_CONSTRAINT_PRIMARYKEY, sqliteCode } from './sqlite-errors.ts';
 import type { Statements } from './statements.ts';
 
@@ -175,16 +182,20 @@ export class IncidentOperations {
     const current = this.getIncident(id);
     if (current === null) throw notFound('incident', id);
     const next = patchedIncident(current, patch, this.#clock);
-    const [, ...values] = incidentValues(next);
-    this.#sql.run(
-      'updateIncident',
-      `UPDATE incidents SET key = ?, title = ?, severity = ?, cluster = ?, status = ?, runbook = ?, labels = ?,
-         started_at = ?, opened_at = ?, opened_ms = ?, contained_at = ?, resolved_at = ?, recovered_at = ?,
-         closed_at = ?, updated_at = ?
-       WHERE id = ?`,
-      [...values, id],
-    );
-    return this.getIncident(id) as Incident;
+    const before = incidentValues(current);
+    const row = incidentValues(next);
+    // Only the columns that change: an index whose columns are not set is left alone (processing
+    // sets updatedAt, or a status, far more often than the key or the opening time).
+    const changed = INCIDENT_COLUMN_NAMES.flatMap((name, i) => (i > 0 && row[i] !== before[i] ? [name] : []));
+    if (changed.length > 0) {
+      this.#sql.run(
+        'updateIncident',
+        `UPDATE incidents SET ${changed.map((name) => `${name} = ?`).join(', ')} WHERE id = ?`,
+        [...changed.map((name) => row[INCIDENT_COLUMN_NAMES.indexOf(name)] ?? null), id],
+      );
+    }
+    // What a read of the row would give (the columns hold exactly these values), without the read.
+    return incidentFromValues(row);
   }
 
   appendTimeline(entry: NewTimelineEntry): TimelineEntry {

@@ -72,6 +72,28 @@ export function incidentsContract(ctx: ContractContext): void {
       await rejection(store.createIncident(newIncident({ openedAt: 'not a time' })), 'STORE_INVALID_VALUE');
     });
 
+    it('returns after any patch what a read of the incident gives, and finds it by its new key, status and opening time', async () => {
+      const store = await ctx.open();
+      const window = timeWindow();
+      const created = await store.createIncident(newIncident({ openedAt: window.at(0) }));
+      const key = unique('moved');
+      const patches: Array<Partial<Omit<Incident, 'id'>>> = [
+        { updatedAt: '2026-01-01T00:04:00.000Z' },
+        { key, labels: { 'kafka.io/ünïcode': 'yes', empty: '' }, severity: null, cluster: null, runbook: 'consumer-lag' },
+        { openedAt: window.at(1), status: 'resolved', resolvedAt: '2026-01-01T00:05:00.000Z' },
+        { status: 'open', resolvedAt: null },
+        {},
+      ];
+      for (const patch of patches) {
+        const patched = await store.updateIncident(created.id, patch);
+        expect(await store.getIncident(created.id), JSON.stringify(patch)).to.deep.equal(patched);
+      }
+      expect((await store.findActiveIncidentByKey(key))?.id).to.equal(created.id);
+      expect(await store.findActiveIncidentByKey(created.key)).to.equal(null);
+      const listed = await store.listIncidents({ status: ['open'], since: window.at(1), until: window.at(2), limit: 10 });
+      expect(listed.items.map((i) => i.id)).to.deep.equal([created.id]);
+    });
+
     it('finds the newest incident of a key that is not closed', async () => {
       const store = await ctx.open();
       const key = unique('cluster=main');
