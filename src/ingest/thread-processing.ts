@@ -31,6 +31,15 @@ export interface IngestWork {
   stop(graceMs: number): Promise<void>;
 }
 
+/**
+ * How long one processing transaction works before it commits (the pipeline's default is 8 ms).
+ * Here no acknowledgement waits for it (the HTTP thread acknowledges through the inbox journal):
+ * the journal's imports and the main thread's store calls (the engine, the API) wait at most
+ * this long, and a backlog drains with half as many commits, each covering more notifications
+ * of the same incidents (bench/RESULTS.md, "Processing: CPU per notification drained").
+ */
+const SLICE_MS = 16;
+
 export function ingestWork(store: Store, logger: Logger, post: (message: FromWorker) => void): IngestWork {
   let runbooks: readonly Runbook[] = [];
   const source: RunbookSource = {
@@ -66,6 +75,7 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
       store: fed,
       clock: systemClock,
       logger,
+      sliceMs: SLICE_MS,
       metrics: {
         observePending: () => {},
         storeError: (operation) => post({ type: 'storeError', operation }),
