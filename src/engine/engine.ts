@@ -83,6 +83,7 @@ export function createEngine(deps: EngineDeps): Engine {
     templates: new TemplateEngine({ renderCpuMs: engineLimits(deps.config).templateCpuMs }),
     stop: controller.signal,
     preempt: null,
+    opening: null,
     submitNotification: deps.submitNotification ?? null,
     // One name for this engine in the store, for the timers and the runs it holds.
     leases: new RunLeases(deps, { owner, ...leaseSettings }),

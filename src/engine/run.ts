@@ -26,7 +26,7 @@ import { templateContext } from './context.ts';
 import { runbookNotLoaded, engineError } from './errors.ts';
 import { judgeEpisode, NO_EPISODE, openEpisode, settleEpisode, type Episode, type EpisodeJudgement } from './episodes.ts';
 import { cancelReleases, scheduleReleases } from './release.ts';
-import { record, type Recorder, type Runtime } from './runtime.ts';
+import { record, type Opening, type Recorder, type Runtime } from './runtime.ts';
 import { runStep } from './step.ts';
 import { stepsFor } from './steps.ts';
 
@@ -46,34 +46,115 @@ interface Taken {
  * instead of three, and none of them changes anything outside the store.
  */
 async function start(rt: Runtime, runId: number): Promise<Taken | null> {
-  return record(rt, async (r) => {
-    const run = await r.tx.getRun(runId);
-    if (run === null || run.status !== 'pending') return null;
-    const resumed = run.startedAt !== null;
-    const started = await r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null, ...rt.leases.take(run) });
-    if (!resumed) {
-      await r.append({
-        incidentId: run.incidentId,
-        phase: null,
-        kind: 'run.started',
-        summary: `Runbook ${run.runbook} started (${run.trigger})`,
-        data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, fingerprint: run.alert.fingerprint, notificationId: run.notificationId },
-      });
-    }
-    const runbook = rt.runbooks.get(run.runbook);
-    if (run.trigger !== 'firing' || runbook === undefined) return { run: started, parked: [], episode: null };
-    const parked = await preemptReleases(r, run);
-    const episode = await judgeEpisode(rt, started, runbook, r.tx);
-    if (episode.relaxed.length === 0) await settleEpisode(r, started, runbook, episode);
-    return { run: started, parked, episode };
-  });
+  return record(rt, (r) => takeRun(rt, r, runId));
+}
+
+/** What {@link start} does, inside the caller's transaction. */
+async function takeRun(rt: Runtime, r: Recorder, runId: number): Promise<Taken | null> {
+  const run = await r.tx.getRun(runId);
+  if (run === null || run.status !== 'pending') return null;
+  const resumed = run.startedAt !== null;
+  const started = await r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null, ...rt.leases.take(run) });
+  if (!resumed) {
+    await r.append({
+      incidentId: run.incidentId,
+      phase: null,
+      kind: 'run.started',
+      summary: `Runbook ${run.runbook} started (${run.trigger})`,
+      data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, fingerprint: run.alert.fingerprint, notificationId: run.notificationId },
+    });
+  }
+  const runbook = rt.runbooks.get(run.runbook);
+  if (run.trigger !== 'firing' || runbook === undefined) return { run: started, parked: [], episode: null };
+  const parked = await preemptReleases(r, run);
+  const episode = await judgeEpisode(rt, started, runbook, r.tx);
+  if (episode.relaxed.length === 0) await settleEpisode(r, started, runbook, episode);
+  return { run: started, parked, episode };
+}
+
+/** Thrown inside a run's first write when its deferred take cannot go on; that write rolls back. */
+class NotTaken extends Error {
+  /** `taken`: another worker has the run; `changed`: its episode changed since it was judged. */
+  readonly reason: 'taken' | 'changed';
+  constructor(reason: 'taken' | 'changed') {
+    super(reason === 'taken' ? 'the run was taken by another worker' : 'the episode changed before the run was taken');
+    this.reason = reason;
+  }
+}
+
+/** What of an episode judgement its steps and guards depend on, comparable as a string. */
+function episodeKey(judged: EpisodeJudgement): string {
+  const steps = [...judged.steps].map(([id, s]) => [id, s.tooEarly, s.reapply?.level.index ?? null, s.reapply?.fromClaim.id ?? null]);
+  return JSON.stringify({ loopBroken: judged.loopBroken, relaxed: judged.relaxed.length, escalation: judged.escalation !== null, steps });
+}
+
+/** A run whose take waits for its first write, with what its first step reads before it. */
+interface Deferred {
+  rt: Runtime;
+  judged: EpisodeJudgement;
+  incident: Incident;
+}
+
+/**
+ * A firing run seen pending, new (never started), with its runbook loaded and nothing in its
+ * episode to put back or escalate (both act outside the store before the first step): taken in
+ * its first write instead of a commit of its own before its first step (docs/storage.md, "The
+ * commit model"). Its first step reads, plans and judges while the run is still pending; that
+ * step's first write (its claim, or its skip, block, plan or approval) takes the run, stops the
+ * incident's releases and settles the episode, judged again inside that transaction: a run
+ * another worker took meanwhile, or an episode that changed, rolls it back, and nothing was
+ * changed. Null for every other run (taken by {@link start} first).
+ */
+async function deferTake(rt: Runtime, pending: EngineRun): Promise<Deferred | null> {
+  if (pending.status !== 'pending' || pending.startedAt !== null || pending.trigger !== 'firing') return null;
+  const runbook = rt.runbooks.get(pending.runbook);
+  if (runbook === undefined) return null;
+  const [incident, judged] = await Promise.all([rt.store.getIncident(pending.incidentId), judgeEpisode(rt, pending, runbook)]);
+  if (incident === null || judged.relaxed.length > 0 || judged.escalation !== null) return null;
+  let opened: Taken | null = null;
+  let taken: Taken | null = null;
+  const opening: Opening = {
+    get done() {
+      return taken !== null;
+    },
+    async take(r) {
+      // One run per incident at a time: on a shared store another replica may have started one
+      // of this incident while this one planned (one engine per store keeps that in its worker).
+      if (!rt.leases.exclusive && (await r.tx.runs({ incidentId: pending.incidentId, status: ['running'] })).length > 0) throw new NotTaken('taken');
+      const now = await takeRun(rt, r, pending.id);
+      if (now === null) throw new NotTaken('taken');
+      if (now.episode === null || episodeKey(now.episode) !== episodeKey(judged)) throw new NotTaken('changed');
+      opened = now;
+    },
+    taken() {
+      if (opened === null) return;
+      taken = opened;
+      rt.leases.hold(taken.run);
+      for (const other of taken.parked) rt.metrics.runFinished(other.runbook, 'aborted');
+    },
+  };
+  return { rt: { ...rt, opening }, judged, incident };
 }
 
 /**
  * Executes a pending run to its end or to a park. While it executes, this engine holds the run's
  * lease (leases.ts); ENGINE_FENCED means another engine took it over and this one stopped.
+ * `pending`: the run as the worker just read it, for a take in its first write ({@link deferTake}).
  */
-export async function executeRun(rt: Runtime, runId: number): Promise<void> {
+export async function executeRun(rt: Runtime, runId: number, pending?: EngineRun): Promise<void> {
+  const deferred = pending === undefined ? null : await deferTake(rt, pending);
+  if (deferred !== null && pending !== undefined) {
+    try {
+      await executeHeld(deferred.rt, pending, deferred.judged, deferred.incident);
+      return;
+    } catch (err) {
+      if (!(err instanceof NotTaken)) throw err;
+      if (err.reason === 'taken') return;
+      // The episode changed: take the run first and judge it again, as any other run.
+    } finally {
+      rt.leases.drop(runId);
+    }
+  }
   const taken = await start(rt, runId);
   if (taken === null) return;
   const { run } = taken;
@@ -86,7 +167,8 @@ export async function executeRun(rt: Runtime, runId: number): Promise<void> {
   }
 }
 
-async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement | null): Promise<void> {
+/** `first`: the incident as read for a deferred take, so its first step reads it no more. */
+async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement | null, first?: Incident): Promise<void> {
   const runbook = rt.runbooks.get(run.runbook);
   if (runbook === undefined) {
     await finish(rt, run, 'aborted', runbookNotLoaded(run.runbook));
@@ -108,13 +190,15 @@ async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement
   let failed: FirebreakError | null = null;
   let blocked = false;
   let allOk = true;
+  let fresh = first;
   for (const step of stepsFor(runbook, run.trigger)) {
-    const current = (await rt.store.getRun(run.id)) ?? run;
+    const current = fresh !== undefined ? run : ((await rt.store.getRun(run.id)) ?? run);
     const done = current.steps[step.id];
     if (done !== undefined && done.status !== 'waiting-approval') continue;
     if (isPreempted(rt)) return finish(rt, current, 'aborted', preempted());
-    if (rt.stop.aborted) return; // left running: the next start resumes or interrupts it
-    const incident = await rt.store.getIncident(run.incidentId);
+    if (rt.stop.aborted) return; // left running (or pending): the next start resumes or interrupts it
+    const incident = fresh ?? (await rt.store.getIncident(run.incidentId));
+    fresh = undefined;
     if (incident === null) return;
     const outcome = await runStep(rt, current, runbook, step, incident, episode);
     if (outcome.status === 'waiting-approval') return;

@@ -65,6 +65,20 @@ export interface Runtime extends Required<Omit<EngineDeps, 'actionContext' | 'ti
   submitNotification: NonNullable<EngineDeps['submitNotification']> | null;
   /** The runs this engine holds, and the fencing of their writes. */
   leases: RunLeases;
+  /** The run this runtime executes, while its take waits for the run's first write (run.ts); null otherwise. */
+  opening: Opening | null;
+}
+
+/**
+ * A run taken in its first write: {@link record} runs `take` first inside the first transaction
+ * of the run (the first step's claim, or whatever the run writes first), and `taken` once that
+ * transaction committed. `take` throws to roll that transaction back when the run is no longer
+ * this engine's to take.
+ */
+export interface Opening {
+  take(r: Recorder): Promise<void>;
+  taken(): void;
+  readonly done: boolean;
 }
 
 /** Timeline entry without the fields the engine fills in (actor defaults to `engine`). */
@@ -78,16 +92,24 @@ export interface Recorder {
   now: string;
 }
 
-/** Runs `fn` in one store transaction (its timeline entries reach the record stage after the commit). */
-export async function record<T>(rt: Pick<Runtime, 'store' | 'clock'>, fn: (r: Recorder) => Promise<T>): Promise<T> {
-  return rt.store.transaction(async (tx) => {
+/**
+ * Runs `fn` in one store transaction (its timeline entries reach the record stage after the
+ * commit). In a run whose take waits for its first write (`rt.opening`), that write takes it first.
+ */
+export async function record<T>(rt: Pick<Runtime, 'store' | 'clock'> & { opening?: Opening | null }, fn: (r: Recorder) => Promise<T>): Promise<T> {
+  const opening = rt.opening?.done === false ? rt.opening : null;
+  const result = await rt.store.transaction(async (tx) => {
     const now = toIso(rt.clock.now());
-    return fn({
+    const r: Recorder = {
       tx,
       now,
       append: (entry) => tx.appendTimeline({ ...entry, actor: entry.actor ?? ENGINE_ACTOR, at: entry.at ?? now }),
-    });
+    };
+    if (opening !== null) await opening.take(r);
+    return fn(r);
   });
+  opening?.taken();
+  return result;
 }
 
 /** The ActionContext of one attempt. */

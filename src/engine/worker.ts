@@ -183,7 +183,7 @@ export class EngineWorker {
       if (!this.#mayStart()) break;
       const preempt = new AbortController();
       const runtime: Runtime = { ...rt, preempt: preempt.signal, stop: AbortSignal.any([rt.stop, preempt.signal]) };
-      const work = executeRun(runtime, run.id).catch((err: unknown) => {
+      const work = executeRun(runtime, run.id, run).catch((err: unknown) => {
         const error = toFirebreakError(err);
         if (error.code === 'ENGINE_FENCED') rt.logger.warn({ err: error, runId: run.id, incidentId: run.incidentId }, 'run taken over by another engine; this one stopped it');
         else rt.logger.error({ err: error, runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start');

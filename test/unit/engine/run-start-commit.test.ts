@@ -1,7 +1,9 @@
 /**
- * A firing run is taken, its incident's releases under way stopped and its episode settled in
- * one transaction: between the commit that asks for the run and the commit of its first step's
- * claim there is one commit, not three (each is an fsync the containment waits for).
+ * A new firing run is taken, its incident's releases under way stopped and its episode settled in
+ * its first step's first write (the claim): between the commit that asks for the run and the
+ * commit of its first step's claim there is no commit (each is an fsync the containment waits
+ * for). The first step reads and plans while the run is still pending; a run another worker takes
+ * meanwhile rolls that write back, and nothing is changed.
  */
 import { expect } from 'chai';
 import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts';
@@ -9,13 +11,25 @@ import { lagNotification } from './support/alerts.ts';
 import { observeTransactions } from './support/observe-store.ts';
 import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
 
-describe('engine: one commit takes a firing run', () => {
+const QUOTA_FIRST = `
+name: quota-first
+description: Throttle the producer at once.
+match: ['alertname="Lag"']
+groupBy: [cluster, group]
+steps:
+  - id: throttle
+    phase: containment
+    action: test.quota
+    with: { client: "{{ labels.client }}", rate: 1048576 }
+`;
+
+describe('engine: a firing run is taken in its first step\'s claim', () => {
   let env: EngineEnv;
   afterEach(async () => {
     await env.close();
   });
 
-  it('takes the run, stops releases and settles the episode in the commit before the first claim', async () => {
+  it('takes the run, stops releases and settles the episode in the commit of the first claim', async () => {
     env = await engineEnv([THROTTLE_RUNBOOK]);
     const transactions: string[][] = [];
     observeTransactions(env.store, (methods) => transactions.push(methods));
@@ -24,10 +38,44 @@ describe('engine: one commit takes a firing run', () => {
     const claimed = transactions.findIndex((m) => m.includes('claimStep'));
     expect(asked, 'the run request').to.be.at.least(0);
     const between = transactions.slice(asked + 1, claimed);
-    expect(between, JSON.stringify(between)).to.have.length(1);
-    expect(between[0]).to.include.members(['updateRun', 'cancelTimers', 'stepClaims']);
+    expect(between, JSON.stringify(between)).to.deep.equal([]);
+    const first = transactions[claimed] ?? [];
+    expect(first).to.include.members(['updateRun', 'appendTimeline', 'cancelTimers', 'stepClaims', 'claimStep']);
+    // Taken (updateRun) before the step is claimed.
+    expect(first.indexOf('updateRun')).to.be.below(first.indexOf('claimStep'));
     const id = await onlyIncident(env.store);
     expect((await env.store.runs({ incidentId: id })).map((r) => r.status)).to.deep.equal(['succeeded']);
+    expect((await env.kinds(id)).filter((k) => k.startsWith('run.') || k.startsWith('step.'))).to.deep.equal([
+      'run.started',
+      'step.started',
+      'step.succeeded',
+      'step.started',
+      'step.succeeded',
+      'run.finished',
+    ]);
   });
 
+  it('changes nothing when another worker takes the run while its first step plans', async () => {
+    env = await engineEnv([QUOTA_FIRST]);
+    env.system.holdPlans.add('quota:loadgen');
+    const planning = env.system.gate('plan:quota:loadgen');
+    const delivered = env.deliver(lagNotification());
+    await planning.entered;
+    const id = await onlyIncident(env.store);
+    const [run] = await env.store.runs({ incidentId: id });
+    expect(run?.status).to.equal('pending');
+    // Another replica takes it (as run.ts does: owner, lease, a new fence).
+    await env.store.updateRun(run!.id, { status: 'running', startedAt: run!.requestedAt, owner: 'another-engine', leaseUntil: '2999-01-01T00:00:00.000Z', fence: run!.fence + 1 });
+    planning.open();
+    await delivered;
+    expect(env.system.calls).to.include('plan test.quota quota:loadgen');
+    expect(env.system.calls).to.not.include('execute test.quota quota:loadgen');
+    expect(env.system.values.has('quota:loadgen')).to.equal(false);
+    expect(await env.store.stepClaims({ incidentId: id })).to.deep.equal([]);
+    const kinds = await env.kinds(id);
+    expect(kinds).to.not.include('run.started');
+    expect(kinds).to.not.include('step.started');
+    const [after] = await env.store.runs({ incidentId: id });
+    expect([after?.status, after?.owner, after?.fence]).to.deep.equal(['running', 'another-engine', run!.fence + 1]);
+  });
 });

@@ -40,6 +40,8 @@ export class TestSystem {
   readonly failNext = new Map<string, 'before' | 'after' | 'hang'>();
   /** Reverts (and level changes) of this key that fail before changing anything, retriable, counted down. */
   readonly failReverts = new Map<string, number>();
+  /** Plans of this key wait at the gate `plan:<key>` before they read (the next one each). */
+  readonly holdPlans = new Set<string>();
   /** Plans of this key that fail with a retriable error (the live state cannot be read), counted down. */
   readonly failPlans = new Map<string, number>();
   /** The next revert of this key fails with a permanent (not retriable) error. */
@@ -83,9 +85,10 @@ function valueAction(name: string, keyOf: (p: Record<string, unknown>) => string
     mutating: true,
     defaultRevert: 'on-resolve',
     paramsSchema,
-    async plan(_ctx, params) {
+    async plan(ctx, params) {
       const key = keyOf(params);
       system.calls.push(`plan ${name} ${key}`);
+      if (system.holdPlans.delete(key)) await system.waitAt(`plan:${key}`, ctx.signal);
       const failures = system.failPlans.get(key) ?? 0;
       if (failures > 0) {
         system.failPlans.set(key, failures - 1);
