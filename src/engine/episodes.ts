@@ -131,7 +131,9 @@ export async function judgeEpisode(rt: Runtime, run: EngineRun, runbook: Runbook
  */
 export async function settleEpisode(r: Recorder, run: EngineRun, runbook: Runbook, judged: EpisodeJudgement): Promise<void> {
   const { steps, loopBroken, escalation } = judged;
-  for (const claim of await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })) {
+  // One read serves both: a release state written below does not change which claims are in place.
+  const claims = await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name });
+  for (const claim of claims) {
     if (!inPlace(claim) || claim.revert !== 'on-resolve') continue;
     const release = releaseStateOf(claim);
     const tooEarly = steps.get(claim.stepId)?.tooEarly ?? release.tooEarly;
@@ -140,9 +142,10 @@ export async function settleEpisode(r: Recorder, run: EngineRun, runbook: Runboo
     }
   }
   if (escalation !== null) await recordEscalation(r, escalation);
+  const inForce = claims.find((c) => inPlace(c) && c.revert === 'on-resolve');
+  if (inForce === undefined) return;
   const incident = await r.tx.getIncident(run.incidentId);
-  const inForce = (await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name })).find((c) => inPlace(c) && c.revert === 'on-resolve');
-  if (incident?.status === 'open' && inForce !== undefined) {
+  if (incident?.status === 'open') {
     await transitionIncident(r.tx, incident.id, 'contained', r.now, 'engine', `Contained: step ${inForce.stepId} is still in force`, { stepId: inForce.stepId, runId: run.id });
   }
 }

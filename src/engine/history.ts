@@ -56,10 +56,13 @@ export function approvalRecord(approval: Approval | undefined, step: RunbookStep
 
 export async function guardHistory(tx: StoreTx, input: { run: EngineRun; step: RunbookStep; now: number }): Promise<GuardHistory> {
   const { run, step, now } = input;
-  const runs = (await tx.runs({ runbook: run.runbook, groupKey: run.groupKey, trigger: run.trigger }))
-    .map((r) => runRecord(r, run.incidentId))
-    .filter((r): r is RunRecord => r !== null);
-  const claims = await tx.stepClaims({ incidentId: run.incidentId, runbook: run.runbook });
+  // Three reads side by side: a step's guards wait for them before its plan.
+  const [all, claims, [approval]] = await Promise.all([
+    tx.runs({ runbook: run.runbook, groupKey: run.groupKey, trigger: run.trigger }),
+    tx.stepClaims({ incidentId: run.incidentId, runbook: run.runbook }),
+    tx.approvals({ runId: run.id, stepId: step.id }),
+  ]);
+  const runs = all.map((r) => runRecord(r, run.incidentId)).filter((r): r is RunRecord => r !== null);
   const executedSteps = claims
     .filter((c) => c.mutating && (c.status === 'succeeded' || c.status === 'interrupted'))
     .map((c) => ({ stepId: c.stepId, at: ms(c.claimedAt), reverted: !inPlace(c) }));
@@ -72,7 +75,6 @@ export async function guardHistory(tx: StoreTx, input: { run: EngineRun; step: R
     for (const t of summary.topics) topics.add(t);
     for (const c of summary.clients) clients.add(c);
   }
-  const [approval] = await tx.approvals({ runId: run.id, stepId: step.id });
   return {
     runs,
     executedSteps,

@@ -79,12 +79,16 @@ export class RunLeases {
     return run.leaseUntil === null || Date.parse(run.leaseUntil) <= now;
   }
 
-  /** Inside a recorder: throws ENGINE_FENCED unless the run still has the fence this engine took. */
-  async check(r: Recorder, runId: number): Promise<void> {
+  /**
+   * Inside a recorder: throws ENGINE_FENCED unless the run still has the fence this engine took.
+   * Returns the run as read for the check, or null when this engine does not hold it (no read).
+   */
+  async check(r: Recorder, runId: number): Promise<EngineRun | null> {
     const fence = this.#held.get(runId);
-    if (fence === undefined) return;
+    if (fence === undefined) return null;
     const current = await r.tx.getRun(runId);
     if (current === null || current.fence !== fence) throw runFenced(runId, fence, current);
+    return current;
   }
 
   /** Renews the leases of the held runs every third of `leaseMs`, until {@link stop}. */

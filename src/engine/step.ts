@@ -55,8 +55,7 @@ function decisionData(decision: GuardDecision): Record<string, unknown> {
  * (nothing written) when another engine took the run over meanwhile.
  */
 async function saveState(rt: Runtime, r: Recorder, run: EngineRun, stepId: string, status: string, output: unknown, acted: boolean): Promise<EngineRun> {
-  await rt.leases.check(r, run.id);
-  const current = (await r.tx.getRun(run.id)) ?? run;
+  const current = (await rt.leases.check(r, run.id)) ?? (await r.tx.getRun(run.id)) ?? run;
   return r.tx.updateRun(run.id, { steps: { ...current.steps, [stepId]: { status, output } }, acted: current.acted || acted });
 }
 

@@ -167,8 +167,10 @@ export class EngineWorker {
 
   async #fill(): Promise<void> {
     const rt = this.#rt;
-    const pending = await rt.store.runs({ status: ['pending'] });
-    const running = new Set((await rt.store.runs({ status: ['running'] })).map((r) => r.incidentId));
+    // One read for both (ordered by id, as the queue is).
+    const live = await rt.store.runs({ status: ['pending', 'running'] });
+    const pending = live.filter((r) => r.status === 'pending');
+    const running = new Set(live.filter((r) => r.status === 'running').map((r) => r.incidentId));
     const waiting = new Set(pending.map((r) => r.incidentId));
     for (const run of pending) {
       const active = this.#active.get(run.incidentId);

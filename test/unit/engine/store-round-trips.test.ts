@@ -1,0 +1,73 @@
+/**
+ * The engine's store calls between a run request and a change: each is a message to the ingest
+ * thread and back in `serve` (inside a transaction, while it holds the write lock), so the engine
+ * makes no more of them than it needs. Asserted by the calls a real store sees.
+ */
+import { expect } from 'chai';
+import type { Store } from '../../../src/store/types.ts';
+import { engineEnv, type EngineEnv } from './support/engine-env.ts';
+import { lagNotification } from './support/alerts.ts';
+import { observeTransactions } from './support/observe-store.ts';
+import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
+
+/** Notes `start <method>` and `end <method>` of the store's own (non-transaction) calls in `events`. */
+function observeCalls(store: Store, methods: readonly (keyof Store)[], events: string[]): void {
+  for (const method of methods) {
+    const original = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
+    (store as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      events.push(`start ${method} ${JSON.stringify(args[0])}`);
+      try {
+        return await original(...args);
+      } finally {
+        events.push(`end ${method}`);
+      }
+    };
+  }
+}
+
+describe('engine: store round trips before a change', () => {
+  let env: EngineEnv;
+  afterEach(async () => {
+    await env.close();
+  });
+
+  it('reads the pending and the running runs in one read when woken', async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    const events: string[] = [];
+    observeCalls(env.store, ['runs'], events);
+    await env.deliver(lagNotification());
+    const first = events.find((e) => e.startsWith('start runs'));
+    expect(first).to.equal('start runs {"status":["pending","running"]}');
+    expect(events.filter((e) => e === 'start runs {"status":["running"]}')).to.deep.equal([]);
+  });
+
+  it("reads a step's guard history side by side: runs, claims and approvals all asked before the first answer", async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    const events: string[] = [];
+    observeCalls(env.store, ['runs', 'stepClaims', 'approvals'], events);
+    await env.deliver(lagNotification());
+    const asked = events.findIndex((e) => e.startsWith('start approvals'));
+    expect(asked, events.join('\n')).to.be.at.least(0);
+    const window = events.slice(asked - 2, asked + 1);
+    expect(window.map((e) => e.split(' ').slice(0, 2).join(' ')), events.join('\n')).to.deep.equal(['start runs', 'start stepClaims', 'start approvals']);
+  });
+
+  it("checks a held run's fence before its claim, reads the run once per step record, and the incident's claims once when a run is taken", async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    const transactions: string[][] = [];
+    observeTransactions(env.store, (methods) => transactions.push(methods));
+    await env.deliver(lagNotification());
+    const claims = transactions.filter((m) => m.includes('claimStep'));
+    const ends = transactions.filter((m) => m.includes('finishStep'));
+    expect([claims.length, ends.length]).to.deep.equal([2, 2]);
+    const [takenWithFirst, second] = claims as [string[], string[]];
+    const count = (methods: string[], name: string) => methods.filter((m) => m === name).length;
+    // Taking the run: the episode judged (the group's claims) and settled (the incident's claims), no incident read.
+    expect([count(takenWithFirst, 'stepClaims'), count(takenWithFirst, 'getIncident')], takenWithFirst.join(', ')).to.deep.equal([2, 0]);
+    // A held run's claim checks its fence (one read of the run), before it claims.
+    expect(count(second, 'getRun'), second.join(', ')).to.equal(1);
+    expect(second.indexOf('getRun'), second.join(', ')).to.be.below(second.indexOf('claimStep'));
+    // A step's end: the fence check's read serves the run's progress too.
+    for (const end of ends) expect(count(end, 'getRun'), end.join(', ')).to.equal(1);
+  });
+});
