@@ -1,6 +1,14 @@
-import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import type { Logger as PinoLogger, LoggerOptions, pino as Pino } from 'pino';
 import { createRequire } from 'node:module';
 import type PinoPretty from 'pino-pretty';
+
+/**
+ * pino (CommonJS, some 25 modules), loaded by the first logger made: a command that logs nothing
+ * (`firebreak validate`) never loads it.
+ */
+function pino(): typeof Pino {
+  return (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+}
 
 /** The logger type every module receives by injection (pino's). */
 export type Logger = PinoLogger;
@@ -50,14 +58,14 @@ export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.W
     level: 'info',
     base: { service: 'firebreak' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: pino().stdTimeFunctions.isoTime,
     ...options,
   };
   const target = resolveLogFormat(format, destination ?? process.stdout) === 'pretty' ? prettyDestination(destination) : destination;
-  return target === undefined ? pino(opts) : pino(opts, target as pino.DestinationStream);
+  return target === undefined ? pino()(opts) : pino()(opts, target as Pino.DestinationStream);
 }
 
 /** A logger that writes nothing, for unit tests. */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pino()({ level: 'silent' });
 }
