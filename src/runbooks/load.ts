@@ -59,7 +59,8 @@ export interface LoadResult {
 export function loadRunbookSources(sources: RunbookSource[], deps: LoadDeps): LoadResult {
   const compileDeps = {
     catalog: deps.catalog,
-    templates: deps.templates ?? new TemplateEngine(),
+    // Only checks templates, never renders one: no need to look up the system's locale.
+    templates: deps.templates ?? new TemplateEngine({}, { locale: 'en-US' }),
     validator: deps.validator ?? new ParamsValidator(),
   };
   const schema = deps.schema ?? new RunbookSchemaValidator();

@@ -33,6 +33,9 @@ export interface Matcher {
 // Whitespace is Go's `\s` ([\t\n\f\r ]), not JavaScript's wider Unicode set.
 const MATCHER_RE = /^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*([\s\S]*?)[\t\n\f\r ]*$/;
 const LEADING_FLAGS = /^\(\?([a-zA-Z]+)\)/;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 function invalid(message: string, input: string): FirebreakError {
   return runbookError('RUNBOOK_INVALID_MATCHER', message, { details: { matcher: input } });
@@ -85,6 +88,15 @@ export function parseMatcher(input: string): Matcher {
     expectTrailingQuote = true;
   }
 
+  // Without a backslash the value is the text between the quotes (when the only quote is the
+  // closing one) or all of it (unquoted, without any quote); anything else takes the loop below,
+  // which also says what is wrong.
+  if (!raw.includes('\\')) {
+    const quote = raw.indexOf('"');
+    if (expectTrailingQuote && quote !== -1 && quote === raw.length - 1) return newMatcher(type, name, raw.slice(0, -1));
+    if (!expectTrailingQuote && quote === -1) return newMatcher(type, name, raw);
+  }
+
   let value = '';
   let escaped = false;
   for (let i = 0; i < raw.length; i++) {
@@ -128,28 +140,29 @@ export function parseMatchers(input: string): Matcher[] {
   let s = input.startsWith('{') ? input.slice(1) : input;
   s = s.endsWith('}') ? s.slice(0, -1) : s;
 
+  // Tokens are cut out of the text at each separating comma (no character-by-character copy).
   const tokens: string[] = [];
-  let token = '';
+  let start = 0;
   let insideQuotes = false;
   let escaped = false;
-  for (const ch of s) {
-    if (ch === ',') {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === COMMA) {
       if (!insideQuotes) {
-        tokens.push(token);
-        token = '';
-        continue;
+        tokens.push(s.slice(start, i));
+        start = i + 1;
       }
-    } else if (ch === '"') {
+    } else if (ch === QUOTE) {
       if (!escaped) insideQuotes = !insideQuotes;
       else escaped = false;
-    } else if (ch === '\\') {
+    } else if (ch === BACKSLASH) {
       escaped = !escaped;
     } else {
       escaped = false;
     }
-    token += ch;
   }
-  if (token.trim() !== '') tokens.push(token.trim());
+  const last = s.slice(start).trim();
+  if (last !== '') tokens.push(last);
   return tokens.map((t) => parseMatcher(t));
 }
 

@@ -64,6 +64,9 @@ const PARSE_CASES: Array<{ input: string; want?: Want; err?: string }> = [
   { input: '{foo=bar\\"}', want: [['=', 'foo', 'bar"']] },
   { input: 'job=', want: [['=', 'job', '']] },
   { input: 'job="value', err: 'matcher value contains unescaped double quote: "value' },
+  // A lone opening quote (firebreak's: the quick path for values without a backslash must not take it for a quoted empty value).
+  { input: 'job="', err: 'matcher value contains unescaped double quote: "' },
+  { input: 'job=~"', err: 'matcher value contains unescaped double quote: "' },
   { input: 'job=value"', err: 'matcher value contains unescaped double quote: value"' },
   { input: 'trickier==\\\\=\\=\\""', err: 'matcher value contains unescaped double quote: =\\\\=\\=\\""' },
   { input: 'contains_unescaped_quote = foo"bar', err: 'matcher value contains unescaped double quote: foo"bar' },

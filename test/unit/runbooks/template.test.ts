@@ -146,6 +146,15 @@ describe('runbook templates', () => {
     expect(unknown.details).to.deep.include({ variable: 'labels.nope' });
   });
 
+  it("formats dates in the locale it is given (a loader's engine names one instead of asking the system)", () => {
+    const german = new TemplateEngine({}, { locale: 'de-DE' });
+    const english = new TemplateEngine({}, { locale: 'en-US' });
+    const template = '{{ incident.startedAt | date: "%B", 0 }}';
+    expect(german.render(template, context())).to.equal('Januar');
+    expect(english.render(template, context())).to.equal('January');
+    expect(english.check('{{ labels.a }}').variables).to.deep.equal([['labels', 'a']]);
+  });
+
   it('reports the variables a template reads, for load-time checks', () => {
     const check = engine.check('{{ labels.a }}{% if steps.lag.output.total > 1 %}{{ params.rate }}{% endif %}{% assign x = 1 %}{{ x }}');
     expect(check.error).to.equal(null);
