@@ -27,7 +27,7 @@ import { runbookNotLoaded, engineError } from './errors.ts';
 import { judgeEpisode, NO_EPISODE, openEpisode, settleEpisode, type Episode, type EpisodeJudgement } from './episodes.ts';
 import { cancelReleases, scheduleReleases } from './release.ts';
 import { record, type Opening, type Recorder, type Runtime } from './runtime.ts';
-import { runStep } from './step.ts';
+import { readForStep, runStep, type StepReads } from './step.ts';
 import { stepsFor } from './steps.ts';
 
 /** A run just taken, with what the transaction that took it did for a firing run. */
@@ -92,7 +92,13 @@ function episodeKey(judged: EpisodeJudgement): string {
 interface Deferred {
   rt: Runtime;
   judged: EpisodeJudgement;
+  first: FirstStep;
+}
+
+/** The incident and the first step's store reads, read for a deferred take (so the step reads them no more). */
+interface FirstStep {
   incident: Incident;
+  reads: Promise<StepReads> | undefined;
 }
 
 /**
@@ -109,6 +115,10 @@ async function deferTake(rt: Runtime, pending: EngineRun): Promise<Deferred | nu
   if (pending.status !== 'pending' || pending.startedAt !== null || pending.trigger !== 'firing') return null;
   const runbook = rt.runbooks.get(pending.runbook);
   if (runbook === undefined) return null;
+  // The first step's own reads go out with these (one round of store calls, not two).
+  const step = stepsFor(runbook, 'firing')[0];
+  const reads = step === undefined ? undefined : readForStep(rt, pending, step, pending.incidentId);
+  reads?.catch(() => {}); // awaited by the step, or not at all when the run is taken first
   const [incident, judged] = await Promise.all([rt.store.getIncident(pending.incidentId), judgeEpisode(rt, pending, runbook)]);
   if (incident === null || judged.relaxed.length > 0 || judged.escalation !== null) return null;
   let opened: Taken | null = null;
@@ -133,7 +143,7 @@ async function deferTake(rt: Runtime, pending: EngineRun): Promise<Deferred | nu
       for (const other of taken.parked) rt.metrics.runFinished(other.runbook, 'aborted');
     },
   };
-  return { rt: { ...rt, opening }, judged, incident };
+  return { rt: { ...rt, opening }, judged, first: { incident, reads } };
 }
 
 /**
@@ -145,7 +155,7 @@ export async function executeRun(rt: Runtime, runId: number, pending?: EngineRun
   const deferred = pending === undefined ? null : await deferTake(rt, pending);
   if (deferred !== null && pending !== undefined) {
     try {
-      await executeHeld(deferred.rt, pending, deferred.judged, deferred.incident);
+      await executeHeld(deferred.rt, pending, deferred.judged, deferred.first);
       return;
     } catch (err) {
       if (!(err instanceof NotTaken)) throw err;
@@ -167,8 +177,8 @@ export async function executeRun(rt: Runtime, runId: number, pending?: EngineRun
   }
 }
 
-/** `first`: the incident as read for a deferred take, so its first step reads it no more. */
-async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement | null, first?: Incident): Promise<void> {
+/** `first`: what was read for a deferred take, so its first step reads it no more. */
+async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement | null, first?: FirstStep): Promise<void> {
   const runbook = rt.runbooks.get(run.runbook);
   if (runbook === undefined) {
     await finish(rt, run, 'aborted', runbookNotLoaded(run.runbook));
@@ -197,10 +207,11 @@ async function executeHeld(rt: Runtime, run: EngineRun, judged: EpisodeJudgement
     if (done !== undefined && done.status !== 'waiting-approval') continue;
     if (isPreempted(rt)) return finish(rt, current, 'aborted', preempted());
     if (rt.stop.aborted) return; // left running (or pending): the next start resumes or interrupts it
-    const incident = fresh ?? (await rt.store.getIncident(run.incidentId));
+    const incident = fresh?.incident ?? (await rt.store.getIncident(run.incidentId));
+    const reads = fresh?.reads;
     fresh = undefined;
     if (incident === null) return;
-    const outcome = await runStep(rt, current, runbook, step, incident, episode);
+    const outcome = await runStep(rt, current, runbook, step, incident, episode, reads);
     if (outcome.status === 'waiting-approval') return;
     if (isPreempted(rt)) return finish(rt, (await rt.store.getRun(run.id)) ?? current, 'aborted', preempted());
     if (outcome.status === 'blocked') blocked = true;

@@ -19,7 +19,9 @@ import type { Incident } from '../model/incident.ts';
 import { toIso } from '../incidents/normalize.ts';
 import type { TemplateContext } from '../runbooks/template.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type Runbook, type RunbookStep } from '../runbooks/types.ts';
-import type { EngineRun, ReleaseSpec, ReleaseState, StepClaim } from '../model/engine.ts';
+import type { AutomationState, EngineRun, ReleaseSpec, ReleaseState, StepClaim } from '../model/engine.ts';
+import type { AlertStateCounts } from '../store/types.ts';
+import type { GuardHistory } from './guards.ts';
 import { formatDuration } from '../core/duration.ts';
 import { templateContext } from './context.ts';
 import { evaluateStep, type StepEvaluation } from './evaluate.ts';
@@ -59,12 +61,26 @@ async function saveState(rt: Runtime, r: Recorder, run: EngineRun, stepId: strin
   return r.tx.updateRun(run.id, { steps: { ...current.steps, [stepId]: { status, output } }, acted: current.acted || acted });
 }
 
-export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, step: RunbookStep, incident: Incident, episode: Episode = NO_EPISODE): Promise<StepOutcome> {
+/** What a step's guards read from the store before it plans. */
+export interface StepReads {
+  history: GuardHistory;
+  automation: AutomationState;
+  states: AlertStateCounts;
+}
+
+/** The store reads of {@link runStep}, side by side; run.ts starts them early for a run it has not taken yet. */
+export async function readForStep(rt: Runtime, run: EngineRun, step: RunbookStep, incidentId: string): Promise<StepReads> {
+  const [history, automation, states] = await Promise.all([guardHistory(rt.store, { run, step, now: rt.clock.now() }), rt.store.automation(), rt.store.alertStateCounts(incidentId)]);
+  return { history, automation, states };
+}
+
+/** `reads`: the step's store reads, started before (readForStep); read now when absent. */
+export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, step: RunbookStep, incident: Incident, episode: Episode = NO_EPISODE, reads?: Promise<StepReads>): Promise<StepOutcome> {
   const logger = rt.logger.child({ incidentId: incident.id, runId: run.id, step: step.id });
   const now = rt.clock.now();
   const limits = actionLimits(rt.config, runbook.policy);
   const timeoutMs = step.timeoutMs ?? engineLimits(rt.config).stepTimeoutMs;
-  const [history, automation, states] = await Promise.all([guardHistory(rt.store, { run, step, now }), rt.store.automation(), rt.store.alertStateCounts(incident.id)]);
+  const { history, automation, states } = await (reads ?? readForStep(rt, run, step, incident.id));
   // The alert's state now, not when the run was asked for: a run that waited may find it resolved.
   // Counted from the current states (an index range), not the incident's whole alert history.
   const alertFiring = states.firing > 0;

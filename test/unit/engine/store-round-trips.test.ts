@@ -52,6 +52,18 @@ describe('engine: store round trips before a change', () => {
     expect(window.map((e) => e.split(' ').slice(0, 2).join(' ')), events.join('\n')).to.deep.equal(['start runs', 'start stepClaims', 'start approvals']);
   });
 
+  it("reads a new firing run's incident, its episode and its first step's guard facts in one round", async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    const events: string[] = [];
+    observeCalls(env.store, ['runs', 'getIncident', 'stepClaims', 'approvals', 'automation', 'alertStateCounts'], events);
+    await env.deliver(lagNotification());
+    // After the worker's read of the queue: every read asked before the first answer.
+    const woken = events.indexOf('end runs');
+    const rest = events.slice(woken + 1);
+    const round = rest.slice(0, rest.findIndex((e) => e.startsWith('end ')));
+    expect(round.map((e) => e.split(' ')[1]).sort(), events.join('\n')).to.deep.equal(['alertStateCounts', 'approvals', 'automation', 'getIncident', 'runs', 'stepClaims', 'stepClaims']);
+  });
+
   it("checks a held run's fence before its claim, reads the run once per step record, and the incident's claims once when a run is taken", async () => {
     env = await engineEnv([THROTTLE_RUNBOOK]);
     const transactions: string[][] = [];
