@@ -90,6 +90,8 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
     });
     req.on('end', () => {
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
+      // The chunks are in `raw` now: not kept (a second copy of a large body) until the answer.
+      chunks.length = 0;
       acceptBody(deps, raw, requestLogger).then(
         (accepted) => {
           context.fields.notificationId = accepted.id;

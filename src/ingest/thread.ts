@@ -108,6 +108,11 @@ export type ToWorker =
   | { type: 'idle'; request: number }
   | { type: 'stop'; request: number; graceMs: number };
 
+/** Whether `bytes` span the whole of an ArrayBuffer of their own (which can be moved to another thread). */
+export function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+}
+
 /** Starts the thread; resolves once its store is open (rejects with the store's error otherwise). */
 export async function startIngestThread(options: IngestThreadOptions, logger: Logger): Promise<IngestThread> {
   const channel = new MessageChannel();
@@ -238,9 +243,10 @@ export class IngestThread implements Pipeline, BodyOffload {
       logger: this.#logger,
       ...(this.#options.onSync === undefined ? {} : { onSync: this.#options.onSync }),
       importFrames: async (frames) => {
-        // A copy of its own, moved to the thread (a small Buffer shares a pool).
-        const own = new Uint8Array(frames);
-        await this.#ask((request) => ({ type: 'import', request, frames: own }), [own.buffer]);
+        // Moved to the thread: as they are when the bytes have a buffer of their own (the journal
+        // does not read them again), else a copy (a small Buffer shares a pool).
+        const own = ownsBuffer(frames) ? frames : new Uint8Array(frames);
+        await this.#ask((request) => ({ type: 'import', request, frames: own }), [own.buffer as ArrayBuffer]);
       },
     });
   }
@@ -347,8 +353,7 @@ export class IngestThread implements Pipeline, BodyOffload {
       }
     }
     // The bytes move to the thread without a copy when the buffer is their own.
-    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer;
-    const body = own ? raw : new Uint8Array(raw);
+    const body = ownsBuffer(raw) ? raw : new Uint8Array(raw);
     return this.#ask((request) => ({ type: 'body', request, body, receivedAt }), [body.buffer as ArrayBuffer]);
   }
 

@@ -48,7 +48,8 @@ export interface InboxJournalOptions {
   nextSegment: number;
   /**
    * Imports written frames (in order; each call after the previous one's promise settled), and
-   * resolves once they are durable in the store.
+   * resolves once they are durable in the store. The bytes are the callee's: the journal does not
+   * read them again (the ingest thread moves them to its thread without a copy).
    */
   importFrames(frames: Buffer): Promise<void>;
   logger: Logger;
@@ -73,6 +74,8 @@ interface Waiting {
   resolve: (id: number) => void;
   reject: (err: unknown) => void;
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 export class InboxJournal {
   readonly #options: InboxJournalOptions;
@@ -135,6 +138,8 @@ export class InboxJournal {
         continue;
       }
       const data = group.length === 1 ? (group[0] as Waiting).frame : Buffer.concat(group.map((item) => item.frame));
+      // Only `data` is written and handed over: the group, kept until its import, keeps no copy.
+      for (const item of group) item.frame = NO_BYTES;
       const segment = this.#current();
       try {
         const handle = await segment.handle;
