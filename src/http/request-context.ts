@@ -59,7 +59,8 @@ export interface RequestOutcome {
   path: string;
   status: number | null;
   started: bigint;
-  remoteAddress: string | undefined;
+  /** Its `remoteAddress` is read only when the line is written. */
+  socket: { readonly remoteAddress?: string | undefined };
 }
 
 /**
@@ -87,7 +88,7 @@ export function logRequest(logger: Logger, sampled: ReadonlyMap<string, LogSampl
     url: outcome.url,
     status,
     durationMs: Math.round(durationMs * 1000) / 1000,
-    remoteAddress: outcome.remoteAddress,
+    remoteAddress: outcome.socket.remoteAddress,
     ...context.fields,
   };
   if (context.principal !== undefined) line.actor = context.principal.name;
@@ -125,7 +126,7 @@ export function requestLogging(logger: Logger, sampled: ReadonlyMap<string, LogS
     res.setHeader(REQUEST_ID_HEADER, requestId);
 
     whenDone(res, (status) =>
-      logRequest(logger, sampled, { method: req.method, url: req.originalUrl, path: req.path, status, started, remoteAddress: req.socket.remoteAddress }, context),
+      logRequest(logger, sampled, { method: req.method, url: req.originalUrl, path: req.path, status, started, socket: req.socket }, context),
     );
     next();
   };

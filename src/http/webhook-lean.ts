@@ -76,10 +76,9 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       principal: auth.identify(req.headers.authorization),
       fields: {},
     };
-    res.setHeader(REQUEST_ID_HEADER, requestId);
     whenDone(res, (status) => {
       if (status !== null) deps.metrics.webhookRequest(context.errorCode ?? 'ok', Number(process.hrtime.bigint() - started) / 1e9);
-      logRequest(logger, sampled, { method: req.method, url: req.url, path, status, started, remoteAddress: req.socket.remoteAddress }, context);
+      logRequest(logger, sampled, { method: req.method, url: req.url, path, status, started, socket: req.socket }, context);
     });
 
     const chunks: Buffer[] = [];
@@ -95,14 +94,14 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       acceptBody(deps, raw, requestLogger).then(
         (accepted) => {
           context.fields.notificationId = accepted.id;
-          send(res, 200, JSON.stringify({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected }));
+          send(res, requestId, 200, JSON.stringify({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected }));
         },
         (err: unknown) => {
           const error = toFirebreakError(err);
           const body = errorBody(error);
           context.errorCode = body.code;
           if (body.statusCode >= 500) context.error = error;
-          send(res, body.statusCode, JSON.stringify(body));
+          send(res, requestId, body.statusCode, JSON.stringify(body));
         },
       );
     });
@@ -110,11 +109,9 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
   };
 }
 
-/** Writes the JSON answer as express's `res.status(n).json(body)` does. */
-function send(res: ServerResponse, status: number, json: string): void {
+/** Writes the JSON answer with the headers express's route sends, in its order. */
+function send(res: ServerResponse, requestId: string, status: number, json: string): void {
   if (res.destroyed) return;
-  res.statusCode = status;
-  res.setHeader('Content-Type', JSON_UTF8);
-  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.writeHead(status, [REQUEST_ID_HEADER, requestId, 'Content-Type', JSON_UTF8, 'Content-Length', String(Buffer.byteLength(json))]);
   res.end(json);
 }
