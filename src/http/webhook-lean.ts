@@ -76,7 +76,10 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       principal: auth.identify(req.headers.authorization),
       fields: {},
     };
+    let bodyRead = false;
     whenDone(res, (status) => {
+      // A client gone before its whole body arrived: express's body reader reports it so.
+      if (status === null && !bodyRead) context.errorCode = 'WEBHOOK_INVALID_BODY';
       if (status !== null) deps.metrics.webhookRequest(context.errorCode ?? 'ok', Number(process.hrtime.bigint() - started) / 1e9);
       logRequest(logger, sampled, { method: req.method, url: req.url, path, status, started, socket: req.socket }, context);
     });
@@ -88,6 +91,7 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       received += chunk.length;
     });
     req.on('end', () => {
+      bodyRead = true;
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
       // The chunks are in `raw` now: not kept (a second copy of a large body) until the answer.
       chunks.length = 0;

@@ -9,7 +9,9 @@
 import { expect } from 'chai';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { waitFor } from '../../support/eventually.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../../src/core/clock.ts';
@@ -178,6 +180,32 @@ describe('the webhook lean path answers as express does', () => {
     for (const v of metric?.values ?? []) if ((v as { metricName?: string }).metricName?.endsWith('_count') === true) counts.set(String(v.labels.outcome), v.value);
     return counts;
   }
+
+  it('a client that goes away before its whole body arrived: the same aborted line, no metric', async () => {
+    const before = await outcomeCount();
+    for (const [server, port, requestId] of [
+      [servers[0] as Server, expressPort, 'express-gone'],
+      [servers[1] as Server, leanPort, 'lean-gone'],
+    ] as const) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // The server has the request (its handler ran) before the client goes.
+      const received = new Promise((resolve) => server.once('request', resolve));
+      socket.write(
+        `POST /api/v1/alerts HTTP/1.1\r\nHost: firebreak\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKENS.webhook}\r\n` +
+          `X-Request-Id: ${requestId}\r\nContent-Length: ${GOOD.length}\r\n\r\n${GOOD.slice(0, 100)}`,
+      );
+      await received;
+      socket.destroy();
+      await waitFor(`the line of ${requestId}`, async () => (linesOf(requestId).length > 0 ? true : undefined));
+    }
+    expect(delegated.has('lean-gone'), 'answered by lean').to.equal(false);
+    const expressLines = linesOf('express-gone');
+    expect(expressLines).to.have.length(1);
+    expect(expressLines[0]).to.include({ msg: 'request aborted by the client', status: null, code: 'WEBHOOK_INVALID_BODY', level: 40 });
+    expect(linesOf('lean-gone')).to.deep.equal(expressLines);
+    expect(await outcomeCount()).to.deep.equal(before);
+  });
 
   for (const [index, c] of CASES.entries()) {
     it(`${c.name}: ${c.path}`, async () => {
