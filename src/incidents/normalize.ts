@@ -224,6 +224,8 @@ function escapePointer(segment: string): string {
  */
 const timesRead = new Map<string, string | null>();
 const TIMES_KEPT = 256;
+/** Longer texts (RFC 3339 allows any number of fraction digits) are not kept. */
+const TIME_KEPT_LENGTH = 40;
 
 /** Canonical ISO time, or null for Go's zero time. */
 function time(value: unknown, where: string): string | null {
@@ -233,7 +235,9 @@ function time(value: unknown, where: string): string | null {
   const ms = parseRfc3339(text);
   if (ms === null) throw new Unreadable(where, `is not an RFC 3339 time: ${text}`);
   const canonical = ms < ZERO_TIME_LIMIT ? null : new Date(ms).toISOString();
-  if (timesRead.size >= TIMES_KEPT) timesRead.clear();
-  timesRead.set(text, canonical);
+  if (text.length <= TIME_KEPT_LENGTH) {
+    if (timesRead.size >= TIMES_KEPT) timesRead.clear();
+    timesRead.set(text, canonical);
+  }
   return canonical;
 }

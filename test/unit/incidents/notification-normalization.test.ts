@@ -22,6 +22,18 @@ describe('normalizeNotification', () => {
     expect(n.alerts[0]?.startsAt).to.equal('2026-03-01T10:00:00.123Z');
   });
 
+  it('reads every time alike however often it comes and however many distinct times were read before', () => {
+    // More distinct times than the reader keeps, then the first ones again, a long one among them.
+    const times = Array.from({ length: 300 }, (_, i) => `2026-03-01T${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00.5+01:00`);
+    const long = `2026-03-01T10:00:00.${'1'.repeat(60)}Z`;
+    const all = [...times, long, ...times.slice(0, 5), long];
+    const n = normalizeNotification(notification(all.map((startsAt, i) => alert({ fingerprint: `t${i}`, startsAt, endsAt: ZERO_TIME }))));
+    expect(n.alerts.map((a) => a.startsAt)).to.deep.equal(all.map((t) => new Date(Date.parse(t)).toISOString()));
+    expect(n.alerts.every((a) => a.endsAt === null)).to.equal(true);
+    const invalid = readNotification(notification([alert({ fingerprint: 'bad', startsAt: times[0] as string, endsAt: '2026-02-30T00:00:00Z' })]));
+    expect(invalid.rejected.map((r) => r.path)).to.deep.equal(['/alerts/0/endsAt']);
+  });
+
   it('keeps labels and annotations exactly as given, unicode and odd names included', () => {
     const labels = { topic: 'zahlungen-äöü-支付', 'weird key': 'a|b', __proto__x: 'p' };
     const annotations = { summary: 'Réplicas en retard 🚨\nsecond line' };
