@@ -109,7 +109,7 @@ export function parseYaml(source: string, filename: string): YamlParseResult {
     throw err;
   }
   let maps: Array<Map<string, NodePosition>> | null = null;
-  const starts = documentStarts(events, source);
+  const starts = documentStarts(events, source, values.length);
   const documents = values.map((value, i) => ({
     value: value ?? null,
     start: starts[i] ?? { line: 1, column: 1 },
@@ -156,27 +156,27 @@ function nodeStart(event: Event, source: string): number {
 }
 
 /**
- * Where each document's root node starts (its position at pointer `''` in {@link positionMaps}),
- * without building the maps: a runbook records where it starts whether or not it has problems.
- * The documents come in source order, so their lines are counted in one pass up to the last
- * start, without a {@link LineIndex} of the whole source (built only when a problem needs one).
+ * Where each of the `count` documents' root node starts (its position at pointer `''` in
+ * {@link positionMaps}), without building the maps: a runbook records where it starts whether or
+ * not it has problems. The events are read up to the last document's root only, and the
+ * documents come in source order, so their lines are counted in one pass from line break to line
+ * break up to the last start, without a {@link LineIndex} of the whole source (built only when a
+ * problem needs one).
  */
-function documentStarts(events: Event[], source: string): Array<SourcePosition | null> {
+function documentStarts(events: Event[], source: string, count: number): Array<SourcePosition | null> {
   const starts: Array<SourcePosition | null> = [];
   let line = 1;
   let lineStart = 0;
-  let scanned = 0;
   const at = (offset: number): SourcePosition => {
-    for (; scanned < offset; scanned++) {
-      if (source.charCodeAt(scanned) === 10) {
-        line += 1;
-        lineStart = scanned + 1;
-      }
+    for (let next = source.indexOf('\n', lineStart); next !== -1 && next < offset; next = source.indexOf('\n', lineStart)) {
+      line += 1;
+      lineStart = next + 1;
     }
     return { line, column: offset - lineStart + 1 };
   };
   let awaitingRoot = false;
   for (const event of events) {
+    if (!awaitingRoot && starts.length >= count) break;
     if (event.type === EVENT_ID.DOCUMENT) {
       starts.push(null);
       awaitingRoot = true;
