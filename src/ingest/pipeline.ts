@@ -68,8 +68,8 @@ export interface PipelineDeps {
   hooks?: readonly PostProcessHook[];
   /** Waits between attempts at a retriable failure, ms; its length is the number of retries. */
   retryDelaysMs?: readonly number[];
-  /** Work one transaction does before it commits and yields, ms (default 8). */
-  sliceMs?: number;
+  /** Work one transaction does before it commits and yields, ms (default 8); a function is asked at each transaction. */
+  sliceMs?: number | (() => number);
   /** A page read from the store: at most this many notifications and bytes of bodies. */
   pageSize?: number;
   pageBytes?: number;
@@ -105,7 +105,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const { store, logger, metrics } = deps;
   const hooks = deps.hooks ?? [];
   const retryDelays = deps.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  const sliceMs = deps.sliceMs ?? 8;
+  const sliceMs = typeof deps.sliceMs === 'function' ? deps.sliceMs : () => (deps.sliceMs as number | undefined) ?? 8;
   const pageSize = deps.pageSize ?? 256;
   const pageBytes = deps.pageBytes ?? 4 * 1024 * 1024;
   const options = deps.options ?? (() => ({}));
@@ -284,7 +284,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     try {
       await store.transaction(async (tx) => {
         const cache = new TxCache();
-        const deadline = performance.now() + sliceMs;
+        const deadline = performance.now() + sliceMs();
         /** Renewed in this transaction: this worker's, and no other replica's until the commit. */
         let held = new Set<number>();
         for (const [i, work] of queue.entries()) {

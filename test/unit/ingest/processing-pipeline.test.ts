@@ -278,6 +278,19 @@ describe('processing pipeline', () => {
     expect((await store.timeline(incident!.id)).filter((e) => e.kind === 'alert.firing')).to.have.length(12);
   });
 
+  it('asks a sliceMs function for the budget of each transaction', async () => {
+    const alerts = Array.from({ length: 6 }, (_, i) => alert({ fingerprint: `s${i}`, startsAt: '2026-03-02T09:14:05Z' }));
+    const stored = await append(notification(alerts));
+    const counting = interceptedStore(store, () => {});
+    // A zero budget for the first two transactions (one alert each), then room for the rest.
+    const budgets = [0, 0];
+    const { pipeline: p } = pipeline({ store: counting, sliceMs: () => budgets.shift() ?? 60_000 });
+    p.kick(stored.id);
+    await p.idle();
+    expect(counting.transactions).to.equal(3);
+    expect((await store.getNotification(stored.id))?.processedAt).to.be.a('string');
+  });
+
   it('starts a notification over after a failed transaction part-way through, recording nothing twice', async () => {
     const alerts = Array.from({ length: 6 }, (_, i) => alert({ fingerprint: `r${i}`, startsAt: '2026-03-02T09:14:05Z' }));
     const stored = await append(notification(alerts));
