@@ -54,20 +54,24 @@ async function takeRun(rt: Runtime, r: Recorder, runId: number): Promise<Taken |
   const run = await r.tx.getRun(runId);
   if (run === null || run.status !== 'pending') return null;
   const resumed = run.startedAt !== null;
-  const started = await r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null, ...rt.leases.take(run) });
-  if (!resumed) {
-    await r.append({
-      incidentId: run.incidentId,
-      phase: null,
-      kind: 'run.started',
-      summary: `Runbook ${run.runbook} started (${run.trigger})`,
-      data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, fingerprint: run.alert.fingerprint, notificationId: run.notificationId },
-    });
-  }
+  // Calls that do not need each other's answers go out together: in serve each is a message to
+  // the ingest thread and back, and the thread runs them in the order they were made.
+  const [started] = await Promise.all([
+    r.tx.updateRun(run.id, { status: 'running', startedAt: run.startedAt ?? r.now, detail: null, ...rt.leases.take(run) }),
+    resumed
+      ? null
+      : r.append({
+          incidentId: run.incidentId,
+          phase: null,
+          kind: 'run.started',
+          summary: `Runbook ${run.runbook} started (${run.trigger})`,
+          data: { runId: run.id, runbook: run.runbook, trigger: run.trigger, fingerprint: run.alert.fingerprint, notificationId: run.notificationId },
+        }),
+  ]);
   const runbook = rt.runbooks.get(run.runbook);
   if (run.trigger !== 'firing' || runbook === undefined) return { run: started, parked: [], episode: null };
-  const parked = await preemptReleases(r, run);
-  const episode = await judgeEpisode(rt, started, runbook, r.tx);
+  // Stopping the releases writes timers and runs; judging the episode reads claims.
+  const [parked, episode] = await Promise.all([preemptReleases(r, run), judgeEpisode(rt, started, runbook, r.tx)]);
   if (episode.relaxed.length === 0) await settleEpisode(r, started, runbook, episode);
   return { run: started, parked, episode };
 }
@@ -259,8 +263,7 @@ async function releaseOutcome(rt: Runtime, run: EngineRun, runbook: Runbook): Pr
  * that takes the run; returns the runs aborted.
  */
 async function preemptReleases(r: Recorder, run: EngineRun): Promise<EngineRun[]> {
-  await cancelReleases(r, run.incidentId, 'the alert fires again');
-  const waiting = await r.tx.runs({ incidentId: run.incidentId, status: ['waiting-release'] });
+  const [, waiting] = await Promise.all([cancelReleases(r, run.incidentId, 'the alert fires again'), r.tx.runs({ incidentId: run.incidentId, status: ['waiting-release'] })]);
   for (const other of waiting) {
     await r.tx.updateRun(other.id, { status: 'aborted', finishedAt: r.now, detail: 'pre-empted: the alert fired again before the release finished' });
     await r.append({

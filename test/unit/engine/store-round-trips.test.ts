@@ -4,7 +4,7 @@
  * makes no more of them than it needs. Asserted by the calls a real store sees.
  */
 import { expect } from 'chai';
-import type { Store } from '../../../src/store/types.ts';
+import type { Store, StoreTx } from '../../../src/store/types.ts';
 import { engineEnv, type EngineEnv } from './support/engine-env.ts';
 import { lagNotification } from './support/alerts.ts';
 import { observeTransactions } from './support/observe-store.ts';
@@ -23,6 +23,31 @@ function observeCalls(store: Store, methods: readonly (keyof Store)[], events: s
       }
     };
   }
+}
+
+/** Notes `start <method>` and `end <method>` of every call made on a transaction's `tx`, transaction by transaction. */
+function observeTxCalls(store: Store, transactions: string[][]): void {
+  const transaction = store.transaction.bind(store);
+  store.transaction = <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> =>
+    transaction((tx) => {
+      const events: string[] = [];
+      transactions.push(events);
+      const watched = new Proxy(tx, {
+        get(target, property) {
+          const value = Reflect.get(target, property) as unknown;
+          if (typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            events.push(`start ${String(property)}`);
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            } finally {
+              events.push(`end ${String(property)}`);
+            }
+          };
+        },
+      });
+      return fn(watched);
+    });
 }
 
 describe('engine: store round trips before a change', () => {
@@ -62,6 +87,19 @@ describe('engine: store round trips before a change', () => {
     const rest = events.slice(woken + 1);
     const round = rest.slice(0, rest.findIndex((e) => e.startsWith('end ')));
     expect(round.map((e) => e.split(' ')[1]).sort(), events.join('\n')).to.deep.equal(['alertStateCounts', 'approvals', 'automation', 'getIncident', 'runs', 'stepClaims', 'stepClaims']);
+  });
+
+  it('takes a run with the calls that need no answer of each other side by side', async () => {
+    env = await engineEnv([THROTTLE_RUNBOOK]);
+    const transactions: string[][] = [];
+    observeTxCalls(env.store, transactions);
+    await env.deliver(lagNotification());
+    const taking = transactions.find((t) => t.includes('start claimStep')) ?? [];
+    const before = (a: string, b: string) => expect(taking.indexOf(a), `${a} before ${b}: ${taking.join(', ')}`).to.be.below(taking.indexOf(b));
+    // The run's start entry with its update; the episode's claims and the runs parked on releases read while the releases stop.
+    before('start appendTimeline', 'end updateRun');
+    before('start stepClaims', 'end cancelTimers');
+    before('start runs', 'end cancelTimers');
   });
 
   it("checks a held run's fence before its claim, reads the run once per step record, and the incident's claims once when a run is taken", async () => {
