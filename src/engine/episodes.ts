@@ -71,6 +71,8 @@ export interface EpisodeJudgement extends Episode {
   /** Changes a gradual release had relaxed: back to the last level that held (Kafka, then a record). */
   relaxed: Array<{ claim: StepClaim; to: ReleaseLevel }>;
   escalation: Escalation | null;
+  /** The run's incident's claims of this runbook, as read for the judgement (settleEpisode in the same transaction reads them no more). */
+  incidentClaims: StepClaim[];
 }
 
 /**
@@ -80,7 +82,9 @@ export interface EpisodeJudgement extends Episode {
 export async function judgeEpisode(rt: Runtime, run: EngineRun, runbook: Runbook, tx: Pick<StoreTx, 'stepClaims'> = rt.store): Promise<EpisodeJudgement> {
   const now = rt.clock.now();
   const settings = episodeSettings(rt, runbook);
-  const claims = (await tx.stepClaims({ runbook: runbook.name, groupKey: run.groupKey })).filter((c) => c.mutating && c.status === 'succeeded');
+  // The group's claims hold the incident's own: every run of an incident carries its key.
+  const read = await tx.stepClaims({ runbook: runbook.name, groupKey: run.groupKey });
+  const claims = read.filter((c) => c.mutating && c.status === 'succeeded');
   // A person who lifted a hold (hold.ts) starts the count again.
   const since = liftedAt(claims);
   const cycles = claims.filter((c) => {
@@ -122,17 +126,18 @@ export async function judgeEpisode(rt: Runtime, run: EngineRun, runbook: Runbook
         data: { runbook: runbook.name, groupKey: run.groupKey, cycles, windowMs: settings.loopWindowMs, threshold: settings.cycles },
       }
     : null;
-  return { steps, loopBroken, relaxed, escalation };
+  return { steps, loopBroken, relaxed, escalation, incidentClaims: read.filter((c) => c.incidentId === run.incidentId) };
 }
 
 /**
  * Records what the episode decided, in the caller's transaction: early releases and the hold on
  * the claims in force, the loop breaker's escalation, and `contained` while a change is in force.
+ * `sameTransaction`: judged in this very transaction, so the claims it read are current.
  */
-export async function settleEpisode(r: Recorder, run: EngineRun, runbook: Runbook, judged: EpisodeJudgement): Promise<void> {
+export async function settleEpisode(r: Recorder, run: EngineRun, runbook: Runbook, judged: EpisodeJudgement, sameTransaction = false): Promise<void> {
   const { steps, loopBroken, escalation } = judged;
   // One read serves both: a release state written below does not change which claims are in place.
-  const claims = await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name });
+  const claims = sameTransaction ? judged.incidentClaims : await r.tx.stepClaims({ incidentId: run.incidentId, runbook: runbook.name });
   for (const claim of claims) {
     if (!inPlace(claim) || claim.revert !== 'on-resolve') continue;
     const release = releaseStateOf(claim);

@@ -72,7 +72,7 @@ async function takeRun(rt: Runtime, r: Recorder, runId: number): Promise<Taken |
   if (run.trigger !== 'firing' || runbook === undefined) return { run: started, parked: [], episode: null };
   // Stopping the releases writes timers and runs; judging the episode reads claims.
   const [parked, episode] = await Promise.all([preemptReleases(r, run), judgeEpisode(rt, started, runbook, r.tx)]);
-  if (episode.relaxed.length === 0) await settleEpisode(r, started, runbook, episode);
+  if (episode.relaxed.length === 0) await settleEpisode(r, started, runbook, episode, true);
   return { run: started, parked, episode };
 }
 
