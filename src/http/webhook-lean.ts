@@ -22,7 +22,7 @@ import { toFirebreakError } from '../errors.ts';
 import { acceptBody, type AcceptDeps } from '../ingest/accept.ts';
 import type { Authenticator } from './auth.ts';
 import { errorBody } from './errors.ts';
-import { chooseRequestId, logRequest, REQUEST_ID_HEADER, whenDone, type RequestContext } from './request-context.ts';
+import { chooseRequestId, logRequest, REQUEST_ID_HEADER, whenDone, type Principal, type RequestContext } from './request-context.ts';
 
 export interface LeanWebhookDeps extends AcceptDeps {
   auth: Authenticator;
@@ -44,25 +44,27 @@ const PLAIN_JSON = /^application\/json(?:\s*;\s*charset=(?:utf-?8|"utf-?8"))?$/i
 export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
   const { auth, bodyLimit, logger, sampled, path } = deps;
 
-  /** Whether express would let this request through to the route's handler. */
-  function plain(req: IncomingMessage): boolean {
-    if (req.method !== 'POST' || req.url !== path) return false;
+  /** The caller, when express would let this request through to the route's handler; else null. */
+  function plain(req: IncomingMessage): Principal | null {
+    if (req.method !== 'POST' || req.url !== path) return null;
     const headers = req.headers;
     const type = headers['content-type'];
-    if (type === undefined || !(type === 'application/json' || PLAIN_JSON.test(type))) return false;
-    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    if (type === undefined || !(type === 'application/json' || PLAIN_JSON.test(type))) return null;
+    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return null;
     const length = Number(headers['content-length']);
-    if (!(length > 0 && length <= bodyLimit)) return false;
+    if (!(length > 0 && length <= bodyLimit)) return null;
     try {
-      return auth.identify(headers.authorization).kind !== 'operator';
+      const principal = auth.identify(headers.authorization);
+      return principal.kind === 'operator' ? null : principal;
     } catch {
       // A refusal is answered by express, with its challenge header and body.
-      return false;
+      return null;
     }
   }
 
   return (req, res) => {
-    if (!plain(req)) return false;
+    const principal = plain(req);
+    if (principal === null) return false;
     const started = process.hrtime.bigint();
     const requestId = chooseRequestId(req.headers['x-request-id'] as string | undefined);
     let child: Logger | null = null;
@@ -73,7 +75,7 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       get logger() {
         return requestLogger();
       },
-      principal: auth.identify(req.headers.authorization),
+      principal,
       fields: {},
     };
     let bodyRead = false;
