@@ -35,7 +35,7 @@ export interface StoredBody {
   groupKey: string;
 }
 
-/** Parses, checks and stores a body elsewhere (the ingest thread). */
+/** Parses, checks and stores a body elsewhere (the ingest thread), which may take `raw`'s bytes (left empty). */
 export interface BodyOffload {
   /** Rejects with the same FirebreakErrors as {@link acceptBody}. */
   accept(raw: Buffer, receivedAt: string): Promise<StoredBody>;

@@ -12,7 +12,7 @@ import { encodeError } from '../store/forward/codec.ts';
 import { serveStore, storeMethods } from '../store/forward/host.ts';
 import { openSqliteStore, type SqliteStoreApi } from '../store/sqlite/index.ts';
 import { importFrames, recoverInbox } from './inbox/import.ts';
-import type { FromWorker, ToWorker } from './thread.ts';
+import type { CheckedBody, FromWorker, ToWorker } from './thread.ts';
 import type { IngestWork } from './thread-processing.ts';
 
 const port = parentPort;
@@ -168,9 +168,20 @@ port.on('message', (message: ToWorker) => {
     case 'import':
       answer(message.request, queueImport(message.frames));
       return;
-    case 'check':
-      answer(message.request, ingest().then((w) => w.checkBody(message.body)));
+    case 'check': {
+      const { request, body } = message;
+      ingest()
+        .then((w) => w.checkBody(body))
+        .then(
+          (summary) => {
+            // After everything posted before it, like answer(); the bytes move back without a copy.
+            flush();
+            port.postMessage({ type: 'answer', request, ok: true, value: { summary, body } satisfies CheckedBody } satisfies FromWorker, [body.buffer as ArrayBuffer]);
+          },
+          (err: unknown) => answer(request, Promise.reject(err)),
+        );
       return;
+    }
     case 'body':
       answer(message.request, ingest().then((w) => w.storeBody(message.body, message.receivedAt)));
       return;

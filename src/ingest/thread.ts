@@ -78,6 +78,12 @@ export interface IngestThreadEvents {
   storeError(operation: string): void;
 }
 
+/** The answer to `check`: the summary, and the body's bytes moved back. */
+export interface CheckedBody {
+  summary: Omit<StoredBody, 'id'>;
+  body: Uint8Array;
+}
+
 /** Messages the worker posts on its main port (thread-worker.ts). */
 export type FromWorker =
   | { type: 'ready'; methods: string[] }
@@ -103,7 +109,7 @@ export type ToWorker =
   | { type: 'inbox'; request: number; dir: string }
   /** Imports frames the journal wrote; answers the highest id once durable in the store. */
   | { type: 'import'; request: number; frames: Uint8Array }
-  /** Parses and checks a body without storing it; answers its summary. */
+  /** Parses and checks a body without storing it; answers a {@link CheckedBody}. */
   | { type: 'check'; request: number; body: Uint8Array }
   | { type: 'idle'; request: number }
   | { type: 'stop'; request: number; graceMs: number };
@@ -343,11 +349,13 @@ export class IngestThread implements Pipeline, BodyOffload {
 
   async accept(raw: Buffer, receivedAt: string): Promise<StoredBody> {
     if (this.#journal !== null) {
-      // Checked there, written to the journal here: the journal gives every id.
-      const copy = new Uint8Array(raw);
-      const summary = await this.#ask<Omit<StoredBody, 'id'>>((request) => ({ type: 'check', request, body: copy }), [copy.buffer]);
+      // Checked there, written to the journal here: the journal gives every id. The bytes are
+      // moved there and back with the summary (`raw` is left empty), so a large body is not held
+      // twice while checks queue in the thread; a Buffer sharing a pool is copied.
+      const body = ownsBuffer(raw) ? raw : new Uint8Array(raw);
+      const checked = await this.#ask<CheckedBody>((request) => ({ type: 'check', request, body }), [body.buffer as ArrayBuffer]);
       try {
-        return { id: await this.#append(raw, receivedAt), ...summary };
+        return { id: await this.#append(checked.body, receivedAt), ...checked.summary };
       } catch (err) {
         throw notStored(err);
       }
