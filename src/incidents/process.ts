@@ -265,7 +265,9 @@ export class NotificationWork {
 
   /**
    * Records alerts, at least one, until `deadline` (performance.now() ms) has passed or none is
-   * left, inside `tx`. Returns true once the notification is done (marked processed).
+   * left, inside `tx`. Returns true once the notification is done (marked processed). `cache`
+   * is the transaction's, shared by every step in it; end the transaction with
+   * `cache.finish(tx, now)`, which stamps `updatedAt` of the incidents the steps changed.
    */
   async step(tx: StoreTx, cache: TxCache, deadline: number): Promise<boolean> {
     if (this.#done) return true;
