@@ -9,9 +9,11 @@
  * - Secrets are compared in constant time: SHA-256 digests of equal length through
  *   `crypto.timingSafeEqual`, against every known secret without stopping at a match, so timing
  *   reveals neither the secret nor which one matched.
- * - A header that passed that check is remembered (at most {@link ACCEPTED_HEADERS_CACHED}), so
- *   the same header again (Alertmanager sends one header with every notification) costs a map
- *   lookup instead of hashes. Only a header equal to one that passed is found; any other takes
+ * - A webhook header that passed that check is remembered (at most
+ *   {@link ACCEPTED_HEADERS_CACHED}), so the same header again (Alertmanager sends one header with
+ *   every notification) costs a map lookup instead of hashes. Operator tokens are not remembered:
+ *   the API is not on the hot path, and the spellings of one operator token (the scheme in any
+ *   case, any spacing) must not fill the table and leave the webhook's header out. Only a header equal to one that passed is found; any other takes
  *   the constant-time path. The lookup hashes the presented string (with V8's per-process seed)
  *   and compares it in full only with a remembered header of the same hash, so its time says
  *   nothing usable about a secret. Failures are never remembered: each wrong header is checked
@@ -39,6 +41,8 @@ export interface Authenticator {
   webhook(): RequestHandler;
   /** Middleware for API routes: an operator token with at least `role`. */
   operator(role: Role): RequestHandler;
+  /** How many accepted webhook headers are remembered (see the module comment). */
+  readonly rememberedHeaders: number;
 }
 
 interface DigestEntry {
@@ -51,9 +55,9 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Distinct Authorization headers remembered as accepted. Alertmanager sends the same header
- * with every notification, so one entry per configured secret in use is what fills it; it
- * stops growing when full (only headers that passed the full check are ever added).
+ * Distinct webhook Authorization headers remembered as accepted. Alertmanager sends the same
+ * header with every notification, so one entry per webhook credential in use is what fills it; it
+ * stops growing when full (only webhook headers that passed the full check are ever added).
  */
 export const ACCEPTED_HEADERS_CACHED = 16;
 
@@ -120,7 +124,7 @@ export function createAuthenticator(settings: AuthSettings, limit?: AuthLimit): 
     const known = authorization === undefined ? undefined : accepted.get(authorization);
     if (known !== undefined) return known;
     const principal = check(authorization);
-    if (authorization !== undefined && accepted.size < ACCEPTED_HEADERS_CACHED) accepted.set(authorization, principal);
+    if (authorization !== undefined && principal.kind === 'webhook' && accepted.size < ACCEPTED_HEADERS_CACHED) accepted.set(authorization, principal);
     return principal;
   }
 
@@ -157,6 +161,9 @@ export function createAuthenticator(settings: AuthSettings, limit?: AuthLimit): 
 
   return {
     identify,
+    get rememberedHeaders() {
+      return accepted.size;
+    },
     webhook() {
       return (req: Request, res: Response, next: NextFunction) => {
         try {

@@ -64,6 +64,18 @@ describe('authentication', () => {
     }
   });
 
+  it('remembers webhook headers only: spellings of an operator token never crowd out the webhook header', () => {
+    const fresh = createAuthenticator(settings);
+    const spellings = Array.from({ length: ACCEPTED_HEADERS_CACHED + 4 }, (_, i) => `${i % 2 === 0 ? 'Bearer' : 'bearer'}${' '.repeat(1 + i)}grafana-token-0123456789`);
+    for (const header of spellings) expect(fresh.identify(header)).to.deep.equal({ kind: 'operator', name: 'grafana', role: 'viewer' });
+    expect(fresh.rememberedHeaders).to.equal(0);
+    expect(fresh.identify('Bearer webhook-token-0123456789')).to.deep.equal({ kind: 'webhook', name: 'alertmanager' });
+    expect(fresh.identify(basic('am', 'basic-password-0123'))).to.deep.equal({ kind: 'webhook', name: 'alertmanager' });
+    expect(fresh.rememberedHeaders).to.equal(2);
+    expect(codeOf(() => fresh.identify('Bearer webhook-token-012345678'))).to.equal('401 AUTH_INVALID');
+    expect(fresh.rememberedHeaders).to.equal(2);
+  });
+
   it('refuses basic auth when none is configured', () => {
     const bearerOnly = createAuthenticator({ ...settings, webhook: { token: 'webhook-token-0123456789' } });
     expect(codeOf(() => bearerOnly.identify(basic('am', 'basic-password-0123')))).to.equal('401 AUTH_INVALID');
