@@ -14,6 +14,7 @@ import { openSqliteStore, type SqliteStoreApi } from '../store/sqlite/index.ts';
 import { importFrames, recoverInbox } from './inbox/import.ts';
 import type { CheckedBody, FromWorker, ToWorker } from './thread.ts';
 import type { IngestWork } from './thread-processing.ts';
+import { heapTrim } from './heap-trim.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('thread-worker.ts runs as a worker thread');
@@ -22,11 +23,15 @@ if (port === null) throw new Error('thread-worker.ts runs as a worker thread');
  * timeline entries) goes in one message, sent once the turn is over.
  */
 let batch: FromWorker[] = [];
+/** A turn that posted something may have left a storm's garbage: collected once it is sent (heap-trim.ts). */
+const trim = heapTrim();
 const flush = (): void => {
   if (batch.length === 0) return;
   const messages = batch;
   batch = [];
   port.postMessage(messages.length === 1 ? messages[0] : { type: 'batch', messages });
+  const pauseMs = trim.check();
+  if (pauseMs !== null) logger.debug({ pauseMs: Math.round(pauseMs * 10) / 10, liveMiB: Math.round(trim.liveBytes / 2 ** 20) }, 'ingest thread: heap collected');
 };
 const post = (message: FromWorker): void => {
   if (batch.length === 0) setImmediate(flush);
