@@ -163,7 +163,7 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         });
         return { status: 'failed', acted: false };
       }
-      return execute(rt, run, runbook, step, incident, evaluation, decided, {
+      const executing = execute(rt, run, runbook, step, incident, evaluation, decided, {
         limits,
         timeoutMs,
         logger,
@@ -173,8 +173,30 @@ export async function runStep(rt: Runtime, run: EngineRun, runbook: Runbook, ste
         episode: inEpisode ?? null,
         loopBroken: episode.loopBroken,
       });
+      try {
+        return await executing;
+      } catch (err) {
+        if (!(err instanceof RefusedNow)) throw err;
+        // Paused or closed while the step planned: nothing was claimed or changed. Judged again
+        // from fresh reads, so the guards record the decision not to act, with its reason.
+        const fresh = await rt.store.getIncident(incident.id);
+        if (fresh === null) return { status: 'skipped', acted: false };
+        return runStep(rt, run, runbook, step, fresh, episode);
+      }
     }
   }
+}
+
+/** The claim found the step refused by a fact read before its plan (paused, incident closed): its transaction rolls back. */
+class RefusedNow extends Error {}
+
+/**
+ * The facts of the guards that stop a step, read again inside its claim's transaction: a pause
+ * or a close committed while the step planned (broker reads take milliseconds) must stop it.
+ */
+async function refusedNow(r: Recorder, incidentId: string, mutating: boolean): Promise<boolean> {
+  const [incident, automation] = await Promise.all([r.tx.getIncident(incidentId), mutating ? r.tx.automation() : null]);
+  return incident === null || incident.status === 'closed' || automation?.paused === true;
 }
 
 /**
@@ -315,6 +337,7 @@ async function execute(
   const plan: Plan | null = evaluation.plan;
   const claiming = record(rt, async (r) => {
     await rt.leases.check(r, run.id);
+    if (await refusedNow(r, incident.id, action.mutating)) throw new RefusedNow(`step ${step.id} is refused now`);
     const claimed = await r.tx.claimStep({
       incidentId: incident.id,
       runbook: runbook.name,

@@ -78,4 +78,32 @@ describe('engine: a firing run is taken in its first step\'s claim', () => {
     const [after] = await env.store.runs({ incidentId: id });
     expect([after?.status, after?.owner, after?.fence]).to.deep.equal(['running', 'another-engine', run!.fence + 1]);
   });
+
+  // The pause switch and the incident's status are read before the plan; a responder who pauses
+  // or closes while the step plans must stop the change: the claim reads both again.
+  const refusals: Array<{ what: string; runbook: string; act: (env: EngineEnv, id: string) => Promise<unknown>; kind: string; reason: string }> = [
+    { what: 'automation is paused while a new run\'s first step plans', runbook: QUOTA_FIRST, act: (e) => e.store.setAutomation({ paused: true, changedBy: 'sre', changedAt: new Date().toISOString(), reason: 'test' }), kind: 'step.blocked', reason: 'paused' },
+    { what: 'the incident is closed while a new run\'s first step plans', runbook: QUOTA_FIRST, act: (e, id) => e.store.updateIncident(id, { status: 'closed' }), kind: 'step.skipped', reason: 'incident-closed' },
+    { what: 'automation is paused while a later step of a taken run plans', runbook: THROTTLE_RUNBOOK, act: (e) => e.store.setAutomation({ paused: true, changedBy: 'sre', changedAt: new Date().toISOString(), reason: 'test' }), kind: 'step.blocked', reason: 'paused' },
+  ];
+  for (const c of refusals) {
+    it(`changes nothing and says why when ${c.what}`, async () => {
+      env = await engineEnv([c.runbook]);
+      env.system.holdPlans.add('quota:loadgen');
+      const planning = env.system.gate('plan:quota:loadgen');
+      const delivered = env.deliver(lagNotification());
+      await planning.entered;
+      const id = await onlyIncident(env.store);
+      await c.act(env, id);
+      planning.open();
+      await delivered;
+      expect(env.system.calls).to.include('plan test.quota quota:loadgen');
+      expect(env.system.calls).to.not.include('execute test.quota quota:loadgen');
+      expect(env.system.values.has('quota:loadgen')).to.equal(false);
+      expect((await env.store.stepClaims({ incidentId: id })).filter((cl) => cl.stepId === 'throttle')).to.deep.equal([]);
+      const entries = await env.store.timeline(id);
+      const throttle = entries.filter((e) => (e.data as { stepId?: string } | null)?.stepId === 'throttle').map((e) => [e.kind, (e.data as { decision?: { reason?: string } }).decision?.reason]);
+      expect(throttle).to.deep.equal([[c.kind, c.reason]]);
+    });
+  }
 });

@@ -112,8 +112,10 @@ describe('engine: store round trips before a change', () => {
     expect([claims.length, ends.length]).to.deep.equal([2, 2]);
     const [takenWithFirst, second] = claims as [string[], string[]];
     const count = (methods: string[], name: string) => methods.filter((m) => m === name).length;
-    // Taking the run: the episode judged and settled from one read of the group's claims, no incident read.
-    expect([count(takenWithFirst, 'stepClaims'), count(takenWithFirst, 'getIncident')], takenWithFirst.join(', ')).to.deep.equal([1, 0]);
+    // Taking the run: the episode judged and settled from one read of the group's claims; the
+    // claim reads the incident once (closed meanwhile?) and, for a change, the pause switch.
+    expect([count(takenWithFirst, 'stepClaims'), count(takenWithFirst, 'getIncident'), count(takenWithFirst, 'automation')], takenWithFirst.join(', ')).to.deep.equal([1, 1, 0]);
+    expect([count(second, 'getIncident'), count(second, 'automation')], second.join(', ')).to.deep.equal([1, 1]);
     // A held run's claim checks its fence (one read of the run), before it claims.
     expect(count(second, 'getRun'), second.join(', ')).to.equal(1);
     expect(second.indexOf('getRun'), second.join(', ')).to.be.below(second.indexOf('claimStep'));
