@@ -75,6 +75,13 @@ export interface PipelineDeps {
   pageBytes?: number;
   /** Told when notifications become known as pending, and when they stop being pending. */
   onPending?: (change: { added?: number[]; removed?: number[] }) => void;
+  /**
+   * Told of notifications whose processing so far counts for nothing: those of a transaction that
+   * rolled back (they start again or are set aside) and those that end without the hooks (their
+   * processing failed, or another replica took them over). What a `withinTransaction` noted for
+   * them is to be dropped.
+   */
+  onDropped?: (ids: readonly number[]) => void;
   /** After retriable failures, look at the set-aside notifications again after this long at the latest. Default 30 000 ms. */
   resumeAfterMs?: number;
   /** Meanwhile, check every this long whether the store can write again (Store.ping). Default 1 000 ms. */
@@ -305,6 +312,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         await cache.finish(tx, new Date(deps.clock.now()).toISOString());
       });
     } catch (err) {
+      if (taken.length > 0) deps.onDropped?.(taken.map((w) => w.stored.id));
       await failed(taken, err);
       return;
     }
@@ -315,6 +323,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const removed = [...finished, ...lost].map((w) => w.stored.id);
     if (removed.length > 0) deps.onPending?.({ removed });
     for (const work of lost) pendingIds.delete(work.stored.id);
+    const dropped = [...lost, ...finished.filter((w) => w.failure !== null)].map((w) => w.stored.id);
+    if (dropped.length > 0) deps.onDropped?.(dropped);
     if (lost.length > 0) logger.info({ notificationIds: lost.map((w) => w.stored.id) }, 'notifications taken over by another replica; left to it');
     for (const work of finished) {
       pendingIds.delete(work.stored.id);

@@ -16,6 +16,7 @@ import { JsonText } from '../store/json-text.ts';
 import type { Store } from '../store/types.ts';
 import { checkBody, notStored, parseBody, type StoredBody } from './accept.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
+import { RunCounts } from './run-counts.ts';
 import { countKinds, type FromWorker, type ProcessingStart } from './thread.ts';
 import { createWebhookValidator, type WebhookValidator } from './validate.ts';
 
@@ -66,15 +67,12 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
     const counter = { name: 'timeline counts', observe: (entries: readonly { kind: TimelineKind }[]) => void countKinds(entries, counted) };
     const poster = { name: 'main thread', observe: (entries: readonly TimelineEntry[]) => post({ type: 'timeline', entries: [...entries] }) };
     const fed = withTimelineFeed(store, start.timeline ? [counter, poster] : [counter], logger);
-    /** Run requests per notification, until its summary is posted. */
-    const outbox = new Map<number, { runs: number }>();
+    const outbox = new RunCounts();
     const options: ProcessOptions = {
       keyFor: (alert, notification) => keyForAlert(source, alert, notification),
       async withinTransaction(tx, result, notification, cache) {
-        const noted = outbox.get(result.notificationId) ?? { runs: 0 };
-        outbox.set(result.notificationId, noted);
         // Counts the runs requested, so the main thread wakes the engine only when there is one.
-        noted.runs += await recordRunRequests({ runbooks: source, clock: systemClock }, tx, result, notification, cache);
+        outbox.add(result.notificationId, await recordRunRequests({ runbooks: source, clock: systemClock }, tx, result, notification, cache));
       },
       storm: { gate, foldFor: (alert) => stormFoldForAlert(source, alert) },
     };
@@ -92,15 +90,15 @@ export function ingestWork(store: Store, logger: Logger, post: (message: FromWor
       options: () => options,
       hooks: [
         async (result) => {
-          const noted = outbox.get(result.notificationId) ?? { runs: 0 };
-          outbox.delete(result.notificationId);
+          const runs = outbox.take(result.notificationId);
           const entries = counted;
           counted = {};
           const { notificationId, alerts, duplicates, incidents, folded } = result;
-          post({ type: 'processed', summary: { notificationId, alerts, duplicates, incidents, folded, entries, runs: noted.runs } });
+          post({ type: 'processed', summary: { notificationId, alerts, duplicates, incidents, folded, entries, runs } });
         },
       ],
       onPending: (change) => post({ type: 'pending', ...change }),
+      onDropped: (ids) => outbox.drop(ids),
     });
   }
 

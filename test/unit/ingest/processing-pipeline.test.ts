@@ -5,6 +5,7 @@ import { FirebreakError } from '../../../src/errors.ts';
 import type { StoredNotification } from '../../../src/model/incident.ts';
 import type { ProcessResult } from '../../../src/incidents/process.ts';
 import { createPipeline, type PipelineDeps } from '../../../src/ingest/pipeline.ts';
+import { RunCounts } from '../../../src/ingest/run-counts.ts';
 import { eventually } from '../../support/eventually.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { openSqliteStore } from '../../../src/store/sqlite/index.ts';
@@ -149,6 +150,29 @@ describe('processing pipeline', () => {
     const { body } = await metrics.render();
     expect(body).to.include('firebreak_notifications_pending 1');
     expect(body).to.include('firebreak_store_errors_total{operation="processNotification"} 3');
+  });
+
+  it('keeps no run count for a notification whose processing failed, and counts a retried transaction once', async () => {
+    const next = await append(unicodeLabels);
+    const stuck = await append(groupedFiring);
+    const counts = new RunCounts();
+    const summaries: Array<[number, number]> = [];
+    const { pipeline: p } = pipeline({
+      sliceMs: 60_000,
+      options: () => ({
+        async withinTransaction(_tx, result) {
+          counts.add(result.notificationId, 1);
+          if (result.notificationId === stuck.id) throw new FirebreakError('STORE_UNAVAILABLE', 'disk I/O error', { retriable: true });
+        },
+      }),
+      hooks: [async (result) => void summaries.push([result.notificationId, counts.take(result.notificationId)])],
+      onDropped: (ids) => counts.drop(ids),
+    });
+    p.kick();
+    await p.idle();
+    // The other one shared the first transaction with the stuck one, rolled back and done again: counted once.
+    expect(summaries).to.deep.equal([[next.id, 1]]);
+    expect(counts.size).to.equal(0);
   });
 
   it('tries a notification set aside by a store outage again once the store answers, without a restart', async () => {
