@@ -44,6 +44,8 @@ type Job = { kind: 'run'; trigger: AlertStatus; preempt: AbortController; work: 
 
 /** Due timers read per look at the store. */
 const DUE_BATCH = 100;
+/** Run ids remembered as failed at most (see EngineWorker's failed runs). */
+const FAILED_RUNS_KEPT = 1_000;
 
 export class EngineWorker {
   readonly #rt: Runtime;
@@ -58,6 +60,13 @@ export class EngineWorker {
   #open = false;
   /** When the runs of the last minute started (ms), for maxRunStartsPerMinute. */
   readonly #starts: number[] = [];
+  /**
+   * Runs whose last attempt here failed unexpectedly (a store that cannot write, for one). They
+   * are taken in a commit of their own before their first step ({@link executeRun} without the
+   * pending run), so a retry against a store that still cannot write fails there, before the
+   * step's plan reads the cluster. Bounded: cleared when it reaches {@link FAILED_RUNS_KEPT}.
+   */
+  readonly #failedRuns = new Set<number>();
   #later: NodeJS.Timeout | null = null;
 
   constructor(rt: Runtime, timers: TimerKinds) {
@@ -185,7 +194,9 @@ export class EngineWorker {
       if (!this.#mayStart()) break;
       const preempt = new AbortController();
       const runtime: Runtime = { ...rt, preempt: preempt.signal, stop: AbortSignal.any([rt.stop, preempt.signal]) };
-      const work = executeRun(runtime, run.id, run).catch((err: unknown) => {
+      const work = executeRun(runtime, run.id, this.#failedRuns.has(run.id) ? undefined : run).catch((err: unknown) => {
+        if (this.#failedRuns.size >= FAILED_RUNS_KEPT) this.#failedRuns.clear();
+        this.#failedRuns.add(run.id);
         const error = toFirebreakError(err);
         if (error.code === 'ENGINE_FENCED') rt.logger.warn({ err: error, runId: run.id, incidentId: run.incidentId }, 'run taken over by another engine; this one stopped it');
         else rt.logger.error({ err: error, runId: run.id, incidentId: run.incidentId }, 'run failed unexpectedly; it is resumed or interrupted at the next start');

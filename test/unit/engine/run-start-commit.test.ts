@@ -10,6 +10,7 @@ import { engineEnv, onlyIncident, type EngineEnv } from './support/engine-env.ts
 import { lagNotification } from './support/alerts.ts';
 import { observeTransactions } from './support/observe-store.ts';
 import { THROTTLE_RUNBOOK } from './support/runbooks.ts';
+import { processNotification } from '../../../src/incidents/process.ts';
 
 const QUOTA_FIRST = `
 name: quota-first
@@ -53,6 +54,30 @@ describe('engine: a firing run is taken in its first step\'s claim', () => {
       'step.succeeded',
       'run.finished',
     ]);
+  });
+
+  it('retries a run whose first attempt failed at the store with a take of its own, before any plan reads the cluster', async () => {
+    env = await engineEnv([QUOTA_FIRST], { maxRunStartsPerMinute: 5 });
+    // The store takes the notification, then cannot write any more (a full disk).
+    let full = false;
+    observeTransactions(env.store, () => undefined, () => full);
+    const processed = await env.store.appendNotification(lagNotification(), new Date(env.clock.now()).toISOString());
+    const result = await processNotification({ store: env.store, clock: env.clock, logger: env.logger }, processed, {
+      keyFor: env.engine.keyFor,
+      withinTransaction: env.engine.withinTransaction,
+    });
+    full = true;
+    await env.engine.afterProcess(result);
+    await env.engine.idle();
+    for (let minute = 0; minute < 3; minute++) await env.advance(60_000);
+    // The first attempt planned (the run is taken in its first claim, which failed); every retry
+    // failed at its take, before planning.
+    expect(env.system.calls.filter((c) => c === 'plan test.quota quota:loadgen')).to.deep.equal(['plan test.quota quota:loadgen']);
+    expect(env.system.calls).to.not.include('execute test.quota quota:loadgen');
+    full = false;
+    await env.advance(60_000);
+    expect(env.system.calls).to.include('execute test.quota quota:loadgen');
+    expect(env.system.values.get('quota:loadgen')).to.equal(1_048_576);
   });
 
   it('changes nothing when another worker takes the run while its first step plans', async () => {
