@@ -19,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogSampler } from '../core/log-sampler.ts';
 import type { Logger } from '../core/logger.ts';
 import { toFirebreakError } from '../errors.ts';
-import { acceptBody, type AcceptDeps } from '../ingest/accept.ts';
+import { acceptBody, acknowledgement, type AcceptDeps } from '../ingest/accept.ts';
 import type { Authenticator } from './auth.ts';
 import { errorBody } from './errors.ts';
 import { chooseRequestId, logRequest, REQUEST_ID_HEADER, whenDone, type Principal, type RequestContext } from './request-context.ts';
@@ -100,7 +100,7 @@ export function leanWebhook(deps: LeanWebhookDeps): LeanHandler {
       acceptBody(deps, raw, requestLogger).then(
         (accepted) => {
           context.fields.notificationId = accepted.id;
-          send(res, requestId, 200, JSON.stringify({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected }));
+          send(res, requestId, 200, JSON.stringify(acknowledgement(accepted)));
         },
         (err: unknown) => {
           const error = toFirebreakError(err);

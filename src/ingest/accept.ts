@@ -63,6 +63,11 @@ export interface Accepted {
   rejected: RejectedAlert[];
 }
 
+/** The webhook's 200 body for an accepted notification (express's route and the lean path alike). */
+export function acknowledgement(accepted: Accepted): { status: 'accepted'; notificationId: number; alerts: number; rejected: RejectedAlert[] } {
+  return { status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected };
+}
+
 /**
  * Accepts a body as received (bytes, already checked for media type and size).
  *

@@ -5,7 +5,7 @@
  * so Alertmanager retries exactly what can succeed later.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { acceptBody, acceptNotification, type AcceptDeps } from '../../ingest/accept.ts';
+import { acceptBody, acceptNotification, acknowledgement, type AcceptDeps } from '../../ingest/accept.ts';
 import type { Authenticator } from '../auth.ts';
 import { jsonBytes } from '../body.ts';
 import { requestContext } from '../request-context.ts';
@@ -40,7 +40,7 @@ export function registerWebhookRoute(app: Express, deps: WebhookRouteDeps): void
       const accepted = Buffer.isBuffer(req.body) ? await acceptBody(deps, req.body, context.logger) : await acceptNotification(deps, undefined, context.logger);
       // Links this request (reqId) to the processing log lines, which carry notificationId.
       context.fields.notificationId = accepted.id;
-      res.status(200).json({ status: 'accepted', notificationId: accepted.id, alerts: accepted.alerts, rejected: accepted.rejected });
+      res.status(200).json(acknowledgement(accepted));
     },
   );
 }
